@@ -1,0 +1,19 @@
+namespace UptimeWatch.Storage;
+
+/// <summary>What UptimeWatch currently believes about a monitor. Stored by name.</summary>
+public enum MonitorStatus
+{
+    Unknown,
+    Up,
+    Down,
+    Paused,
+}
+
+/// <summary>The verdict of one slot. Stored as a small integer: the check table is the big one.</summary>
+public enum CheckOutcome
+{
+    Up = 1,
+    Down = 2,
+    /// <summary>The slot could not run (previous check still running, scheduler late).</summary>
+    Missed = 3,
+}

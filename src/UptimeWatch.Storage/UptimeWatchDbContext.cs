@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace UptimeWatch.Storage;
+
+/// <summary>
+/// The whole schema. Kept provider-neutral: times are stored as Unix milliseconds so that ordering and
+/// range filters translate the same on SQLite and PostgreSQL.
+/// </summary>
+public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> options) : DbContext(options)
+{
+    public DbSet<MonitorEntity> Monitors => Set<MonitorEntity>();
+    public DbSet<CheckResult> CheckResults => Set<CheckResult>();
+    public DbSet<StatusEvent> StatusEvents => Set<StatusEvent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+        configurationBuilder.Properties<MonitorStatus>().HaveConversion<string>().HaveMaxLength(16);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<MonitorEntity>(m =>
+        {
+            m.ToTable("monitors");
+            m.HasIndex(x => x.Slug).IsUnique();
+            m.Property(x => x.Slug).HasMaxLength(100);
+            m.Property(x => x.Name).HasMaxLength(200);
+            m.Property(x => x.Group).HasMaxLength(100);
+            m.Property(x => x.Url).HasMaxLength(2048);
+            m.Property(x => x.Method).HasMaxLength(10);
+            m.Property(x => x.ExpectedStatus).HasMaxLength(200);
+            m.Property(x => x.Keyword).HasMaxLength(1000);
+            m.Property(x => x.Source).HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<CheckResult>(c =>
+        {
+            c.ToTable("check_results");
+            c.HasIndex(x => new { x.MonitorId, x.At });
+            c.HasIndex(x => x.At);
+            c.Property(x => x.Outcome).HasConversion<int>();
+            c.Property(x => x.Error).HasMaxLength(1000);
+            c.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<StatusEvent>(e =>
+        {
+            e.ToTable("status_events");
+            e.HasIndex(x => x.MonitorId);
+            e.Property(x => x.Reason).HasMaxLength(1000);
+            e.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+}
+
+/// <summary>Stores times as Unix milliseconds (UTC): compact, and ordered the same on every provider.</summary>
+public sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+    v => v.ToUnixTimeMilliseconds(),
+    v => DateTimeOffset.FromUnixTimeMilliseconds(v));

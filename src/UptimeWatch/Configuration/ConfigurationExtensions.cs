@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
+
+namespace UptimeWatch.Configuration;
+
+internal static class ConfigurationExtensions
+{
+    public const string ConfigEnvironmentVariable = "UPTIMEWATCH_CONFIG";
+
+    /// <summary>
+    /// Picks the config file (<c>--config</c>, else <c>UPTIMEWATCH_CONFIG</c>, else the shipped appsettings.json)
+    /// and registers the validated <see cref="UptimeWatchOptions"/>. Environment variables still override the file.
+    /// </summary>
+    public static IHostApplicationBuilder AddUptimeWatchConfiguration(this IHostApplicationBuilder builder, string[] args)
+    {
+        var (path, origin) = ConfigFilePath(args);
+        if (path is not null)
+        {
+            var fullPath = Path.GetFullPath(path);
+            if (!File.Exists(fullPath))
+            {
+                throw new ConfigurationFileException($"Config file \"{fullPath}\" (from {origin}) does not exist");
+            }
+            UseConfigFile(builder.Configuration, fullPath);
+        }
+
+        builder.Services.AddOptions<UptimeWatchOptions>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                var read = UptimeWatchConfigReader.Read(configuration);
+                options.DataDirectory = read.DataDirectory;
+                options.Storage = read.Storage;
+                options.Scheduler = read.Scheduler;
+                options.Monitors = read.Monitors;
+                options.Errors = read.Errors;
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<UptimeWatchOptions>, UptimeWatchOptionsValidator>();
+        return builder;
+    }
+
+    private static (string? Path, string Origin) ConfigFilePath(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config")
+            {
+                return i + 1 < args.Length
+                    ? (args[i + 1], "--config")
+                    : throw new ConfigurationFileException("--config needs a file path after it");
+            }
+            if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                return (args[i]["--config=".Length..], "--config");
+            }
+        }
+        return (Environment.GetEnvironmentVariable(ConfigEnvironmentVariable) is { Length: > 0 } env ? env : null,
+            ConfigEnvironmentVariable);
+    }
+
+    /// <summary>Puts the chosen file where appsettings.json was, so environment variables and arguments still win.</summary>
+    private static void UseConfigFile(IConfigurationManager configuration, string fullPath)
+    {
+        var sources = configuration.Sources;
+        var index = sources.Count;
+        for (var i = sources.Count - 1; i >= 0; i--)
+        {
+            if (sources[i] is JsonConfigurationSource { Path: { } p } && p.StartsWith("appsettings", StringComparison.OrdinalIgnoreCase))
+            {
+                sources.RemoveAt(i);
+                index = i;
+            }
+        }
+        var source = new JsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(Math.Min(index, sources.Count), source);
+    }
+}
+
+/// <summary>Turns the reader's errors into a start-up failure: the host stops before anything is written.</summary>
+internal sealed class UptimeWatchOptionsValidator : IValidateOptions<UptimeWatchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UptimeWatchOptions options) =>
+        options.Errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(options.Errors);
+}
+
+/// <summary>The config file named by the user cannot be used.</summary>
+internal sealed class ConfigurationFileException(string message) : Exception(message);

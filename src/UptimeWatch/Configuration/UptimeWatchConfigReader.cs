@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace UptimeWatch.Configuration;
+
+/// <summary>
+/// Reads and validates the <c>UptimeWatch</c> section by hand rather than with the configuration binder:
+/// the binder stops at the first bad value with a message about CLR types, where users need every problem
+/// at once, each naming the monitor, the field and the value.
+/// </summary>
+internal static class UptimeWatchConfigReader
+{
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Monitors"];
+
+    public static UptimeWatchOptions Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(UptimeWatchOptions.Section);
+        var errors = new List<string>();
+        var options = new UptimeWatchOptions();
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!SectionKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var hint = ClosestName.Find(child.Key, SectionKeys);
+                errors.Add($"{UptimeWatchOptions.Section}:{child.Key} is not a known setting" +
+                           (hint is null ? "" : $" (did you mean {UptimeWatchOptions.Section}:{hint}?)"));
+            }
+        }
+
+        var dataDirectory = section["DataDirectory"];
+        if (dataDirectory is not null)
+        {
+            if (string.IsNullOrWhiteSpace(dataDirectory))
+            {
+                errors.Add("DataDirectory is empty: remove it to use the default \"data\", or name a folder");
+            }
+            else
+            {
+                options.DataDirectory = dataDirectory;
+            }
+        }
+
+        var storage = section.GetSection("Storage");
+        options.Storage.ConnectionString = storage["ConnectionString"] is { Length: > 0 } cs ? cs : null;
+        options.Storage.WriteQueueCapacity = Int(storage, "Storage", "WriteQueueCapacity", options.Storage.WriteQueueCapacity, 100, 10_000_000, errors);
+        options.Storage.WriteBatchSize = Int(storage, "Storage", "WriteBatchSize", options.Storage.WriteBatchSize, 1, 100_000, errors);
+
+        var scheduler = section.GetSection("Scheduler");
+        options.Scheduler.MaxConcurrency = Int(scheduler, "Scheduler", "MaxConcurrency", options.Scheduler.MaxConcurrency, 1, 100_000, errors);
+        options.Scheduler.ShutdownTimeoutSeconds = Int(scheduler, "Scheduler", "ShutdownTimeoutSeconds", options.Scheduler.ShutdownTimeoutSeconds, 1, 3_600, errors);
+
+        options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
+        options.Errors = errors;
+        return options;
+    }
+
+    private static List<MonitorDefinition> ReadMonitors(IConfigurationSection monitors, List<string> errors)
+    {
+        var result = new List<MonitorDefinition>();
+        var bySlug = new Dictionary<string, (string Label, string Name)>(StringComparer.Ordinal);
+
+        // Configuration sorts array indexes as numbers, so this is file order.
+        foreach (var monitor in monitors.GetChildren())
+        {
+            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var fieldErrors = new List<FieldError>();
+            foreach (var field in monitor.GetChildren())
+            {
+                if (field.Value is null && field.GetChildren().Any())
+                {
+                    fieldErrors.Add(new FieldError(field.Key, null, "must be a single value, not an object or a list"));
+                    continue;
+                }
+                fields[field.Key] = field.Value;
+            }
+
+            var name = fields.GetValueOrDefault("Name")?.Trim();
+            var label = string.IsNullOrEmpty(name) ? $"Monitors[{monitor.Key}]" : $"Monitors[{monitor.Key}] \"{name}\"";
+            var definition = MonitorValidator.Validate(fields, fieldErrors);
+            errors.AddRange(fieldErrors.Select(e => $"{label}: {e}"));
+            if (definition is null)
+            {
+                continue;
+            }
+
+            if (bySlug.TryGetValue(definition.Slug, out var first))
+            {
+                errors.Add(string.Equals(first.Name, definition.Name, StringComparison.OrdinalIgnoreCase)
+                    ? $"{label}: Name \"{definition.Name}\" is already used by {first.Label}"
+                    : $"{label}: Name \"{definition.Name}\" gives the slug \"{definition.Slug}\", already used by {first.Label} \"{first.Name}\"");
+                continue;
+            }
+            bySlug[definition.Slug] = ($"Monitors[{monitor.Key}]", definition.Name);
+            result.Add(definition);
+        }
+
+        return result;
+    }
+
+    private static int Int(IConfigurationSection section, string sectionName, string key, int fallback, int min, int max, List<string> errors)
+    {
+        var text = section[key];
+        if (text is null)
+        {
+            return fallback;
+        }
+        if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+        errors.Add($"{sectionName}:{key} \"{text}\" must be a whole number from {min} to {max}");
+        return fallback;
+    }
+}

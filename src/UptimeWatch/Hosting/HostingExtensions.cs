@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+
+namespace UptimeWatch.Hosting;
+
+internal static class HostingExtensions
+{
+    /// <summary>What every feature relies on: the clock, JSON shape, OpenAPI, shutdown bound.</summary>
+    public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new UtcTimeConverter());
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        builder.Services.AddOpenApi();
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<IOptions<UptimeWatchOptions>>((host, options) =>
+                host.ShutdownTimeout = TimeSpan.FromSeconds(options.Value.Scheduler.ShutdownTimeoutSeconds));
+        return builder;
+    }
+
+    /// <summary>Every time in the API is ISO-8601 UTC with a Z, to the millisecond.</summary>
+    private sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Monitoring;
+
+/// <summary>
+/// At start-up, makes the database match the config file: monitors are upserted by slug; a config monitor that
+/// left the file is archived (history kept, no longer probed or listed); one that comes back is restored.
+/// Then loads the active monitors into the <see cref="MonitorRegistry"/>.
+/// </summary>
+internal sealed partial class ConfigMonitorSync(
+    IOptions<UptimeWatchOptions> options,
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
+    MonitorRegistry registry,
+    TimeProvider time,
+    ILogger<ConfigMonitorSync> logger) : IHostedService
+{
+    public const string ConfigSource = "config";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SyncAsync(options.Value.Monitors, cancellationToken);
+        await registry.LoadAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Monitors.ToDictionaryAsync(m => m.Slug, StringComparer.Ordinal, cancellationToken);
+        int added = 0, updated = 0, archived = 0;
+
+        foreach (var definition in definitions)
+        {
+            if (rows.Remove(definition.Slug, out var row))
+            {
+                var changed = MonitorRows.Apply(definition, row);
+                if (row.ArchivedAt is not null || row.Source != ConfigSource)
+                {
+                    row.ArchivedAt = null;
+                    row.Source = ConfigSource;
+                    changed = true;
+                }
+                if (changed)
+                {
+                    row.UpdatedAt = now;
+                    updated++;
+                }
+                continue;
+            }
+
+            var entity = new MonitorEntity
+            {
+                Slug = definition.Slug, Name = definition.Name, Url = definition.Url.OriginalString,
+                Method = definition.Method, ExpectedStatus = definition.ExpectedStatus.ToString(),
+                Source = ConfigSource, CreatedAt = now, UpdatedAt = now, Status = MonitorStatus.Unknown,
+            };
+            MonitorRows.Apply(definition, entity);
+            db.Monitors.Add(entity);
+            added++;
+        }
+
+        // Whatever is left was in the database but is no longer in the file.
+        foreach (var row in rows.Values.Where(r => r.Source == ConfigSource && r.ArchivedAt is null))
+        {
+            row.ArchivedAt = now;
+            row.UpdatedAt = now;
+            archived++;
+            LogArchived(row.Slug);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogSynced(definitions.Count, added, updated, archived);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Config has {Count} monitors: {Added} added, {Updated} updated, {Archived} archived")]
+    private partial void LogSynced(int count, int added, int updated, int archived);
+
+    [LoggerMessage(LogLevel.Information, "Monitor {Monitor} is no longer in the config: archived with its history")]
+    private partial void LogArchived(string monitor);
+}

@@ -1,0 +1,32 @@
+using System.Net;
+
+namespace UptimeWatch.Probing;
+
+internal static class ProbingExtensions
+{
+    /// <summary>One shared connection pool for every HTTP check; redirects are followed by the probe itself.</summary>
+    public static IHostApplicationBuilder AddProbing(this IHostApplicationBuilder builder)
+    {
+        var version = typeof(ProbingExtensions).Assembly.GetName().Version?.ToString(3) ?? "0";
+        builder.Services.AddHttpClient(HttpProbe.ClientName, client =>
+            {
+                // The probe owns the deadline; HttpClient's own 100 s default would only get in the way.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.DefaultRequestHeaders.UserAgent.ParseAdd($"UptimeWatch/{version}");
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.All,
+                UseCookies = false,
+                // Picks up DNS changes of long-lived targets without closing warm connections on every check.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                ResponseDrainTimeout = TimeSpan.FromSeconds(1),
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
+        builder.Services.AddSingleton<IProbe, HttpProbe>();
+        return builder;
+    }
+}

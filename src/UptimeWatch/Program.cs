@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Health;
+using UptimeWatch.Hosting;
+using UptimeWatch.Logging;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Probing;
+using UptimeWatch.Scheduling;
+using UptimeWatch.StatusPage;
+using UptimeWatch.Storage;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = args,
+        // The shipped appsettings.json is linked into the output folder; `dotnet run` must find it there.
+        ContentRootPath = AppContext.BaseDirectory,
+    });
+
+    builder.AddUptimeWatchConfiguration(args);
+    builder.AddLogging();
+    builder.AddHosting();
+    builder.AddStorage();
+    builder.AddMonitoring();
+    builder.AddProbing();
+    builder.AddScheduling();
+    builder.AddHealth();
+
+    var app = builder.Build();
+    app.UseRequestLogging();
+    app.MapOpenApi();
+    app.MapHealth();
+    app.MapStatusPage();
+
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex) when (ex.OptionsType == typeof(UptimeWatchOptions))
+{
+    await Console.Error.WriteLineAsync($"UptimeWatch did not start: the configuration has {ex.Failures.Count()} error(s):");
+    foreach (var failure in ex.Failures)
+    {
+        await Console.Error.WriteLineAsync($"  - {failure}");
+    }
+    return 2;
+}
+catch (ConfigurationFileException ex)
+{
+    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
+    return 2;
+}
+
+/// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>
+public partial class Program;

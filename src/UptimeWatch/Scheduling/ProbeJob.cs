@@ -1,0 +1,66 @@
+using Quartz;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Probing;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Scheduling;
+
+/// <summary>
+/// One scheduled slot of one monitor: account for slots that could not run, check the target, apply the
+/// thresholds, hand everything to the writer. Quartz decides only when this runs.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed partial class ProbeJob(
+    MonitorRegistry registry,
+    IProbe probe,
+    CheckResultWriter writer,
+    TimeProvider time,
+    ILogger<ProbeJob> logger) : IJob
+{
+    public const string MonitorIdKey = "monitorId";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var monitorId = context.MergedJobDataMap.GetInt(MonitorIdKey);
+        if (!registry.TryGet(monitorId, out var monitor))
+        {
+            return;
+        }
+
+        var definition = monitor.Definition;
+        var interval = TimeSpan.FromSeconds(definition.IntervalSeconds);
+        // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
+        var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        var missed = MissedSlots.Between(context.PreviousFireTimeUtc, slot, interval)
+            .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt))
+            .ToList();
+
+        var startedAt = time.GetUtcNow();
+        var result = await probe.CheckAsync(definition, cancellationToken);
+        var write = monitor.Record(result, startedAt, time.GetUtcNow());
+        if (missed.Count > 0)
+        {
+            LogMissed(definition.Slug, missed.Count, missed[0].Error!);
+            write = write with { Checks = [.. missed, .. write.Checks] };
+        }
+
+        LogChecked(definition.Slug, definition.Url, result.HttpStatus, result.ElapsedMs, result.Error);
+        await writer.EnqueueAsync(write, cancellationToken);
+    }
+
+    private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt)
+    {
+        // A slot whose previous check ended after it was blocked by that check; otherwise the scheduler itself
+        // was late (every probe slot busy, or the process was paused).
+        var reason = lastCheckFinishedAt is { } finished && finished > slot
+            ? "missed: the previous check was still running"
+            : "missed: the scheduler was late (all check slots busy or the process was paused)";
+        return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason);
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Status} in {ElapsedMs} ms {Error}")]
+    private partial void LogChecked(string monitor, Uri url, int? status, int elapsedMs, string? error);
+
+    [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
+    private partial void LogMissed(string monitor, int count, string reason);
+}

@@ -1,0 +1,110 @@
+using Quartz;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Scheduling;
+
+/// <summary>
+/// Turns the active monitors into Quartz jobs and triggers. Idempotent: a monitor whose trigger already
+/// matches is left alone, so running it again changes nothing (and, clustered later, any node may run it).
+/// </summary>
+internal sealed partial class ScheduleReconciler(
+    ISchedulerFactory schedulerFactory,
+    MonitorRegistry registry,
+    TimeProvider time,
+    ILogger<ScheduleReconciler> logger) : IHostedService
+{
+    public const string Group = "monitors";
+
+    public Task StartAsync(CancellationToken cancellationToken) => ReconcileAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public static JobKey JobKeyFor(int monitorId) => new($"monitor-{monitorId}", Group);
+
+    /// <summary>Makes the scheduler match the registry; returns how many jobs were added, changed and removed.</summary>
+    public async Task<(int Added, int Changed, int Removed)> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
+        var desired = registry.Active
+            .Where(m => m.State.Status != MonitorStatus.Paused)
+            .ToDictionary(m => JobKeyFor(m.Id));
+        int added = 0, changed = 0, removed = 0;
+
+        foreach (var key in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken))
+        {
+            if (!desired.ContainsKey(key))
+            {
+                await scheduler.DeleteJob(key, cancellationToken);
+                removed++;
+            }
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (key, monitor) in desired)
+        {
+            var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
+            var threshold = MisfireThreshold(interval);
+            var triggers = await scheduler.GetTriggersOfJob(key, cancellationToken);
+            if (triggers.Count == 1 && triggers.First() is ISimpleTrigger current
+                && current.RepeatInterval == interval && current.MisfireThreshold == threshold)
+            {
+                continue;
+            }
+
+            var job = JobBuilder.Create<ProbeJob>()
+                .WithIdentity(key)
+                .UsingJobData(ProbeJob.MonitorIdKey, monitor.Id)
+                .Build();
+            var trigger = TriggerBuilder.Create()
+                .WithIdentity(key.Name, Group)
+                .ForJob(key)
+                .StartAt(FirstSlot(monitor.Id, interval, now))
+                .WithMisfireThreshold(threshold)
+                .WithSimpleSchedule(s => s
+                    .WithInterval(interval)
+                    .RepeatForever()
+                    // A slot missed by more than the threshold is skipped, not caught up in a burst; the job
+                    // records it as a missed check when the next slot runs.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+                .Build();
+            await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
+            if (triggers.Count == 0)
+            {
+                added++;
+            }
+            else
+            {
+                changed++;
+            }
+        }
+
+        if (added + changed + removed > 0)
+        {
+            LogReconciled(desired.Count, added, changed, removed);
+        }
+        return (added, changed, removed);
+    }
+
+    /// <summary>
+    /// How late a check may start before its slot counts as missed: half the interval, at most 5 s. Later than
+    /// that, running it would crowd the next slot.
+    /// </summary>
+    public static TimeSpan MisfireThreshold(TimeSpan interval) =>
+        TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds / 2, 5_000));
+
+    /// <summary>
+    /// Each monitor gets a fixed phase within its interval, derived from its id, so first checks are spread over
+    /// the interval instead of all firing at start-up, and the cadence stays the same across restarts.
+    /// </summary>
+    public static DateTimeOffset FirstSlot(int monitorId, TimeSpan interval, DateTimeOffset now)
+    {
+        var intervalMs = (long)interval.TotalMilliseconds;
+        var phase = (long)((uint)monitorId * 2654435761u % (ulong)intervalMs);
+        var offset = ((phase - now.ToUnixTimeMilliseconds() % intervalMs) % intervalMs + intervalMs) % intervalMs;
+        return now.AddMilliseconds(offset);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Scheduled {Count} monitors: {Added} added, {Changed} changed, {Removed} removed")]
+    private partial void LogReconciled(int count, int added, int changed, int removed);
+}

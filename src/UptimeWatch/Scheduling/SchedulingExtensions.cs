@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+using UptimeWatch.Configuration;
+
+namespace UptimeWatch.Scheduling;
+
+internal static class SchedulingExtensions
+{
+    public static IHostApplicationBuilder AddScheduling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddQuartz(quartz =>
+        {
+            quartz.UseInMemoryStore(store => store.MisfireThreshold = TimeSpan.FromSeconds(5));
+            quartz.UseDefaultThreadPool(_ => { });
+            // Running checks finish on their own deadline; interrupting them would only lose results.
+            quartz.ConfigureScheduler(s => s.ShutdownJobInterruption = ShutdownJobInterruption.Never);
+        });
+        builder.Services.AddOptions<ThreadPoolOptions>()
+            .Configure<IOptions<UptimeWatchOptions>>((pool, options) => pool.MaxConcurrency = options.Value.Scheduler.MaxConcurrency);
+        builder.Services.AddQuartzHostedService(hosted =>
+        {
+            hosted.WaitForJobsToComplete = true;
+            hosted.AwaitApplicationStarted = true;
+        });
+        builder.Services.AddSingleton<ScheduleReconciler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleReconciler>());
+        return builder;
+    }
+}

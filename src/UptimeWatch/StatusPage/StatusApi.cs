@@ -1,0 +1,138 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.StatusPage;
+
+/// <summary>The public read API: only public, active monitors. Field names here are a contract.</summary>
+internal static class StatusApi
+{
+    public const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Status");
+        api.MapGet("/status", GetStatus).WithName("GetStatus")
+            .WithSummary("Overall status and every public monitor's current state.");
+        api.MapGet("/monitors/{slug}/checks", GetChecks).WithName("GetChecks")
+            .WithSummary("A public monitor's most recent checks, newest first.");
+        api.MapGet("/events", GetEvents).WithName("GetEvents")
+            .WithSummary("Status changes of public monitors after the cursor, oldest first. The id is the cursor for every live transport.");
+        return app;
+    }
+
+    private static IQueryable<MonitorEntity> PublicMonitors(UptimeWatchDbContext db) =>
+        db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null);
+
+    internal static async Task<Ok<StatusResponse>> GetStatus(UptimeWatchDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var monitors = await PublicMonitors(db)
+            .OrderBy(m => m.Group).ThenBy(m => m.Name)
+            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Status, m.LastCheckedAt, m.LastResponseMs })
+            .ToListAsync(cancellationToken);
+
+        var since = time.GetUtcNow().AddHours(-24);
+        var ids = monitors.Select(m => m.Id).ToList();
+        var uptime = await db.CheckResults.AsNoTracking()
+            .Where(c => ids.Contains(c.MonitorId) && c.At >= since && c.Outcome != CheckOutcome.Missed)
+            .GroupBy(c => c.MonitorId)
+            .Select(g => new { MonitorId = g.Key, Total = g.Count(), Up = g.Count(c => c.Outcome == CheckOutcome.Up) })
+            .ToDictionaryAsync(x => x.MonitorId, cancellationToken);
+
+        var items = monitors.Select(m => new MonitorStatusDto(
+            m.Slug, m.Name, m.Group, StatusText(m.Status), m.LastCheckedAt, m.LastResponseMs,
+            uptime.TryGetValue(m.Id, out var u) && u.Total > 0 ? Math.Round(100.0 * u.Up / u.Total, 3) : null)).ToList();
+        return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => m.Status)), items));
+    }
+
+    internal static async Task<Results<Ok<ChecksResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>>> GetChecks(
+        string slug, UptimeWatchDbContext db, CancellationToken cancellationToken, int? limit = null)
+    {
+        var take = limit ?? 50;
+        if (take is < 1 or > MaxLimit)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("limit", limit, $"must be from 1 to {MaxLimit}"));
+        }
+
+        var monitorId = await PublicMonitors(db).Where(m => m.Slug == slug).Select(m => (int?)m.Id).FirstOrDefaultAsync(cancellationToken);
+        if (monitorId is null)
+        {
+            return TypedResults.NotFound(new ProblemResponse($"No public monitor \"{slug}\"", null));
+        }
+
+        var checks = await db.CheckResults.AsNoTracking()
+            .Where(c => c.MonitorId == monitorId)
+            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
+            .Take(take)
+            .Select(c => new { c.At, c.Outcome, c.HttpStatus, c.ResponseMs, c.Error })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ChecksResponse(checks
+            .Select(c => new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, c.Error)).ToList()));
+    }
+
+    internal static async Task<Results<Ok<EventsResponse>, BadRequest<ProblemResponse>>> GetEvents(
+        UptimeWatchDbContext db, CancellationToken cancellationToken, long? after = null, int? limit = null)
+    {
+        var cursor = after ?? 0;
+        var take = limit ?? 100;
+        if (cursor < 0)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("after", after, "must be 0 or a previous event id"));
+        }
+        if (take is < 1 or > MaxLimit)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("limit", limit, $"must be from 1 to {MaxLimit}"));
+        }
+
+        var events = await (
+                from e in db.StatusEvents.AsNoTracking()
+                join m in PublicMonitors(db) on e.MonitorId equals m.Id
+                where e.Id > cursor
+                orderby e.Id
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
+            .Take(take)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new EventsResponse(events
+            .Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason)).ToList()));
+    }
+
+    /// <summary>
+    /// Down when every monitor with a verdict is down, degraded when only some are, up when all are up;
+    /// unknown when none has a verdict yet. Monitors still waiting for their first verdict do not count.
+    /// </summary>
+    internal static string Overall(IEnumerable<MonitorStatus> statuses)
+    {
+        var known = statuses.Where(s => s is MonitorStatus.Up or MonitorStatus.Down).ToList();
+        if (known.Count == 0)
+        {
+            return "unknown";
+        }
+        var down = known.Count(s => s == MonitorStatus.Down);
+        return down == 0 ? "up" : down == known.Count ? "down" : "degraded";
+    }
+
+    internal static string StatusText(MonitorStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string OutcomeText(CheckOutcome outcome) => outcome.ToString().ToLowerInvariant();
+}
+
+internal sealed record StatusResponse(string Overall, IReadOnlyList<MonitorStatusDto> Monitors);
+
+internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status,
+    DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h);
+
+internal sealed record ChecksResponse(IReadOnlyList<CheckDto> Checks);
+
+internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error);
+
+internal sealed record EventsResponse(IReadOnlyList<EventDto> Events);
+
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason);
+
+/// <summary>An error a client can act on: what is wrong and, for a bad parameter, which one and its value.</summary>
+internal sealed record ProblemResponse(string Error, IReadOnlyDictionary<string, string>? Fields)
+{
+    public static ProblemResponse Field<T>(string name, T value, string message) =>
+        new($"{name} \"{Convert.ToString(value, CultureInfo.InvariantCulture)}\" {message}", new Dictionary<string, string> { [name] = message });
+}

@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Storage;
+
+internal static class StorageExtensions
+{
+    public const string MigrationsAssembly = "UptimeWatch.Migrations";
+
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPooledDbContextFactory<UptimeWatchDbContext>((services, db) =>
+        {
+            var options = services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value;
+            db.UseSqlite(ConnectionString(options), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
+              .AddInterceptors(SqlitePragmas.Instance);
+        });
+        builder.Services.AddScoped(services =>
+            services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContext());
+
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddSingleton<CheckResultWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CheckResultWriter>());
+        return builder;
+    }
+
+    /// <summary>The data folder as an absolute path (relative settings are taken from the working directory).</summary>
+    public static string DataDirectory(UptimeWatchOptions options) => Path.GetFullPath(options.DataDirectory);
+
+    public static string ConnectionString(UptimeWatchOptions options) =>
+        options.Storage.ConnectionString ?? $"Data Source={Path.Combine(DataDirectory(options), "uptimewatch.db")}";
+}
