@@ -1,0 +1,83 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace UptimeWatch.Testing;
+
+/// <summary>
+/// A real Kestrel site on 127.0.0.1 for UptimeWatch to monitor. <c>/health</c> follows <see cref="Healthy"/>,
+/// so a test can take the site "down" and bring it back.
+/// </summary>
+internal sealed class TargetServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TargetServer(WebApplication app) => _app = app;
+
+    /// <summary>What <c>/health</c> answers: 200 "all good" when true, 503 when false.</summary>
+    public volatile bool Healthy = true;
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public Uri Url(string path) => new(BaseUrl, path);
+
+    public static async Task<TargetServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new TargetServer(app);
+
+        app.MapGet("/ok", () => Results.Text("hello from the target"));
+        app.MapGet("/health", () => server.Healthy
+            ? Results.Text("all good")
+            : Results.Text("maintenance", statusCode: 503));
+        app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
+        app.MapGet("/text", (string body) => Results.Text(body));
+        app.MapGet("/slow", async (int ms, CancellationToken ct) =>
+        {
+            await Task.Delay(ms, ct);
+            return Results.Text("finally");
+        });
+        app.MapGet("/loop", () => Results.Redirect("/loop"));
+        app.MapGet("/chain/{n:int}", (int n) => n <= 0 ? Results.Text("end of chain") : Results.Redirect($"/chain/{n - 1}"));
+        app.MapGet("/to-ftp", () => Results.Redirect("ftp://127.0.0.1/file"));
+        app.MapGet("/big", async (HttpContext context, CancellationToken ct) =>
+        {
+            // 3 MiB of filler, then the word a keyword check would look for: beyond the probe's read cap.
+            context.Response.ContentType = "text/plain";
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)'x');
+            for (var i = 0; i < 48; i++)
+            {
+                await context.Response.Body.WriteAsync(chunk, ct);
+            }
+            await context.Response.WriteAsync("needle", ct);
+        });
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>A port on 127.0.0.1 with nothing listening on it (bound once, then released).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+
+namespace UptimeWatch.Testing;
+
+/// <summary>
+/// UptimeWatch in-process through <see cref="WebApplicationFactory{TEntryPoint}"/>, with its own data folder
+/// (a real SQLite file, real migrations) and only the settings the test gives: the shipped appsettings.json
+/// is taken out so its sample monitors never leak into a test.
+/// </summary>
+internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public UptimeWatchApp(string dataDirectory, IEnumerable<Dictionary<string, string?>> monitors, Dictionary<string, string?>? settings = null)
+    {
+        DataDirectory = dataDirectory;
+        _settings = new Dictionary<string, string?>(settings ?? [])
+        {
+            ["UptimeWatch:DataDirectory"] = dataDirectory,
+        };
+        var index = 0;
+        foreach (var monitor in monitors)
+        {
+            foreach (var (key, value) in monitor)
+            {
+                _settings[$"UptimeWatch:Monitors:{index}:{key}"] = value;
+            }
+            index++;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public string DatabasePath => Path.Combine(DataDirectory, "uptimewatch.db");
+
+    /// <summary>A monitor definition with test-friendly timing: 1 s interval, 1 s timeout.</summary>
+    public static Dictionary<string, string?> Monitor(string name, Uri url, int failureThreshold = 2, int successThreshold = 1,
+        string? keyword = null, bool isPublic = true) => new()
+    {
+        ["Name"] = name,
+        ["Url"] = url.ToString(),
+        ["IntervalSeconds"] = "1",
+        ["TimeoutSeconds"] = "1",
+        ["FailureThreshold"] = failureThreshold.ToString(),
+        ["SuccessThreshold"] = successThreshold.ToString(),
+        ["Keyword"] = keyword,
+        ["Public"] = isPublic ? "true" : "false",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) =>
+        {
+            foreach (var json in configuration.Sources.OfType<JsonConfigurationSource>().ToList())
+            {
+                configuration.Sources.Remove(json);
+            }
+            configuration.AddInMemoryCollection(_settings);
+        });
+    }
+
+    public async Task<StatusDto> StatusAsync()
+    {
+        using var client = CreateClient();
+        return (await client.GetFromJsonAsync<StatusDto>("/api/status"))!;
+    }
+
+    public async Task<IReadOnlyList<EventDto>> EventsAsync(long after = 0)
+    {
+        using var client = CreateClient();
+        return (await client.GetFromJsonAsync<EventsDto>($"/api/events?after={after}"))!.Events;
+    }
+
+    public async Task<IReadOnlyList<CheckDto>> ChecksAsync(string slug, int limit = 100)
+    {
+        using var client = CreateClient();
+        return (await client.GetFromJsonAsync<ChecksDto>($"/api/monitors/{slug}/checks?limit={limit}"))!.Checks;
+    }
+
+    /// <summary>Waits until the monitor reports <paramref name="status"/> through the public API.</summary>
+    public Task<StatusDto> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null) =>
+        Eventually.Until(StatusAsync, s => s.Monitors.Any(m => m.Slug == slug && m.Status == status), timeout, $"{slug} to be {status}");
+}
+
+internal sealed record StatusDto(string Overall, List<MonitorStatusDto> Monitors);
+internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status, DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h);
+internal sealed record EventsDto(List<EventDto> Events);
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason);
+internal sealed record ChecksDto(List<CheckDto> Checks);
+internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error);
