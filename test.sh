@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Runs every test project in the solution, nothing filtered or skipped, and ends with one line:
+#   N passed, N failed, N skipped
+# Works on a fresh Debian 12 machine as root (installs Docker, busybox and Chromium when missing) and in CI
+# (CI=true, no stdin). Starts a Docker daemon only if none answers, and stops exactly that one on exit.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+results="$root/TestResults"
+logdir="$results/logs"
+mkdir -p "$results" "$logdir"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# --- 1. What the tests need from the system -------------------------------------------------------------
+need_docker=0 need_busybox=0 need_chromium=0
+command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || need_docker=1
+[ -x /bin/busybox ] || need_busybox=1
+[ -x /usr/bin/chromium ] || need_chromium=1
+
+if [ $((need_docker + need_busybox + need_chromium)) -gt 0 ]; then
+    base=()
+    if [ "$need_docker" = 1 ]; then base+=(docker.io); fi
+    if [ "$need_busybox" = 1 ]; then base+=(busybox-static); fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing test dependencies, and not running as root to install them. As root, run:" >&2
+        echo "  apt-get update" >&2
+        if [ "${#base[@]}" -gt 0 ]; then echo "  DEBIAN_FRONTEND=noninteractive apt-get install -y ${base[*]}" >&2; fi
+        if [ "$need_chromium" = 1 ]; then echo "  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium" >&2; fi
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    say "installing what the tests need"
+    apt-get update </dev/null
+    if [ "${#base[@]}" -gt 0 ]; then
+        apt-get install -y "${base[@]}" </dev/null
+    fi
+    if [ "$need_chromium" = 1 ]; then
+        apt-get install -y --no-install-recommends chromium </dev/null
+    fi
+fi
+
+# --- 2. Environment for the tests ----------------------------------------------------------------------
+export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"                      # Docker 20.10 speaks 1.41
+export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"  # the reaper image cannot be pulled
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+rm -rf "$results"/tmp/run-*                                                  # temp folders of earlier runs
+export TMPDIR="$results/tmp/run-$$"
+mkdir -p "$TMPDIR"
+
+# --- 3. A Docker daemon: use a running one, or start one and stop it on exit ---------------------------
+dockerd_pid=""
+stop_dockerd() {
+    if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
+        say "stopping the Docker daemon this script started (pid $dockerd_pid)"
+        kill -TERM "$dockerd_pid" 2>/dev/null || true
+        for _ in $(seq 1 150); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$dockerd_pid" 2>/dev/null; then
+            kill -KILL "$dockerd_pid" 2>/dev/null || true
+        fi
+        wait "$dockerd_pid" 2>/dev/null || true
+    fi
+    dockerd_pid=""
+}
+trap stop_dockerd EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if docker info >/dev/null 2>&1; then
+    say "using the Docker daemon that is already running"
+else
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "No Docker daemon answers and only root can start one: run as root, or start it with" >&2
+        echo "  dockerd --bridge=none --iptables=false" >&2
+        exit 1
+    fi
+    say "starting a Docker daemon (log: $logdir/dockerd.log)"
+    dockerd --bridge=none --iptables=false >"$logdir/dockerd.log" 2>&1 </dev/null &
+    dockerd_pid=$!
+    deadline=$((SECONDS + 30))
+    until docker info >/dev/null 2>&1; do
+        if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+            dockerd_pid=""
+            echo "dockerd exited while starting; last lines of $logdir/dockerd.log:" >&2
+            tail -n 20 "$logdir/dockerd.log" >&2 || true
+            exit 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "dockerd did not answer within 30 s; last lines of $logdir/dockerd.log:" >&2
+            tail -n 20 "$logdir/dockerd.log" >&2 || true
+            exit 1
+        fi
+        sleep 0.2
+    done
+    say "Docker daemon is up (pid $dockerd_pid)"
+fi
+
+# --- 4. The tests ----------------------------------------------------------------------------------------
+find "$results" -name '*.trx' -type f -delete
+
+test_status=0
+dotnet test UptimeWatch.sln \
+    --logger "trx" \
+    --logger "console;verbosity=normal" \
+    --results-directory "$results" </dev/null || test_status=$?
+
+# --- 5. The count ----------------------------------------------------------------------------------------
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+shopt -u nullglob
+
+counter() { # counter NAME FILE: the NAME="N" attribute of the <Counters> element, 0 when absent
+    grep -o '<Counters [^>]*>' "$2" | head -n 1 | sed -n "s/.* $1=\"\([0-9][0-9]*\)\".*/\1/p" | grep . || echo 0
+}
+
+passed=0 failed=0 skipped=0
+for trx in "${trx_files[@]}"; do
+    passed=$((passed + $(counter passed "$trx")))
+    # Errors, timeouts and aborted tests are failures too.
+    failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx")))
+    skipped=$((skipped + $(counter notExecuted "$trx")))
+done
+
+stop_dockerd
+
+status=0
+if [ "${#trx_files[@]}" -eq 0 ]; then
+    echo "no test results (.trx) were written to $results" >&2
+    status=1
+fi
+if [ "$test_status" -ne 0 ]; then status=$test_status; fi
+if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then status=1; fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

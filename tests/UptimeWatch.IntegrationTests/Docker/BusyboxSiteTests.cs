@@ -1,0 +1,56 @@
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Containers;
+
+namespace UptimeWatch.IntegrationTests.Docker;
+
+/// <summary>
+/// A real web server in a real container (busybox httpd, host networking, bound to 127.0.0.1 only) that the test
+/// stops and starts again, while UptimeWatch watches it through its public API.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class BusyboxSiteTests(BusyboxImage busybox)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Stopping_the_site_container_turns_the_monitor_down_and_starting_it_turns_it_up()
+    {
+        var port = TargetServer.FreePort();
+        await using var site = BusyboxHttpd(port);
+        await site.StartAsync().WaitAsync(Bound);
+
+        var data = TestPaths.NewTempDirectory();
+        await using var app = new UptimeWatchApp(data,
+            [UptimeWatchApp.Monitor("Busybox site", new Uri($"http://127.0.0.1:{port}/"), failureThreshold: 2, keyword: BusyboxImage.IndexText)]);
+
+        await app.WaitForStatusAsync("busybox-site", "up", Bound);
+
+        await site.StopAsync().WaitAsync(Bound);
+        await app.WaitForStatusAsync("busybox-site", "down", Bound);
+
+        await site.StartAsync().WaitAsync(Bound); // Same command line, so the same port; waits until it accepts again.
+        await app.WaitForStatusAsync("busybox-site", "up", Bound);
+
+        var events = await Eventually.Until(
+            async () => (await app.EventsAsync()).Where(e => e.Monitor == "busybox-site").ToList(),
+            list => list.Count >= 3, Bound, "three status events for busybox-site");
+        Assert.Equal(
+            [("unknown", "up"), ("up", "down"), ("down", "up")],
+            events.Select(e => (e.From, e.To)).ToList());
+        Assert.Contains("connection refused", events[1].Reason, StringComparison.OrdinalIgnoreCase);
+
+        await app.DisposeAsync();
+        Directory.Delete(data, recursive: true);
+    }
+
+    private IContainer BusyboxHttpd(int port) => new ContainerBuilder(busybox.Image)
+        .WithCommand("httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", "/www")
+        .WithCreateParameterModifier(p =>
+        {
+            p.HostConfig!.NetworkMode = "host";
+            p.HostConfig.Init = true; // busybox as PID 1 ignores SIGTERM: every stop would take 10 s.
+        })
+        .WithWaitStrategy(Wait.ForUnixContainer()
+            .AddCustomWaitStrategy(new TcpPortIsOpen(port), s => s.WithTimeout(Bound)))
+        .Build();
+}
