@@ -8,8 +8,18 @@ public sealed class CheckResult
     public DateTimeOffset At { get; set; }
     public CheckOutcome Outcome { get; set; }
 
-    /// <summary>Time from sending the request to the end of the response; null for a missed slot.</summary>
+    /// <summary>Time from starting the check to its end; null for a missed slot.</summary>
     public int? ResponseMs { get; set; }
     public int? HttpStatus { get; set; }
     public string? Error { get; set; }
+
+    // The timing breakdown of an HTTP(S) or TLS check, each phase on its own; null when the phase did not
+    // happen (a reused connection has no DNS, connect or TLS time).
+    public int? DnsMs { get; set; }
+    public int? ConnectMs { get; set; }
+    public int? TlsMs { get; set; }
+    public int? FirstByteMs { get; set; }
+
+    /// <summary>Whole days until the server certificate expires (negative once expired).</summary>
+    public int? CertificateDaysLeft { get; set; }
 }

@@ -2,9 +2,10 @@ namespace UptimeWatch.Storage;
 
 /// <summary>A monitored target: its definition and its current verdict.</summary>
 /// <remarks>
-/// Definition columns are written by whoever owns the monitor (the config file today, the console later);
-/// the runtime columns (status, counters, last check) are written only by the check-result writer.
-/// The two never overwrite each other because each side updates only its own columns.
+/// The definition is stored as the fields the user wrote (<see cref="Definition"/>, JSON) and re-validated on
+/// load, so there is one set of rules; the few columns queries need are copied out of it. Definition columns are
+/// written by whoever owns the monitor (the config file today, the console later); the runtime columns (status,
+/// streaks, history, last check) only by the check-result writer, each side updating only its own columns.
 /// </remarks>
 public sealed class MonitorEntity
 {
@@ -14,16 +15,17 @@ public sealed class MonitorEntity
     public required string Slug { get; set; }
     public required string Name { get; set; }
     public string? Group { get; set; }
-    public required string Url { get; set; }
-    public required string Method { get; set; }
+
+    /// <summary><c>http</c>, <c>tcp</c>, <c>dns</c>, <c>tls</c> or <c>push</c>.</summary>
+    public required string Type { get; set; }
+
+    /// <summary>What is checked, for display: the URL, or <c>push</c>.</summary>
+    public required string Target { get; set; }
     public int IntervalSeconds { get; set; }
-    public int TimeoutSeconds { get; set; }
-    public required string ExpectedStatus { get; set; }
-    public string? Keyword { get; set; }
     public bool IsPublic { get; set; }
-    public int FailureThreshold { get; set; }
-    public int SuccessThreshold { get; set; }
-    public int MaxRedirects { get; set; }
+
+    /// <summary>The definition's fields as JSON (an object of "Field" or "Group:Field" to text).</summary>
+    public required string Definition { get; set; }
 
     /// <summary>Where the definition comes from: <c>config</c> for the config file.</summary>
     public required string Source { get; set; }
@@ -33,10 +35,22 @@ public sealed class MonitorEntity
     /// <summary>Set when the monitor left the config: kept with its history, no longer probed or listed.</summary>
     public DateTimeOffset? ArchivedAt { get; set; }
 
+    /// <summary>Secret part of a push monitor's URL.</summary>
+    public string? PushToken { get; set; }
+
+    /// <summary>The status shown and logged: maintenance and flapping over the threshold verdict.</summary>
     public MonitorStatus Status { get; set; }
+
+    /// <summary>What the thresholds alone say (unknown, up, degraded, down).</summary>
+    public MonitorStatus BaseStatus { get; set; }
     public DateTimeOffset? StatusSince { get; set; }
     public int ConsecutiveFailures { get; set; }
     public int ConsecutiveSuccesses { get; set; }
+
+    /// <summary>The last 21 verdicts, oldest first, one letter each (U up, G degraded, D down), for flap detection.</summary>
+    public string VerdictHistory { get; set; } = "";
+    public bool IsFlapping { get; set; }
     public DateTimeOffset? LastCheckedAt { get; set; }
     public int? LastResponseMs { get; set; }
+    public DateTimeOffset? LastHeartbeatAt { get; set; }
 }

@@ -5,7 +5,10 @@ public enum MonitorStatus
 {
     Unknown,
     Up,
+    Degraded,
     Down,
+    Flapping,
+    Maintenance,
     Paused,
 }
 
@@ -16,4 +19,6 @@ public enum CheckOutcome
     Down = 2,
     /// <summary>The slot could not run (previous check still running, scheduler late).</summary>
     Missed = 3,
+    /// <summary>Worked, but slower than allowed or with a certificate about to expire.</summary>
+    Degraded = 4,
 }

@@ -25,14 +25,15 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
         {
             m.ToTable("monitors");
             m.HasIndex(x => x.Slug).IsUnique();
+            m.HasIndex(x => x.PushToken).IsUnique();
             m.Property(x => x.Slug).HasMaxLength(100);
             m.Property(x => x.Name).HasMaxLength(200);
             m.Property(x => x.Group).HasMaxLength(100);
-            m.Property(x => x.Url).HasMaxLength(2048);
-            m.Property(x => x.Method).HasMaxLength(10);
-            m.Property(x => x.ExpectedStatus).HasMaxLength(200);
-            m.Property(x => x.Keyword).HasMaxLength(1000);
+            m.Property(x => x.Type).HasMaxLength(8);
+            m.Property(x => x.Target).HasMaxLength(2048);
             m.Property(x => x.Source).HasMaxLength(16);
+            m.Property(x => x.PushToken).HasMaxLength(128);
+            m.Property(x => x.VerdictHistory).HasMaxLength(32);
         });
 
         modelBuilder.Entity<CheckResult>(c =>

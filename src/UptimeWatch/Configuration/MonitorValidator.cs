@@ -1,10 +1,14 @@
 using System.Globalization;
+using System.Web;
+using Cronos;
+using DnsClient;
 
 namespace UptimeWatch.Configuration;
 
 /// <summary>
 /// The one set of rules for a monitor definition. Input is the raw text of each field, exactly as the user
-/// wrote it (config file today, console and REST later), so every error can quote the value back.
+/// wrote it (config file today, console and REST later), flattened with ':' for nested values
+/// (<c>Headers:Accept</c>, <c>Maintenance:0:Cron</c>), so every error can quote the value back.
 /// </summary>
 internal static class MonitorValidator
 {
@@ -13,140 +17,511 @@ internal static class MonitorValidator
     public const int MaxIntervalSeconds = 86_400;
     public const int MaxRedirectsLimit = 5;
 
+    private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+    /// <summary>Every field name a monitor can have (top level), for "did you mean" hints.</summary>
     public static readonly IReadOnlyList<string> KnownFields =
     [
-        "Name", "Url", "Method", "IntervalSeconds", "TimeoutSeconds", "ExpectedStatus", "Keyword", "Group",
-        "Public", "FailureThreshold", "SuccessThreshold", "MaxRedirects",
+        "Name", "Type", "Url", "IntervalSeconds", "TimeoutSeconds", "Group", "Public", "FailureThreshold",
+        "SuccessThreshold", "RetryIntervalSeconds", "MaxResponseMs", "CertificateExpiryWarningDays", "Flapping",
+        "Maintenance", "Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body",
+        "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "GraceSeconds", "PushToken",
     ];
 
-    private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    private static readonly string[] HttpOnly =
+        ["Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body", "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects"];
 
     /// <summary>Validates one monitor. Returns the definition, or null with every error found.</summary>
     public static MonitorDefinition? Validate(IReadOnlyDictionary<string, string?> fields, List<FieldError> errors)
     {
         var before = errors.Count;
-        foreach (var key in fields.Keys)
-        {
-            if (!KnownFields.Contains(key, StringComparer.OrdinalIgnoreCase))
-            {
-                var hint = ClosestName.Find(key, KnownFields);
-                errors.Add(new FieldError(key, null, hint is null
-                    ? "is not a monitor field"
-                    : $"is not a monitor field (did you mean {hint}?)"));
-            }
-        }
+        var f = new FieldReader(fields, errors);
 
-        string? Get(string field) => fields.TryGetValue(field, out var v) ? v : null;
-
-        var name = Get("Name")?.Trim();
+        var name = f.Text("Name")?.Trim();
         if (string.IsNullOrEmpty(name))
         {
-            errors.Add(new FieldError("Name", null, "is required"));
+            f.Error("Name", null, "is required");
         }
         else if (name.Length > 200)
         {
-            errors.Add(new FieldError("Name", name, "is longer than 200 characters"));
+            f.Error("Name", name, "is longer than 200 characters");
         }
 
-        var urlText = Get("Url")?.Trim();
-        Uri? url = null;
-        if (string.IsNullOrEmpty(urlText))
-        {
-            errors.Add(new FieldError("Url", null, "is required"));
-        }
-        else if (!Uri.TryCreate(urlText, UriKind.Absolute, out url)
-                 || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
-                 || string.IsNullOrEmpty(url.Host))
-        {
-            errors.Add(new FieldError("Url", urlText, "is not an absolute http(s) URL"));
-            url = null;
-        }
+        var (type, url) = TypeAndUrl(f);
+        var isPush = type == MonitorType.Push;
 
-        var method = (Get("Method")?.Trim() is { Length: > 0 } m ? m : "GET").ToUpperInvariant();
-        if (!Methods.Contains(method))
+        var interval = f.Int("IntervalSeconds", DefaultIntervalSeconds, 1, MaxIntervalSeconds,
+            $"must be a whole number of seconds from 1 to {MaxIntervalSeconds}");
+        int? timeout = null;
+        if (isPush)
         {
-            errors.Add(new FieldError("Method", Get("Method"), $"is not a supported HTTP method ({string.Join(", ", Methods)})"));
+            NotFor(f, "TimeoutSeconds", "push monitors (they wait for a heartbeat; use GraceSeconds)");
         }
-
-        var interval = Integer(fields, "IntervalSeconds", DefaultIntervalSeconds, 1, MaxIntervalSeconds,
-            $"must be a whole number of seconds from 1 to {MaxIntervalSeconds}", errors);
-
-        // Unset, the timeout follows a short interval down so that "IntervalSeconds": 5 alone is valid.
-        var timeout = Integer(fields, "TimeoutSeconds", Math.Min(DefaultTimeoutSeconds, interval ?? DefaultTimeoutSeconds),
-            1, MaxIntervalSeconds, "must be a whole number of seconds, at least 1", errors);
-        if (timeout is not null && interval is not null && timeout > interval)
+        else
         {
-            errors.Add(new FieldError("TimeoutSeconds", Get("TimeoutSeconds"),
-                $"must not be longer than IntervalSeconds ({interval.Value.ToString(CultureInfo.InvariantCulture)})"));
-        }
-
-        var expectedText = Get("ExpectedStatus");
-        var expected = StatusCodeSet.Success;
-        if (expectedText is not null && !StatusCodeSet.TryParse(expectedText, out expected))
-        {
-            errors.Add(new FieldError("ExpectedStatus", expectedText,
-                "is not a list of status codes (100-599) and ranges, like 200-299 or 200,301-302"));
-        }
-
-        var keyword = Get("Keyword");
-        if (keyword is not null)
-        {
-            if (keyword.Length == 0)
+            // Unset, the timeout follows a short interval down so that "IntervalSeconds": 5 alone is valid.
+            timeout = f.Int("TimeoutSeconds", Math.Min(DefaultTimeoutSeconds, interval ?? DefaultTimeoutSeconds),
+                1, MaxIntervalSeconds, "must be a whole number of seconds, at least 1");
+            if (timeout is not null && interval is not null && timeout > interval)
             {
-                errors.Add(new FieldError("Keyword", keyword, "is empty: remove it or give the text the page must contain"));
-            }
-            else if (keyword.Length > 1000)
-            {
-                errors.Add(new FieldError("Keyword", keyword[..40] + "…", "is longer than 1000 characters"));
-            }
-            else if (method == "HEAD")
-            {
-                errors.Add(new FieldError("Keyword", keyword, "cannot be checked with Method HEAD, which returns no body"));
+                f.Error("TimeoutSeconds", f.Text("TimeoutSeconds"), $"must not be longer than IntervalSeconds ({Invariant(interval.Value)})");
             }
         }
 
-        var group = Get("Group")?.Trim();
+        var group = f.Text("Group")?.Trim();
         if (group is { Length: > 100 })
         {
-            errors.Add(new FieldError("Group", group, "is longer than 100 characters"));
+            f.Error("Group", group, "is longer than 100 characters");
         }
 
-        var publicText = Get("Public");
-        var isPublic = true;
-        if (publicText is not null && !bool.TryParse(publicText.Trim(), out isPublic))
+        var isPublic = f.Bool("Public", true);
+        var failureThreshold = f.Int("FailureThreshold", 2, 1, 100, "must be a whole number from 1 to 100");
+        var successThreshold = f.Int("SuccessThreshold", 1, 1, 100, "must be a whole number from 1 to 100");
+        var retry = f.OptionalInt("RetryIntervalSeconds", 1, MaxIntervalSeconds, "must be a whole number of seconds, at least 1");
+        if (retry is not null && interval is not null && retry > interval)
         {
-            errors.Add(new FieldError("Public", publicText, "must be true or false"));
+            f.Error("RetryIntervalSeconds", f.Text("RetryIntervalSeconds"),
+                $"must not be longer than IntervalSeconds ({Invariant(interval.Value)}): it is for re-checking sooner");
+        }
+        if (isPush && retry is not null)
+        {
+            NotFor(f, "RetryIntervalSeconds", "push monitors");
         }
 
-        var failureThreshold = Integer(fields, "FailureThreshold", 2, 1, 100, "must be a whole number from 1 to 100", errors);
-        var successThreshold = Integer(fields, "SuccessThreshold", 1, 1, 100, "must be a whole number from 1 to 100", errors);
-        var maxRedirects = Integer(fields, "MaxRedirects", MaxRedirectsLimit, 0, MaxRedirectsLimit,
-            $"must be a whole number from 0 to {MaxRedirectsLimit}", errors);
+        int? maxResponseMs = null;
+        if (isPush)
+        {
+            NotFor(f, "MaxResponseMs", "push monitors");
+        }
+        else
+        {
+            maxResponseMs = f.OptionalInt("MaxResponseMs", 1, 3_600_000, "must be a whole number of milliseconds, at least 1");
+        }
+
+        var certDays = 14;
+        if (type is MonitorType.Http or MonitorType.Tls)
+        {
+            certDays = f.Int("CertificateExpiryWarningDays", 14, 0, 3650, "must be a whole number of days from 0 to 3650") ?? 14;
+        }
+        else
+        {
+            NotFor(f, "CertificateExpiryWarningDays", "https and tls monitors");
+        }
+
+        var flapStart = f.OptionalDouble("Flapping:StartPercent", 1, 100, "must be a percentage from 1 to 100") ?? 20;
+        var flapStop = f.OptionalDouble("Flapping:StopPercent", 0, 100, "must be a percentage from 0 to 100") ?? 5;
+        if (flapStop >= flapStart)
+        {
+            f.Error("Flapping:StopPercent", Invariant(flapStop), $"must be below Flapping:StartPercent ({Invariant(flapStart)})");
+        }
+
+        var maintenance = MaintenanceWindows(f);
+        var http = type == MonitorType.Http ? HttpSettings(f) : null;
+        if (type != MonitorType.Http)
+        {
+            foreach (var field in HttpOnly)
+            {
+                NotFor(f, field, "http(s) monitors");
+            }
+        }
+        var dns = type == MonitorType.Dns && url is not null ? DnsSettings(f, url) : null;
+        PushCheck? push = null;
+        if (isPush)
+        {
+            push = PushSettings(f, interval ?? DefaultIntervalSeconds);
+        }
+        else
+        {
+            NotFor(f, "GraceSeconds", "push monitors");
+            NotFor(f, "PushToken", "push monitors");
+        }
+
+        foreach (var key in f.Unread())
+        {
+            var top = key.Split(':')[0];
+            var hint = ClosestName.Find(top, KnownFields);
+            f.Error(key, null, KnownFields.Contains(top, StringComparer.OrdinalIgnoreCase)
+                ? "is not a setting of " + top
+                : hint is null ? "is not a monitor field" : $"is not a monitor field (did you mean {hint}?)");
+        }
 
         if (errors.Count > before)
         {
             return null;
         }
 
-        return new MonitorDefinition(
-            Slug.From(name!), name!, string.IsNullOrEmpty(group) ? null : group, url!, method,
-            interval!.Value, timeout!.Value, expected!, keyword, isPublic,
-            failureThreshold!.Value, successThreshold!.Value, maxRedirects!.Value);
+        return new MonitorDefinition
+        {
+            Slug = Slug.From(name!), Name = name!, Group = string.IsNullOrEmpty(group) ? null : group, Type = type!.Value, Url = url,
+            IntervalSeconds = interval!.Value, TimeoutSeconds = timeout ?? 0, Public = isPublic,
+            FailureThreshold = failureThreshold!.Value, SuccessThreshold = successThreshold!.Value, RetryIntervalSeconds = retry,
+            MaxResponseMs = maxResponseMs, CertificateExpiryWarningDays = certDays, FlapStartPercent = flapStart, FlapStopPercent = flapStop,
+            Maintenance = maintenance, Http = http, Dns = dns, Push = push,
+            Fields = new SortedDictionary<string, string?>(fields.ToDictionary(), StringComparer.OrdinalIgnoreCase),
+        };
     }
 
-    private static int? Integer(IReadOnlyDictionary<string, string?> fields, string field, int fallback, int min, int max,
-        string message, List<FieldError> errors)
+    private static (MonitorType?, Uri?) TypeAndUrl(FieldReader f)
     {
-        if (!fields.TryGetValue(field, out var text) || text is null)
+        var typeText = f.Text("Type")?.Trim();
+        MonitorType? type = null;
+        if (typeText is not null)
         {
-            return fallback;
+            if (Enum.TryParse<MonitorType>(typeText, ignoreCase: true, out var parsed) && !int.TryParse(typeText, out _))
+            {
+                type = parsed;
+            }
+            else
+            {
+                f.Error("Type", typeText, "is not a monitor type (http, tcp, dns, tls, push)");
+                return (null, null);
+            }
         }
-        if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            && value >= min && value <= max)
+
+        var urlText = f.Text("Url")?.Trim();
+        if (type == MonitorType.Push)
         {
-            return value;
+            if (!string.IsNullOrEmpty(urlText))
+            {
+                f.Error("Url", urlText, "is not used by push monitors: UptimeWatch gives them a URL to call");
+            }
+            return (type, null);
         }
-        errors.Add(new FieldError(field, text, message));
+        if (string.IsNullOrEmpty(urlText))
+        {
+            f.Error("Url", null, "is required (or set \"Type\": \"push\" for a heartbeat monitor)");
+            return (type ?? MonitorType.Http, null);
+        }
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Host))
+        {
+            f.Error("Url", urlText, type is null or MonitorType.Http
+                ? "is not an absolute http(s) URL"
+                : $"is not an absolute {type.ToString()!.ToLowerInvariant()}:// URL");
+            return (type ?? MonitorType.Http, null);
+        }
+
+        MonitorType? fromScheme = url.Scheme switch
+        {
+            "http" or "https" => MonitorType.Http,
+            "tcp" => MonitorType.Tcp,
+            "dns" => MonitorType.Dns,
+            "tls" => MonitorType.Tls,
+            _ => null,
+        };
+        if (fromScheme is null)
+        {
+            f.Error("Url", urlText, type is null or MonitorType.Http
+                ? "is not an absolute http(s) URL"
+                : $"is not a {type.ToString()!.ToLowerInvariant()}:// URL");
+            return (type ?? MonitorType.Http, null);
+        }
+        if (type is not null && type != fromScheme)
+        {
+            f.Error("Type", typeText, $"does not match the URL scheme \"{url.Scheme}\"");
+            return (type, null);
+        }
+        if (fromScheme == MonitorType.Tcp && url.IsDefaultPort)
+        {
+            f.Error("Url", urlText, "needs a port: tcp://host:port");
+            return (fromScheme, null);
+        }
+        if (fromScheme == MonitorType.Tls && url.IsDefaultPort)
+        {
+            url = new UriBuilder(url) { Port = 443 }.Uri;
+        }
+        return (fromScheme, url);
+    }
+
+    private static HttpCheck? HttpSettings(FieldReader f)
+    {
+        var before = f.Errors.Count;
+        var methodText = f.Text("Method");
+        var method = (methodText?.Trim() is { Length: > 0 } m ? m : "GET").ToUpperInvariant();
+        if (!Methods.Contains(method))
+        {
+            f.Error("Method", methodText, $"is not a supported HTTP method ({string.Join(", ", Methods)})");
+        }
+
+        var expectedText = f.Text("ExpectedStatus");
+        var expected = StatusCodeSet.Success;
+        if (expectedText is not null && !StatusCodeSet.TryParse(expectedText, out expected))
+        {
+            f.Error("ExpectedStatus", expectedText, "is not a list of status codes (100-599) and ranges, like 200-299 or 200,301-302");
+        }
+
+        var keyword = BodyText(f, "Keyword", "the page must contain", method);
+        var keywordAbsent = BodyText(f, "KeywordAbsent", "the page must not contain", method);
+
+        JsonAssertion? json = null;
+        var jsonText = f.Text("Json");
+        if (jsonText is not null)
+        {
+            if (!JsonAssertion.TryParse(jsonText, out json, out var error))
+            {
+                f.Error("Json", jsonText, error);
+            }
+            else if (method == "HEAD")
+            {
+                f.Error("Json", jsonText, "cannot be checked with Method HEAD, which returns no body");
+            }
+        }
+
+        var headers = f.Map("Headers");
+        foreach (var (header, value) in headers)
+        {
+            if (!IsToken(header))
+            {
+                f.Error($"Headers:{header}", value, "has a name that is not a valid HTTP header name");
+            }
+            else if (value.Contains('\r') || value.Contains('\n'))
+            {
+                f.Error($"Headers:{header}", value, "must not contain line breaks");
+            }
+        }
+        var required = f.Map("RequiredHeaders");
+        foreach (var header in required.Keys.Where(h => !IsToken(h)))
+        {
+            f.Error($"RequiredHeaders:{header}", required[header], "has a name that is not a valid HTTP header name");
+        }
+
+        var body = f.Text("Body");
+        if (body is not null && method is "GET" or "HEAD")
+        {
+            f.Error("Body", body.Length > 40 ? body[..40] + "…" : body, $"cannot be sent with Method {method}: use POST, PUT or PATCH");
+        }
+
+        var user = f.Text("BasicAuth:Username");
+        var password = f.Text("BasicAuth:Password");
+        if ((user is null) != (password is null))
+        {
+            f.Error(user is null ? "BasicAuth:Username" : "BasicAuth:Password", null, "is required when the other BasicAuth field is set");
+        }
+        var bearer = f.Text("BearerToken");
+        if (bearer is not null && user is not null)
+        {
+            f.Error("BearerToken", "***", "cannot be combined with BasicAuth: pick one");
+        }
+        if (bearer is { Length: 0 })
+        {
+            f.Error("BearerToken", "", "is empty");
+        }
+
+        var ignoreTls = f.Bool("IgnoreTlsErrors", false);
+        var maxRedirects = f.Int("MaxRedirects", MaxRedirectsLimit, 0, MaxRedirectsLimit, $"must be a whole number from 0 to {MaxRedirectsLimit}");
+
+        return f.Errors.Count > before
+            ? null
+            : new HttpCheck(method, expected!, keyword, keywordAbsent, json, headers, body, required, user, password, bearer, ignoreTls, maxRedirects!.Value);
+    }
+
+    private static string? BodyText(FieldReader f, string field, string what, string method)
+    {
+        var text = f.Text(field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (text.Length == 0)
+        {
+            f.Error(field, text, $"is empty: remove it or give the text {what}");
+        }
+        else if (text.Length > 1000)
+        {
+            f.Error(field, text[..40] + "…", "is longer than 1000 characters");
+        }
+        else if (method == "HEAD")
+        {
+            f.Error(field, text, "cannot be checked with Method HEAD, which returns no body");
+        }
+        return text;
+    }
+
+    private static DnsCheck? DnsSettings(FieldReader f, Uri url)
+    {
+        var query = HttpUtility.ParseQueryString(url.Query);
+        var typeText = query["type"] ?? "A";
+        if (!Enum.TryParse<QueryType>(typeText, ignoreCase: true, out var recordType) || int.TryParse(typeText, out _))
+        {
+            f.Error("Url", url.OriginalString, $"has type={typeText}, which is not a DNS record type (A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, CAA, PTR)");
+            return null;
+        }
+        var server = query["server"];
+        if (server is not null && !System.Net.IPEndPoint.TryParse(server, out _))
+        {
+            f.Error("Url", url.OriginalString, $"has server={server}, which is not an IP address (optionally with :port)");
+            return null;
+        }
+        var unknown = query.AllKeys.Where(k => k is not ("type" or "server" or "expected")).ToList();
+        if (unknown.Count > 0)
+        {
+            f.Error("Url", url.OriginalString, $"has the unknown parameter \"{unknown[0]}\" (use type, server, expected)");
+            return null;
+        }
+        var expected = (query["expected"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new DnsCheck(url.IdnHost.TrimEnd('.'), recordType, server, expected);
+    }
+
+    private static PushCheck PushSettings(FieldReader f, int interval)
+    {
+        var grace = f.Int("GraceSeconds", DefaultGraceSeconds(interval), 0, MaxIntervalSeconds,
+            $"must be a whole number of seconds from 0 to {MaxIntervalSeconds}");
+        var token = f.Text("PushToken");
+        if (token is not null && (token.Length < 16 || token.Length > 128 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            f.Error("PushToken", "***", "must be 16 to 128 letters, digits, '-' or '_' (it is the secret in the push URL)");
+        }
+        return new PushCheck(grace ?? 0, token);
+    }
+
+    /// <summary>A tenth of the interval, at least a minute: a nightly job may run a little late.</summary>
+    public static int DefaultGraceSeconds(int interval) => Math.Max(60, interval / 10);
+
+    private static IReadOnlyList<MaintenanceWindow> MaintenanceWindows(FieldReader f)
+    {
+        var windows = new List<MaintenanceWindow>();
+        foreach (var index in f.Indexes("Maintenance"))
+        {
+            var prefix = $"Maintenance:{index}";
+            string? Get(string key) => f.Text($"{prefix}:{key}");
+            var start = Get("Start");
+            var end = Get("End");
+            var cron = Get("Cron");
+            var days = Get("Days");
+            var time = Get("Time");
+            var duration = f.OptionalInt($"{prefix}:DurationMinutes", 1, 7 * 24 * 60, "must be a whole number of minutes from 1 to 10080");
+            var zoneText = Get("TimeZone");
+
+            if (start is not null || end is not null)
+            {
+                if (cron is not null || days is not null || duration is not null)
+                {
+                    f.Error(prefix, null, "mixes a one-off window (Start, End) with a recurring one (Cron or Days, DurationMinutes)");
+                    continue;
+                }
+                var from = Time(f, $"{prefix}:Start", start);
+                var to = Time(f, $"{prefix}:End", end);
+                if (from is not null && to is not null)
+                {
+                    if (to <= from)
+                    {
+                        f.Error($"{prefix}:End", end, $"must be after Start ({start})");
+                    }
+                    else
+                    {
+                        windows.Add(new OneOffMaintenance(from.Value, to.Value));
+                    }
+                }
+                continue;
+            }
+
+            TimeZoneInfo zone = TimeZoneInfo.Utc;
+            if (zoneText is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneText, out zone!))
+            {
+                f.Error($"{prefix}:TimeZone", zoneText, "is not a time zone name like Europe/Berlin or UTC");
+                continue;
+            }
+            if (duration is null)
+            {
+                if (!f.Has($"{prefix}:DurationMinutes"))
+                {
+                    f.Error($"{prefix}:DurationMinutes", null, "is required for a recurring window");
+                }
+                continue;
+            }
+
+            string? expression = null;
+            if (cron is not null && (days is not null || time is not null))
+            {
+                f.Error(prefix, null, "has both Cron and Days/Time: use one");
+                continue;
+            }
+            if (cron is not null)
+            {
+                expression = cron;
+            }
+            else if (days is not null || time is not null)
+            {
+                expression = DaysAndTimeToCron(f, prefix, days, time);
+            }
+            else
+            {
+                f.Error(prefix, null, "needs Start and End, or Cron (or Days and Time) with DurationMinutes");
+                continue;
+            }
+            if (expression is null)
+            {
+                continue;
+            }
+            try
+            {
+                windows.Add(new RecurringMaintenance(CronExpression.Parse(expression), TimeSpan.FromMinutes(duration.Value), zone, expression));
+            }
+            catch (CronFormatException ex)
+            {
+                f.Error(cron is not null ? $"{prefix}:Cron" : $"{prefix}:Days", cron ?? days, $"is not a valid schedule: {ex.Message}");
+            }
+        }
+        return windows;
+    }
+
+    private static string? DaysAndTimeToCron(FieldReader f, string prefix, string? days, string? time)
+    {
+        if (days is null || time is null)
+        {
+            f.Error($"{prefix}:{(days is null ? "Days" : "Time")}", null, "is required with " + (days is null ? "Time" : "Days"));
+            return null;
+        }
+        if (!TimeOnly.TryParseExact(time.Trim(), ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+        {
+            f.Error($"{prefix}:Time", time, "is not a time of day like 02:30");
+            return null;
+        }
+        var names = days.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var cronDays = new List<string>();
+        foreach (var day in names)
+        {
+            var match = Enum.GetNames<DayOfWeek>().FirstOrDefault(d => d.StartsWith(day, StringComparison.OrdinalIgnoreCase) && day.Length >= 3);
+            if (match is null)
+            {
+                f.Error($"{prefix}:Days", days, "is not a list of weekdays like Sat,Sun or Monday");
+                return null;
+            }
+            cronDays.Add(Invariant((int)Enum.Parse<DayOfWeek>(match)));
+        }
+        return $"{Invariant(at.Minute)} {Invariant(at.Hour)} * * {string.Join(',', cronDays)}";
+    }
+
+    private static DateTimeOffset? Time(FieldReader f, string key, string? text)
+    {
+        if (text is null)
+        {
+            f.Error(key, null, "is required");
+            return null;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value.ToUniversalTime();
+        }
+        f.Error(key, text, "is not a date and time like 2026-12-01T02:00:00Z");
         return null;
     }
+
+    private static void NotFor(FieldReader f, string field, string appliesTo)
+    {
+        if (f.Has(field))
+        {
+            var value = f.Text(field);
+            f.Map(field);
+            f.Error(field, IsSecret(field) ? "***" : value, $"applies only to {appliesTo}");
+        }
+    }
+
+    private static bool IsSecret(string field) => field is "BearerToken" or "PushToken" or "BasicAuth";
+
+    private static bool IsToken(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

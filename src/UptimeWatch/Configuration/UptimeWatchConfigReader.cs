@@ -62,17 +62,8 @@ internal static class UptimeWatchConfigReader
         // Configuration sorts array indexes as numbers, so this is file order.
         foreach (var monitor in monitors.GetChildren())
         {
-            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var fields = Flatten(monitor);
             var fieldErrors = new List<FieldError>();
-            foreach (var field in monitor.GetChildren())
-            {
-                if (field.Value is null && field.GetChildren().Any())
-                {
-                    fieldErrors.Add(new FieldError(field.Key, null, "must be a single value, not an object or a list"));
-                    continue;
-                }
-                fields[field.Key] = field.Value;
-            }
 
             var name = fields.GetValueOrDefault("Name")?.Trim();
             var label = string.IsNullOrEmpty(name) ? $"Monitors[{monitor.Key}]" : $"Monitors[{monitor.Key}] \"{name}\"";
@@ -95,6 +86,24 @@ internal static class UptimeWatchConfigReader
         }
 
         return result;
+    }
+
+    private static readonly string[] GroupFields = ["Headers", "RequiredHeaders", "BasicAuth", "Flapping", "Maintenance"];
+
+    /// <summary>Every value under one monitor, keyed by its path inside the monitor ("Headers:Accept").</summary>
+    private static Dictionary<string, string?> Flatten(IConfigurationSection monitor)
+    {
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in monitor.AsEnumerable(makePathsRelative: true))
+        {
+            // Sections have no value of their own; an empty {} or [] arrives as "" and means "none".
+            if (value is null || (value.Length == 0 && GroupFields.Contains(key, StringComparer.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+            fields[key] = value;
+        }
+        return fields;
     }
 
     private static int Int(IConfigurationSection section, string sectionName, string key, int fallback, int min, int max, List<string> errors)

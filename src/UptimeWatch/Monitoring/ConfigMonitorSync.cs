@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
@@ -38,7 +39,7 @@ internal sealed partial class ConfigMonitorSync(
         {
             if (rows.Remove(definition.Slug, out var row))
             {
-                var changed = MonitorRows.Apply(definition, row);
+                var changed = MonitorRows.Apply(definition, row) | AssignPushToken(definition, row);
                 if (row.ArchivedAt is not null || row.Source != ConfigSource)
                 {
                     row.ArchivedAt = null;
@@ -55,11 +56,12 @@ internal sealed partial class ConfigMonitorSync(
 
             var entity = new MonitorEntity
             {
-                Slug = definition.Slug, Name = definition.Name, Url = definition.Url.OriginalString,
-                Method = definition.Method, ExpectedStatus = definition.ExpectedStatus.ToString(),
-                Source = ConfigSource, CreatedAt = now, UpdatedAt = now, Status = MonitorStatus.Unknown,
+                Slug = definition.Slug, Name = definition.Name, Type = "", Target = "", Definition = "",
+                Source = ConfigSource, CreatedAt = now, UpdatedAt = now,
+                Status = MonitorStatus.Unknown, BaseStatus = MonitorStatus.Unknown,
             };
             MonitorRows.Apply(definition, entity);
+            AssignPushToken(definition, entity);
             db.Monitors.Add(entity);
             added++;
         }
@@ -76,6 +78,32 @@ internal sealed partial class ConfigMonitorSync(
         await db.SaveChangesAsync(cancellationToken);
         LogSynced(definitions.Count, added, updated, archived);
     }
+
+    /// <summary>
+    /// A push monitor keeps the token from the config, or the one it was given before, or gets a new random one;
+    /// a new one is logged once, since (until the console shows it) the log is where its owner finds it.
+    /// </summary>
+    private bool AssignPushToken(MonitorDefinition definition, MonitorEntity row)
+    {
+        var token = definition.Push is null
+            ? null
+            : definition.Push.Token ?? row.PushToken ?? RandomNumberGenerator.GetString(TokenAlphabet, 32);
+        if (token == row.PushToken)
+        {
+            return false;
+        }
+        row.PushToken = token;
+        if (token is not null && definition.Push!.Token is null)
+        {
+            LogPushUrl(definition.Slug, token);
+        }
+        return true;
+    }
+
+    private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    [LoggerMessage(LogLevel.Information, "Push monitor {Monitor} gets its heartbeats at /api/push/{PushToken} (keep this URL secret)")]
+    private partial void LogPushUrl(string monitor, string pushToken);
 
     [LoggerMessage(LogLevel.Information, "Config has {Count} monitors: {Added} added, {Updated} updated, {Archived} archived")]
     private partial void LogSynced(int count, int added, int updated, int archived);

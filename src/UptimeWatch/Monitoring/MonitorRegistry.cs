@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
 using UptimeWatch.Storage;
@@ -25,8 +26,10 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         {
             var definition = MonitorRows.ToDefinition(row);
             _monitors.AddOrUpdate(row.Id,
-                _ => new MonitorRuntime(row.Id, definition,
-                    new MonitorState(row.Status, row.ConsecutiveFailures, row.ConsecutiveSuccesses), row.StatusSince),
+                _ => new MonitorRuntime(row.Id, definition, MonitorRows.ToState(row), row.StatusSince)
+                {
+                    LastHeartbeatAt = row.LastHeartbeatAt,
+                },
                 (_, existing) =>
                 {
                     existing.Definition = definition;
@@ -42,39 +45,35 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     }
 }
 
-/// <summary>Maps between monitor rows and definitions; the database stores the definition's canonical text.</summary>
+/// <summary>Maps between monitor rows and definitions: a row stores the definition's fields, re-validated on load.</summary>
 internal static class MonitorRows
 {
-    public static MonitorDefinition ToDefinition(MonitorEntity row) => new(
-        row.Slug, row.Name, row.Group, new Uri(row.Url), row.Method, row.IntervalSeconds, row.TimeoutSeconds,
-        StatusCodeSet.TryParse(row.ExpectedStatus, out var expected) ? expected : StatusCodeSet.Success,
-        row.Keyword, row.IsPublic, row.FailureThreshold, row.SuccessThreshold, row.MaxRedirects);
+    public static MonitorDefinition ToDefinition(MonitorEntity row)
+    {
+        var fields = JsonSerializer.Deserialize<Dictionary<string, string?>>(row.Definition) ?? [];
+        var errors = new List<FieldError>();
+        return MonitorValidator.Validate(fields, errors)
+            ?? throw new InvalidOperationException($"Stored monitor {row.Slug} no longer validates: {string.Join("; ", errors)}");
+    }
+
+    public static MonitorState ToState(MonitorEntity row) =>
+        new(row.Status, row.BaseStatus, row.ConsecutiveFailures, row.ConsecutiveSuccesses, row.VerdictHistory, row.IsFlapping);
 
     /// <summary>Copies a definition onto a row; returns whether anything changed.</summary>
     public static bool Apply(MonitorDefinition definition, MonitorEntity row)
     {
-        var changed = false;
-        void Set<T>(T current, T value, Action<T> assign)
-        {
-            if (!EqualityComparer<T>.Default.Equals(current, value))
-            {
-                assign(value);
-                changed = true;
-            }
-        }
-
-        Set(row.Name, definition.Name, v => row.Name = v);
-        Set(row.Group, definition.Group, v => row.Group = v);
-        Set(row.Url, definition.Url.OriginalString, v => row.Url = v);
-        Set(row.Method, definition.Method, v => row.Method = v);
-        Set(row.IntervalSeconds, definition.IntervalSeconds, v => row.IntervalSeconds = v);
-        Set(row.TimeoutSeconds, definition.TimeoutSeconds, v => row.TimeoutSeconds = v);
-        Set(row.ExpectedStatus, definition.ExpectedStatus.ToString(), v => row.ExpectedStatus = v);
-        Set(row.Keyword, definition.Keyword, v => row.Keyword = v);
-        Set(row.IsPublic, definition.Public, v => row.IsPublic = v);
-        Set(row.FailureThreshold, definition.FailureThreshold, v => row.FailureThreshold = v);
-        Set(row.SuccessThreshold, definition.SuccessThreshold, v => row.SuccessThreshold = v);
-        Set(row.MaxRedirects, definition.MaxRedirects, v => row.MaxRedirects = v);
+        var json = JsonSerializer.Serialize(definition.Fields);
+        var type = definition.Type.ToString().ToLowerInvariant();
+        var changed = row.Name != definition.Name || row.Group != definition.Group || row.Type != type
+            || row.Target != definition.Target || row.IntervalSeconds != definition.IntervalSeconds
+            || row.IsPublic != definition.Public || row.Definition != json;
+        row.Name = definition.Name;
+        row.Group = definition.Group;
+        row.Type = type;
+        row.Target = definition.Target;
+        row.IntervalSeconds = definition.IntervalSeconds;
+        row.IsPublic = definition.Public;
+        row.Definition = json;
         return changed;
     }
 }

@@ -7,12 +7,14 @@ using UptimeWatch.Configuration;
 namespace UptimeWatch.Probing;
 
 /// <summary>
-/// HTTP(S) check: one request (plus up to <see cref="MonitorDefinition.MaxRedirects"/> redirects, followed by
+/// HTTP(S) check: one request (plus up to <see cref="HttpCheck.MaxRedirects"/> redirects, followed by
 /// hand so a loop is reported as a loop), under one overall deadline that covers connect, headers and body.
 /// The body is read only when a keyword is set, and then at most <see cref="MaxBodyBytes"/>.
 /// </summary>
 internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider time) : IProbe
 {
+    public MonitorType Type => MonitorType.Http;
+
     public const string ClientName = "probe";
     public const int MaxBodyBytes = 1 << 20;
 
@@ -23,9 +25,10 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
         var started = time.GetTimestamp();
         int Elapsed() => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
 
+        var check = monitor.Http!;
         var client = clientFactory.CreateClient(ClientName);
-        var url = monitor.Url;
-        var method = new HttpMethod(monitor.Method);
+        var url = monitor.Url!;
+        var method = new HttpMethod(check.Method);
         try
         {
             for (var redirects = 0; ; redirects++)
@@ -34,13 +37,13 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
                 var status = (int)response.StatusCode;
 
-                if (IsRedirect(status) && monitor.MaxRedirects > 0 && response.Headers.Location is { } location)
+                if (IsRedirect(status) && check.MaxRedirects > 0 && response.Headers.Location is { } location)
                 {
                     var next = location.IsAbsoluteUri ? location : new Uri(url, location);
-                    if (redirects == monitor.MaxRedirects)
+                    if (redirects == check.MaxRedirects)
                     {
                         return ProbeResult.Failed(FailureKind.TooManyRedirects, Elapsed(),
-                            $"more than {monitor.MaxRedirects} redirects (the last one, HTTP {status}, points to {next})", status);
+                            $"more than {check.MaxRedirects} redirects (the last one, HTTP {status}, points to {next})", status);
                     }
                     if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
                     {
@@ -56,13 +59,13 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                     continue;
                 }
 
-                if (!monitor.ExpectedStatus.Contains(status))
+                if (!check.ExpectedStatus.Contains(status))
                 {
                     return ProbeResult.Failed(FailureKind.UnexpectedStatus, Elapsed(),
-                        $"HTTP {status} {response.ReasonPhrase}, expected {monitor.ExpectedStatus}".Replace("  ", " "), status);
+                        $"HTTP {status} {response.ReasonPhrase}, expected {check.ExpectedStatus}".Replace("  ", " "), status);
                 }
 
-                if (monitor.Keyword is { } keyword)
+                if (check.Keyword is { } keyword)
                 {
                     var (body, truncated) = await ReadCappedAsync(response.Content, linked.Token);
                     if (!body.Contains(keyword, StringComparison.Ordinal))

@@ -27,6 +27,7 @@ internal static class ProbingExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IProbe, HttpProbe>();
+        builder.Services.AddSingleton<ProbeRunner>();
         return builder;
     }
 }

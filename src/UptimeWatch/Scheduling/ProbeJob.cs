@@ -7,12 +7,13 @@ namespace UptimeWatch.Scheduling;
 
 /// <summary>
 /// One scheduled slot of one monitor: account for slots that could not run, check the target, apply the
-/// thresholds, hand everything to the writer. Quartz decides only when this runs.
+/// rules, hand everything to the writer, and ask for an early re-check while a failure is being confirmed.
+/// Quartz decides only when this runs.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed partial class ProbeJob(
     MonitorRegistry registry,
-    IProbe probe,
+    ProbeRunner probes,
     CheckResultWriter writer,
     TimeProvider time,
     ILogger<ProbeJob> logger) : IJob
@@ -28,15 +29,17 @@ internal sealed partial class ProbeJob(
         }
 
         var definition = monitor.Definition;
-        var interval = TimeSpan.FromSeconds(definition.IntervalSeconds);
-        // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
-        var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
-        var missed = MissedSlots.Between(context.PreviousFireTimeUtc, slot, interval)
-            .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt))
-            .ToList();
+        var missed = new List<CheckRecord>();
+        if (context.Trigger.Key.Equals(ScheduleReconciler.TriggerKeyFor(monitorId)))
+        {
+            // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
+            var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+            missed.AddRange(MissedSlots.Between(context.PreviousFireTimeUtc, slot, TimeSpan.FromSeconds(definition.IntervalSeconds))
+                .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt)));
+        }
 
         var startedAt = time.GetUtcNow();
-        var result = await probe.CheckAsync(definition, cancellationToken);
+        var result = await probes.CheckAsync(definition, cancellationToken);
         var write = monitor.Record(result, startedAt, time.GetUtcNow());
         if (missed.Count > 0)
         {
@@ -44,8 +47,13 @@ internal sealed partial class ProbeJob(
             write = write with { Checks = [.. missed, .. write.Checks] };
         }
 
-        LogChecked(definition.Slug, definition.Url, result.HttpStatus, result.ElapsedMs, result.Error);
+        LogChecked(definition.Slug, definition.Target, result.Verdict, result.HttpStatus, result.ElapsedMs, result.Error);
         await writer.EnqueueAsync(write, cancellationToken);
+
+        if (write.State!.State.Pending && definition.RetryIntervalSeconds is { } retry)
+        {
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, time.GetUtcNow().AddSeconds(retry), cancellationToken);
+        }
     }
 
     private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt)
@@ -58,8 +66,8 @@ internal sealed partial class ProbeJob(
         return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason);
     }
 
-    [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Status} in {ElapsedMs} ms {Error}")]
-    private partial void LogChecked(string monitor, Uri url, int? status, int elapsedMs, string? error);
+    [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Verdict} {Status} in {ElapsedMs} ms {Error}")]
+    private partial void LogChecked(string monitor, string url, Verdict verdict, int? status, int elapsedMs, string? error);
 
     [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
     private partial void LogMissed(string monitor, int count, string reason);

@@ -22,6 +22,23 @@ internal sealed partial class ScheduleReconciler(
 
     public static JobKey JobKeyFor(int monitorId) => new($"monitor-{monitorId}", Group);
 
+    /// <summary>The repeating trigger of a monitor; its one-off re-checks have other keys.</summary>
+    public static TriggerKey TriggerKeyFor(int monitorId) => new($"monitor-{monitorId}", Group);
+
+    /// <summary>
+    /// One early re-check to confirm a failure (<c>RetryIntervalSeconds</c>). It replaces any re-check already
+    /// waiting, and, the job being non-concurrent, never overlaps a regular check.
+    /// </summary>
+    public static async Task ScheduleRetryAsync(IScheduler scheduler, int monitorId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity($"monitor-{monitorId}-retry", Group)
+            .ForJob(JobKeyFor(monitorId))
+            .StartAt(at)
+            .Build();
+        await scheduler.ScheduleTrigger(trigger, TriggerConflict.Replace, cancellationToken);
+    }
+
     /// <summary>Makes the scheduler match the registry; returns how many jobs were added, changed and removed.</summary>
     public async Task<(int Added, int Changed, int Removed)> ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -46,8 +63,8 @@ internal sealed partial class ScheduleReconciler(
             var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
             var threshold = MisfireThreshold(interval);
             var triggers = await scheduler.GetTriggersOfJob(key, cancellationToken);
-            if (triggers.Count == 1 && triggers.First() is ISimpleTrigger current
-                && current.RepeatInterval == interval && current.MisfireThreshold == threshold)
+            var regular = triggers.FirstOrDefault(t => t.Key.Equals(TriggerKeyFor(monitor.Id)));
+            if (regular is ISimpleTrigger current && current.RepeatInterval == interval && current.MisfireThreshold == threshold)
             {
                 continue;
             }
@@ -57,7 +74,7 @@ internal sealed partial class ScheduleReconciler(
                 .UsingJobData(ProbeJob.MonitorIdKey, monitor.Id)
                 .Build();
             var trigger = TriggerBuilder.Create()
-                .WithIdentity(key.Name, Group)
+                .WithIdentity(TriggerKeyFor(monitor.Id))
                 .ForJob(key)
                 .StartAt(FirstSlot(monitor.Id, interval, now))
                 .WithMisfireThreshold(threshold)
@@ -69,7 +86,12 @@ internal sealed partial class ScheduleReconciler(
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
                 .Build();
             await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
-            if (triggers.Count == 0)
+            if (monitor.State.Pending && monitor.Definition.RetryIntervalSeconds is { } retry)
+            {
+                // A failure was being confirmed when the process stopped: confirm it as soon as it would have been.
+                await ScheduleRetryAsync(scheduler, monitor.Id, now.AddSeconds(retry), cancellationToken);
+            }
+            if (regular is null)
             {
                 added++;
             }

@@ -29,7 +29,7 @@ internal static class StatusApi
     {
         var monitors = await PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
-            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Status, m.LastCheckedAt, m.LastResponseMs })
+            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs })
             .ToListAsync(cancellationToken);
 
         var since = time.GetUtcNow().AddHours(-24);
@@ -37,11 +37,11 @@ internal static class StatusApi
         var uptime = await db.CheckResults.AsNoTracking()
             .Where(c => ids.Contains(c.MonitorId) && c.At >= since && c.Outcome != CheckOutcome.Missed)
             .GroupBy(c => c.MonitorId)
-            .Select(g => new { MonitorId = g.Key, Total = g.Count(), Up = g.Count(c => c.Outcome == CheckOutcome.Up) })
+            .Select(g => new { MonitorId = g.Key, Total = g.Count(), Up = g.Count(c => c.Outcome != CheckOutcome.Down) })
             .ToDictionaryAsync(x => x.MonitorId, cancellationToken);
 
         var items = monitors.Select(m => new MonitorStatusDto(
-            m.Slug, m.Name, m.Group, StatusText(m.Status), m.LastCheckedAt, m.LastResponseMs,
+            m.Slug, m.Name, m.Group, m.Type, DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
             uptime.TryGetValue(m.Id, out var u) && u.Total > 0 ? Math.Round(100.0 * u.Up / u.Total, 3) : null)).ToList();
         return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => m.Status)), items));
     }
@@ -65,10 +65,10 @@ internal static class StatusApi
             .Where(c => c.MonitorId == monitorId)
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
             .Take(take)
-            .Select(c => new { c.At, c.Outcome, c.HttpStatus, c.ResponseMs, c.Error })
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new ChecksResponse(checks
-            .Select(c => new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, c.Error)).ToList()));
+            .Select(c => new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, c.Error,
+                c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft)).ToList()));
     }
 
     internal static async Task<Results<Ok<EventsResponse>, BadRequest<ProblemResponse>>> GetEvents(
@@ -98,33 +98,41 @@ internal static class StatusApi
     }
 
     /// <summary>
-    /// Down when every monitor with a verdict is down, degraded when only some are, up when all are up;
-    /// unknown when none has a verdict yet. Monitors still waiting for their first verdict do not count.
+    /// Down when every monitor with a verdict is down; degraded when some are, or any is degraded or flapping;
+    /// up when all are up. Unknown when none has a verdict yet. Monitors without a verdict, in maintenance or
+    /// paused do not count.
     /// </summary>
     internal static string Overall(IEnumerable<MonitorStatus> statuses)
     {
-        var known = statuses.Where(s => s is MonitorStatus.Up or MonitorStatus.Down).ToList();
+        var known = statuses.Where(s => s is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded or MonitorStatus.Flapping).ToList();
         if (known.Count == 0)
         {
             return "unknown";
         }
         var down = known.Count(s => s == MonitorStatus.Down);
-        return down == 0 ? "up" : down == known.Count ? "down" : "degraded";
+        return down == known.Count ? "down" : known.All(s => s == MonitorStatus.Up) ? "up" : "degraded";
     }
 
     internal static string StatusText(MonitorStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>The status shown: <c>pending</c> while a failure is being confirmed (not an event of its own).</summary>
+    internal static string DisplayStatus(MonitorStatus status, int consecutiveFailures) =>
+        consecutiveFailures > 0 && status is MonitorStatus.Unknown or MonitorStatus.Up or MonitorStatus.Degraded
+            ? "pending"
+            : StatusText(status);
 
     private static string OutcomeText(CheckOutcome outcome) => outcome.ToString().ToLowerInvariant();
 }
 
 internal sealed record StatusResponse(string Overall, IReadOnlyList<MonitorStatusDto> Monitors);
 
-internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status,
+internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Type, string Status,
     DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h);
 
 internal sealed record ChecksResponse(IReadOnlyList<CheckDto> Checks);
 
-internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error);
+internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error,
+    int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft);
 
 internal sealed record EventsResponse(IReadOnlyList<EventDto> Events);
 

@@ -132,6 +132,8 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 {
                     MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
                     ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
+                    DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
+                    FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
                 });
             }
             if (write.Change is { } change)
@@ -152,20 +154,24 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         foreach (var (monitorId, state) in latestState)
         {
             // Only the runtime columns are marked modified: the definition columns belong to the config sync.
-            var stub = new MonitorEntity { Id = monitorId, Slug = "", Name = "", Url = "", Method = "", ExpectedStatus = "", Source = "" };
+            var stub = new MonitorEntity { Id = monitorId, Slug = "", Name = "", Type = "", Target = "", Definition = "", Source = "" };
             var entry = db.Monitors.Attach(stub);
-            entry.Property(m => m.Status).CurrentValue = state.State.Status;
-            entry.Property(m => m.Status).IsModified = true;
-            entry.Property(m => m.StatusSince).CurrentValue = state.StatusSince;
-            entry.Property(m => m.StatusSince).IsModified = true;
-            entry.Property(m => m.ConsecutiveFailures).CurrentValue = state.State.ConsecutiveFailures;
-            entry.Property(m => m.ConsecutiveFailures).IsModified = true;
-            entry.Property(m => m.ConsecutiveSuccesses).CurrentValue = state.State.ConsecutiveSuccesses;
-            entry.Property(m => m.ConsecutiveSuccesses).IsModified = true;
-            entry.Property(m => m.LastCheckedAt).CurrentValue = state.LastCheckedAt;
-            entry.Property(m => m.LastCheckedAt).IsModified = true;
-            entry.Property(m => m.LastResponseMs).CurrentValue = state.LastResponseMs;
-            entry.Property(m => m.LastResponseMs).IsModified = true;
+            void Set<T>(System.Linq.Expressions.Expression<Func<MonitorEntity, T>> property, T value)
+            {
+                var p = entry.Property(property);
+                p.CurrentValue = value;
+                p.IsModified = true;
+            }
+            Set(m => m.Status, state.State.Status);
+            Set(m => m.BaseStatus, state.State.Base);
+            Set(m => m.StatusSince, state.StatusSince);
+            Set(m => m.ConsecutiveFailures, state.State.ConsecutiveFailures);
+            Set(m => m.ConsecutiveSuccesses, state.State.ConsecutiveSuccesses);
+            Set(m => m.VerdictHistory, state.State.History);
+            Set(m => m.IsFlapping, state.State.Flapping);
+            Set(m => m.LastCheckedAt, state.LastCheckedAt);
+            Set(m => m.LastResponseMs, state.LastResponseMs);
+            Set(m => m.LastHeartbeatAt, state.LastHeartbeatAt);
         }
 
         await db.SaveChangesAsync(cancellationToken);

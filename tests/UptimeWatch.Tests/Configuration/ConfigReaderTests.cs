@@ -24,14 +24,14 @@ public sealed class ConfigReaderTests
         Assert.Empty(options.Errors);
         var monitor = Assert.Single(options.Monitors);
         Assert.Equal("main-api-eu", monitor.Slug);
-        Assert.Equal("GET", monitor.Method);
+        Assert.Equal("GET", monitor.Http!.Method);
         Assert.Equal(60, monitor.IntervalSeconds);
         Assert.Equal(10, monitor.TimeoutSeconds);
-        Assert.Equal("200-299", monitor.ExpectedStatus.ToString());
+        Assert.Equal("200-299", monitor.Http.ExpectedStatus.ToString());
         Assert.True(monitor.Public);
         Assert.Equal(2, monitor.FailureThreshold);
         Assert.Equal(1, monitor.SuccessThreshold);
-        Assert.Null(monitor.Keyword);
+        Assert.Null(monitor.Http.Keyword);
         Assert.Null(monitor.Group);
         Assert.Equal("data", options.DataDirectory);
     }
@@ -124,7 +124,7 @@ public sealed class ConfigReaderTests
     {
         var options = ReadMonitors("""{ "Name": "m", "Url": "https://example.com/", "Method": "post" }""");
 
-        Assert.Equal("POST", Assert.Single(options.Monitors).Method);
+        Assert.Equal("POST", Assert.Single(options.Monitors).Http!.Method);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class ConfigReaderTests
         var options = UptimeWatchConfigReader.Read(configuration);
 
         Assert.Empty(options.Errors);
-        var self = Assert.Single(options.Monitors, m => m.Url.AbsolutePath == "/healthz");
-        Assert.Equal(new Uri(configuration["Urls"]!).Port, self.Url.Port);
+        var self = Assert.Single(options.Monitors, m => m.Url!.AbsolutePath == "/healthz");
+        Assert.Equal(new Uri(configuration["Urls"]!).Port, self.Url!.Port);
     }
 }

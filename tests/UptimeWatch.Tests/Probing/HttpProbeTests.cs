@@ -10,7 +10,7 @@ public sealed class HttpProbeTests : IAsyncLifetime
 {
     private TargetServer _target = null!;
     private IHost _host = null!;
-    private IProbe _probe = null!;
+    private ProbeRunner _probe = null!;
 
     public async Task InitializeAsync()
     {
@@ -19,7 +19,7 @@ public sealed class HttpProbeTests : IAsyncLifetime
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddProbing();
         _host = builder.Build();
-        _probe = _host.Services.GetRequiredService<IProbe>();
+        _probe = _host.Services.GetRequiredService<ProbeRunner>();
     }
 
     public async Task DisposeAsync()
@@ -30,8 +30,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
 
     private static MonitorDefinition Monitor(Uri url, string? keyword = null, int timeoutSeconds = 5, string expected = "200-299",
         int maxRedirects = 5) =>
-        new("m", "m", null, url, "GET", 60, timeoutSeconds,
-            StatusCodeSet.TryParse(expected, out var set) ? set : throw new ArgumentException(expected), keyword, true, 2, 1, maxRedirects);
+        TestMonitors.Define(("Url", url.ToString()), ("Keyword", keyword), ("TimeoutSeconds", timeoutSeconds.ToString()),
+            ("ExpectedStatus", expected), ("MaxRedirects", maxRedirects.ToString()));
 
     [Fact]
     public async Task A_200_is_a_success_with_status_and_time()

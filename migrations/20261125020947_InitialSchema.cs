@@ -19,26 +19,26 @@ namespace UptimeWatch.Migrations
                     Slug = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Group = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
-                    Method = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    Target = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
                     IntervalSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    TimeoutSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    ExpectedStatus = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Keyword = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     IsPublic = table.Column<bool>(type: "INTEGER", nullable: false),
-                    FailureThreshold = table.Column<int>(type: "INTEGER", nullable: false),
-                    SuccessThreshold = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxRedirects = table.Column<int>(type: "INTEGER", nullable: false),
+                    Definition = table.Column<string>(type: "TEXT", nullable: false),
                     Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ArchivedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PushToken = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    BaseStatus = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     StatusSince = table.Column<long>(type: "INTEGER", nullable: true),
                     ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
                     ConsecutiveSuccesses = table.Column<int>(type: "INTEGER", nullable: false),
+                    VerdictHistory = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    IsFlapping = table.Column<bool>(type: "INTEGER", nullable: false),
                     LastCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastResponseMs = table.Column<int>(type: "INTEGER", nullable: true)
+                    LastResponseMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -56,7 +56,12 @@ namespace UptimeWatch.Migrations
                     Outcome = table.Column<int>(type: "INTEGER", nullable: false),
                     ResponseMs = table.Column<int>(type: "INTEGER", nullable: true),
                     HttpStatus = table.Column<int>(type: "INTEGER", nullable: true),
-                    Error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
+                    Error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    DnsMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    ConnectMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    TlsMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    FirstByteMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    CertificateDaysLeft = table.Column<int>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -101,6 +106,12 @@ namespace UptimeWatch.Migrations
                 name: "IX_check_results_MonitorId_At",
                 table: "check_results",
                 columns: new[] { "MonitorId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_monitors_PushToken",
+                table: "monitors",
+                column: "PushToken",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_monitors_Slug",

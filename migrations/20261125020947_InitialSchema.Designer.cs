@@ -10,7 +10,7 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Migrations
 {
     [DbContext(typeof(UptimeWatchDbContext))]
-    [Migration("20261125015323_InitialSchema")]
+    [Migration("20261125020947_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -28,9 +28,21 @@ namespace UptimeWatch.Migrations
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("CertificateDaysLeft")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ConnectMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("DnsMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("FirstByteMs")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("HttpStatus")
                         .HasColumnType("INTEGER");
@@ -42,6 +54,9 @@ namespace UptimeWatch.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("ResponseMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TlsMs")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -62,6 +77,11 @@ namespace UptimeWatch.Migrations
                     b.Property<long?>("ArchivedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BaseStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ConsecutiveFailures")
                         .HasColumnType("INTEGER");
 
@@ -71,13 +91,9 @@ namespace UptimeWatch.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("ExpectedStatus")
+                    b.Property<string>("Definition")
                         .IsRequired()
-                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
-
-                    b.Property<int>("FailureThreshold")
-                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Group")
                         .HasMaxLength(100)
@@ -86,30 +102,28 @@ namespace UptimeWatch.Migrations
                     b.Property<int>("IntervalSeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("IsFlapping")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("IsPublic")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Keyword")
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
                     b.Property<long?>("LastCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastHeartbeatAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("LastResponseMs")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("MaxRedirects")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Method")
-                        .IsRequired()
-                        .HasMaxLength(10)
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PushToken")
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Slug")
@@ -130,21 +144,28 @@ namespace UptimeWatch.Migrations
                     b.Property<long?>("StatusSince")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("SuccessThreshold")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("TimeoutSeconds")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Url")
+                    b.Property<string>("Target")
                         .IsRequired()
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VerdictHistory")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("PushToken")
+                        .IsUnique();
 
                     b.HasIndex("Slug")
                         .IsUnique();
