@@ -31,6 +31,7 @@ internal static class ConfigurationExtensions
                 options.DataDirectory = read.DataDirectory;
                 options.Storage = read.Storage;
                 options.Scheduler = read.Scheduler;
+                options.Probing = read.Probing;
                 options.Monitors = read.Monitors;
                 options.Errors = read.Errors;
             })

@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -48,6 +48,20 @@ internal static class UptimeWatchConfigReader
         var scheduler = section.GetSection("Scheduler");
         options.Scheduler.MaxConcurrency = Int(scheduler, "Scheduler", "MaxConcurrency", options.Scheduler.MaxConcurrency, 1, 100_000, errors);
         options.Scheduler.ShutdownTimeoutSeconds = Int(scheduler, "Scheduler", "ShutdownTimeoutSeconds", options.Scheduler.ShutdownTimeoutSeconds, 1, 3_600, errors);
+
+        var caFile = section["Probing:CaCertificatesFile"];
+        if (!string.IsNullOrEmpty(caFile))
+        {
+            try
+            {
+                Probing.CertificateCheck.LoadRoots(caFile);
+                options.Probing.CaCertificatesFile = caFile;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                errors.Add($"Probing:CaCertificatesFile \"{caFile}\" cannot be read as PEM certificates: {ex.Message}");
+            }
+        }
 
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
         options.Errors = errors;

@@ -12,6 +12,8 @@ internal sealed class UptimeWatchOptions
 
     public SchedulerOptions Scheduler { get; set; } = new();
 
+    public ProbingOptions Probing { get; set; } = new();
+
     /// <summary>The monitors defined in the config file, in file order.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; set; } = [];
 
@@ -40,4 +42,11 @@ internal sealed class SchedulerOptions
 
     /// <summary>How long shutdown waits for running checks and the write queue.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary><c>UptimeWatch:Probing</c>.</summary>
+internal sealed class ProbingOptions
+{
+    /// <summary>A PEM file of extra CA certificates to trust (an internal PKI), besides the system's.</summary>
+    public string? CaCertificatesFile { get; set; }
 }

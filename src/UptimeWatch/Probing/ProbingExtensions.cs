@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Probing;
 
@@ -28,6 +30,9 @@ internal static class ProbingExtensions
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IProbe, HttpProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
+        builder.Services.AddSingleton(services => new CertificateCheck(
+            services.GetRequiredService<TimeProvider>(),
+            CertificateCheck.LoadRoots(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.CaCertificatesFile)));
         return builder;
     }
 }
