@@ -55,7 +55,7 @@ internal static class MonitorValidator
         int? timeout = null;
         if (isPush)
         {
-            NotFor(f, "TimeoutSeconds", "push monitors (they wait for a heartbeat; use GraceSeconds)");
+            NotUsed(f, "TimeoutSeconds", "is not used by push monitors: they wait for a heartbeat (see GraceSeconds)");
         }
         else
         {
@@ -85,13 +85,13 @@ internal static class MonitorValidator
         }
         if (isPush && retry is not null)
         {
-            NotFor(f, "RetryIntervalSeconds", "push monitors");
+            NotUsed(f, "RetryIntervalSeconds", "is not used by push monitors: there is nothing to re-check");
         }
 
         int? maxResponseMs = null;
         if (isPush)
         {
-            NotFor(f, "MaxResponseMs", "push monitors");
+            NotUsed(f, "MaxResponseMs", "is not used by push monitors: they report their own time");
         }
         else
         {
@@ -513,6 +513,14 @@ internal static class MonitorValidator
             var value = f.Text(field);
             f.Map(field);
             f.Error(field, IsSecret(field) ? "***" : value, $"applies only to {appliesTo}");
+        }
+    }
+
+    private static void NotUsed(FieldReader f, string field, string message)
+    {
+        if (f.Has(field))
+        {
+            f.Error(field, f.Text(field), message);
         }
     }
 
