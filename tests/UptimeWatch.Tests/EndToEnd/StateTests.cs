@@ -1,0 +1,152 @@
+using Microsoft.Data.Sqlite;
+
+namespace UptimeWatch.Tests.EndToEnd;
+
+/// <summary>Confirmation, degraded, flapping and maintenance, through the public API of a running app.</summary>
+public sealed class StateTests : IAsyncLifetime
+{
+    private TargetServer _target = null!;
+    private readonly string _data = TestPaths.NewTempDirectory();
+
+    public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
+
+    public async Task DisposeAsync() => await _target.DisposeAsync();
+
+    private Dictionary<string, string?> Monitor(string name, string path, params (string Field, string Value)[] extra)
+    {
+        var monitor = UptimeWatchApp.Monitor(name, _target.Url(path));
+        foreach (var (field, value) in extra)
+        {
+            monitor[field] = value;
+        }
+        return monitor;
+    }
+
+    [Fact]
+    public async Task A_failure_is_confirmed_by_early_rechecks_and_shows_pending_meanwhile()
+    {
+        await using var app = new UptimeWatchApp(_data,
+            [Monitor("Api", "/health", ("IntervalSeconds", "6"), ("TimeoutSeconds", "1"), ("FailureThreshold", "3"), ("RetryIntervalSeconds", "1"))]);
+        await app.WaitForStatusAsync("api", "up", TimeSpan.FromSeconds(20));
+
+        _target.Healthy = false;
+        await app.WaitForStatusAsync("api", "pending", TimeSpan.FromSeconds(20));
+        await app.WaitForStatusAsync("api", "down", TimeSpan.FromSeconds(10));
+
+        var events = await app.EventsAsync();
+        // Pending is not announced: the log goes straight from up to down, once confirmed.
+        Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
+        Assert.StartsWith("3 consecutive failures: HTTP 503", events[1].Reason);
+        var failures = (await app.ChecksAsync("api")).Where(c => c.Outcome == "down").OrderBy(c => c.At).Take(3).ToList();
+        // Confirmed by the 1 s re-checks, well before the next 6 s slot.
+        Assert.InRange((failures[2].At - failures[0].At).TotalSeconds, 1.5, 4.5);
+    }
+
+    [Fact]
+    public async Task A_slow_answer_is_degraded_not_down_with_its_own_event()
+    {
+        await using var app = new UptimeWatchApp(_data, [Monitor("Slow", "/slow?ms=400", ("MaxResponseMs", "150"), ("TimeoutSeconds", "1"))]);
+
+        var status = await app.WaitForStatusAsync("slow", "degraded");
+
+        Assert.Equal("degraded", status.Overall);
+        var change = Assert.Single(await app.EventsAsync());
+        Assert.Equal(("unknown", "degraded"), (change.From, change.To));
+        Assert.Matches(@"^degraded: responded in \d+ ms, slower than MaxResponseMs \(150 ms\)$", change.Reason);
+        Assert.All(await app.ChecksAsync("slow"), c => Assert.Equal("degraded", c.Outcome));
+    }
+
+    [Fact]
+    public async Task A_flapping_target_raises_one_flapping_event_instead_of_a_storm()
+    {
+        await using var app = new UptimeWatchApp(_data, [Monitor("Flappy", "/health", ("FailureThreshold", "1"))]);
+        await app.WaitForStatusAsync("flappy", "up");
+
+        // Flip the target every check for a bounded time; it stops by itself.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var flipping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _target.Healthy = !_target.Healthy;
+                await Task.Delay(1000, CancellationToken.None);
+            }
+        });
+        try
+        {
+            await app.WaitForStatusAsync("flappy", "flapping", TimeSpan.FromSeconds(20));
+            var atStart = await app.EventsAsync();
+            await Task.Delay(4000);
+            var later = await app.EventsAsync();
+
+            Assert.Equal("flapping", atStart[^1].To);
+            Assert.StartsWith("flapping: ", atStart[^1].Reason);
+            Assert.Single(atStart, e => e.To == "flapping");
+            Assert.Equal(atStart.Count, later.Count);
+            Assert.InRange(atStart.Count, 3, 12);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await flipping;
+        }
+    }
+
+    [Fact]
+    public async Task Maintenance_holds_back_the_down_event_until_the_window_ends()
+    {
+        _target.Healthy = false;
+        var end = DateTimeOffset.UtcNow.AddSeconds(5);
+        await using var app = new UptimeWatchApp(_data,
+        [
+            Monitor("Db", "/health", ("FailureThreshold", "1"),
+                ("Maintenance:0:Start", DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O")), ("Maintenance:0:End", end.ToString("O"))),
+        ]);
+
+        await app.WaitForStatusAsync("db", "maintenance");
+        var during = await app.EventsAsync();
+        await app.WaitForStatusAsync("db", "down", TimeSpan.FromSeconds(20));
+        var events = await app.EventsAsync();
+
+        Assert.Equal([("unknown", "maintenance")], during.Select(e => (e.From, e.To)));
+        Assert.StartsWith("maintenance window until ", during[0].Reason);
+        Assert.Equal([("unknown", "maintenance"), ("maintenance", "down")], events.Select(e => (e.From, e.To)));
+        Assert.StartsWith("maintenance ended; ", events[1].Reason);
+        Assert.True(events[1].At >= end);
+        // Checks kept running and were stored during the window.
+        Assert.Contains(await app.ChecksAsync("db"), c => c.Outcome == "down" && c.At < end);
+    }
+
+    [Fact]
+    public async Task A_restart_during_confirmation_resumes_the_count_without_spurious_events()
+    {
+        var monitor = Monitor("Web", "/health", ("FailureThreshold", "3"), ("IntervalSeconds", "2"), ("TimeoutSeconds", "1"));
+        await using (var first = new UptimeWatchApp(_data, [monitor]))
+        {
+            await first.WaitForStatusAsync("web", "up");
+            _target.Healthy = false;
+            await first.WaitForStatusAsync("web", "pending");
+        }
+        var persistedFailures = StoredFailures();
+        Assert.InRange(persistedFailures, 1, 2);
+        var restartedAt = DateTimeOffset.UtcNow;
+
+        await using var second = new UptimeWatchApp(_data, [monitor]);
+        Assert.Equal("pending", (await second.StatusAsync()).Monitors.Single().Status);
+        await second.WaitForStatusAsync("web", "down", TimeSpan.FromSeconds(20));
+
+        var events = await second.EventsAsync();
+        Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
+        var failuresAfterRestart = (await second.ChecksAsync("web")).Count(c => c.Outcome == "down" && c.At >= restartedAt && c.At <= events[1].At);
+        Assert.Equal(3 - persistedFailures, failuresAfterRestart);
+    }
+
+    private int StoredFailures()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "uptimewatch.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ConsecutiveFailures FROM monitors WHERE Slug = 'web'";
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+}
