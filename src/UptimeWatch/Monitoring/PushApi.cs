@@ -31,8 +31,8 @@ internal static class PushApi
     }
 
     internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> Heartbeat(
-        string token, MonitorRegistry registry, CheckResultWriter writer, TimeProvider time, CancellationToken cancellationToken,
-        string? status = null, string? msg = null, string? ms = null)
+        string token, HttpRequest request, MonitorRegistry registry, CheckResultWriter writer, TimeProvider time,
+        CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
     {
         // Same answer for a malformed token as for an unknown one: the reply must not help anyone guess.
         var target = token.Length <= 128 ? registry.FindPushByToken(token) : null;
@@ -44,6 +44,12 @@ internal static class PushApi
         {
             return TypedResults.NotFound(new ProblemResponse(
                 $"Monitor \"{target.Slug}\" was removed from the configuration (archived): its heartbeats are no longer recorded", null));
+        }
+
+        if (await MisplacedParameterAsync(request, cancellationToken) is { } misplaced)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field(misplaced.Name, misplaced.Value,
+                $"must be in the query string (/api/push/<token>?{misplaced.Name}=…), not in the request body"));
         }
 
         var isDown = false;
@@ -90,6 +96,36 @@ internal static class PushApi
             var state = write.State!.State;
             return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures)));
         }
+    }
+
+    /// <summary>
+    /// Parameters come from the query string only, and a body is ignored (scripts often post their log). But
+    /// <c>curl -d status=down</c> puts a report in a form body, and ignoring it would store a failure as a
+    /// success: that gets a 400 instead. Only small form bodies are looked at.
+    /// </summary>
+    private static async Task<(string Name, string Value)?> MisplacedParameterAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType || request.ContentLength is not (> 0 and <= 16 * 1024))
+        {
+            return null;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        foreach (var name in (string[])["status", "msg", "ms"])
+        {
+            if (form.TryGetValue(name, out var value) && !request.Query.ContainsKey(name))
+            {
+                return (name, value.ToString());
+            }
+        }
+        return null;
     }
 
     /// <summary>

@@ -106,6 +106,25 @@ public sealed class PushHeartbeatTests
     }
 
     [Fact]
+    public async Task A_report_posted_in_a_form_body_is_refused_rather_than_taken_for_an_up_heartbeat()
+    {
+        await using var app = new UptimeWatchApp(_data, [Patient()]);
+        using var client = app.CreateClient();
+
+        // What `curl -d "status=down&msg=disk full" <url>` sends.
+        using var response = await client.PostAsync($"/api/push/{PushTesting.Token}",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["status"] = "down", ["msg"] = "disk full" }));
+        // A log posted as the body is fine, and ignored.
+        using var log = await client.PostAsync($"/api/push/{PushTesting.Token}?status=up", new StringContent("backup finished\n12 GB written"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("status \"down\" must be in the query string (/api/push/<token>?status=…), not in the request body",
+            (await response.Content.ReadFromJsonAsync<Problem>())!.Error);
+        Assert.Equal(HttpStatusCode.OK, log.StatusCode);
+        Assert.Equal(["up"], (await PushTesting.WaitForChecksAsync(app, 1)).Select(c => c.Outcome));
+    }
+
+    [Fact]
     public async Task A_long_message_is_cut_to_500_characters_and_the_reply_is_never_cached()
     {
         await using var app = new UptimeWatchApp(_data, [Patient()]);
