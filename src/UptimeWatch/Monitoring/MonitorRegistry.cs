@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
@@ -8,13 +11,27 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Monitoring;
 
 /// <summary>The active (not archived) monitors with their live state, loaded from the database.</summary>
-internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> dbFactory)
+internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time)
 {
     private readonly ConcurrentDictionary<int, MonitorRuntime> _monitors = new();
+
+    // Replaced whole on every load, so a heartbeat never sees an index half rebuilt.
+    private volatile PushIndex _push = PushIndex.Empty;
 
     public bool TryGet(int id, [NotNullWhen(true)] out MonitorRuntime? monitor) => _monitors.TryGetValue(id, out monitor);
 
     public IReadOnlyCollection<MonitorRuntime> Active => [.. _monitors.Values];
+
+    /// <summary>
+    /// The push monitor whose URL carries <paramref name="token"/>: active, or archived (then with no runtime);
+    /// null for a token no monitor has. The index is keyed by the token's SHA-256, so how long a lookup takes
+    /// says nothing about how much of a guess matched a real token.
+    /// </summary>
+    public PushTarget? FindPushByToken(string token) =>
+        _push.ByTokenHash.TryGetValue(PushIndex.Hash(token), out var target) ? target : null;
+
+    /// <summary>The active push monitor with this slug, for the scheduled no-heartbeat check.</summary>
+    public PushTarget? FindPushBySlug(string slug) => _push.BySlug.TryGetValue(slug, out var target) ? target : null;
 
     /// <summary>Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
@@ -42,8 +59,45 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         {
             _monitors.TryRemove(id, out _);
         }
+
+        // Archived push monitors stay in the index so their callers hear "archived" rather than "no such URL".
+        var archived = await db.Monitors.AsNoTracking()
+            .Where(m => m.ArchivedAt != null && m.PushToken != null)
+            .Select(m => new { m.Slug, m.PushToken })
+            .ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var previous = _push;
+        var byHash = new Dictionary<string, PushTarget>(StringComparer.Ordinal);
+        foreach (var row in rows.Where(r => r.PushToken is not null))
+        {
+            var hash = PushIndex.Hash(row.PushToken!);
+            var runtime = _monitors[row.Id];
+            // Listening since: kept across reloads while the URL stays the same; a new URL starts a new period.
+            var since = previous.ByTokenHash.TryGetValue(hash, out var old) && old.Monitor == runtime ? old.ListeningSince : now;
+            byHash[hash] = new PushTarget(row.Slug, runtime, since);
+        }
+        foreach (var row in archived)
+        {
+            byHash[PushIndex.Hash(row.PushToken!)] = new PushTarget(row.Slug, null, now);
+        }
+        _push = new PushIndex(
+            byHash.ToFrozenDictionary(StringComparer.Ordinal),
+            byHash.Values.Where(t => t.Monitor is not null).ToFrozenDictionary(t => t.Slug, StringComparer.Ordinal));
+    }
+
+    private sealed record PushIndex(FrozenDictionary<string, PushTarget> ByTokenHash, FrozenDictionary<string, PushTarget> BySlug)
+    {
+        public static readonly PushIndex Empty = new(FrozenDictionary<string, PushTarget>.Empty, FrozenDictionary<string, PushTarget>.Empty);
+
+        public static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 }
+
+/// <summary>
+/// Where a push URL leads: the monitor (null once it is archived) and since when this process has accepted
+/// heartbeats at that URL, which is as far back as it can know whether one was sent.
+/// </summary>
+internal sealed record PushTarget(string Slug, MonitorRuntime? Monitor, DateTimeOffset ListeningSince);
 
 /// <summary>Maps between monitor rows and definitions: a row stores the definition's fields, re-validated on load.</summary>
 internal static class MonitorRows

@@ -35,7 +35,16 @@ internal sealed record ProbeResult(Verdict Verdict, int ElapsedMs, int? HttpStat
     /// <summary>Whole days until the server certificate expires; null when no certificate was seen.</summary>
     public int? CertificateDaysLeft { get; init; }
 
+    /// <summary>
+    /// Set when the check has nothing new to say, so nothing is recorded for the slot: a push monitor whose
+    /// heartbeat is on time (its heartbeats are the record). The time is when there may be news: the deadline.
+    /// </summary>
+    public DateTimeOffset? NothingNewUntil { get; init; }
+
     public static ProbeResult Ok(int elapsedMs, int? httpStatus = null) => new(Verdict.Up, elapsedMs, httpStatus, null, null);
+
+    /// <summary>No verdict for this slot; check again at <paramref name="until"/>. The verdict is a placeholder, never recorded.</summary>
+    public static ProbeResult NothingNew(DateTimeOffset until) => new(Verdict.Up, 0, null, null, null) { NothingNewUntil = until };
 
     public static ProbeResult Failed(FailureKind kind, int elapsedMs, string error, int? httpStatus = null) =>
         new(Verdict.Down, elapsedMs, httpStatus, kind, error);

@@ -1,4 +1,5 @@
 using Quartz;
+using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
@@ -29,8 +30,11 @@ internal sealed partial class ProbeJob(
         }
 
         var definition = monitor.Definition;
+        var isPush = definition.Type == MonitorType.Push;
         var missed = new List<CheckRecord>();
-        if (context.Trigger.Key.Equals(ScheduleReconciler.TriggerKeyFor(monitorId)))
+        // A push monitor's slots only look at the heartbeat clock, which runs whether or not a slot ran: a late
+        // slot loses nothing, so it is not a missed check.
+        if (!isPush && context.Trigger.Key.Equals(ScheduleReconciler.TriggerKeyFor(monitorId)))
         {
             // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
             var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
@@ -38,9 +42,22 @@ internal sealed partial class ProbeJob(
                 .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt)));
         }
 
+        // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it (see HeartbeatGate).
+        using var heartbeatGate = isPush ? await HeartbeatGate.EnterAsync(monitor, cancellationToken) : null;
         var startedAt = time.GetUtcNow();
         var result = await probes.CheckAsync(definition, cancellationToken);
+        if (result.NothingNewUntil is { } until)
+        {
+            // Nothing to record (a heartbeat on time). Look again right at the deadline rather than at the next slot,
+            // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, until + DeadlineMargin, cancellationToken);
+            return;
+        }
         var write = monitor.Record(result, startedAt, time.GetUtcNow());
+        if (isPush)
+        {
+            write = PushApi.WithDuration(write, null);
+        }
         if (missed.Count > 0)
         {
             LogMissed(definition.Slug, missed.Count, missed[0].Error!);
@@ -55,6 +72,9 @@ internal sealed partial class ProbeJob(
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, time.GetUtcNow().AddSeconds(retry), cancellationToken);
         }
     }
+
+    /// <summary>Quartz may fire a trigger a few milliseconds early; a look that early would find the deadline not yet passed.</summary>
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(100);
 
     private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt)
     {

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using UptimeWatch.Probing;
+using UptimeWatch.StatusPage;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Monitoring;
+
+/// <summary>
+/// Where push monitors are called: <c>GET|POST /api/push/{token}?status=up|down&amp;msg=…&amp;ms=…</c>, from a
+/// cron job, a backup script, anything that can make an HTTP request. The token is the only credential.
+/// </summary>
+internal static class PushApi
+{
+    public const int MaxMessageLength = 500;
+
+    public static IEndpointRouteBuilder MapPushApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Push");
+        api.MapMethods("/push/{token}", [HttpMethods.Get, HttpMethods.Post], Heartbeat)
+            .WithName("PushHeartbeat")
+            .WithSummary("Records a heartbeat of a push monitor: status up (default) or down, an optional message and duration in ms.")
+            .AddEndpointFilter(async (context, next) =>
+            {
+                // A cache between a cron job and UptimeWatch that answered a GET itself would swallow heartbeats.
+                context.HttpContext.Response.Headers.CacheControl = "no-store";
+                return await next(context);
+            });
+        return app;
+    }
+
+    internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> Heartbeat(
+        string token, HttpRequest request, MonitorRegistry registry, CheckResultWriter writer, TimeProvider time,
+        CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
+    {
+        // Same answer for a malformed token as for an unknown one: the reply must not help anyone guess.
+        var target = token.Length <= 128 ? registry.FindPushByToken(token) : null;
+        if (target is null)
+        {
+            return TypedResults.NotFound(new ProblemResponse("No push monitor has this URL", null));
+        }
+        if (target.Monitor is not { } monitor)
+        {
+            return TypedResults.NotFound(new ProblemResponse(
+                $"Monitor \"{target.Slug}\" was removed from the configuration (archived): its heartbeats are no longer recorded", null));
+        }
+
+        if (await MisplacedParameterAsync(request, cancellationToken) is { } misplaced)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field(misplaced.Name, misplaced.Value,
+                $"must be in the query string (/api/push/<token>?{misplaced.Name}=…), not in the request body"));
+        }
+
+        var isDown = false;
+        if (status is not null)
+        {
+            if (status.Equals("down", StringComparison.OrdinalIgnoreCase))
+            {
+                isDown = true;
+            }
+            else if (!status.Equals("up", StringComparison.OrdinalIgnoreCase))
+            {
+                return TypedResults.BadRequest(ProblemResponse.Field("status", status, "must be up or down"));
+            }
+        }
+        int? durationMs = null;
+        if (ms is not null)
+        {
+            if (!int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return TypedResults.BadRequest(ProblemResponse.Field("ms", ms, $"must be a whole number of milliseconds from 0 to {int.MaxValue}"));
+            }
+            durationMs = parsed;
+        }
+        var message = Clean(msg);
+
+        // Waits for a scheduled no-heartbeat check of the same monitor that is under way, and makes it wait for us.
+        using (await HeartbeatGate.EnterAsync(monitor, cancellationToken))
+        {
+            if (monitor.State.Status == MonitorStatus.Paused)
+            {
+                return TypedResults.Conflict(new ProblemResponse(
+                    $"Monitor \"{monitor.Definition.Slug}\" is paused: heartbeats are not recorded until it is resumed", null));
+            }
+
+            var now = time.GetUtcNow();
+            var result = isDown
+                ? ProbeResult.Failed(FailureKind.ReportedDown, durationMs ?? 0, message is null ? "reported down" : $"reported down: {message}")
+                : ProbeResult.Ok(durationMs ?? 0) with { Error = message };
+            monitor.LastHeartbeatAt = now;
+            var write = Describe(monitor.Record(result, now, now), result, durationMs);
+
+            // The state has moved in memory: it must reach the database even if the caller hangs up now.
+            await writer.EnqueueAsync(write, CancellationToken.None);
+            var state = write.State!.State;
+            return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures)));
+        }
+    }
+
+    /// <summary>
+    /// Parameters come from the query string only, and a body is ignored (scripts often post their log). But
+    /// <c>curl -d status=down</c> puts a report in a form body, and ignoring it would store a failure as a
+    /// success: that gets a 400 instead. Only small form bodies are looked at.
+    /// </summary>
+    private static async Task<(string Name, string Value)?> MisplacedParameterAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType || request.ContentLength is not (> 0 and <= 16 * 1024))
+        {
+            return null;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        foreach (var name in (string[])["status", "msg", "ms"])
+        {
+            if (form.TryGetValue(name, out var value) && !request.Query.ContainsKey(name))
+            {
+                return (name, value.ToString());
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A push monitor's row carries the duration the sender reported, or none (a missing heartbeat has none):
+    /// the rules would store the probe's elapsed time, and "0 ms" would be a made-up number.
+    /// </summary>
+    internal static CheckWrite WithDuration(CheckWrite write, int? durationMs) => write with
+    {
+        Checks = write.Checks.Select(c => c with { ResponseMs = durationMs }).ToList(),
+        State = write.State is { } state ? state with { LastResponseMs = durationMs } : null,
+    };
+
+    /// <summary>The rules describe a working check by its answer time; for a heartbeat that becomes "heartbeat received".</summary>
+    private static CheckWrite Describe(CheckWrite write, ProbeResult result, int? durationMs)
+    {
+        write = WithDuration(write, durationMs);
+        var change = write.Change;
+        var answered = $"answered in {result.ElapsedMs.ToString(CultureInfo.InvariantCulture)} ms";
+        if (result.Success && change is not null && change.Reason.EndsWith(answered, StringComparison.Ordinal))
+        {
+            var heartbeat = durationMs is { } d ? $"heartbeat received (took {d.ToString(CultureInfo.InvariantCulture)} ms)" : "heartbeat received";
+            change = change with { Reason = change.Reason[..^answered.Length] + heartbeat };
+        }
+        return write with { Change = change };
+    }
+
+    /// <summary>One line, at most <see cref="MaxMessageLength"/> characters; null when there is nothing to say.</summary>
+    private static string? Clean(string? message)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            return null;
+        }
+        var line = string.Concat(message.Trim().Select(c => char.IsControl(c) ? ' ' : c));
+        return line.Length > MaxMessageLength ? line[..(MaxMessageLength - 1)] + "…" : line;
+    }
+}
+
+/// <summary>What a heartbeat got: the monitor it counted for and that monitor's status now.</summary>
+internal sealed record PushResponse(bool Ok, string Monitor, string Status);
+
+/// <summary>
+/// One at a time per push monitor: a heartbeat and the scheduled no-heartbeat check both read the heartbeat
+/// clock, apply a verdict and queue the write. Each does all three inside the gate, so a check never records a
+/// "no heartbeat" decided just before a heartbeat landed, and the writer gets results (and status changes) in
+/// the order they were decided. Keyed weakly by the runtime, so it goes when the monitor does.
+/// </summary>
+/// <remarks>An async gate rather than a lock because queueing the write may wait for room in the writer's queue.</remarks>
+internal static class HeartbeatGate
+{
+    private static readonly ConditionalWeakTable<MonitorRuntime, SemaphoreSlim> Gates = new();
+
+    public static async ValueTask<Releaser> EnterAsync(MonitorRuntime monitor, CancellationToken cancellationToken)
+    {
+        var gate = Gates.GetValue(monitor, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Releaser(gate);
+    }
+
+    internal sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+
+namespace UptimeWatch.Tests.EndToEnd;
+
+/// <summary>Push monitors and heartbeats the way a cron job sends them, for the push end-to-end tests.</summary>
+internal static class PushTesting
+{
+    public const string Token = "nightly-backup-0123456789abcdef";
+
+    /// <summary>A push monitor with short, test-friendly timing; the defaults a user gets otherwise.</summary>
+    public static Dictionary<string, string?> Monitor(string name = "Nightly backup", string token = Token, int intervalSeconds = 2,
+        int graceSeconds = 1, int? failureThreshold = 1) => new()
+    {
+        ["Name"] = name,
+        ["Type"] = "push",
+        ["IntervalSeconds"] = intervalSeconds.ToString(),
+        ["GraceSeconds"] = graceSeconds.ToString(),
+        ["PushToken"] = token,
+        ["FailureThreshold"] = failureThreshold?.ToString(),
+    };
+
+    public static async Task<HttpResponseMessage> SendAsync(UptimeWatchApp app, string query = "", string token = Token, bool post = false)
+    {
+        using var client = app.CreateClient();
+        var url = $"/api/push/{token}{query}";
+        return post ? await client.PostAsync(url, null) : await client.GetAsync(url);
+    }
+
+    public static async Task<PushReply> HeartbeatAsync(UptimeWatchApp app, string query = "", string token = Token, bool post = false)
+    {
+        using var response = await SendAsync(app, query, token, post);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<PushReply>())!;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> checks are stored. A 200 means the heartbeat is queued for the database;
+    /// the writer commits in order, so once a later heartbeat shows, every earlier one would have too.
+    /// </summary>
+    public static Task<IReadOnlyList<CheckDto>> WaitForChecksAsync(UptimeWatchApp app, int count, string slug = "nightly-backup") =>
+        Eventually.Until(() => app.ChecksAsync(slug), c => c.Count >= count, TimeSpan.FromSeconds(10), $"{count} checks of {slug}");
+
+    /// <summary>Sets a monitor's stored status between runs, as the console's pause will.</summary>
+    public static void SetStoredStatus(string dataDirectory, string slug, string status)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "uptimewatch.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE monitors SET Status = $status WHERE Slug = $slug";
+        command.Parameters.AddWithValue("$status", status);
+        command.Parameters.AddWithValue("$slug", slug);
+        if (command.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"No monitor {slug} in {dataDirectory}");
+        }
+    }
+}
+
+internal sealed record PushReply(bool Ok, string Monitor, string Status);
+
+internal sealed record Problem(string Error, Dictionary<string, string>? Fields);
