@@ -29,6 +29,7 @@ internal static class ProbingExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IProbe, HttpProbe>();
+        builder.Services.AddSingleton<IProbe, TcpProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
         builder.Services.AddSingleton(services => new CertificateCheck(
             services.GetRequiredService<TimeProvider>(),
