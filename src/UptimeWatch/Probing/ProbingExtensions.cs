@@ -30,6 +30,7 @@ internal static class ProbingExtensions
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IProbe, HttpProbe>();
         builder.Services.AddSingleton<IProbe, TcpProbe>();
+        builder.Services.AddSingleton<IProbe, DnsProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
         builder.Services.AddSingleton(services => new CertificateCheck(
             services.GetRequiredService<TimeProvider>(),
