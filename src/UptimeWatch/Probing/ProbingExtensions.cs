@@ -31,6 +31,7 @@ internal static class ProbingExtensions
         builder.Services.AddSingleton<IProbe, HttpProbe>();
         builder.Services.AddSingleton<IProbe, TcpProbe>();
         builder.Services.AddSingleton<IProbe, DnsProbe>();
+        builder.Services.AddSingleton<IProbe, TlsProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
         builder.Services.AddSingleton(services => new CertificateCheck(
             services.GetRequiredService<TimeProvider>(),
