@@ -81,9 +81,17 @@ internal sealed class FakeDnsServer : IAsyncDisposable
             }
             Interlocked.Increment(ref _queries);
             var response = Answer(request.Buffer);
-            if (response is not null)
+            if (response is null)
+            {
+                continue;
+            }
+            try
             {
                 await _socket.SendAsync(response, request.RemoteEndPoint, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
             }
         }
     }
