@@ -29,6 +29,9 @@ internal static class ProbingExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IProbe, HttpProbe>();
+        builder.Services.AddSingleton<IProbe, TcpProbe>();
+        builder.Services.AddSingleton<IProbe, DnsProbe>();
+        builder.Services.AddSingleton<IProbe, TlsProbe>();
         builder.Services.AddSingleton<IProbe, PushProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
         builder.Services.AddSingleton(services => new CertificateCheck(
