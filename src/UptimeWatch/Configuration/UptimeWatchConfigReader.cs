@@ -72,6 +72,7 @@ internal static class UptimeWatchConfigReader
     {
         var result = new List<MonitorDefinition>();
         var bySlug = new Dictionary<string, (string Label, string Name)>(StringComparer.Ordinal);
+        var byPushToken = new Dictionary<string, string>(StringComparer.Ordinal);
 
         // Configuration sorts array indexes as numbers, so this is file order.
         foreach (var monitor in monitors.GetChildren())
@@ -94,6 +95,15 @@ internal static class UptimeWatchConfigReader
                     ? $"{label}: Name \"{definition.Name}\" is already used by {first.Label}"
                     : $"{label}: Name \"{definition.Name}\" gives the slug \"{definition.Slug}\", already used by {first.Label} \"{first.Name}\"");
                 continue;
+            }
+            if (definition.Push?.Token is { } token)
+            {
+                if (byPushToken.TryGetValue(token, out var owner))
+                {
+                    errors.Add($"{label}: PushToken \"***\" is already used by {owner}: each push monitor needs its own");
+                    continue;
+                }
+                byPushToken[token] = $"Monitors[{monitor.Key}] \"{definition.Name}\"";
             }
             bySlug[definition.Slug] = ($"Monitors[{monitor.Key}]", definition.Name);
             result.Add(definition);

@@ -13,6 +13,12 @@ internal static class HostingExtensions
     public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
+
+        // SQLite's "async" calls block a thread. On 2 cores the pool starts with 2 and grows slowly, so a burst of
+        // database work could stall every check for up to a second (measured with 13 monitors). A higher floor
+        // costs nothing until the threads are needed.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), completionPorts);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.Converters.Add(new UtcTimeConverter());

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 using UptimeWatch.Configuration;
 using UptimeWatch.Storage;
@@ -17,8 +18,20 @@ internal static class LoggingExtensions
         builder.Services.AddSerilog((services, logger) =>
         {
             var options = services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value;
-            logger.ReadFrom.Configuration(builder.Configuration)
+            // Defaults for a config file that has no Serilog section (UPTIMEWATCH_CONFIG pointing at a file with
+            // monitors only): quiet frameworks and a console. The section, when present, overrides them.
+            logger.MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
+            if (!builder.Configuration.GetSection("Serilog:WriteTo").Exists())
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+            }
             if (options.Errors.Count == 0)
             {
                 logger.WriteTo.File(new CompactJsonFormatter(),
@@ -34,10 +47,12 @@ internal static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(request =>
             request.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 // Health probes and the self-monitor would otherwise fill the log.
-                : context.Request.Path.StartsWithSegments("/healthz") ? Serilog.Events.LogEventLevel.Debug
-                : Serilog.Events.LogEventLevel.Information);
+                : context.Request.Path.StartsWithSegments("/healthz") ? LogEventLevel.Debug
+                // A push URL's path is its secret: keep it out of the log unless someone asks for everything.
+                : context.Request.Path.StartsWithSegments("/api/push") ? LogEventLevel.Verbose
+                : LogEventLevel.Information);
         return app;
     }
 }

@@ -32,8 +32,20 @@ internal sealed partial class ConfigMonitorSync(
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var rows = await db.Monitors.ToDictionaryAsync(m => m.Slug, StringComparer.Ordinal, cancellationToken);
         int added = 0, updated = 0, archived = 0;
+
+        // A renamed push monitor that keeps its configured token takes it over from its old (archived) row: free
+        // the token first, in its own statement, so the unique index never sees it twice.
+        var slugs = definitions.Select(d => d.Slug).ToHashSet(StringComparer.Ordinal);
+        var configuredTokens = definitions.Select(d => d.Push?.Token).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var released = rows.Values.Where(r => !slugs.Contains(r.Slug) && r.PushToken is { } t && configuredTokens.Contains(t)).ToList();
+        if (released.Count > 0)
+        {
+            released.ForEach(r => r.PushToken = null);
+            await db.SaveChangesAsync(cancellationToken);
+        }
 
         foreach (var definition in definitions)
         {
@@ -76,6 +88,7 @@ internal sealed partial class ConfigMonitorSync(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         LogSynced(definitions.Count, added, updated, archived);
     }
 

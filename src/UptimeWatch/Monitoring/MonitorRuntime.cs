@@ -12,6 +12,7 @@ namespace UptimeWatch.Monitoring;
 internal sealed class MonitorRuntime(int id, MonitorDefinition definition, MonitorState state, DateTimeOffset? statusSince)
 {
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private MonitorState _state = state;
     private DateTimeOffset? _statusSince = statusSince;
 
@@ -31,6 +32,31 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     public Thresholds Thresholds => new(Definition.FailureThreshold, Definition.SuccessThreshold, Definition.FlapStartPercent, Definition.FlapStopPercent);
+
+    /// <summary>
+    /// One at a time per monitor for callers outside the scheduler: a push heartbeat and the scheduled
+    /// no-heartbeat check both read the heartbeat clock, apply a verdict and queue the write. Each does all three
+    /// in its turn, so a check never records a "no heartbeat" decided just before a heartbeat landed, and the writer
+    /// gets results in the order they were decided. Async, because queueing the write may wait for room.
+    /// </summary>
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        return new Turn(_turn);
+    }
+
+    private sealed class Turn(SemaphoreSlim turn) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                turn.Release();
+            }
+        }
+    }
 
     /// <summary>Applies one check result and says what must be stored: the result, the new state, maybe a status change.</summary>
     public CheckWrite Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using UptimeWatch.Probing;
 using UptimeWatch.StatusPage;
@@ -76,7 +75,7 @@ internal static class PushApi
         var message = Clean(msg);
 
         // Waits for a scheduled no-heartbeat check of the same monitor that is under way, and makes it wait for us.
-        using (await HeartbeatGate.EnterAsync(monitor, cancellationToken))
+        using (await monitor.EnterAsync(cancellationToken))
         {
             if (monitor.State.Status == MonitorStatus.Paused)
             {
@@ -166,35 +165,3 @@ internal static class PushApi
 
 /// <summary>What a heartbeat got: the monitor it counted for and that monitor's status now.</summary>
 internal sealed record PushResponse(bool Ok, string Monitor, string Status);
-
-/// <summary>
-/// One at a time per push monitor: a heartbeat and the scheduled no-heartbeat check both read the heartbeat
-/// clock, apply a verdict and queue the write. Each does all three inside the gate, so a check never records a
-/// "no heartbeat" decided just before a heartbeat landed, and the writer gets results (and status changes) in
-/// the order they were decided. Keyed weakly by the runtime, so it goes when the monitor does.
-/// </summary>
-/// <remarks>An async gate rather than a lock because queueing the write may wait for room in the writer's queue.</remarks>
-internal static class HeartbeatGate
-{
-    private static readonly ConditionalWeakTable<MonitorRuntime, SemaphoreSlim> Gates = new();
-
-    public static async ValueTask<Releaser> EnterAsync(MonitorRuntime monitor, CancellationToken cancellationToken)
-    {
-        var gate = Gates.GetValue(monitor, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        return new Releaser(gate);
-    }
-
-    internal sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
-    }
-}

@@ -20,7 +20,7 @@ namespace UptimeWatch.Probing;
 internal sealed class PushProbe(TimeProvider time, MonitorRegistry? registry = null) : IProbe
 {
     // The latest deadline each monitor was already found missing for. Only read and written inside the
-    // monitor's HeartbeatGate; lost on restart, which costs at most one extra failed check.
+    // monitor's turn (MonitorRuntime.EnterAsync); lost on restart, which costs at most one extra failed check.
     private readonly ConditionalWeakTable<MonitorRuntime, StrongBox<DateTimeOffset>> _judged = new();
 
     public MonitorType Type => MonitorType.Push;

@@ -42,8 +42,8 @@ internal sealed partial class ProbeJob(
                 .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt)));
         }
 
-        // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it (see HeartbeatGate).
-        using var heartbeatGate = isPush ? await HeartbeatGate.EnterAsync(monitor, cancellationToken) : null;
+        // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
+        using var turn = isPush ? await monitor.EnterAsync(cancellationToken) : null;
         var startedAt = time.GetUtcNow();
         var result = await probes.CheckAsync(definition, cancellationToken);
         if (result.NothingNewUntil is { } until)
