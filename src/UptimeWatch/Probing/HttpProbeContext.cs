@@ -28,6 +28,7 @@ internal sealed class HttpProbeContext(TimeProvider time, CancellationToken canc
     private long _connectedAt;
     private long _firstByteAt;
     private int _phase;
+    private CancellationTokenRegistration _abortHandshake;
 
     public TimeProvider Time => time;
 
@@ -55,16 +56,26 @@ internal sealed class HttpProbeContext(TimeProvider time, CancellationToken canc
 
     public void Resolved(long startedAt) => Add(ref _dnsTicks, time.GetTimestamp() - startedAt);
 
-    public void Connected(long startedAt, bool tls)
+    /// <summary>
+    /// The socket is connected. Until the connection is handed over (<see cref="Ready"/>), the check's deadline
+    /// closes the socket: otherwise the handler would go on with an abandoned TLS handshake for seconds.
+    /// </summary>
+    public void Connected(long startedAt, bool tls, IDisposable socket)
     {
+        _abortHandshake = cancellationToken.UnsafeRegister(static s => ((IDisposable)s!).Dispose(), socket);
         _connectedAt = time.GetTimestamp();
         Add(ref _connectTicks, _connectedAt - startedAt);
         Phase = tls ? HttpPhase.Handshaking : HttpPhase.Waiting;
     }
 
     /// <summary>The connection is ready for the request; <paramref name="tls"/> when a handshake just ended.</summary>
+    /// <exception cref="OperationCanceledException">The check gave up meanwhile: the connection must not be used,
+    /// neither half-closed by the deadline nor handed to another check.</exception>
     public void Ready(bool tls)
     {
+        // Dispose waits for a running callback, so afterwards the token alone says whether the socket may be dead.
+        _abortHandshake.Dispose();
+        cancellationToken.ThrowIfCancellationRequested();
         if (tls && _connectedAt != 0)
         {
             Add(ref _tlsTicks, time.GetTimestamp() - _connectedAt);

@@ -19,9 +19,11 @@ namespace UptimeWatch.Probing;
 /// accepted certificate are read by the plaintext filter from <see cref="SslStream.RemoteCertificate"/>.</item>
 /// </list>
 /// SocketsHttpHandler hands a new connection to the request that started it when that request still waits, which
-/// with <c>Connection: close</c> is always, except when that request has already given up; only then could a
-/// connection started by one check serve another check of the same host (and same handler), and its timings be
-/// written to the wrong context. That is accepted: same target, and the abandoned check reports a timeout anyway.
+/// with <c>Connection: close</c> is always, except when that request has already given up. A connection whose
+/// check gave up before the handshake ended is thrown away (<see cref="HttpProbeContext.Ready"/>); only if the
+/// check gives up in the instant between the filter and the hand-over could its connection serve another check
+/// of the same host and handler, with the timings written to the abandoned check's context. That is accepted:
+/// same target, and the other check still gets a correct verdict, only without timings.
 /// Strict and insecure checks use two handlers, so two pools: a connection whose certificate was accepted despite
 /// errors can never carry a strict check.
 /// </summary>
@@ -110,7 +112,7 @@ internal static class HttpProbeHandler
             socket.Dispose();
             throw;
         }
-        context?.Connected(connectStarted, tls);
+        context?.Connected(connectStarted, tls, socket);
         return new NetworkStream(socket, ownsSocket: true);
     }
 }
