@@ -14,8 +14,8 @@ internal enum HttpPhase
 /// <summary>
 /// Per-check state shared between <see cref="HttpProbe"/> and the connection callbacks of
 /// <see cref="HttpProbeHandler"/>. The probe puts it in <see cref="HttpRequestMessage.Options"/>; the connect
-/// callback finds it on <c>InitialRequestMessage</c> and hands it to the connection's streams, so every phase of
-/// the connection made for this check is written here. Phase durations are summed over redirect hops; the first
+/// callback and the plaintext filter find it on <c>InitialRequestMessage</c> (the filter hands it to the
+/// <see cref="HttpTimingStream"/>), so every phase of the connection made for this check is written here. Phase durations are summed over redirect hops; the first
 /// byte is that of the latest hop. Written from connection threads, read by the probe after each step completes.
 /// </summary>
 internal sealed class HttpProbeContext(TimeProvider time, CancellationToken cancellationToken)

@@ -124,6 +124,21 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_checks_of_one_host_all_get_their_timings()
+    {
+        var checks = Enumerable.Range(0, 20).Select(_ => _probe.CheckAsync(("Url", _target.Url("/ok").ToString())));
+
+        var results = await Task.WhenAll(checks);
+
+        Assert.All(results, result =>
+        {
+            Assert.True(result.Success, result.Error);
+            Assert.NotNull(result.Timings?.ConnectMs);
+            AssertConsistent(result);
+        });
+    }
+
+    [Fact]
     public async Task Redirect_hops_add_up_and_the_first_byte_is_that_of_the_final_answer()
     {
         var result = await _probe.CheckAsync(("Url", _target.Url("/chain/2").ToString()));
