@@ -24,6 +24,9 @@ internal sealed class TargetServer : IAsyncDisposable
 
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>The latest request <c>/echo</c> received, as the target saw it.</summary>
+    public ReceivedRequest? LastEcho { get; private set; }
+
     public Uri Url(string path) => new(BaseUrl, path);
 
     public static async Task<TargetServer> StartAsync()
@@ -61,6 +64,26 @@ internal sealed class TargetServer : IAsyncDisposable
             await context.Response.WriteAsync("needle", ct);
         });
 
+        app.MapGet("/json", (string body) => Results.Text(body, "application/json"));
+        // Every query parameter becomes a response header: /with-headers?X-Version=2.1.0
+        app.MapGet("/with-headers", (HttpContext context) =>
+        {
+            foreach (var (name, value) in context.Request.Query)
+            {
+                context.Response.Headers[name] = value;
+            }
+            return Results.Text("headers set");
+        });
+        app.MapGet("/redirect", (string to) => Results.Redirect(to));
+        app.Map("/echo", async (HttpContext context, CancellationToken ct) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync(ct);
+            server.LastEcho = new ReceivedRequest(context.Request.Method,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body);
+            return Results.Text("echoed");
+        });
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -81,3 +104,6 @@ internal sealed class TargetServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>What a target received: method, headers (name → comma-joined values) and body.</summary>
+internal sealed record ReceivedRequest(string Method, IReadOnlyDictionary<string, string> Headers, string Body);

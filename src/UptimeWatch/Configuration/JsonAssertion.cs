@@ -58,7 +58,7 @@ internal sealed record JsonAssertion(string Path, string Operator, JToken? Expec
             }
             try
             {
-                expected = JToken.Parse(parts[2]);
+                expected = Parse(parts[2]);
             }
             catch (JsonException)
             {
@@ -78,7 +78,7 @@ internal sealed record JsonAssertion(string Path, string Operator, JToken? Expec
         JToken document;
         try
         {
-            document = JToken.Parse(body);
+            document = Parse(body);
         }
         catch (JsonException ex)
         {
@@ -117,13 +117,48 @@ internal sealed record JsonAssertion(string Path, string Operator, JToken? Expec
                 _ => c >= 0,
             },
         };
-        return holds ? null : $"{Text} failed: {Path} is {actual.ToString(Formatting.None)}";
+        return holds ? null : $"{Text} failed: {Path} is {Shown(actual)}";
+    }
+
+    /// <summary>
+    /// Like <see cref="JToken.Parse(string)"/>, but strings stay strings: by default Newtonsoft turns date-like
+    /// strings into dates, and then <c>contains</c> and string comparison silently stop working on them.
+    /// </summary>
+    private static JToken Parse(string json)
+    {
+        using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
+        var token = JToken.ReadFrom(reader);
+        while (reader.Read())
+        {
+            // As in JToken.Parse: anything after the value but comments makes the reader throw.
+        }
+        return token;
+    }
+
+    /// <summary>The actual value for a message, cut short: a whole array would not fit in an event log line.</summary>
+    private static string Shown(JToken actual)
+    {
+        var text = actual.ToString(Formatting.None);
+        return text.Length > 200 ? text[..200] + "…" : text;
     }
 
     private static bool Same(JToken actual, JToken expected) =>
         IsNumber(actual) && IsNumber(expected)
-            ? actual.Value<decimal>() == expected.Value<decimal>()
+            ? CompareNumbers(actual, expected) == 0
             : JToken.DeepEquals(actual, expected);
+
+    /// <summary>Exact (decimal) for the numbers people write; a value beyond decimal's range compares as double.</summary>
+    private static int CompareNumbers(JToken actual, JToken expected)
+    {
+        try
+        {
+            return actual.Value<decimal>().CompareTo(expected.Value<decimal>());
+        }
+        catch (OverflowException)
+        {
+            return actual.Value<double>().CompareTo(expected.Value<double>());
+        }
+    }
 
     private static bool Contains(JToken actual, JToken expected) => actual switch
     {
@@ -137,7 +172,7 @@ internal sealed record JsonAssertion(string Path, string Operator, JToken? Expec
     {
         if (IsNumber(actual) && IsNumber(expected))
         {
-            return actual.Value<decimal>().CompareTo(expected.Value<decimal>());
+            return CompareNumbers(actual, expected);
         }
         if (actual.Type == JTokenType.String && expected.Type == JTokenType.String)
         {

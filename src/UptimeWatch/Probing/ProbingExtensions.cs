@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 
@@ -6,28 +5,14 @@ namespace UptimeWatch.Probing;
 
 internal static class ProbingExtensions
 {
-    /// <summary>One shared connection pool for every HTTP check; redirects are followed by the probe itself.</summary>
+    /// <summary>
+    /// Two HTTP clients: strict checks and <c>IgnoreTlsErrors</c> checks each have their own handler, so their
+    /// connections can never mix. Redirects are followed by the probe itself.
+    /// </summary>
     public static IHostApplicationBuilder AddProbing(this IHostApplicationBuilder builder)
     {
-        var version = typeof(ProbingExtensions).Assembly.GetName().Version?.ToString(3) ?? "0";
-        builder.Services.AddHttpClient(HttpProbe.ClientName, client =>
-            {
-                // The probe owns the deadline; HttpClient's own 100 s default would only get in the way.
-                client.Timeout = Timeout.InfiniteTimeSpan;
-                client.DefaultRequestHeaders.UserAgent.ParseAdd($"UptimeWatch/{version}");
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.All,
-                UseCookies = false,
-                // Picks up DNS changes of long-lived targets without closing warm connections on every check.
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-                ResponseDrainTimeout = TimeSpan.FromSeconds(1),
-            })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RemoveAllLoggers();
+        AddProbeClient(builder, HttpProbe.ClientName, ignoreTlsErrors: false);
+        AddProbeClient(builder, HttpProbe.InsecureClientName, ignoreTlsErrors: true);
         builder.Services.AddSingleton<IProbe, HttpProbe>();
         builder.Services.AddSingleton<IProbe, TcpProbe>();
         builder.Services.AddSingleton<IProbe, DnsProbe>();
@@ -38,5 +23,19 @@ internal static class ProbingExtensions
             services.GetRequiredService<TimeProvider>(),
             CertificateCheck.LoadRoots(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.CaCertificatesFile)));
         return builder;
+    }
+
+    private static void AddProbeClient(IHostApplicationBuilder builder, string name, bool ignoreTlsErrors)
+    {
+        var version = typeof(ProbingExtensions).Assembly.GetName().Version?.ToString(3) ?? "0";
+        builder.Services.AddHttpClient(name, client =>
+            {
+                // The probe owns the deadline; HttpClient's own 100 s default would only get in the way.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.DefaultRequestHeaders.UserAgent.ParseAdd($"UptimeWatch/{version}");
+            })
+            .ConfigurePrimaryHttpMessageHandler(services => HttpProbeHandler.Create(ignoreTlsErrors, services.GetRequiredService<CertificateCheck>()))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
     }
 }

@@ -97,7 +97,7 @@ public sealed class HttpProbeTests : IAsyncLifetime
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.Timeout, result.Failure);
-        Assert.Equal("no complete response within 1 s", result.Error);
+        Assert.Equal("no complete response within 1 s (connected, but the server sent nothing)", result.Error);
         Assert.InRange(result.ElapsedMs, 900, 5000);
     }
 

@@ -1,0 +1,179 @@
+using UptimeWatch.Probing;
+
+namespace UptimeWatch.Tests.Probing;
+
+/// <summary>What the probe checks in an answer besides the status: forbidden text, JSON, response headers.</summary>
+public sealed class HttpProbeAssertionTests : IAsyncLifetime
+{
+    private const string Health = """{"status":"UP","queue":{"depth":5},"tags":["db","cache"],"version":"2.1.0"}""";
+
+    private TargetServer _target = null!;
+    private ProbeHost _probe = null!;
+
+    public async Task InitializeAsync()
+    {
+        _target = await TargetServer.StartAsync();
+        _probe = ProbeHost.Create();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _probe.Dispose();
+        await _target.DisposeAsync();
+    }
+
+    private string Text(string body) => _target.Url("/text?body=" + Uri.EscapeDataString(body)).ToString();
+
+    private string Json(string body) => _target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
+
+    private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
+        _probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
+
+    [Fact]
+    public async Task An_absent_forbidden_keyword_is_a_success()
+    {
+        var result = await _probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error"));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task A_forbidden_keyword_in_the_body_is_a_failure_that_names_it()
+    {
+        var result = await _probe.CheckAsync(("Url", Text("error: disk full")), ("KeywordAbsent", "error"));
+
+        Assert.False(result.Success);
+        Assert.Equal(FailureKind.KeywordPresent, result.Failure);
+        Assert.Equal("forbidden keyword \"error\" found in the body", result.Error);
+    }
+
+    [Fact]
+    public async Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body()
+    {
+        var result = await _probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance"));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task A_keyword_with_non_ascii_text_is_found()
+    {
+        var result = await _probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓"));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task Json_equality_that_holds_is_a_success()
+    {
+        var result = await JsonCheck("$.status == \"UP\"");
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task Json_equality_that_fails_says_what_the_value_was()
+    {
+        var result = await JsonCheck("$.status == \"DOWN\"");
+
+        Assert.False(result.Success);
+        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
+        Assert.Equal("$.status == \"DOWN\" failed: $.status is \"UP\"", result.Error);
+    }
+
+    [Fact]
+    public async Task Json_less_than_compares_numbers()
+    {
+        Assert.True((await JsonCheck("$.queue.depth < 10")).Success);
+
+        var result = await JsonCheck("$.queue.depth < 5");
+        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
+        Assert.Equal("$.queue.depth < 5 failed: $.queue.depth is 5", result.Error);
+    }
+
+    [Fact]
+    public async Task Json_contains_looks_into_arrays()
+    {
+        Assert.True((await JsonCheck("$.tags contains \"cache\"")).Success);
+
+        var result = await JsonCheck("$.tags contains \"queue\"");
+        Assert.Equal("$.tags contains \"queue\" failed: $.tags is [\"db\",\"cache\"]", result.Error);
+    }
+
+    [Fact]
+    public async Task Json_contains_looks_into_strings()
+    {
+        var result = await JsonCheck("$.version contains \"2.1\"");
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task Json_exists_fails_for_a_missing_field()
+    {
+        Assert.True((await JsonCheck("$.queue exists")).Success);
+
+        var result = await JsonCheck("$.uptime exists");
+        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
+        Assert.Equal("$.uptime does not exist in the body", result.Error);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_fails_the_json_assertion_and_says_so()
+    {
+        var result = await _probe.CheckAsync(("Url", Text("<html>maintenance</html>")), ("Json", "$.status == \"UP\""));
+
+        Assert.False(result.Success);
+        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
+        Assert.Equal("the body is not JSON (Unexpected character encountered while parsing value: <), so $.status == \"UP\" cannot hold",
+            result.Error);
+    }
+
+    [Fact]
+    public async Task A_required_header_with_the_required_text_is_a_success()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
+            ("RequiredHeaders:X-Version", "2.1"));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task Required_header_names_and_values_are_matched_regardless_of_case()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Mode=Primary").ToString()),
+            ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task A_required_header_with_no_value_only_has_to_be_present()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Served-By=web-3").ToString()),
+            ("RequiredHeaders:X-Served-By", ""));
+
+        Assert.True(result.Success, result.Error);
+    }
+
+    [Fact]
+    public async Task A_missing_required_header_is_a_failure_that_names_it()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/ok").ToString()), ("RequiredHeaders:X-Served-By", ""));
+
+        Assert.False(result.Success);
+        Assert.Equal(FailureKind.HeaderMissing, result.Failure);
+        Assert.Equal("response header X-Served-By is missing", result.Error);
+    }
+
+    [Fact]
+    public async Task A_required_header_with_another_value_is_a_failure_that_shows_what_was_found()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
+            ("RequiredHeaders:X-Version", "3."));
+
+        Assert.False(result.Success);
+        Assert.Equal(FailureKind.HeaderMissing, result.Failure);
+        Assert.Equal("response header X-Version is \"2.1.0\", which does not contain \"3.\"", result.Error);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text;
+using UptimeWatch.Probing;
+
+namespace UptimeWatch.Tests.Probing;
+
+/// <summary>What the probe sends: headers, body and credentials, as the target receives them.</summary>
+public sealed class HttpProbeRequestTests : IAsyncLifetime
+{
+    private TargetServer _target = null!;
+    private ProbeHost _probe = null!;
+
+    public async Task InitializeAsync()
+    {
+        _target = await TargetServer.StartAsync();
+        _probe = ProbeHost.Create();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _probe.Dispose();
+        await _target.DisposeAsync();
+    }
+
+    private ReceivedRequest Received => _target.LastEcho ?? throw new InvalidOperationException("/echo was not called");
+
+    [Fact]
+    public async Task Configured_headers_are_sent()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()),
+            ("Headers:X-Api-Key", "k-123"), ("Headers:Accept", "application/json"));
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("k-123", Received.Headers["X-Api-Key"]);
+        Assert.Equal("application/json", Received.Headers["Accept"]);
+    }
+
+    [Fact]
+    public async Task Every_check_asks_for_a_fresh_connection()
+    {
+        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()));
+
+        Assert.Equal("close", Received.Headers["Connection"]);
+    }
+
+    [Fact]
+    public async Task A_json_body_is_sent_as_application_json()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "{\"ping\":true}"));
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("POST", Received.Method);
+        Assert.Equal("{\"ping\":true}", Received.Body);
+        Assert.Equal("application/json", Received.Headers["Content-Type"]);
+    }
+
+    [Fact]
+    public async Task A_json_array_body_is_sent_as_application_json()
+    {
+        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "PUT"), ("Body", "[1, 2]"));
+
+        Assert.Equal("application/json", Received.Headers["Content-Type"]);
+        Assert.Equal("[1, 2]", Received.Body);
+    }
+
+    [Fact]
+    public async Task Any_other_body_is_sent_as_utf8_text()
+    {
+        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "ping – über"));
+
+        Assert.Equal("text/plain; charset=utf-8", Received.Headers["Content-Type"]);
+        Assert.Equal("ping – über", Received.Body);
+    }
+
+    [Fact]
+    public async Task A_configured_content_type_wins_over_the_guess()
+    {
+        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "<ping/>"),
+            ("Headers:Content-Type", "application/xml"));
+
+        Assert.Equal("application/xml", Received.Headers["Content-Type"]);
+        Assert.Equal("<ping/>", Received.Body);
+    }
+
+    [Fact]
+    public async Task Basic_auth_is_sent_as_an_authorization_header()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()),
+            ("BasicAuth:Username", "monitor"), ("BasicAuth:Password", "pa:ss"));
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("monitor:pa:ss")), Received.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task A_bearer_token_is_sent_as_an_authorization_header()
+    {
+        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("BearerToken", "t0ken"));
+
+        Assert.Equal("Bearer t0ken", Received.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Credentials_are_not_sent_to_a_redirect_on_another_origin()
+    {
+        await using var other = await TargetServer.StartAsync();
+        var away = _target.Url("/redirect?to=" + Uri.EscapeDataString(other.Url("/echo").ToString()));
+
+        var result = await _probe.CheckAsync(("Url", away.ToString()), ("BearerToken", "t0ken"), ("Headers:X-Trace", "1"));
+
+        Assert.True(result.Success, result.Error);
+        var received = other.LastEcho!;
+        Assert.False(received.Headers.ContainsKey("Authorization"));
+        Assert.Equal("1", received.Headers["X-Trace"]);
+    }
+
+    [Fact]
+    public async Task Credentials_follow_a_redirect_on_the_same_origin()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/redirect?to=/echo").ToString()), ("BearerToken", "t0ken"));
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("Bearer t0ken", Received.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task A_bearer_token_the_http_stack_refuses_is_a_failed_check_not_a_crash()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("BearerToken", "abc\r\nX-Injected: 1"));
+
+        Assert.Equal(FailureKind.ProtocolError, result.Failure);
+        Assert.Equal("the request could not be sent: New-line or NUL characters are not allowed in header values.", result.Error);
+        Assert.Null(_target.LastEcho);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using UptimeWatch.Probing;
+
+namespace UptimeWatch.Tests.Probing;
+
+/// <summary>The phase breakdown of every HTTP(S) check: DNS, connect, TLS, first byte; the total is ElapsedMs.</summary>
+public sealed class HttpProbeTimingTests : IAsyncLifetime
+{
+    private TargetServer _target = null!;
+    private ProbeHost _probe = null!;
+
+    public async Task InitializeAsync()
+    {
+        _target = await TargetServer.StartAsync();
+        _probe = ProbeHost.TrustingTestCa();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _probe.Dispose();
+        await _target.DisposeAsync();
+    }
+
+    private static void AssertConsistent(ProbeResult result)
+    {
+        var t = result.Timings!;
+        Assert.All(new[] { t.DnsMs, t.ConnectMs, t.TlsMs, t.FirstByteMs }, ms => Assert.True(ms is null or >= 0, $"negative phase: {t}"));
+        Assert.NotNull(t.FirstByteMs);
+        Assert.InRange(t.FirstByteMs!.Value, 0, result.ElapsedMs);
+    }
+
+    [Fact]
+    public async Task An_http_check_by_name_has_dns_connect_and_first_byte_but_no_tls()
+    {
+        var url = new Uri($"http://localhost:{_target.BaseUrl.Port}/ok");
+
+        var result = await _probe.CheckAsync(("Url", url.ToString()));
+
+        Assert.True(result.Success, result.Error);
+        Assert.NotNull(result.Timings);
+        Assert.NotNull(result.Timings.DnsMs);
+        Assert.NotNull(result.Timings.ConnectMs);
+        Assert.Null(result.Timings.TlsMs);
+        Assert.Null(result.CertificateDaysLeft);
+        AssertConsistent(result);
+    }
+
+    [Fact]
+    public async Task An_http_check_by_ip_address_has_no_dns_phase()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/ok").ToString()));
+
+        Assert.NotNull(result.Timings);
+        Assert.Null(result.Timings.DnsMs);
+        Assert.NotNull(result.Timings.ConnectMs);
+        AssertConsistent(result);
+    }
+
+    [Fact]
+    public async Task An_https_check_has_every_phase()
+    {
+        await using var target = await HttpsTarget.StartAsync(TestCertificates.Issue("localhost"));
+
+        var result = await _probe.CheckAsync(("Url", target.Url(host: "localhost").ToString()));
+
+        Assert.True(result.Success, result.Error);
+        Assert.NotNull(result.Timings);
+        Assert.NotNull(result.Timings.DnsMs);
+        Assert.NotNull(result.Timings.ConnectMs);
+        Assert.NotNull(result.Timings.TlsMs);
+        Assert.NotNull(result.CertificateDaysLeft);
+        AssertConsistent(result);
+    }
+
+    [Fact]
+    public async Task Every_check_measures_every_phase_again()
+    {
+        await using var target = await HttpsTarget.StartAsync(TestCertificates.Issue("127.0.0.1"));
+
+        var first = await _probe.CheckAsync(("Url", target.Url().ToString()));
+        var second = await _probe.CheckAsync(("Url", target.Url().ToString()));
+
+        Assert.NotNull(first.Timings?.TlsMs);
+        Assert.NotNull(second.Timings?.ConnectMs);
+        Assert.NotNull(second.Timings?.TlsMs);
+    }
+
+    [Fact]
+    public async Task A_slow_handshake_and_a_slow_answer_show_up_in_their_own_phases()
+    {
+        var certificate = TestCertificates.Issue("127.0.0.1");
+        await using var target = RawTarget.Start(async (c, ct) =>
+        {
+            // Each delay starts only once the client has spoken (ClientHello, then the request), so it lands inside
+            // the client's phase however late either side's threads get to run.
+            await c.Socket.ReceiveAsync(new byte[1], SocketFlags.Peek, ct);
+            await Task.Delay(400, ct);
+            await using var tls = new SslStream(new NetworkStream(c.Socket, ownsSocket: false));
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
+            var buffer = new byte[16 * 1024];
+            var length = 0;
+            while (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0 && length < buffer.Length)
+            {
+                var read = await tls.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0)
+                {
+                    return;
+                }
+                length += read;
+            }
+            await Task.Delay(400, ct);
+            await tls.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), ct);
+        });
+
+        var result = await _probe.CheckAsync(("Url", target.Url(scheme: "https").ToString()));
+
+        Assert.True(result.Success, result.Error);
+        var t = result.Timings!;
+        // Lower bounds only (a busy machine adds time anywhere): each delay must be counted in its own phase.
+        Assert.InRange(t.TlsMs!.Value, 390, 10_000);
+        Assert.InRange(t.FirstByteMs!.Value - t.ConnectMs!.Value - t.TlsMs.Value, 390, 10_000);
+        AssertConsistent(result);
+    }
+
+    [Fact]
+    public async Task Concurrent_checks_of_one_host_all_get_their_timings()
+    {
+        var checks = Enumerable.Range(0, 20).Select(_ => _probe.CheckAsync(("Url", _target.Url("/ok").ToString())));
+
+        var results = await Task.WhenAll(checks);
+
+        Assert.All(results, result =>
+        {
+            Assert.True(result.Success, result.Error);
+            Assert.NotNull(result.Timings?.ConnectMs);
+            AssertConsistent(result);
+        });
+    }
+
+    [Fact]
+    public async Task Redirect_hops_add_up_and_the_first_byte_is_that_of_the_final_answer()
+    {
+        var result = await _probe.CheckAsync(("Url", _target.Url("/chain/2").ToString()));
+
+        Assert.True(result.Success, result.Error);
+        Assert.NotNull(result.Timings?.ConnectMs);
+        AssertConsistent(result);
+    }
+
+    [Fact]
+    public async Task A_refused_connection_keeps_its_clear_message()
+    {
+        var port = TargetServer.FreePort();
+
+        var result = await _probe.CheckAsync(("Url", $"http://localhost:{port}/"));
+
+        Assert.Equal(FailureKind.ConnectionRefused, result.Failure);
+        Assert.Equal($"connection refused by localhost:{port} (nothing is listening)", result.Error);
+        Assert.NotNull(result.Timings?.DnsMs);
+        Assert.Null(result.Timings?.ConnectMs);
+    }
+}
