@@ -19,6 +19,9 @@ internal static class MonitorValidator
 
     private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
+    /// <summary>Headers the probe controls: one fresh connection per check, its own framing.</summary>
+    private static readonly string[] ManagedHeaders = ["Connection", "Content-Length", "Transfer-Encoding", "Host"];
+
     /// <summary>Every field name a monitor can have (top level), for "did you mean" hints.</summary>
     public static readonly IReadOnlyList<string> KnownFields =
     [
@@ -273,9 +276,13 @@ internal static class MonitorValidator
             {
                 f.Error($"Headers:{header}", value, "has a name that is not a valid HTTP header name");
             }
-            else if (value.Contains('\r') || value.Contains('\n'))
+            else if (value.Contains('\r') || value.Contains('\n') || value.Contains('\0'))
             {
                 f.Error($"Headers:{header}", value, "must not contain line breaks");
+            }
+            else if (ManagedHeaders.Contains(header, StringComparer.OrdinalIgnoreCase))
+            {
+                f.Error($"Headers:{header}", value, "is set by UptimeWatch itself for every check");
             }
         }
         var required = f.Map("RequiredHeaders");
@@ -285,6 +292,10 @@ internal static class MonitorValidator
         }
 
         var body = f.Text("Body");
+        if (body is null && headers.ContainsKey("Content-Type"))
+        {
+            f.Error("Headers:Content-Type", headers["Content-Type"], "is only sent with a Body");
+        }
         if (body is not null && method is "GET" or "HEAD")
         {
             f.Error("Body", body.Length > 40 ? body[..40] + "…" : body, $"cannot be sent with Method {method}: use POST, PUT or PATCH");
@@ -296,7 +307,15 @@ internal static class MonitorValidator
         {
             f.Error(user is null ? "BasicAuth:Username" : "BasicAuth:Password", null, "is required when the other BasicAuth field is set");
         }
+        if (user is not null && user.Contains(':', StringComparison.Ordinal))
+        {
+            f.Error("BasicAuth:Username", user, "must not contain ':' (Basic authentication cannot carry it)");
+        }
         var bearer = f.Text("BearerToken");
+        if (bearer is not null && bearer.Any(c => c is '\r' or '\n' or '\0'))
+        {
+            f.Error("BearerToken", "***", "must not contain line breaks");
+        }
         if (bearer is not null && user is not null)
         {
             f.Error("BearerToken", "***", "cannot be combined with BasicAuth: pick one");

@@ -15,7 +15,8 @@ internal sealed class CertificateCheck(TimeProvider time, IReadOnlyCollection<X5
     public int DaysLeft(X509Certificate certificate)
     {
         var notAfter = new DateTimeOffset(((X509Certificate2)certificate).NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        return (int)Math.Floor((notAfter - time.GetUtcNow()).TotalDays);
+        // Toward zero: a certificate that ran out 25 hours ago expired 1 day ago, not 2.
+        return (int)Math.Truncate((notAfter - time.GetUtcNow()).TotalDays);
     }
 
     /// <summary>Null when the certificate is acceptable for <paramref name="host"/>, otherwise why not.</summary>

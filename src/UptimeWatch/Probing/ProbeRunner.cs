@@ -28,6 +28,15 @@ internal sealed class ProbeRunner(IEnumerable<IProbe> probes)
         {
             return result;
         }
+        if (result.CertificateDaysLeft is < 0 and var expired)
+        {
+            // Only reachable with IgnoreTlsErrors: otherwise an expired certificate fails the check.
+            return result with
+            {
+                Verdict = Verdict.Degraded, Failure = FailureKind.CertificateExpiring,
+                Error = $"the certificate expired {Days(-expired)} ago (accepted because of IgnoreTlsErrors)",
+            };
+        }
         if (result.CertificateDaysLeft is { } days && days < monitor.CertificateExpiryWarningDays)
         {
             return result with

@@ -125,6 +125,18 @@ public sealed class MonitorTypesConfigTests
     }
 
     [Fact]
+    public void Headers_the_probe_controls_and_unusable_credentials_are_errors()
+    {
+        var (_, errors) = Validate(("Url", "https://example.com/"), ("Headers:Connection", "keep-alive"), ("Headers:Content-Type", "text/plain"),
+            ("BasicAuth:Username", "a:b"), ("BasicAuth:Password", "p"));
+
+        Assert.Contains("Headers:Connection \"keep-alive\" is set by UptimeWatch itself for every check", errors);
+        Assert.Contains("Headers:Content-Type \"text/plain\" is only sent with a Body", errors);
+        Assert.Contains("BasicAuth:Username \"a:b\" must not contain ':' (Basic authentication cannot carry it)", errors);
+        Assert.Equal(["BearerToken \"***\" must not contain line breaks"], Validate(("Url", "https://example.com/"), ("BearerToken", "abc\ndef")).Errors);
+    }
+
+    [Fact]
     public void Retry_interval_flapping_and_response_time_limits_are_checked()
     {
         var (_, errors) = Validate(("Url", "https://example.com/"), ("IntervalSeconds", "30"), ("RetryIntervalSeconds", "60"),
