@@ -19,7 +19,7 @@ namespace UptimeWatch.IntegrationTests.Docker;
 public sealed class FrozenTargetTests(BusyboxImage busybox, ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-    private const string TimeoutMessage = "no complete response within 1 s";
+    private const string TimeoutMessage = "no complete response within 1 s (connected, but the server sent nothing)";
 
     [Fact]
     public async Task A_paused_container_accepts_connections_but_never_answers()
