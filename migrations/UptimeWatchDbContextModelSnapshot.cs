@@ -16,6 +16,102 @@ namespace UptimeWatch.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("DailyRollup", b =>
+                {
+                    b.Property<int>("MonitorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Degraded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Incidents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Maintenance")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MinMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Missed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("P95Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SumMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TimedChecks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MonitorId", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("daily_rollups", (string)null);
+                });
+
+            modelBuilder.Entity("HourlyRollup", b =>
+                {
+                    b.Property<int>("MonitorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Degraded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Incidents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Maintenance")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MinMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Missed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("P95Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SumMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TimedChecks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MonitorId", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("hourly_rollups", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.CheckResult", b =>
                 {
                     b.Property<long>("Id")
@@ -42,6 +138,9 @@ namespace UptimeWatch.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("HttpStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InMaintenance")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("MonitorId")
@@ -202,6 +301,24 @@ namespace UptimeWatch.Migrations
                     b.HasIndex("MonitorId");
 
                     b.ToTable("status_events", (string)null);
+                });
+
+            modelBuilder.Entity("DailyRollup", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HourlyRollup", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("UptimeWatch.Storage.CheckResult", b =>

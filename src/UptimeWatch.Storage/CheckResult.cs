@@ -20,6 +20,9 @@ public sealed class CheckResult
     public int? TlsMs { get; set; }
     public int? FirstByteMs { get; set; }
 
+    /// <summary>Checked during a maintenance window: counts neither as up nor as down in uptime.</summary>
+    public bool InMaintenance { get; set; }
+
     /// <summary>Whole days until the server certificate expires (negative once expired).</summary>
     public int? CertificateDaysLeft { get; set; }
 }

@@ -13,6 +13,12 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<CheckResult> CheckResults => Set<CheckResult>();
     public DbSet<StatusEvent> StatusEvents => Set<StatusEvent>();
 
+    /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
+    public DbSet<Rollup> HourlyRollups => Set<Rollup>("HourlyRollup");
+
+    /// <summary>Daily aggregates: the 90-day bars and uptime over 7/30/90 days.</summary>
+    public DbSet<Rollup> DailyRollups => Set<Rollup>("DailyRollup");
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
@@ -45,6 +51,17 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             c.Property(x => x.Error).HasMaxLength(1000);
             c.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
         });
+
+        foreach (var (name, table) in new[] { ("HourlyRollup", "hourly_rollups"), ("DailyRollup", "daily_rollups") })
+        {
+            modelBuilder.SharedTypeEntity<Rollup>(name, r =>
+            {
+                r.ToTable(table);
+                r.HasKey(x => new { x.MonitorId, x.Start });
+                r.HasIndex(x => x.Start);
+                r.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+            });
+        }
 
         modelBuilder.Entity<StatusEvent>(e =>
         {

@@ -32,6 +32,9 @@ internal static class ConfigurationExtensions
                 options.Storage = read.Storage;
                 options.Scheduler = read.Scheduler;
                 options.Probing = read.Probing;
+                options.Live = read.Live;
+                options.StatusPage = read.StatusPage;
+                options.Retention = read.Retention;
                 options.Monitors = read.Monitors;
                 options.Errors = read.Errors;
             })

@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -62,6 +62,34 @@ internal static class UptimeWatchConfigReader
                 errors.Add($"Probing:CaCertificatesFile \"{caFile}\" cannot be read as PEM certificates: {ex.Message}");
             }
         }
+
+        var live = section.GetSection("Live");
+        options.Live.HeartbeatSeconds = Int(live, "Live", "HeartbeatSeconds", options.Live.HeartbeatSeconds, 1, 300, errors);
+        options.Live.RetryMs = Int(live, "Live", "RetryMs", options.Live.RetryMs, 100, 600_000, errors);
+        options.Live.MaxStreams = Int(live, "Live", "MaxStreams", options.Live.MaxStreams, 1, 1_000_000, errors);
+        options.Live.MaxStreamsPerIp = Int(live, "Live", "MaxStreamsPerIp", options.Live.MaxStreamsPerIp, 1, 1_000_000, errors);
+        options.Live.ClientQueueSize = Int(live, "Live", "ClientQueueSize", options.Live.ClientQueueSize, 8, 100_000, errors);
+        options.Live.MaxPollTimeoutSeconds = Int(live, "Live", "MaxPollTimeoutSeconds", options.Live.MaxPollTimeoutSeconds, 1, 600, errors);
+
+        var page = section.GetSection("StatusPage");
+        options.StatusPage.Title = page["Title"] is { Length: > 0 } title ? title : options.StatusPage.Title;
+        options.StatusPage.Description = page["Description"] is { Length: > 0 } description ? description : null;
+        options.StatusPage.Footer = page["Footer"] is { Length: > 0 } footer ? footer : null;
+        if (page["LogoUrl"] is { Length: > 0 } logo)
+        {
+            if (Uri.TryCreate(logo, UriKind.Absolute, out var logoUri) ? logoUri.Scheme is "http" or "https" : logo.StartsWith('/'))
+            {
+                options.StatusPage.LogoUrl = logo;
+            }
+            else
+            {
+                errors.Add($"StatusPage:LogoUrl \"{logo}\" must be an http(s) URL or a path starting with /");
+            }
+        }
+
+        var retention = section.GetSection("Retention");
+        options.Retention.RawDays = Int(retention, "Retention", "RawDays", options.Retention.RawDays, 1, 3650, errors);
+        options.Retention.RollupDays = Int(retention, "Retention", "RollupDays", options.Retention.RollupDays, 2, 36_500, errors);
 
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
         options.Errors = errors;

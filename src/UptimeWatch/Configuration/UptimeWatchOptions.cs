@@ -14,6 +14,12 @@ internal sealed class UptimeWatchOptions
 
     public ProbingOptions Probing { get; set; } = new();
 
+    public LiveOptions Live { get; set; } = new();
+
+    public StatusPageOptions StatusPage { get; set; } = new();
+
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>The monitors defined in the config file, in file order.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; set; } = [];
 
@@ -49,4 +55,45 @@ internal sealed class ProbingOptions
 {
     /// <summary>A PEM file of extra CA certificates to trust (an internal PKI), besides the system's.</summary>
     public string? CaCertificatesFile { get; set; }
+}
+
+/// <summary><c>UptimeWatch:Live</c>: the public event stream (SSE and long polling).</summary>
+internal sealed class LiveOptions
+{
+    /// <summary>A comment line this often keeps proxies from closing an idle stream.</summary>
+    public int HeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>The reconnect delay browsers are told to use (SSE <c>retry:</c>).</summary>
+    public int RetryMs { get; set; } = 3000;
+
+    /// <summary>Live connections (SSE and held polls) in total; more get 503.</summary>
+    public int MaxStreams { get; set; } = 20_000;
+
+    /// <summary>Live connections from one IP address; more get 429.</summary>
+    public int MaxStreamsPerIp { get; set; } = 50;
+
+    /// <summary>Events waiting for one slow client before it is disconnected (it resumes by id).</summary>
+    public int ClientQueueSize { get; set; } = 256;
+
+    /// <summary>The longest a long poll is held.</summary>
+    public int MaxPollTimeoutSeconds { get; set; } = 60;
+}
+
+/// <summary><c>UptimeWatch:StatusPage</c>: what the public page says about itself.</summary>
+internal sealed class StatusPageOptions
+{
+    public string Title { get; set; } = "Service status";
+    public string? Description { get; set; }
+    public string? LogoUrl { get; set; }
+    public string? Footer { get; set; }
+}
+
+/// <summary><c>UptimeWatch:Retention</c>: how long history is kept.</summary>
+internal sealed class RetentionOptions
+{
+    /// <summary>Individual check results.</summary>
+    public int RawDays { get; set; } = 7;
+
+    /// <summary>Hourly and daily aggregates (and status events).</summary>
+    public int RollupDays { get; set; } = 400;
 }

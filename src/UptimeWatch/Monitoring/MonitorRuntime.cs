@@ -64,10 +64,11 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         var definition = Definition;
         var thresholds = Thresholds;
         var maintenanceEnd = definition.Maintenance.Select(w => w.EndOf(startedAt)).FirstOrDefault(e => e is not null);
+        var inMaintenance = maintenanceEnd is not null;
         lock (_lock)
         {
             var before = _state;
-            _state = MonitorStateMachine.Apply(before, result.Verdict, thresholds, definition.InMaintenance(startedAt));
+            _state = MonitorStateMachine.Apply(before, result.Verdict, thresholds, inMaintenance);
             LastCheckFinishedAt = finishedAt;
 
             StatusChange? change = null;
@@ -88,6 +89,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             {
                 Timings = result.Timings,
                 CertificateDaysLeft = result.CertificateDaysLeft,
+                InMaintenance = inMaintenance,
             };
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
             return new CheckWrite(Id, definition.Slug, [check], snapshot, change);
@@ -100,6 +102,7 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 {
     public ProbeTimings? Timings { get; init; }
     public int? CertificateDaysLeft { get; init; }
+    public bool InMaintenance { get; init; }
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>

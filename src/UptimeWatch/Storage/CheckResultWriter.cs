@@ -134,6 +134,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                     ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
                     DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
                     FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
+                    InMaintenance = check.InMaintenance,
                 });
             }
             if (write.Change is { } change)
