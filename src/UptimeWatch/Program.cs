@@ -32,6 +32,7 @@ try
     app.MapOpenApi();
     app.MapHealth();
     app.MapStatusPage();
+    app.MapStatusPageUi();
     app.MapPushApi();
 
     await app.RunAsync();
