@@ -123,13 +123,14 @@ function dayLevel(day) {
   return 'bad';
 }
 
-export function describeDay(day) {
-  const parts = [calendarDay(day.date)];
-  parts.push(day.uptime === null || day.uptime === undefined ? 'no data' : `${percent(day.uptime)} uptime`);
-  if (day.incidents) parts.push(plural(day.incidents, 'incident', 'incidents'));
-  else if (day.uptime !== null && day.uptime !== undefined) parts.push('no incidents');
-  if (day.maintenance) parts.push('maintenance');
-  return parts.join(', ');
+/** What a day's bar says, line by line: date, uptime, incidents, maintenance. */
+export function dayLines(day) {
+  const hasData = day.uptime !== null && day.uptime !== undefined;
+  const lines = [calendarDay(day.date), hasData ? `${percent(day.uptime)} uptime` : 'No data'];
+  if (day.incidents) lines.push(plural(day.incidents, 'incident', 'incidents'));
+  else if (hasData) lines.push('No incidents');
+  if (day.maintenance) lines.push('Maintenance');
+  return lines;
 }
 
 function fillBars(card, days) {
@@ -143,7 +144,7 @@ function fillBars(card, days) {
     const bar = bars.children[i];
     barDays.set(bar, day);
     bar.dataset.level = dayLevel(day);
-    bar.setAttribute('aria-label', describeDay(day));
+    bar.setAttribute('aria-label', dayLines(day).join('; '));
   });
 }
 

@@ -1,7 +1,7 @@
 // The public status page: loads the snapshot, draws it, then keeps it current from the live feed.
 
 import { el, ago, plural } from './format.js';
-import { renderGroups, sameShape, fillCard, applyCheck, applyStatus, barDays, describeDay } from './monitors.js';
+import { renderGroups, sameShape, fillCard, applyCheck, applyStatus, barDays, dayLines } from './monitors.js';
 import { IncidentHistory } from './incidents.js';
 import { LiveFeed } from './live.js';
 
@@ -178,7 +178,7 @@ function setUpTooltips() {
   const show = (bar) => {
     const day = barDays.get(bar);
     if (!day) return;
-    const [date, ...rest] = describeDay(day).split(', ');
+    const [date, ...rest] = dayLines(day);
     tooltip.replaceChildren(el('strong', { text: date }), ...rest.map((line) => el('span', { text: line })));
     tooltip.hidden = false;
     const rect = bar.getBoundingClientRect();
