@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
 using UptimeWatch.Hosting;
+using UptimeWatch.Live;
 using UptimeWatch.Logging;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
@@ -26,12 +27,14 @@ try
     builder.AddProbing();
     builder.AddScheduling();
     builder.AddHealth();
+    builder.AddLive();
 
     var app = builder.Build();
     app.UseRequestLogging();
     app.MapOpenApi();
     app.MapHealth();
     app.MapStatusPage();
+    app.MapLive();
     app.MapPushApi();
 
     await app.RunAsync();
