@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
 using UptimeWatch.Hosting;
+using UptimeWatch.Live;
 using UptimeWatch.Logging;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
@@ -26,6 +27,7 @@ try
     builder.AddProbing();
     builder.AddScheduling();
     builder.AddHealth();
+    builder.AddLive();
 
     var app = builder.Build();
     app.UseRequestLogging();
@@ -33,6 +35,7 @@ try
     app.MapHealth();
     app.MapStatusPage();
     app.MapStatusPageUi();
+    app.MapLive();
     app.MapPushApi();
 
     await app.RunAsync();

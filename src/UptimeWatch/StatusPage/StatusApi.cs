@@ -85,16 +85,21 @@ internal static class StatusApi
             return TypedResults.BadRequest(ProblemResponse.Field("limit", limit, $"must be from 1 to {MaxLimit}"));
         }
 
+        return TypedResults.Ok(new EventsResponse(await PublicEventsAfterAsync(db, cursor, take, cancellationToken)));
+    }
+
+    /// <summary>Status events of public, active monitors after <paramref name="after"/>, oldest first.</summary>
+    internal static async Task<List<EventDto>> PublicEventsAfterAsync(UptimeWatchDbContext db, long after, int take, CancellationToken cancellationToken)
+    {
         var events = await (
                 from e in db.StatusEvents.AsNoTracking()
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
-                where e.Id > cursor
+                where e.Id > after
                 orderby e.Id
                 select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
             .Take(take)
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new EventsResponse(events
-            .Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason)).ToList()));
+        return events.Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason)).ToList();
     }
 
     /// <summary>

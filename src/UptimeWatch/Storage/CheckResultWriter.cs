@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
+using UptimeWatch.Live;
 using UptimeWatch.Monitoring;
 
 namespace UptimeWatch.Storage;
@@ -25,9 +26,12 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     private readonly CancellationTokenSource _abort = new();
     private Task _loop = Task.CompletedTask;
 
+    private readonly LivePublisher? _live;
+
     public CheckResultWriter(IOptions<UptimeWatchOptions> options, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        TimeProvider time, ILogger<CheckResultWriter> logger)
+        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null)
     {
+        _live = live;
         _dbFactory = dbFactory;
         _time = time;
         _logger = logger;
@@ -124,11 +128,14 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         // Entities are built fresh on every attempt so a failed attempt leaves nothing behind to confuse the next.
         var events = new List<(CheckWrite Write, StatusEvent Event)>();
         var latestState = new Dictionary<int, StateSnapshot>();
+        var committed = new List<(CheckWrite Write, CheckResult? Check, StatusEvent? Event)>(batch.Count);
         foreach (var write in batch)
         {
+            CheckResult? lastCheck = null;
+            StatusEvent? lastEvent = null;
             foreach (var check in write.Checks)
             {
-                db.CheckResults.Add(new CheckResult
+                db.CheckResults.Add(lastCheck = new CheckResult
                 {
                     MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
                     ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
@@ -145,7 +152,9 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 };
                 db.StatusEvents.Add(statusEvent);
                 events.Add((write, statusEvent));
+                lastEvent = statusEvent;
             }
+            committed.Add((write, lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null, lastEvent));
             if (write.State is { } state)
             {
                 latestState[write.MonitorId] = state;
@@ -181,6 +190,8 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         {
             LogStatusChanged(write.Slug, statusEvent.From, statusEvent.To, statusEvent.Reason, statusEvent.Id);
         }
+        _live?.PublishCommitted(committed.Select(c => new CommittedCheck(c.Write.MonitorId, c.Check, c.Event,
+            c.Write.State is { } s ? StatusPage.StatusApi.DisplayStatus(s.State.Status, s.State.ConsecutiveFailures) : "unknown")).ToList());
     }
 
     private static string? Truncate(string? text) => text is { Length: > 1000 } ? text[..999] + "…" : text;

@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.StatusPage;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Live;
+
+/// <summary>
+/// The public event stream over two transports with one cursor (the event-log id): Server-Sent Events at
+/// <c>/api/live/events</c> and long polling at <c>/api/live/poll</c>. Only public monitors' events go out.
+/// </summary>
+internal static partial class LiveApi
+{
+    /// <summary>Replay reads the log in pages of this many events.</summary>
+    private const int ReplayPage = 500;
+
+    public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app)
+    {
+        var live = app.MapGroup("/api/live").WithTags("Live");
+        live.MapGet("/events", StreamAsync).WithName("LiveEvents")
+            .WithSummary("Server-Sent Events: status changes (id = event-log id) and check results, resumable with Last-Event-ID.");
+        live.MapGet("/poll", PollAsync).WithName("LivePoll")
+            .WithSummary("Long polling: status events after the cursor, held until one arrives or the timeout passes (then 204).");
+        return app;
+    }
+
+    internal static async Task StreamAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, IOptions<UptimeWatchOptions> options,
+        IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime,
+        TimeProvider time, ILoggerFactory loggers)
+    {
+        var settings = options.Value.Live;
+        var lastText = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
+        if (!TryParseCursor(lastText, out var lastEventId))
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, ProblemResponse.Field("lastEventId", lastText, "must be an event id (a whole number, 0 or more)"), json);
+            return;
+        }
+        var (slot, refusal) = limiter.TryAcquire(ClientIp(http));
+        if (slot is null)
+        {
+            await Refuse(http, refusal, json);
+            return;
+        }
+
+        using var _ = slot;
+        // Subscribe before reading the log: whatever commits during the replay is queued, and duplicates are
+        // dropped by id below, so the hand-over from replay to live has neither a gap nor a repeat.
+        using var subscription = hub.Subscribe(settings.ClientQueueSize);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stop.Token;
+        var logger = loggers.CreateLogger("UptimeWatch.Live");
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var body = http.Response.BodyWriter;
+        try
+        {
+            await body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {settings.RetryMs.ToString(CultureInfo.InvariantCulture)}\n\n"), cancellationToken);
+            await body.FlushAsync(cancellationToken);
+
+            long? sent = null;
+            if (lastEventId is { } after)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                if (await IsTooOldAsync(db, after, cancellationToken) is { } reason)
+                {
+                    await body.WriteAsync(Frame(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new ResetDto(reason), json.Value.SerializerOptions)), cancellationToken);
+                }
+                else
+                {
+                    sent = after;
+                    List<EventDto> page;
+                    do
+                    {
+                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, ReplayPage, cancellationToken);
+                        foreach (var e in page)
+                        {
+                            await body.WriteAsync(Frame(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
+                            sent = e.Id;
+                        }
+                        await body.FlushAsync(cancellationToken);
+                    }
+                    while (page.Count == ReplayPage);
+                }
+                await body.FlushAsync(cancellationToken);
+            }
+
+            var heartbeat = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
+            var reader = subscription.Reader;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                bool more;
+                using (var wait = new CancellationTokenSource(heartbeat, time))
+                using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait.Token))
+                {
+                    try
+                    {
+                        more = await reader.WaitToReadAsync(either.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // Nothing for a while: a comment keeps proxies and load balancers from closing the stream.
+                        await body.WriteAsync(KeepAlive, cancellationToken);
+                        await body.FlushAsync(cancellationToken);
+                        continue;
+                    }
+                }
+                if (!more)
+                {
+                    break;
+                }
+                while (reader.TryRead(out var e))
+                {
+                    if (!e.Public || (e.Id is { } id && sent is { } last && id <= last))
+                    {
+                        continue;
+                    }
+                    sent = e.Id ?? sent;
+                    await body.WriteAsync(e.Frame, cancellationToken);
+                }
+                await body.FlushAsync(cancellationToken);
+            }
+        }
+        catch (SlowConsumerException)
+        {
+            LogSlowClient(logger, ClientIp(http));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client left, or the server is stopping: ending the response tells EventSource to reconnect.
+        }
+    }
+
+    internal static async Task PollAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, IOptions<UptimeWatchOptions> options,
+        IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, TimeProvider time)
+    {
+        var settings = options.Value.Live;
+        var afterText = http.Request.Query["after"].FirstOrDefault();
+        if (!TryParseCursor(afterText, out var after))
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, ProblemResponse.Field("after", afterText, "must be an event id (a whole number, 0 or more)"), json);
+            return;
+        }
+        var timeoutText = http.Request.Query["timeout"].FirstOrDefault();
+        var timeoutSeconds = 25;
+        if (timeoutText is not null && (!int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out timeoutSeconds)
+                                        || timeoutSeconds > settings.MaxPollTimeoutSeconds))
+        {
+            await Problem(http, StatusCodes.Status400BadRequest,
+                ProblemResponse.Field("timeout", timeoutText, $"must be a whole number of seconds from 0 to {settings.MaxPollTimeoutSeconds}"), json);
+            return;
+        }
+        var (slot, refusal) = limiter.TryAcquire(ClientIp(http));
+        if (slot is null)
+        {
+            await Refuse(http, refusal, json);
+            return;
+        }
+
+        using var _ = slot;
+        using var subscription = hub.Subscribe(settings.ClientQueueSize);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stop.Token;
+        http.Response.Headers.CacheControl = "no-store";
+
+        List<ReadOnlyMemory<byte>> found = [];
+        long cursor;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var newest = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
+            cursor = after ?? newest;
+            if (await IsTooOldAsync(db, cursor, cancellationToken) is not null)
+            {
+                await WritePoll(http, [], newest, reset: true);
+                return;
+            }
+            foreach (var e in await StatusApi.PublicEventsAfterAsync(db, cursor, ReplayPage, cancellationToken))
+            {
+                found.Add(JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions));
+                cursor = e.Id;
+            }
+        }
+
+        if (found.Count == 0 && timeoutSeconds > 0)
+        {
+            using var hold = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds), time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Token);
+            try
+            {
+                while (found.Count == 0 && await subscription.Reader.WaitToReadAsync(either.Token))
+                {
+                    while (subscription.Reader.TryRead(out var e))
+                    {
+                        if (e is { Public: true, Id: { } id } && id > cursor)
+                        {
+                            found.Add(e.Json);
+                            cursor = id;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (hold.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Held for the whole timeout without news.
+            }
+            catch (SlowConsumerException)
+            {
+                // Cannot happen for a poll that returns at its first event, but if it did, the client asks again.
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+        await WritePoll(http, found, cursor, reset: false);
+    }
+
+    /// <summary>Null when <paramref name="after"/> can be resumed from, otherwise why not (the client must reload).</summary>
+    private static async Task<string?> IsTooOldAsync(UptimeWatchDbContext db, long after, CancellationToken cancellationToken)
+    {
+        if (after == 0)
+        {
+            return null;
+        }
+        var oldest = await db.StatusEvents.MinAsync(e => (long?)e.Id, cancellationToken);
+        var newest = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
+        if (after > newest)
+        {
+            return "the event id is newer than any event here (the server's history was replaced): reload";
+        }
+        return oldest is { } o && after < o - 1 ? "events after this id are no longer kept: reload" : null;
+    }
+
+    private static async Task WritePoll(HttpContext http, List<ReadOnlyMemory<byte>> events, long cursor, bool reset)
+    {
+        // The events are already JSON (serialised once when published); the envelope is put around them as bytes.
+        http.Response.ContentType = "application/json; charset=utf-8";
+        var body = http.Response.BodyWriter;
+        await body.WriteAsync("{\"events\":["u8.ToArray());
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (i > 0)
+            {
+                await body.WriteAsync(","u8.ToArray());
+            }
+            await body.WriteAsync(events[i]);
+        }
+        await body.WriteAsync(Encoding.UTF8.GetBytes(
+            $"],\"cursor\":{cursor.ToString(CultureInfo.InvariantCulture)},\"reset\":{(reset ? "true" : "false")}}}"));
+        await body.FlushAsync();
+    }
+
+    private static bool TryParseCursor(string? text, out long? cursor)
+    {
+        cursor = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            cursor = value;
+            return true;
+        }
+        return false;
+    }
+
+    private static ReadOnlyMemory<byte> Frame(long? id, string kind, byte[] data)
+    {
+        var head = id is { } value ? $"id: {value.ToString(CultureInfo.InvariantCulture)}\nevent: {kind}\ndata: " : $"event: {kind}\ndata: ";
+        var frame = new byte[Encoding.UTF8.GetByteCount(head) + data.Length + 2];
+        var n = Encoding.UTF8.GetBytes(head, frame);
+        data.CopyTo(frame, n);
+        frame[^2] = (byte)'\n';
+        frame[^1] = (byte)'\n';
+        return frame;
+    }
+
+    private static readonly ReadOnlyMemory<byte> KeepAlive = ": keepalive\n\n"u8.ToArray();
+
+    private static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static Task Refuse(HttpContext http, int status, IOptions<JsonOptions> json)
+    {
+        http.Response.Headers.RetryAfter = "10";
+        return Problem(http, status, new ProblemResponse(status == StatusCodes.Status429TooManyRequests
+            ? "Too many live connections from your address; close some tabs or try again shortly"
+            : "The server has as many live connections as it accepts; try again shortly", null), json);
+    }
+
+    private static Task Problem(HttpContext http, int status, ProblemResponse problem, IOptions<JsonOptions> json)
+    {
+        http.Response.StatusCode = status;
+        return http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, http.RequestAborted);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Disconnected a live client at {ClientIp} that did not keep up; it resumes by event id")]
+    private static partial void LogSlowClient(ILogger logger, string clientIp);
+}
+
+/// <summary>The data of a <c>reset</c> event: the client must reload its snapshot and reconnect.</summary>
+internal sealed record ResetDto(string Reason);

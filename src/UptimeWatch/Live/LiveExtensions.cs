@@ -1,0 +1,14 @@
+namespace UptimeWatch.Live;
+
+internal static class LiveExtensions
+{
+    public static IHostApplicationBuilder AddLive(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<EventHub>();
+        builder.Services.AddSingleton<LivePublisher>();
+        builder.Services.AddSingleton<ConnectionLimiter>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app) => app.MapLiveApi();
+}
