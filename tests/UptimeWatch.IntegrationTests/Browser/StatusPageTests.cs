@@ -1,0 +1,181 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace UptimeWatch.IntegrationTests.Browser;
+
+/// <summary>
+/// The public status page in a real Chromium against UptimeWatch on Kestrel, watching a local target site.
+/// Every assertion is on what a viewer sees; every wait is bounded.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 15_000 };
+
+    private readonly List<string> _dialogs = [];
+    private readonly List<string> _scriptErrors = [];
+    private TargetServer _target = null!;
+    private IBrowserContext? _context;
+
+    public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.CloseAsync();
+        }
+        await _target.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_monitor_turns_down_live_without_a_reload_and_the_incident_appears()
+    {
+        await using var host = StatusPageHost.Start(
+            new PageMonitor("Checkout API", _target.Url("/health")),
+            new PageMonitor("Website", _target.Url("/ok")));
+        var page = await OpenAsync(host, "/");
+
+        var checkout = Card(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("live", Soon);
+        await Expect(page.Locator("#banner .banner-text")).ToHaveTextAsync("All systems operational", Soon);
+        await MarkPageAsync(page);
+
+        _target.Healthy = false;
+
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(Card(page, "Website").Locator(".state-text")).ToHaveTextAsync("Up");
+        await Expect(page.Locator("#banner .banner-text")).ToHaveTextAsync("Partial outage", Soon);
+        await Expect(Incident(page, "Checkout API", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Expect(checkout.Locator(".checked")).ToHaveTextAsync(new Regex(@"^Checked \d+ s ago"));
+        await AssertSamePageAsync(page);
+
+        await SaveScreenshotAsync(page, "status-page.png");
+        AssertNoScriptRan();
+    }
+
+    [Fact]
+    public async Task With_transport_poll_a_monitor_turns_down_live_and_the_indicator_says_polling()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
+        var page = await OpenAsync(host, "/?transport=poll");
+
+        var checkout = Card(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("polling");
+        await MarkPageAsync(page);
+
+        _target.Healthy = false;
+
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(page.Locator("#banner .banner-text")).ToHaveTextAsync("Major outage", Soon);
+        await Expect(Incident(page, "Checkout API", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("polling");
+        await AssertSamePageAsync(page);
+        AssertNoScriptRan();
+    }
+
+    [Fact]
+    public async Task A_monitor_named_like_markup_renders_as_literal_text_and_runs_nothing()
+    {
+        const string name = "<img src=x onerror=alert(1)>";
+        const string group = "<script>alert(2)</script>";
+        await using var host = StatusPageHost.Start(new PageMonitor(name, _target.Url("/health"), group));
+        var page = await OpenAsync(host, "/");
+
+        var card = Card(page, name);
+        await Expect(card.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(card.Locator(".monitor-name")).ToHaveTextAsync(name);
+        await Expect(page.Locator(".group-name")).ToHaveTextAsync(group);
+
+        // Its name also reaches the page through the live stream and the incident history.
+        _target.Healthy = false;
+        await Expect(Incident(page, name, "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+
+        await Expect(page.Locator("main img")).ToHaveCountAsync(0);
+        await Expect(page.Locator("main script")).ToHaveCountAsync(0);
+        AssertNoScriptRan();
+    }
+
+    [Fact]
+    public async Task On_a_375_px_phone_the_page_has_no_horizontal_scroll()
+    {
+        await using var host = StatusPageHost.Start(
+            new PageMonitor("A monitor with a rather long name that has to wrap on a narrow phone screen", _target.Url("/health")),
+            new PageMonitor("Website", _target.Url("/ok")));
+        var page = await OpenAsync(host, "/", new ViewportSize { Width = 375, Height = 812 });
+
+        await Expect(Card(page, "Website").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        _target.Healthy = false;
+        await Expect(Incident(page, "A monitor with a rather long name", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"The page is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
+        await SaveScreenshotAsync(page, "status-page-phone.png");
+        AssertNoScriptRan();
+    }
+
+    private async Task<IPage> OpenAsync(StatusPageHost host, string path, ViewportSize? viewport = null)
+    {
+        _context = await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport ?? new() { Width = 1200, Height = 900 } });
+        var page = await _context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        page.SetDefaultNavigationTimeout(15_000);
+        page.Dialog += (_, dialog) =>
+        {
+            lock (_dialogs)
+            {
+                _dialogs.Add(dialog.Message);
+            }
+            _ = dialog.DismissAsync();
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_scriptErrors)
+            {
+                _scriptErrors.Add(error);
+            }
+        };
+        var response = await page.GotoAsync(new Uri(host.BaseUrl, path).ToString());
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    /// <summary>A monitor's card, found the way a screen reader finds it: an article named after the monitor.</summary>
+    private static ILocator Card(IPage page, string monitorName) =>
+        page.GetByRole(AriaRole.Article, new() { Name = monitorName, Exact = true });
+
+    /// <summary>An entry of the incident history: the monitor's name and the state it changed to.</summary>
+    private static ILocator Incident(IPage page, string monitorName, string to) =>
+        page.Locator("#incident-days .incident")
+            .Filter(new() { Has = page.Locator(".incident-name", new() { HasTextString = monitorName }) })
+            .Filter(new() { Has = page.Locator(".incident-title > .state .state-text", new() { HasTextRegex = new Regex($"^{to}$") }) });
+
+    /// <summary>Leaves a mark in the page's JavaScript state; a reload or a navigation would wipe it.</summary>
+    private static Task MarkPageAsync(IPage page) => page.EvaluateAsync("() => { window.__sameDocument = 'still here'; }");
+
+    private static async Task AssertSamePageAsync(IPage page) =>
+        Assert.Equal("still here", await page.EvaluateAsync<string?>("() => window.__sameDocument ?? null"));
+
+    private void AssertNoScriptRan()
+    {
+        lock (_dialogs)
+        {
+            Assert.Empty(_dialogs);
+        }
+        lock (_scriptErrors)
+        {
+            Assert.Empty(_scriptErrors);
+        }
+    }
+
+    /// <summary>Kept as a test artifact in TestResults/screenshots at the repository root (where ./test.sh collects results).</summary>
+    private static async Task SaveScreenshotAsync(IPage page, string fileName)
+    {
+        var folder = Path.Combine(TestPaths.RepositoryRoot, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, fileName), FullPage = true });
+    }
+}
