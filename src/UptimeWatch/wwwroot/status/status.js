@@ -103,11 +103,15 @@ function updateBanner() {
     count('maintenance') && `${count('maintenance')} in maintenance`,
     count('up') && `${count('up')} up`,
   ].filter(Boolean);
+  const detail = statuses.length ? `${plural(statuses.length, 'monitor', 'monitors')}: ${details.join(', ') || 'no data yet'}` : 'No public monitors yet';
+  // The banner is a live region: rewrite it only when it says something new, or screen readers repeat it.
+  if (banner.dataset.text === `${state}|${detail}`) return;
+  banner.dataset.text = `${state}|${detail}`;
   banner.replaceChildren(
     el('span', { className: 'banner-icon', 'aria-hidden': 'true' }),
     el('div', {},
       el('p', { className: 'banner-text', text: BANNERS[state] }),
-      el('p', { className: 'banner-detail', text: statuses.length ? `${plural(statuses.length, 'monitor', 'monitors')}: ${details.join(', ') || 'no data yet'}` : 'No public monitors yet' })));
+      el('p', { className: 'banner-detail', text: detail })));
 }
 
 // --- Live ---------------------------------------------------------------------------------------------------------
