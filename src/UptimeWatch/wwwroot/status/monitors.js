@@ -173,7 +173,9 @@ function fillChart(card, points) {
   for (const run of runs) {
     const coords = run.map((p) => `${x(p.t).toFixed(1)},${y(p.avg).toFixed(1)}`);
     if (run.length === 1) {
-      shapes.push(svg('circle', { class: 'chart-dot', cx: x(run[0].t).toFixed(1), cy: y(run[0].avg).toFixed(1), r: 1.5 }));
+      // A lone hour: a round dot that the stretched viewBox cannot squash (a zero-length line with round caps).
+      const [cx, cy] = [x(run[0].t).toFixed(1), y(run[0].avg).toFixed(1)];
+      shapes.push(svg('line', { class: 'chart-dot', x1: cx, y1: cy, x2: cx, y2: cy }));
       continue;
     }
     const first = `${x(run[0].t).toFixed(1)},${CHART_H}`;
