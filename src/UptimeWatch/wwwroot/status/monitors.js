@@ -223,7 +223,8 @@ export function applyCheck(monitor, check) {
     if (check.outcome === 'down') today.failures++;
   }
 
-  if (check.responseMs === null || check.responseMs === undefined) return;
+  // Like the server's hourly figures: response times of checks that got an acceptable answer only.
+  if (check.responseMs === null || check.responseMs === undefined || check.outcome === 'down') return;
   const hour = Math.floor(at / HOUR) * HOUR;
   const points = monitor.responseTimes ?? (monitor.responseTimes = []);
   let point = points.at(-1);
