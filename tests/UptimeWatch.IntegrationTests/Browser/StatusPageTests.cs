@@ -78,6 +78,28 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_event_stream_never_gets_through_the_page_falls_back_to_polling_by_itself()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
+        _context = await chromium.Browser.NewContextAsync();
+        // What a proxy that cannot stream looks like to EventSource: every attempt fails.
+        await _context.RouteAsync("**/api/live/events**", route => route.FulfillAsync(new() { Status = 204 }));
+        var page = await OpenAsync(host, "/", context: _context);
+
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("polling", Soon);
+        var checkout = Card(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await MarkPageAsync(page);
+
+        _target.Healthy = false;
+
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(Incident(page, "Checkout API", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await AssertSamePageAsync(page);
+        AssertNoScriptRan();
+    }
+
+    [Fact]
     public async Task A_monitor_named_like_markup_renders_as_literal_text_and_runs_nothing()
     {
         const string name = "<img src=x onerror=alert(1)>";
@@ -117,9 +139,9 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         AssertNoScriptRan();
     }
 
-    private async Task<IPage> OpenAsync(StatusPageHost host, string path, ViewportSize? viewport = null)
+    private async Task<IPage> OpenAsync(StatusPageHost host, string path, ViewportSize? viewport = null, IBrowserContext? context = null)
     {
-        _context = await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport ?? new() { Width = 1200, Height = 900 } });
+        _context = context ?? await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport ?? new() { Width = 1200, Height = 900 } });
         var page = await _context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         page.SetDefaultNavigationTimeout(15_000);
