@@ -25,6 +25,7 @@ try
     builder.AddMonitoring();
     builder.AddProbing();
     builder.AddScheduling();
+    builder.AddStatusPage();
     builder.AddHealth();
 
     var app = builder.Build();
