@@ -18,5 +18,5 @@ internal static class StatusPageExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapStatusPage(this IEndpointRouteBuilder app) => app.MapStatusApi().MapPageApi();
+    public static IEndpointRouteBuilder MapStatusPage(this IEndpointRouteBuilder app) => app.MapStatusApi().MapPageApi().MapBadgeApi();
 }

@@ -169,5 +169,6 @@ public sealed class PageApiTests
 
         Assert.Contains("\"/api/status/page\"", openApi);
         Assert.Contains("\"/api/incidents\"", openApi);
+        Assert.Contains("\"/badge/{slug}/uptime.svg\"", openApi);
     }
 }
