@@ -10,9 +10,11 @@ namespace UptimeWatch.StatusPage;
 /// Idempotent: a period is always recomputed whole and its row replaced, so running again changes nothing.
 /// </summary>
 /// <remarks>
-/// Which hours: per monitor, from one hour before its newest hourly row (a check written a little late still
-/// lands in a recomputed hour) up to the current, partial hour, so the page is at most one run behind. A monitor
-/// with no rollups yet starts at its oldest raw check. Hours whose raw checks are already pruned are never
+/// Which hours: per monitor, from its newest hourly row, or from the hour <see cref="LateWriteAllowance"/> ago if
+/// that is earlier (a check written a little late still lands in a recomputed hour), up to the current, partial
+/// hour, so the page is at most one run behind. A monitor with no rollups yet starts at its oldest raw check.
+/// Looking back only minutes, not hours, means a finished day is re-read from raw (for its exact p95) by one or
+/// two runs after midnight, not by every run of the next hour. Hours whose raw checks are already pruned are never
 /// recomputed, so an archived monitor's history is left as it is.
 /// Writes go per monitor-day in one short transaction: SQLite has one writer and the check writer must not wait long.
 /// </remarks>
@@ -24,6 +26,12 @@ internal sealed partial class RollupService(
 {
     /// <summary>Rows per delete statement: small transactions, so check writes are never held up for long.</summary>
     public const int DeleteBatchSize = 5_000;
+
+    /// <summary>
+    /// How late a check may be written and still be counted: two job intervals. The writer commits within
+    /// seconds; only a check held up longer than this (a long disk outage) is left out of its hour.
+    /// </summary>
+    public static readonly TimeSpan LateWriteAllowance = 2 * RollupJob.Interval;
 
     public async Task<RollupRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +65,7 @@ internal sealed partial class RollupService(
             DateTimeOffset from;
             if (newest.TryGetValue(monitorId, out var latest))
             {
-                from = Max(latest.AddHours(-1), rawCutoff);
+                from = Max(Min(latest, RollupMath.HourOf(now - LateWriteAllowance)), rawCutoff);
             }
             else
             {
