@@ -2,7 +2,8 @@ namespace UptimeWatch.Storage;
 
 /// <summary>
 /// One change of a monitor's status. The table is append-only and its id is the cursor every live
-/// transport resumes from, so rows are never updated or deleted.
+/// transport resumes from: rows are never updated, and deleted only when older than the retention period
+/// (a client resuming from an id before that gets a <c>reset</c>).
 /// </summary>
 public sealed class StatusEvent
 {

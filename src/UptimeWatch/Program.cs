@@ -26,6 +26,7 @@ try
     builder.AddMonitoring();
     builder.AddProbing();
     builder.AddScheduling();
+    builder.AddStatusPage();
     builder.AddHealth();
     builder.AddLive();
 

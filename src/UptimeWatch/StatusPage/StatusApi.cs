@@ -35,7 +35,8 @@ internal static class StatusApi
         var since = time.GetUtcNow().AddHours(-24);
         var ids = monitors.Select(m => m.Id).ToList();
         var uptime = await db.CheckResults.AsNoTracking()
-            .Where(c => ids.Contains(c.MonitorId) && c.At >= since && c.Outcome != CheckOutcome.Missed)
+            // Same rule as the rollups: maintenance and missed slots count neither as up nor as down.
+            .Where(c => ids.Contains(c.MonitorId) && c.At >= since && c.Outcome != CheckOutcome.Missed && !c.InMaintenance)
             .GroupBy(c => c.MonitorId)
             .Select(g => new { MonitorId = g.Key, Total = g.Count(), Up = g.Count(c => c.Outcome != CheckOutcome.Down) })
             .ToDictionaryAsync(x => x.MonitorId, cancellationToken);

@@ -1,0 +1,150 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.StatusPage;
+
+/// <summary>
+/// What the status page loads: one snapshot of every public monitor with its history, and the incident log.
+/// History comes from hourly and daily aggregates only, so the snapshot costs the same on day one and after a year.
+/// Days are UTC days, the same for every viewer wherever they are.
+/// </summary>
+internal static class PageApi
+{
+    public const int MaxPageSize = 100;
+    public const int MaxPage = 10_000;
+
+    public static IEndpointRouteBuilder MapPageApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Status page");
+        api.MapGet("/status/page", GetPage).WithName("GetStatusPage")
+            .WithSummary("The status page's snapshot: every public monitor with uptime, 90 daily bars and 24 h of response times, and the event cursor to go live from.");
+        api.MapGet("/incidents", GetIncidents).WithName("GetIncidents")
+            .WithSummary("Status changes of public monitors, newest first, grouped by UTC day, paged.");
+        return app;
+    }
+
+    private static IQueryable<MonitorEntity> PublicMonitors(UptimeWatchDbContext db) =>
+        db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null);
+
+    internal static async Task<Ok<PageResponse>> GetPage(UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // Read before the state: a change committed meanwhile is then after the cursor and replayed by the live
+        // stream (replaying a change already shown is harmless; missing one would leave the page wrong).
+        var cursor = await (
+                from e in db.StatusEvents.AsNoTracking()
+                join m in PublicMonitors(db) on e.MonitorId equals m.Id
+                select (long?)e.Id)
+            .MaxAsync(cancellationToken) ?? 0;
+
+        var monitors = await PublicMonitors(db)
+            .OrderBy(m => m.Group).ThenBy(m => m.Name)
+            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs })
+            .ToListAsync(cancellationToken);
+
+        var firstDay = RollupQueries.FirstDay(now, RollupQueries.Days);
+        var firstHour = RollupQueries.FirstHour(now);
+        var daily = (await (
+                from r in db.DailyRollups.AsNoTracking()
+                join m in PublicMonitors(db) on r.MonitorId equals m.Id
+                where r.Start >= firstDay
+                select r)
+            .ToListAsync(cancellationToken)).ToLookup(r => r.MonitorId);
+        var hourly = (await (
+                from r in db.HourlyRollups.AsNoTracking()
+                join m in PublicMonitors(db) on r.MonitorId equals m.Id
+                where r.Start >= firstHour
+                select r)
+            .ToListAsync(cancellationToken)).ToLookup(r => r.MonitorId);
+
+        var items = monitors.Select(m =>
+        {
+            var days = daily[m.Id].ToDictionary(r => r.Start);
+            var hours = hourly[m.Id].ToDictionary(r => r.Start);
+            return new PageMonitorDto(
+                m.Slug, m.Name, m.Group, m.Type, StatusApi.DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
+                new UptimeDto(
+                    RollupQueries.Uptime(hours.Values, firstHour),
+                    RollupQueries.Uptime(days.Values, RollupQueries.FirstDay(now, 7)),
+                    RollupQueries.Uptime(days.Values, RollupQueries.FirstDay(now, 30)),
+                    RollupQueries.Uptime(days.Values, firstDay)),
+                [.. Enumerable.Range(0, RollupQueries.Days).Select(i => Day(firstDay.AddDays(i), days.GetValueOrDefault(firstDay.AddDays(i))))],
+                [.. Enumerable.Range(0, RollupQueries.Hours).Select(i => Point(firstHour.AddHours(i), hours.GetValueOrDefault(firstHour.AddHours(i))))]);
+        }).ToList();
+
+        var page = options.Value.StatusPage;
+        return TypedResults.Ok(new PageResponse(page.Title, page.Description, page.LogoUrl, page.Footer,
+            StatusApi.Overall(monitors.Select(m => m.Status)), cursor, now, items));
+    }
+
+    internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
+        UptimeWatchDbContext db, CancellationToken cancellationToken, int? page = null, int? pageSize = null)
+    {
+        var number = page ?? 1;
+        var size = pageSize ?? 20;
+        if (number is < 1 or > MaxPage)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("page", page, $"must be from 1 to {MaxPage}"));
+        }
+        if (size is < 1 or > MaxPageSize)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("pageSize", pageSize, $"must be from 1 to {MaxPageSize}"));
+        }
+
+        // One row more than the page tells whether there is a next page without counting them all.
+        var events = await (
+                from e in db.StatusEvents.AsNoTracking()
+                join m in PublicMonitors(db) on e.MonitorId equals m.Id
+                orderby e.Id descending
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
+            .Skip((number - 1) * size)
+            .Take(size + 1)
+            .ToListAsync(cancellationToken);
+
+        // Pages are cut by event, not by day, so a busy day never makes a page unbounded; a day cut in two simply
+        // appears at the end of one page and the start of the next.
+        var days = events.Take(size)
+            .GroupBy(e => DateOnly.FromDateTime(e.At.UtcDateTime))
+            .Select(g => new IncidentDayDto(g.Key, [.. g.Select(e =>
+                new EventDto(e.Id, e.Slug, e.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason))]))
+            .ToList();
+        return TypedResults.Ok(new IncidentsResponse(days, number, size, events.Count > size));
+    }
+
+    private static DayDto Day(DateTimeOffset day, Rollup? r) => r is null
+        ? new DayDto(DateOnly.FromDateTime(day.UtcDateTime), null, 0, 0, 0, 0)
+        : new DayDto(DateOnly.FromDateTime(day.UtcDateTime), RollupMath.UptimePercent(r), r.Checks, r.Failures, r.Incidents, r.Maintenance);
+
+    private static ResponseTimePointDto Point(DateTimeOffset hour, Rollup? r) => r is null || r.TimedChecks == 0
+        ? new ResponseTimePointDto(hour, null, null, null)
+        : new ResponseTimePointDto(hour, (int)Math.Round((double)r.SumMs / r.TimedChecks), r.P95Ms, r.MaxMs);
+}
+
+internal sealed record PageResponse(string Title, string? Description, string? LogoUrl, string? Footer, string Overall,
+    long Cursor, DateTimeOffset GeneratedAt, IReadOnlyList<PageMonitorDto> Monitors);
+
+internal sealed record PageMonitorDto(string Slug, string Name, string? Group, string Type, string Status,
+    DateTimeOffset? LastCheckedAt, int? LastResponseMs, UptimeDto Uptime, IReadOnlyList<DayDto> Days,
+    IReadOnlyList<ResponseTimePointDto> ResponseTimes);
+
+/// <summary>Uptime in percent per period; null when there was nothing to count (no checks, or all in maintenance).</summary>
+internal sealed record UptimeDto(
+    [property: JsonPropertyName("24h")] double? Last24h,
+    [property: JsonPropertyName("7d")] double? Last7d,
+    [property: JsonPropertyName("30d")] double? Last30d,
+    [property: JsonPropertyName("90d")] double? Last90d);
+
+/// <summary>One UTC day of the 90-day bar.</summary>
+internal sealed record DayDto(DateOnly Date, double? Uptime, int Checks, int Failures, int Incidents, int Maintenance);
+
+/// <summary>One hour of the response-time chart (up and degraded checks only); nulls for an hour without any.</summary>
+internal sealed record ResponseTimePointDto(DateTimeOffset At, int? AvgMs, int? P95Ms, int? MaxMs);
+
+internal sealed record IncidentsResponse(IReadOnlyList<IncidentDayDto> Days, int Page, int PageSize, bool HasMore);
+
+internal sealed record IncidentDayDto(DateOnly Date, IReadOnlyList<EventDto> Events);

@@ -1,0 +1,181 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.StatusPage;
+
+/// <summary>
+/// Rolls raw checks up into hourly and daily aggregates, then prunes what retention no longer keeps.
+/// Idempotent: a period is always recomputed whole and its row replaced, so running again changes nothing.
+/// </summary>
+/// <remarks>
+/// Which hours: per monitor, from its newest hourly row, or from the hour <see cref="LateWriteAllowance"/> ago if
+/// that is earlier (a check written a little late still lands in a recomputed hour), up to the current, partial
+/// hour, so the page is at most one run behind. A monitor with no rollups yet starts at its oldest raw check.
+/// Looking back only minutes, not hours, means a finished day is re-read from raw (for its exact p95) by one or
+/// two runs after midnight, not by every run of the next hour. Hours whose raw checks are already pruned are never
+/// recomputed, so an archived monitor's history is left as it is.
+/// Writes go per monitor-day in one short transaction: SQLite has one writer and the check writer must not wait long.
+/// </remarks>
+internal sealed partial class RollupService(
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
+    IOptions<UptimeWatchOptions> options,
+    TimeProvider time,
+    ILogger<RollupService> logger)
+{
+    /// <summary>Rows per delete statement: small transactions, so check writes are never held up for long.</summary>
+    public const int DeleteBatchSize = 5_000;
+
+    /// <summary>
+    /// How late a check may be written and still be counted: two job intervals. The writer commits within
+    /// seconds; only a check held up longer than this (a long disk outage) is left out of its hour.
+    /// </summary>
+    public static readonly TimeSpan LateWriteAllowance = 2 * RollupJob.Interval;
+
+    public async Task<RollupRun> RunAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var retention = options.Value.Retention;
+        // On hour boundaries, so an hour's raw checks are either all there or all gone.
+        var rawCutoff = RollupMath.HourOf(now.AddDays(-retention.RawDays));
+        var rollupCutoff = RollupMath.DayOf(now.AddDays(-retention.RollupDays));
+
+        var hours = await RollUpAsync(now, rawCutoff, cancellationToken);
+        // Only reached when every monitor was rolled up: raw rows are never deleted before their hour is aggregated.
+        var pruned = await PruneAsync(rawCutoff, rollupCutoff, cancellationToken);
+        var run = new RollupRun(hours, pruned.Checks, pruned.Rollups, pruned.Events);
+        LogRun(run.Hours, run.PrunedChecks, run.PrunedRollups, run.PrunedEvents);
+        return run;
+    }
+
+    private async Task<int> RollUpAsync(DateTimeOffset now, DateTimeOffset rawCutoff, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Archived monitors too: their last raw checks must be aggregated before they are pruned.
+        var monitorIds = await db.Monitors.AsNoTracking().Select(m => m.Id).ToListAsync(cancellationToken);
+        var newest = await db.HourlyRollups.AsNoTracking()
+            .GroupBy(r => r.MonitorId)
+            .Select(g => new { MonitorId = g.Key, Start = g.Max(r => r.Start) })
+            .ToDictionaryAsync(x => x.MonitorId, x => x.Start, cancellationToken);
+
+        var hours = 0;
+        foreach (var monitorId in monitorIds)
+        {
+            DateTimeOffset from;
+            if (newest.TryGetValue(monitorId, out var latest))
+            {
+                from = Max(Min(latest, RollupMath.HourOf(now - LateWriteAllowance)), rawCutoff);
+            }
+            else
+            {
+                var first = await db.CheckResults.AsNoTracking()
+                    .Where(c => c.MonitorId == monitorId)
+                    .OrderBy(c => c.At)
+                    .Select(c => new { c.At })
+                    .FirstOrDefaultAsync(cancellationToken);
+                if (first is null)
+                {
+                    continue;
+                }
+                from = RollupMath.HourOf(first.At);
+            }
+
+            var end = RollupMath.HourOf(now).AddHours(1);
+            for (var day = RollupMath.DayOf(from); day < end; day = day.AddDays(1))
+            {
+                hours += await RollUpDayAsync(monitorId, day, Max(from, day), Min(day.AddDays(1), end), now, rawCutoff, cancellationToken);
+            }
+        }
+        return hours;
+    }
+
+    /// <summary>Recomputes the hours in [from, to) of one day from raw checks, then the day from its hours.</summary>
+    private async Task<int> RollUpDayAsync(int monitorId, DateTimeOffset day, DateTimeOffset from, DateTimeOffset to,
+        DateTimeOffset now, DateTimeOffset rawCutoff, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var checks = await db.CheckResults.AsNoTracking()
+            .Where(c => c.MonitorId == monitorId && c.At >= from && c.At < to)
+            .Select(c => new RawCheck(c.At, c.Outcome, c.ResponseMs, c.InMaintenance))
+            .ToListAsync(cancellationToken);
+        var downs = await db.StatusEvents.AsNoTracking()
+            .Where(e => e.MonitorId == monitorId && e.To == MonitorStatus.Down && e.At >= from && e.At < to)
+            .Select(e => e.At)
+            .ToListAsync(cancellationToken);
+        var incidentsByHour = downs.GroupBy(RollupMath.HourOf).ToDictionary(g => g.Key, g => g.Count());
+        var hourly = checks.GroupBy(c => RollupMath.HourOf(c.At))
+            .Select(g => RollupMath.Aggregate(monitorId, g.Key, g, incidentsByHour.GetValueOrDefault(g.Key)))
+            .ToList();
+        // A change to down in an hour without any stored check (rare) is still an incident of that hour.
+        hourly.AddRange(incidentsByHour.Where(i => hourly.All(h => h.Start != i.Key))
+            .Select(i => RollupMath.Aggregate(monitorId, i.Key, [], i.Value)));
+
+        // A finished day whose raw checks are all still kept gets its exact p95; the current day, or one partly
+        // pruned, gets the largest hourly p95 (see RollupMath.Combine).
+        int? dayP95 = null;
+        var dayEnd = day.AddDays(1);
+        if (dayEnd <= now && day >= rawCutoff)
+        {
+            var times = await db.CheckResults.AsNoTracking()
+                .Where(c => c.MonitorId == monitorId && c.At >= day && c.At < dayEnd && c.ResponseMs != null
+                    && (c.Outcome == CheckOutcome.Up || c.Outcome == CheckOutcome.Degraded))
+                .Select(c => c.ResponseMs!.Value)
+                .ToListAsync(cancellationToken);
+            dayP95 = RollupMath.Percentile95(times);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.HourlyRollups.Where(r => r.MonitorId == monitorId && r.Start >= from && r.Start < to).ExecuteDeleteAsync(cancellationToken);
+        db.HourlyRollups.AddRange(hourly);
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+
+        var dayHours = await db.HourlyRollups.AsNoTracking()
+            .Where(r => r.MonitorId == monitorId && r.Start >= day && r.Start < dayEnd)
+            .ToListAsync(cancellationToken);
+        await db.DailyRollups.Where(r => r.MonitorId == monitorId && r.Start == day).ExecuteDeleteAsync(cancellationToken);
+        if (dayHours.Count > 0)
+        {
+            db.DailyRollups.Add(RollupMath.Combine(monitorId, day, dayHours, dayP95));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return hourly.Count;
+    }
+
+    private async Task<(int Checks, int Rollups, int Events)> PruneAsync(DateTimeOffset rawCutoff, DateTimeOffset rollupCutoff,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var checks = await DeleteInBatchesAsync(() => db.CheckResults.Where(c => c.At < rawCutoff).OrderBy(c => c.Id), cancellationToken);
+        var rollups = await DeleteInBatchesAsync(() => db.HourlyRollups.Where(r => r.Start < rollupCutoff).OrderBy(r => r.Start), cancellationToken)
+            + await DeleteInBatchesAsync(() => db.DailyRollups.Where(r => r.Start < rollupCutoff).OrderBy(r => r.Start), cancellationToken);
+        // Live clients resuming from an event older than this get told to reload their snapshot (the live transports' job).
+        var events = await DeleteInBatchesAsync(() => db.StatusEvents.Where(e => e.At < rollupCutoff).OrderBy(e => e.Id), cancellationToken);
+        return (checks, rollups, events);
+    }
+
+    private static async Task<int> DeleteInBatchesAsync<T>(Func<IQueryable<T>> rows, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await rows().Take(DeleteBatchSize).ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == DeleteBatchSize);
+        return total;
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    [LoggerMessage(LogLevel.Information, "Rolled up {Hours} hours; pruned {Checks} checks, {Rollups} rollups, {Events} status events")]
+    private partial void LogRun(int hours, int checks, int rollups, int events);
+}
+
+/// <summary>What one run did: hours recomputed, and rows pruned.</summary>
+internal sealed record RollupRun(int Hours, int PrunedChecks, int PrunedRollups, int PrunedEvents);

@@ -1,0 +1,150 @@
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.StatusPage;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Tests.StatusPage;
+
+/// <summary>Rollups and pruning on a real migrated SQLite file, from known check rows.</summary>
+public sealed class RollupServiceTests
+{
+    private static readonly DateTimeOffset Today = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Hour13 = Today.AddHours(13);
+
+    [Fact]
+    public async Task An_hour_counts_failures_leaves_out_maintenance_and_missed_and_has_min_avg_max_p95()
+    {
+        await using var app = HistoryApp.Start();
+        var shop = await app.AddMonitorAsync("Shop");
+        await AddKnownHourAsync(app, shop.Id);
+
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        var hour = await db.HourlyRollups.SingleAsync(r => r.MonitorId == shop.Id && r.Start == Hour13);
+        Assert.Equal((8, 1, 1, 1, 2, 1), (hour.Checks, hour.Failures, hour.Degraded, hour.Missed, hour.Maintenance, hour.Incidents));
+        Assert.Equal(83.333, RollupMath.UptimePercent(hour));
+        // Timed: up and degraded checks (maintenance included), never down or missed ones.
+        Assert.Equal((6, 1950L, 50, 900, 900), (hour.TimedChecks, hour.SumMs, hour.MinMs, hour.MaxMs, hour.P95Ms));
+
+        var current = await db.HourlyRollups.SingleAsync(r => r.MonitorId == shop.Id && r.Start == Today.AddHours(14));
+        Assert.Equal((2, 0, 120), (current.Checks, current.Failures, current.MaxMs));
+
+        var day = await db.DailyRollups.SingleAsync(r => r.MonitorId == shop.Id);
+        Assert.Equal(Today, day.Start);
+        Assert.Equal((10, 1, 2, 1, 1), (day.Checks, day.Failures, day.Maintenance, day.Missed, day.Incidents));
+        Assert.Equal(87.5, RollupMath.UptimePercent(day));
+        // Today is not over: its p95 is the largest hourly one.
+        Assert.Equal((8, 2170L, 50, 900, 900), (day.TimedChecks, day.SumMs, day.MinMs, day.MaxMs, day.P95Ms));
+    }
+
+    [Fact]
+    public async Task A_finished_day_gets_its_p95_from_every_raw_value_not_from_its_hours()
+    {
+        await using var app = HistoryApp.Start();
+        var shop = await app.AddMonitorAsync("Shop");
+        var yesterday = Today.AddDays(-1);
+        // 1..100 ms spread over the day: the hour holding the slowest checks has a p95 of 100.
+        await app.AddChecksAsync(shop.Id, [.. Enumerable.Range(1, 100).Select(i => (yesterday.AddMinutes(14 * i), CheckOutcome.Up, (int?)i, false))]);
+
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        var day = await db.DailyRollups.SingleAsync(r => r.MonitorId == shop.Id && r.Start == yesterday);
+        Assert.Equal((100, 95, 1, 100, 5050L), (day.Checks, day.P95Ms, day.MinMs, day.MaxMs, day.SumMs));
+        Assert.Equal(100, RollupMath.UptimePercent(day));
+        Assert.Equal(24, await db.HourlyRollups.CountAsync(r => r.MonitorId == shop.Id && r.Start >= yesterday && r.Start < Today));
+    }
+
+    [Fact]
+    public async Task Running_again_changes_nothing()
+    {
+        await using var app = HistoryApp.Start();
+        var shop = await app.AddMonitorAsync("Shop");
+        await AddKnownHourAsync(app, shop.Id);
+
+        await app.Rollups.RunAsync(CancellationToken.None);
+        var first = await SnapshotAsync(app);
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        Assert.Equal(first, await SnapshotAsync(app));
+    }
+
+    [Fact]
+    public async Task A_check_written_after_its_hour_was_rolled_up_is_counted_by_the_next_run()
+    {
+        // Five minutes into the hour: the previous hour was rolled up while it was still the current one.
+        await using var app = HistoryApp.Start(now: Today.AddHours(14).AddMinutes(5));
+        var shop = await app.AddMonitorAsync("Shop");
+        await app.AddChecksAsync(shop.Id, (Hour13.AddMinutes(10), CheckOutcome.Up, 100, false), (Hour13.AddMinutes(20), CheckOutcome.Up, 100, false));
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        // Written late (the writer's queue was behind), for the hour already rolled up.
+        await app.AddChecksAsync(shop.Id, (Hour13.AddMinutes(59), CheckOutcome.Down, null, false));
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        var hour = await db.HourlyRollups.SingleAsync(r => r.MonitorId == shop.Id);
+        Assert.Equal((Hour13, 3, 1), (hour.Start, hour.Checks, hour.Failures));
+        var day = await db.DailyRollups.SingleAsync(r => r.MonitorId == shop.Id);
+        Assert.Equal((3, 1), (day.Checks, day.Failures));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_raw_checks_older_than_RawDays_but_keeps_their_rollups()
+    {
+        await using var app = HistoryApp.Start(settings: new() { ["UptimeWatch:Retention:RawDays"] = "7", ["UptimeWatch:Retention:RollupDays"] = "30" });
+        var shop = await app.AddMonitorAsync("Shop");
+        var old = Today.AddDays(-10).AddHours(9);
+        var recent = Today.AddDays(-2).AddHours(9);
+        var ancient = Today.AddDays(-40).AddHours(9);
+        await app.AddChecksAsync(shop.Id,
+            (ancient, CheckOutcome.Up, 10, false),
+            (old, CheckOutcome.Up, 10, false), (old.AddMinutes(1), CheckOutcome.Down, null, false),
+            (recent, CheckOutcome.Up, 10, false));
+        await app.AddEventAsync(shop.Id, MonitorStatus.Up, MonitorStatus.Down, ancient);
+        await app.AddEventAsync(shop.Id, MonitorStatus.Up, MonitorStatus.Down, old.AddMinutes(1));
+
+        var run = await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        Assert.Equal([recent], await db.CheckResults.Select(c => c.At).ToListAsync());
+        var oldDay = await db.DailyRollups.SingleAsync(r => r.Start == Today.AddDays(-10));
+        Assert.Equal((2, 1, 1), (oldDay.Checks, oldDay.Failures, oldDay.Incidents));
+        Assert.Equal(2, await db.HourlyRollups.CountAsync(r => r.Start == old || r.Start == recent));
+        // Older than RollupDays: aggregates and status events go too.
+        Assert.False(await db.DailyRollups.AnyAsync(r => r.Start < Today.AddDays(-30)));
+        Assert.False(await db.HourlyRollups.AnyAsync(r => r.Start < Today.AddDays(-30)));
+        Assert.Equal([old.AddMinutes(1)], await db.StatusEvents.Select(e => e.At).ToListAsync());
+        Assert.Equal((3, 2, 1), (run.PrunedChecks, run.PrunedRollups, run.PrunedEvents));
+
+        // The pruned hours are not recomputed from the little raw data left.
+        await app.Rollups.RunAsync(CancellationToken.None);
+        Assert.Equal(2, (await app.Db().DailyRollups.SingleAsync(r => r.Start == Today.AddDays(-10))).Checks);
+    }
+
+    /// <summary>Hour 13:00 of today with every kind of check; two more checks in the current hour (14:00).</summary>
+    private static async Task AddKnownHourAsync(HistoryApp app, int monitorId)
+    {
+        await app.AddChecksAsync(monitorId,
+            (Hour13.AddMinutes(0), CheckOutcome.Up, 100, false),
+            (Hour13.AddMinutes(5), CheckOutcome.Up, 200, false),
+            (Hour13.AddMinutes(10), CheckOutcome.Up, 300, false),
+            (Hour13.AddMinutes(15), CheckOutcome.Down, 5000, false),
+            (Hour13.AddMinutes(20), CheckOutcome.Up, 400, false),
+            (Hour13.AddMinutes(25), CheckOutcome.Degraded, 900, false),
+            (Hour13.AddMinutes(30), CheckOutcome.Down, 30, true),
+            (Hour13.AddMinutes(35), CheckOutcome.Up, 50, true),
+            (Hour13.AddMinutes(40), CheckOutcome.Missed, null, false),
+            (Today.AddHours(14), CheckOutcome.Up, 100, false),
+            (Today.AddHours(14).AddMinutes(10), CheckOutcome.Up, 120, false));
+        await app.AddEventAsync(monitorId, MonitorStatus.Up, MonitorStatus.Down, Hour13.AddMinutes(15));
+    }
+
+    private static async Task<List<string>> SnapshotAsync(HistoryApp app)
+    {
+        await using var db = app.Db();
+        var hourly = await db.HourlyRollups.AsNoTracking().OrderBy(r => r.MonitorId).ThenBy(r => r.Start).ToListAsync();
+        var daily = await db.DailyRollups.AsNoTracking().OrderBy(r => r.MonitorId).ThenBy(r => r.Start).ToListAsync();
+        return [.. hourly.Concat(daily).Select(r => System.Text.Json.JsonSerializer.Serialize(r))];
+    }
+}
