@@ -8,12 +8,20 @@ internal static class ConfigurationExtensions
     public const string ConfigEnvironmentVariable = "UPTIMEWATCH_CONFIG";
 
     /// <summary>
-    /// Picks the config file (<c>--config</c>, else <c>UPTIMEWATCH_CONFIG</c>, else the shipped appsettings.json)
+    /// Picks the config file (<c>--config</c>, else <c>UPTIMEWATCH_CONFIG</c>, else appsettings.json in the working
+    /// directory, else the one next to the binary)
     /// and registers the validated <see cref="UptimeWatchOptions"/>. Environment variables still override the file.
     /// </summary>
     public static IHostApplicationBuilder AddUptimeWatchConfiguration(this IHostApplicationBuilder builder, string[] args)
     {
         var (path, origin) = ConfigFilePath(args);
+        var inWorkingDirectory = Path.Combine(Environment.CurrentDirectory, "appsettings.json");
+        if (path is null && File.Exists(inWorkingDirectory)
+            && Path.GetFullPath(inWorkingDirectory) != Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))
+        {
+            // `dotnet run` from the repository: the file the user edits, not its copy in bin/, so edits reload live.
+            path = inWorkingDirectory;
+        }
         if (path is not null)
         {
             var fullPath = Path.GetFullPath(path);
@@ -75,7 +83,8 @@ internal static class ConfigurationExtensions
                 index = i;
             }
         }
-        var source = new JsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = false };
+        // Reloaded on change: monitor edits apply without a restart (see ConfigReloader).
+        var source = new JsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = true };
         source.ResolveFileProvider();
         sources.Insert(Math.Min(index, sources.Count), source);
     }

@@ -5,7 +5,8 @@ internal static class MonitoringExtensions
     public static IHostApplicationBuilder AddMonitoring(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<MonitorRegistry>();
-        builder.Services.AddHostedService<ConfigMonitorSync>();
+        builder.Services.AddSingleton<ConfigMonitorSync>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigMonitorSync>());
         return builder;
     }
 }

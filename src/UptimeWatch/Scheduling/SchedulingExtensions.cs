@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
 
 namespace UptimeWatch.Scheduling;
 
@@ -24,6 +25,9 @@ internal static class SchedulingExtensions
         });
         builder.Services.AddSingleton<ScheduleReconciler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleReconciler>());
+        // After the first reconcile, so a reload never races the start-up sync.
+        builder.Services.AddSingleton<ConfigReloader>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());
         return builder;
     }
 }

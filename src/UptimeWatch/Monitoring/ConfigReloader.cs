@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Primitives;
+using UptimeWatch.Configuration;
+using UptimeWatch.Scheduling;
+
+namespace UptimeWatch.Monitoring;
+
+/// <summary>
+/// Picks up edits to the config file without a restart. The new file is validated first with the same rules as
+/// at start-up; an invalid file is rejected with every error logged, and the running monitors go on unchanged.
+/// A valid one is applied like a start-up sync: monitors added, changed or archived, then rescheduled.
+/// Only <c>UptimeWatch:Monitors</c> is reloaded; storage, scheduler and listening settings need a restart.
+/// </summary>
+internal sealed partial class ConfigReloader(
+    IConfiguration configuration,
+    ConfigMonitorSync sync,
+    MonitorRegistry registry,
+    ScheduleReconciler reconciler,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ConfigReloader> logger) : IHostedService, IDisposable
+{
+    /// <summary>Editors save in several writes; wait for the file to settle before reading it.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private IDisposable? _subscription;
+    private ITimer? _debounce;
+
+    /// <summary>The problems of the last rejected file, or empty when the last reload (or start-up) was applied.</summary>
+    public IReadOnlyList<string> LastErrors { get; private set; } = [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () =>
+        {
+            _debounce?.Dispose();
+            _debounce = time.CreateTimer(_ => _ = ReloadAsync(lifetime.ApplicationStopping), null, Settle, Timeout.InfiniteTimeSpan);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _debounce?.Dispose();
+    }
+
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var read = UptimeWatchConfigReader.Read(configuration);
+            if (read.Errors.Count > 0)
+            {
+                LastErrors = read.Errors;
+                LogRejected(read.Errors.Count, string.Join(Environment.NewLine, read.Errors.Select(e => "  - " + e)));
+                return;
+            }
+            LastErrors = [];
+            await sync.SyncAsync(read.Monitors, cancellationToken);
+            await registry.LoadAsync(cancellationToken);
+            await reconciler.ReconcileAsync(cancellationToken);
+            LogApplied(read.Monitors.Count);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the next start reads the file anyway.
+        }
+        catch (Exception ex)
+        {
+            LogFailed(ex);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "The changed config file was NOT applied ({Count} errors); monitors keep running as before:\n{Errors}")]
+    private partial void LogRejected(int count, string errors);
+
+    [LoggerMessage(LogLevel.Information, "Applied the changed config file: {Count} monitors")]
+    private partial void LogApplied(int count);
+
+    [LoggerMessage(LogLevel.Error, "Applying the changed config file failed; monitors keep running as before")]
+    private partial void LogFailed(Exception exception);
+}

@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+
+namespace UptimeWatch.Tests.EndToEnd;
+
+/// <summary>Editing the config file of a running UptimeWatch: applied when valid, rejected (and harmless) when not.</summary>
+public sealed class ConfigReloadTests
+{
+    private static string Config(params (string Name, Uri Url)[] monitors) => $$"""
+        {
+          "UptimeWatch": {
+            "DataDirectory": "data",
+            "Monitors": [ {{string.Join(",", monitors.Select(m => $$"""{ "Name": "{{m.Name}}", "Url": "{{m.Url}}", "IntervalSeconds": 1, "TimeoutSeconds": 1 }"""))}} ]
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task A_changed_config_file_is_applied_without_a_restart_and_an_invalid_one_changes_nothing()
+    {
+        await using var target = await TargetServer.StartAsync();
+        var work = TestPaths.NewTempDirectory();
+        var config = Path.Combine(work, "uptimewatch.json");
+        await File.WriteAllTextAsync(config, Config(("Website", target.Url("/ok"))));
+        var port = TargetServer.FreePort();
+        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        async Task<StatusDto?> Status()
+        {
+            try
+            {
+                return await client.GetFromJsonAsync<StatusDto>("/api/status");
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }
+
+        await Eventually.Until(Status, s => s?.Monitors.Any(m => m.Slug == "website" && m.Status == "up") == true,
+            TimeSpan.FromSeconds(60), "website up");
+
+        // Added while running.
+        await File.WriteAllTextAsync(config, Config(("Website", target.Url("/ok")), ("Api", target.Url("/ok"))));
+        await Eventually.Until(Status, s => s?.Monitors.Any(m => m.Slug == "api" && m.Status == "up") == true,
+            TimeSpan.FromSeconds(30), "the added monitor to be checked");
+
+        // A broken edit is refused with its errors; what runs keeps running.
+        await File.WriteAllTextAsync(config, Config(("Website", new Uri("ftp://127.0.0.1/")), ("Api", target.Url("/ok"))));
+        await Eventually.Until(() => Task.FromResult(host.Stdout), o => o.Contains("was NOT applied", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the rejection in the log");
+        Assert.Contains("Monitors[0] \"Website\": Url \"ftp://127.0.0.1/\" is not an absolute http(s) URL", host.Stdout);
+        var before = (await Status())!.Monitors.Single(m => m.Slug == "website").LastCheckedAt;
+        var still = await Eventually.Until(Status, s => s!.Monitors.Single(m => m.Slug == "website").LastCheckedAt > before,
+            TimeSpan.FromSeconds(10), "website to keep being checked");
+        Assert.Equal(["api", "website"], still!.Monitors.Select(m => m.Slug).Order());
+
+        // Removed while running: archived, no longer listed.
+        await File.WriteAllTextAsync(config, Config(("Api", target.Url("/ok"))));
+        await Eventually.Until(Status, s => s!.Monitors.Select(m => m.Slug).SequenceEqual(["api"]), TimeSpan.FromSeconds(30), "website archived");
+    }
+}
