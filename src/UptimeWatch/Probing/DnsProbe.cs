@@ -22,10 +22,8 @@ internal sealed class DnsProbe(TimeProvider time) : IProbe
 
     public async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(monitor.TimeoutSeconds), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var started = time.GetTimestamp();
-        int Elapsed() => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
+        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        int Elapsed() => deadline.ElapsedMs;
 
         var check = monitor.Dns!;
         var type = check.RecordType.ToString();
@@ -45,9 +43,9 @@ internal sealed class DnsProbe(TimeProvider time) : IProbe
         try
         {
             // WaitAsync: the deadline must hold even if a lookup does not notice cancellation on its own.
-            response = await client.QueryAsync(check.Name, check.RecordType, QueryClass.IN, linked.Token).WaitAsync(linked.Token);
+            response = await client.QueryAsync(check.Name, check.RecordType, QueryClass.IN, deadline.Token).WaitAsync(deadline.Token);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             return NoAnswer();
         }

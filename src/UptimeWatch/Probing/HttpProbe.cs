@@ -34,9 +34,8 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
 
     public async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(monitor.TimeoutSeconds), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var context = new HttpProbeContext(time, linked.Token);
+        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        var context = new HttpProbeContext(time, deadline.Token);
 
         var check = monitor.Http!;
         var client = clientFactory.CreateClient(check.IgnoreTlsErrors ? InsecureClientName : ClientName);
@@ -50,7 +49,7 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
             {
                 context.StartHop(resolves: url.HostNameType == UriHostNameType.Dns);
                 using var request = CreateRequest(check, method, url, origin, sendBody, context);
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var status = (int)response.StatusCode;
 
                 if (IsRedirect(status) && check.MaxRedirects > 0 && response.Headers.Location is { } location)
@@ -87,7 +86,7 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                 if (check.ReadsBody)
                 {
                     context.Phase = HttpPhase.ReadingBody;
-                    if (await CheckBodyAsync(check, response.Content, linked.Token) is { } failure)
+                    if (await CheckBodyAsync(check, response.Content, deadline.Token) is { } failure)
                     {
                         return Down(context, failure.Kind, failure.Message, status);
                     }
@@ -98,7 +97,7 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                 };
             }
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             return Down(context, FailureKind.Timeout, TimeoutMessage(context, url, monitor.TimeoutSeconds));
         }

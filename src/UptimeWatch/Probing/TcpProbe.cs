@@ -13,21 +13,19 @@ internal sealed class TcpProbe(TimeProvider time) : IProbe
 
     public async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(monitor.TimeoutSeconds), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var started = time.GetTimestamp();
-        int Elapsed() => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
+        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        int Elapsed() => deadline.ElapsedMs;
 
         var url = monitor.Url!;
         var host = TcpConnector.HostOf(url);
         var phase = new TcpPhase();
         try
         {
-            var connection = await TcpConnector.ConnectAsync(host, url.Port, time, phase, linked.Token);
+            var connection = await TcpConnector.ConnectAsync(host, url.Port, time, phase, deadline.Token);
             connection.Socket.Dispose();
             return ProbeResult.Ok(Elapsed()) with { Timings = new ProbeTimings(connection.DnsMs, connection.ConnectMs, null, null) };
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             return ProbeResult.Failed(FailureKind.Timeout, Elapsed(), TimeoutMessage(phase, host, monitor.TimeoutSeconds));
         }

@@ -17,10 +17,8 @@ internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time)
 
     public async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(monitor.TimeoutSeconds), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var started = time.GetTimestamp();
-        int Elapsed() => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
+        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        int Elapsed() => deadline.ElapsedMs;
 
         var url = monitor.Url!;
         var host = TcpConnector.HostOf(url);
@@ -28,7 +26,7 @@ internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time)
         var phase = new TcpPhase();
         try
         {
-            var connection = await TcpConnector.ConnectAsync(host, url.Port, time, phase, linked.Token);
+            var connection = await TcpConnector.ConnectAsync(host, url.Port, time, phase, deadline.Token);
             phase.Current = TcpPhase.Step.Tls;
             var handshakeStarted = time.GetTimestamp();
 
@@ -49,7 +47,7 @@ internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time)
                         daysLeft = certificate is null ? null : certificates.DaysLeft(certificate);
                         return true;
                     },
-                }, linked.Token);
+                }, deadline.Token);
             }
             catch (Exception ex) when (ex is AuthenticationException or IOException)
             {
@@ -67,7 +65,7 @@ internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time)
                 CertificateDaysLeft = daysLeft,
             };
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             return ProbeResult.Failed(FailureKind.Timeout, Elapsed(), TcpProbe.TimeoutMessage(phase, host, monitor.TimeoutSeconds));
         }
