@@ -12,6 +12,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<MonitorEntity> Monitors => Set<MonitorEntity>();
     public DbSet<CheckResult> CheckResults => Set<CheckResult>();
     public DbSet<StatusEvent> StatusEvents => Set<StatusEvent>();
+    public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
     public DbSet<Rollup> HourlyRollups => Set<Rollup>("HourlyRollup");
@@ -69,6 +71,24 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             e.HasIndex(x => x.MonitorId);
             e.Property(x => x.Reason).HasMaxLength(1000);
             e.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<AdminAccount>(a =>
+        {
+            a.ToTable("admin_accounts");
+            a.HasIndex(x => x.UserName).IsUnique();
+            a.Property(x => x.UserName).HasMaxLength(100);
+            a.Property(x => x.PasswordHash).HasMaxLength(200);
+            a.Property(x => x.SecurityStamp).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ApiToken>(t =>
+        {
+            t.ToTable("api_tokens");
+            t.HasIndex(x => x.Hash).IsUnique();
+            t.Property(x => x.Name).HasMaxLength(100);
+            t.Property(x => x.Prefix).HasMaxLength(8);
+            t.Property(x => x.Hash).HasMaxLength(64);
         });
     }
 }
