@@ -43,6 +43,7 @@ internal static class ConfigurationExtensions
                 options.Live = read.Live;
                 options.StatusPage = read.StatusPage;
                 options.Retention = read.Retention;
+                options.Admin = read.Admin;
                 options.Monitors = read.Monitors;
                 options.Errors = read.Errors;
             })

@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -91,9 +91,71 @@ internal static class UptimeWatchConfigReader
         options.Retention.RawDays = Int(retention, "Retention", "RawDays", options.Retention.RawDays, 1, 3650, errors);
         options.Retention.RollupDays = Int(retention, "Retention", "RollupDays", options.Retention.RollupDays, 2, 36_500, errors);
 
+        options.Admin = ReadAdmin(section.GetSection("Admin"), errors);
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
         options.Errors = errors;
         return options;
+    }
+
+    private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins"];
+
+    private static AdminOptions ReadAdmin(IConfigurationSection admin, List<string> errors)
+    {
+        var options = new AdminOptions();
+        foreach (var child in admin.GetChildren())
+        {
+            if (!AdminKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var hint = ClosestName.Find(child.Key, AdminKeys);
+                errors.Add($"Admin:{child.Key} is not a known setting" + (hint is null ? "" : $" (did you mean Admin:{hint}?)"));
+            }
+        }
+
+        if (admin["InitialPassword"] is { } password)
+        {
+            // The value is a secret: the message gives its length, never the value itself.
+            if (password.Length < AdminOptions.MinPasswordLength)
+            {
+                errors.Add($"Admin:InitialPassword (\"***\", {password.Length} characters) must be at least {AdminOptions.MinPasswordLength} characters long, or removed to choose the password on first sign-in");
+            }
+            else
+            {
+                options.InitialPassword = password;
+            }
+        }
+
+        var origins = new List<string>();
+        var originsSection = admin.GetSection("AllowedOrigins");
+        // A single string is accepted as a one-item list: easier to set from an environment variable.
+        var values = originsSection.Value is { Length: > 0 } single
+            ? [(originsSection.Path, single)]
+            : originsSection.GetChildren().Select(c => (Key: $"Admin:AllowedOrigins:{c.Key}", c.Value)).ToList();
+        foreach (var (key, value) in values)
+        {
+            var label = key.StartsWith("Admin:", StringComparison.Ordinal) ? key : "Admin:AllowedOrigins";
+            if (Origin(value) is { } origin)
+            {
+                origins.Add(origin);
+            }
+            else
+            {
+                errors.Add($"{label} \"{value}\" must be an origin like https://status.example.com (scheme, host and optional port; no path)");
+            }
+        }
+        options.AllowedOrigins = origins;
+        return options;
+    }
+
+    /// <summary>The browser's form of an origin (lower case, default port left out), or null when it is not one.</summary>
+    private static string? Origin(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || !Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/"
+            || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return null;
+        }
+        return uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
     }
 
     private static List<MonitorDefinition> ReadMonitors(IConfigurationSection monitors, List<string> errors)

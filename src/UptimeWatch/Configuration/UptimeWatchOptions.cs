@@ -20,6 +20,8 @@ internal sealed class UptimeWatchOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
+    public AdminOptions Admin { get; set; } = new();
+
     /// <summary>The monitors defined in the config file, in file order.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; set; } = [];
 
@@ -96,4 +98,23 @@ internal sealed class RetentionOptions
 
     /// <summary>Hourly and daily aggregates (and status events).</summary>
     public int RollupDays { get; set; } = 400;
+}
+
+/// <summary><c>UptimeWatch:Admin</c>: sign-in to the admin console and the write API.</summary>
+internal sealed class AdminOptions
+{
+    public const int MinPasswordLength = 12;
+
+    /// <summary>
+    /// Creates the admin account at start-up when none exists yet (for unattended installs; set it from an
+    /// environment variable or a secret, not the committed file). Ignored once an account exists. Without it the
+    /// console asks for a password on first run: there is never a default password.
+    /// </summary>
+    public string? InitialPassword { get; set; }
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) besides the site's own that may open the admin WebSocket; anything
+    /// else is refused, against cross-site WebSocket hijacking.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; set; } = [];
 }
