@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using UptimeWatch.AdminConsole;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
 using UptimeWatch.Hosting;
@@ -29,6 +30,7 @@ try
     builder.AddStatusPage();
     builder.AddHealth();
     builder.AddLive();
+    builder.AddAdminConsole();
 
     var app = builder.Build();
     app.UseRequestLogging();
@@ -38,6 +40,7 @@ try
     app.MapStatusPageUi();
     app.MapLive();
     app.MapPushApi();
+    app.MapAdminConsole();
 
     await app.RunAsync();
     return 0;

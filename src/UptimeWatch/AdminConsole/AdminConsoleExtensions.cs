@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.AdminConsole;
+
+internal static class AdminConsoleExtensions
+{
+    public const string LoginRateLimit = "admin-login";
+    public const int LoginAttemptsPerMinute = 10;
+    public const string CookieName = "uw_session";
+
+    /// <summary>Admin sign-in: session cookies, API tokens, the "Admin" policies and the login rate limit.</summary>
+    public static IHostApplicationBuilder AddAdminConsole(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<AdminSessions>();
+        services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
+        services.AddSingleton<AdminCookieEvents>();
+        // After AddStorage, so the database is migrated before the account is looked for.
+        services.AddHostedService<InitialAdminAccount>();
+
+        services.AddAuthentication(AdminClaims.Scheme)
+            .AddPolicyScheme(AdminClaims.Scheme, "Session cookie or API token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? AdminClaims.BearerScheme
+                    : AdminClaims.CookieScheme)
+            .AddCookie(AdminClaims.CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                // Secure whenever the request came over HTTPS (behind a proxy: with forwarded headers applied).
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromDays(7);
+                o.SlidingExpiration = true;
+                o.EventsType = typeof(AdminCookieEvents);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(AdminClaims.BearerScheme, null);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminClaims.Policy, p => p.RequireAuthenticatedUser().RequireClaim(AdminClaims.Method, "session", "token"))
+            .AddPolicy(AdminClaims.SessionPolicy, p => p.RequireAuthenticatedUser().RequireClaim(AdminClaims.Method, "session"));
+
+        services.AddRateLimiter(o =>
+        {
+            // The built-in limiters keep their own clock (no TimeProvider), so tests exercise them in real time.
+            o.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = LoginAttemptsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
+            o.OnRejected = (context, cancellationToken) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? (int)Math.Ceiling(retryAfter.TotalSeconds)
+                    : 60;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(AdminProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
+                    $"Too many sign-in attempts from this address: at most {LoginAttemptsPerMinute} a minute. Try again in {seconds} seconds."));
+            };
+        });
+        return builder;
+    }
+
+    public static WebApplication MapAdminConsole(this WebApplication app)
+    {
+        // Authentication and authorization middleware are added by the host because their services exist;
+        // the rate limiter must be added by hand, after routing so that endpoint policies apply.
+        app.UseRateLimiter();
+        app.MapAdminAuthApi();
+        app.MapApiTokenApi();
+        return app;
+    }
+}

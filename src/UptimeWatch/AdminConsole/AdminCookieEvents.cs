@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.AdminConsole;
+
+/// <summary>Session cookie behaviour for an API: JSON answers instead of redirects, and the security-stamp check.</summary>
+internal sealed class AdminCookieEvents : CookieAuthenticationEvents
+{
+    /// <summary>
+    /// Every request re-reads the account's stamp (one indexed row), so a password change ends other sessions at
+    /// once rather than at some revalidation interval, and it stays right with several nodes on one database.
+    /// </summary>
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        var principal = context.Principal;
+        var stamp = principal?.FindFirstValue(AdminClaims.SecurityStamp);
+        if (principal is null || stamp is null
+            || !int.TryParse(principal.FindFirstValue(AdminClaims.AccountId), NumberStyles.None, CultureInfo.InvariantCulture, out var accountId))
+        {
+            await RejectAsync(context);
+            return;
+        }
+        var db = context.HttpContext.RequestServices.GetRequiredService<UptimeWatchDbContext>();
+        var current = await db.AdminAccounts.AsNoTracking().Where(a => a.Id == accountId).Select(a => a.SecurityStamp)
+            .FirstOrDefaultAsync(context.HttpContext.RequestAborted);
+        if (current is null || !string.Equals(current, stamp, StringComparison.Ordinal))
+        {
+            await RejectAsync(context);
+        }
+    }
+
+    private static async Task RejectAsync(CookieValidatePrincipalContext context)
+    {
+        context.RejectPrincipal();
+        // Also clears the browser's cookie, so it stops sending a session that can never come back.
+        await context.HttpContext.SignOutAsync(AdminClaims.CookieScheme);
+    }
+
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context) =>
+        AdminProblems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Sign in to the admin console first");
+
+    public override Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context) =>
+        AdminProblems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Not allowed");
+
+    // Sign-in and sign-out are API calls here: no redirect after either.
+    public override Task RedirectToLogout(RedirectContext<CookieAuthenticationOptions> context) => Task.CompletedTask;
+
+    public override Task RedirectToReturnUrl(RedirectContext<CookieAuthenticationOptions> context) => Task.CompletedTask;
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+
+namespace UptimeWatch.AdminConsole;
+
+/// <summary>
+/// Tells long-lived connections (the admin WebSocket) when the credentials they were opened with stop being valid.
+/// HTTP requests need none of this: every request re-checks its cookie's security stamp or its token. A socket is
+/// authenticated once, at the upgrade, so it must listen here instead.
+/// </summary>
+/// <remarks>
+/// Usage from a connection handler:
+/// <code>
+/// using var ended = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, sessions.WhenEnded(context.User));
+/// // ... run the socket loop with ended.Token; when it fires, close with 1008 (policy violation).
+/// </code>
+/// Or subscribe to <see cref="SessionsRevoked"/>. Both fire when the password changes (every session issued with the
+/// old security stamp ends; the caller's own session is re-issued with the new stamp, so its socket must reconnect
+/// too), when a session signs out, and when an API token is revoked.
+/// Single-node for now: with several nodes the revocation must also be fanned out like the event stream.
+/// </remarks>
+internal sealed class AdminSessions
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _watchers = new(StringComparer.Ordinal);
+
+    /// <summary>Raised after credentials are revoked, with what was revoked and why.</summary>
+    public event EventHandler<SessionsRevokedEventArgs>? SessionsRevoked;
+
+    /// <summary>
+    /// A token that is cancelled when <paramref name="user"/>'s credentials are revoked: its security stamp (password
+    /// change), its own session (sign-out) or its API token (revoked). Never cancelled for an anonymous user.
+    /// </summary>
+    public CancellationToken WhenEnded(ClaimsPrincipal user)
+    {
+        var keys = Keys(user).ToList();
+        if (keys.Count == 0)
+        {
+            return CancellationToken.None;
+        }
+        var tokens = keys.Select(k => _watchers.GetOrAdd(k, _ => new CancellationTokenSource()).Token).ToArray();
+        return tokens.Length == 1 ? tokens[0] : CancellationTokenSource.CreateLinkedTokenSource(tokens).Token;
+    }
+
+    /// <summary>Every session that carries <paramref name="securityStamp"/> has ended (the password changed).</summary>
+    public void RevokeStamp(string securityStamp) => Revoke($"stamp:{securityStamp}", SessionsRevokedReason.PasswordChanged);
+
+    /// <summary>One session signed out.</summary>
+    public void RevokeSession(string sessionId) => Revoke($"session:{sessionId}", SessionsRevokedReason.SignedOut);
+
+    /// <summary>An API token was revoked.</summary>
+    public void RevokeToken(int tokenId) =>
+        Revoke($"token:{tokenId.ToString(System.Globalization.CultureInfo.InvariantCulture)}", SessionsRevokedReason.TokenRevoked);
+
+    private void Revoke(string key, SessionsRevokedReason reason)
+    {
+        if (_watchers.TryRemove(key, out var source))
+        {
+            source.Cancel();
+            // Not disposed: a linked source made from its token may still be reading it; the GC takes it.
+        }
+        SessionsRevoked?.Invoke(this, new SessionsRevokedEventArgs(key, reason));
+    }
+
+    private static IEnumerable<string> Keys(ClaimsPrincipal user)
+    {
+        if (user.FindFirstValue(AdminClaims.SecurityStamp) is { } stamp)
+        {
+            yield return $"stamp:{stamp}";
+        }
+        if (user.FindFirstValue(AdminClaims.SessionId) is { } session)
+        {
+            yield return $"session:{session}";
+        }
+        if (user.FindFirstValue(AdminClaims.TokenId) is { } token)
+        {
+            yield return $"token:{token}";
+        }
+    }
+}
+
+internal enum SessionsRevokedReason
+{
+    PasswordChanged,
+    SignedOut,
+    TokenRevoked,
+}
+
+/// <summary><paramref name="Key"/> is <c>stamp:…</c>, <c>session:…</c> or <c>token:…</c>, matching the principal's claims.</summary>
+internal sealed class SessionsRevokedEventArgs(string key, SessionsRevokedReason reason) : EventArgs
+{
+    public string Key { get; } = key;
+    public SessionsRevokedReason Reason { get; } = reason;
+}
