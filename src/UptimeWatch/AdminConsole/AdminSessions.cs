@@ -11,8 +11,8 @@ namespace UptimeWatch.AdminConsole;
 /// <remarks>
 /// Usage from a connection handler:
 /// <code>
-/// using var ended = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, sessions.WhenEnded(context.User));
-/// // ... run the socket loop with ended.Token; when it fires, close with 1008 (policy violation).
+/// using var ended = sessions.CreateEndedSource(context.User, context.RequestAborted);
+/// // ... run the socket loop with ended.Token; when it fires (and the request was not aborted), close with 1008.
 /// </code>
 /// Or subscribe to <see cref="SessionsRevoked"/>. Both fire when the password changes (every session issued with the
 /// old security stamp ends; the caller's own session is re-issued with the new stamp, so its socket must reconnect
@@ -27,18 +27,14 @@ internal sealed class AdminSessions
     public event EventHandler<SessionsRevokedEventArgs>? SessionsRevoked;
 
     /// <summary>
-    /// A token that is cancelled when <paramref name="user"/>'s credentials are revoked: its security stamp (password
-    /// change), its own session (sign-out) or its API token (revoked). Never cancelled for an anonymous user.
+    /// A source that is cancelled when <paramref name="user"/>'s credentials are revoked — its security stamp
+    /// (password change), its own session (sign-out) or its API token (revoked) — or when <paramref name="alsoWhen"/>
+    /// is. The caller disposes it when the connection ends, which also unhooks it from the revocation sources.
     /// </summary>
-    public CancellationToken WhenEnded(ClaimsPrincipal user)
+    public CancellationTokenSource CreateEndedSource(ClaimsPrincipal user, CancellationToken alsoWhen)
     {
-        var keys = Keys(user).ToList();
-        if (keys.Count == 0)
-        {
-            return CancellationToken.None;
-        }
-        var tokens = keys.Select(k => _watchers.GetOrAdd(k, _ => new CancellationTokenSource()).Token).ToArray();
-        return tokens.Length == 1 ? tokens[0] : CancellationTokenSource.CreateLinkedTokenSource(tokens).Token;
+        var tokens = Keys(user).Select(k => _watchers.GetOrAdd(k, _ => new CancellationTokenSource()).Token).Append(alsoWhen).ToArray();
+        return CancellationTokenSource.CreateLinkedTokenSource(tokens);
     }
 
     /// <summary>Every session that carries <paramref name="securityStamp"/> has ended (the password changed).</summary>
