@@ -1,9 +1,14 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
@@ -21,6 +26,12 @@ internal static class AdminConsoleExtensions
         services.AddSingleton<AdminSessions>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddSingleton<AdminCookieEvents>();
+        // Session cookies are encrypted with Data Protection keys. Kept in the data folder, so that sessions survive
+        // a restart or a new container (the default location is in-memory in containers).
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<UptimeWatchOptions>, ILoggerFactory>((keys, options, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(Path.Combine(StorageExtensions.DataDirectory(options.Value), "keys")), logs));
         // After AddStorage, so the database is migrated before the account is looked for.
         services.AddHostedService<InitialAdminAccount>();
 

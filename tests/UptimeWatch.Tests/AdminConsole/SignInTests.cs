@@ -179,5 +179,25 @@ public sealed class SignInTests
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
     }
 
+    [Fact]
+    public async Task A_session_survives_a_restart()
+    {
+        var data = TestPaths.NewTempDirectory();
+        string cookie;
+        await using (var first = new UptimeWatchApp(data, []))
+        {
+            using var login = await first.Browser().SetUpAsync();
+            cookie = Assert.Single(login.Headers.GetValues("Set-Cookie")).Split(';')[0];
+        }
+
+        await using var second = new UptimeWatchApp(data, []);
+        using var client = second.Browser();
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        using var me = await client.GetAsync("/api/admin/me");
+
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(data, "keys"), "key-*.xml").Any());
+    }
+
     private sealed record SetupDto(bool SetupRequired);
 }
