@@ -72,7 +72,7 @@ internal static partial class AdminAuthApi
         ILogger<AdminAuthApiLog> logger, CancellationToken cancellationToken)
     {
         var account = await db.AdminAccounts.OrderBy(a => a.Id).FirstOrDefaultAsync(cancellationToken);
-        var verdict = account is null || string.IsNullOrEmpty(request.Password)
+        var verdict = account is null || string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength
             ? PasswordVerificationResult.Failed
             : hasher.VerifyHashedPassword(account, account.PasswordHash, request.Password);
         if (account is null || verdict == PasswordVerificationResult.Failed)
@@ -140,14 +140,19 @@ internal static partial class AdminAuthApi
         return TypedResults.NoContent();
     }
 
+    /// <summary>Hashing is deliberately slow; an unbounded input would make it a way to burn the server's CPU.</summary>
+    private const int MaxPasswordLength = 1024;
+
     private static ProblemResponse? PasswordProblem(string field, string? password)
     {
-        if (password is { Length: >= AdminOptions.MinPasswordLength })
+        if (password is { Length: >= AdminOptions.MinPasswordLength and <= MaxPasswordLength })
         {
             return null;
         }
         // The value is not echoed: it is (meant to be) a password.
-        var message = $"must be at least {AdminOptions.MinPasswordLength} characters long";
+        var message = password is { Length: > MaxPasswordLength }
+            ? $"must be at most {MaxPasswordLength} characters long"
+            : $"must be at least {AdminOptions.MinPasswordLength} characters long";
         return new ProblemResponse($"{field} {message}", new Dictionary<string, string> { [field] = message });
     }
 
