@@ -40,19 +40,15 @@ internal static partial class LiveApi
             await Problem(http, StatusCodes.Status400BadRequest, ProblemResponse.Field("lastEventId", lastText, "must be an event id (a whole number, 0 or more)"), json);
             return;
         }
-        var (slot, refusal) = limiter.TryAcquire(ClientIp(http));
-        if (slot is null)
-        {
-            await Refuse(http, refusal, json);
-            return;
-        }
-
-        using var _ = slot;
         // Subscribe before reading the log: whatever commits during the replay is queued, and duplicates are
         // dropped by id below, so the hand-over from replay to live has neither a gap nor a repeat.
-        using var subscription = hub.Subscribe(settings.ClientQueueSize);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        var cancellationToken = stop.Token;
+        using var connection = await LiveConnection.OpenAsync(http, hub, limiter, settings, lifetime, json);
+        if (connection is null)
+        {
+            return;
+        }
+        var subscription = connection.Subscription;
+        var cancellationToken = connection.Token;
         var logger = loggers.CreateLogger("UptimeWatch.Live");
 
         http.Response.ContentType = "text/event-stream";
@@ -70,7 +66,7 @@ internal static partial class LiveApi
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 if (await IsTooOldAsync(db, after, cancellationToken) is { } reason)
                 {
-                    await body.WriteAsync(Frame(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new ResetDto(reason), json.Value.SerializerOptions)), cancellationToken);
+                    await body.WriteAsync(SseFrame.Build(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new ResetDto(reason), json.Value.SerializerOptions)), cancellationToken);
                 }
                 else
                 {
@@ -81,7 +77,7 @@ internal static partial class LiveApi
                         page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, ReplayPage, cancellationToken);
                         foreach (var e in page)
                         {
-                            await body.WriteAsync(Frame(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
+                            await body.WriteAsync(SseFrame.Build(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
                             sent = e.Id;
                         }
                         await body.FlushAsync(cancellationToken);
@@ -156,17 +152,13 @@ internal static partial class LiveApi
                 ProblemResponse.Field("timeout", timeoutText, $"must be a whole number of seconds from 0 to {settings.MaxPollTimeoutSeconds}"), json);
             return;
         }
-        var (slot, refusal) = limiter.TryAcquire(ClientIp(http));
-        if (slot is null)
+        using var connection = await LiveConnection.OpenAsync(http, hub, limiter, settings, lifetime, json);
+        if (connection is null)
         {
-            await Refuse(http, refusal, json);
             return;
         }
-
-        using var _ = slot;
-        using var subscription = hub.Subscribe(settings.ClientQueueSize);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        var cancellationToken = stop.Token;
+        var subscription = connection.Subscription;
+        var cancellationToken = connection.Token;
         http.Response.Headers.CacheControl = "no-store";
 
         List<ReadOnlyMemory<byte>> found = [];
@@ -277,22 +269,11 @@ internal static partial class LiveApi
         return false;
     }
 
-    private static ReadOnlyMemory<byte> Frame(long? id, string kind, byte[] data)
-    {
-        var head = id is { } value ? $"id: {value.ToString(CultureInfo.InvariantCulture)}\nevent: {kind}\ndata: " : $"event: {kind}\ndata: ";
-        var frame = new byte[Encoding.UTF8.GetByteCount(head) + data.Length + 2];
-        var n = Encoding.UTF8.GetBytes(head, frame);
-        data.CopyTo(frame, n);
-        frame[^2] = (byte)'\n';
-        frame[^1] = (byte)'\n';
-        return frame;
-    }
-
     private static readonly ReadOnlyMemory<byte> KeepAlive = ": keepalive\n\n"u8.ToArray();
 
-    private static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    internal static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    private static Task Refuse(HttpContext http, int status, IOptions<JsonOptions> json)
+    internal static Task Refuse(HttpContext http, int status, IOptions<JsonOptions> json)
     {
         http.Response.Headers.RetryAfter = "10";
         return Problem(http, status, new ProblemResponse(status == StatusCodes.Status429TooManyRequests
@@ -312,3 +293,45 @@ internal static partial class LiveApi
 
 /// <summary>The data of a <c>reset</c> event: the client must reload its snapshot and reconnect.</summary>
 internal sealed record ResetDto(string Reason);
+
+/// <summary>
+/// What every live connection holds while it is open: a slot under the connection limits, a subscription to the
+/// hub (taken before the log is read), and a token that ends with the client or with the server.
+/// </summary>
+internal sealed class LiveConnection : IDisposable
+{
+    private readonly IDisposable _slot;
+    private readonly CancellationTokenSource _stop;
+
+    private LiveConnection(IDisposable slot, EventHub.Subscription subscription, CancellationTokenSource stop)
+    {
+        _slot = slot;
+        Subscription = subscription;
+        _stop = stop;
+    }
+
+    public EventHub.Subscription Subscription { get; }
+
+    public CancellationToken Token => _stop.Token;
+
+    /// <summary>Opens one, or answers 429/503 and returns null when the limits say no.</summary>
+    public static async Task<LiveConnection?> OpenAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
+        IHostApplicationLifetime lifetime, IOptions<JsonOptions> json)
+    {
+        var (slot, refusal) = limiter.TryAcquire(LiveApi.ClientIp(http));
+        if (slot is null)
+        {
+            await LiveApi.Refuse(http, refusal, json);
+            return null;
+        }
+        return new LiveConnection(slot, hub.Subscribe(settings.ClientQueueSize),
+            CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping));
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        Subscription.Dispose();
+        _slot.Dispose();
+    }
+}

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -48,14 +47,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
     private LiveEvent Build<T>(long? id, string kind, bool isPublic, T payload)
     {
         var data = JsonSerializer.SerializeToUtf8Bytes(payload, _json);
-        var frame = new StringBuilder(data.Length + 48);
-        if (id is { } value)
-        {
-            frame.Append("id: ").Append(value).Append('\n');
-        }
-        frame.Append("event: ").Append(kind).Append('\n')
-            .Append("data: ").Append(Encoding.UTF8.GetString(data)).Append("\n\n");
-        return new LiveEvent(id, kind, isPublic, data, Encoding.UTF8.GetBytes(frame.ToString()));
+        return new LiveEvent(id, kind, isPublic, data, SseFrame.Build(id, kind, data));
     }
 }
 

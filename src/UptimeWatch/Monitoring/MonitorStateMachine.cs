@@ -123,9 +123,9 @@ internal static class MonitorStateMachine
         _ => $"no verdict yet: {result.Error ?? Detail(result)}",
     };
 
-    private static string Detail(ProbeResult result) => result.HttpStatus is { } status
+    private static string Detail(ProbeResult result) => result.Summary ?? (result.HttpStatus is { } status
         ? $"HTTP {status.ToString(CultureInfo.InvariantCulture)} in {result.ElapsedMs.ToString(CultureInfo.InvariantCulture)} ms"
-        : $"answered in {result.ElapsedMs.ToString(CultureInfo.InvariantCulture)} ms";
+        : $"answered in {result.ElapsedMs.ToString(CultureInfo.InvariantCulture)} ms");
 
     private static string Count(int n, string one, string many) => $"{n.ToString(CultureInfo.InvariantCulture)} {(n == 1 ? one : many)}";
 

@@ -86,9 +86,13 @@ internal static class PushApi
             var now = time.GetUtcNow();
             var result = isDown
                 ? ProbeResult.Failed(FailureKind.ReportedDown, durationMs ?? 0, message is null ? "reported down" : $"reported down: {message}")
-                : ProbeResult.Ok(durationMs ?? 0) with { Error = message };
+                : ProbeResult.Ok(durationMs ?? 0) with
+                {
+                    Error = message,
+                    Summary = durationMs is { } d ? $"heartbeat received (took {d.ToString(CultureInfo.InvariantCulture)} ms)" : "heartbeat received",
+                };
             monitor.LastHeartbeatAt = now;
-            var write = Describe(monitor.Record(result, now, now), result, durationMs);
+            var write = WithDuration(monitor.Record(result, now, now), durationMs);
 
             // The state has moved in memory: it must reach the database even if the caller hangs up now.
             await writer.EnqueueAsync(write, CancellationToken.None);
@@ -136,20 +140,6 @@ internal static class PushApi
         Checks = write.Checks.Select(c => c with { ResponseMs = durationMs }).ToList(),
         State = write.State is { } state ? state with { LastResponseMs = durationMs } : null,
     };
-
-    /// <summary>The rules describe a working check by its answer time; for a heartbeat that becomes "heartbeat received".</summary>
-    private static CheckWrite Describe(CheckWrite write, ProbeResult result, int? durationMs)
-    {
-        write = WithDuration(write, durationMs);
-        var change = write.Change;
-        var answered = $"answered in {result.ElapsedMs.ToString(CultureInfo.InvariantCulture)} ms";
-        if (result.Success && change is not null && change.Reason.EndsWith(answered, StringComparison.Ordinal))
-        {
-            var heartbeat = durationMs is { } d ? $"heartbeat received (took {d.ToString(CultureInfo.InvariantCulture)} ms)" : "heartbeat received";
-            change = change with { Reason = change.Reason[..^answered.Length] + heartbeat };
-        }
-        return write with { Change = change };
-    }
 
     /// <summary>One line, at most <see cref="MaxMessageLength"/> characters; null when there is nothing to say.</summary>
     private static string? Clean(string? message)

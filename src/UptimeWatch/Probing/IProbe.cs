@@ -32,6 +32,10 @@ internal sealed record ProbeResult(Verdict Verdict, int ElapsedMs, int? HttpStat
     /// <summary>Phase timings of an HTTP(S)/TLS check; null for probes that have no phases.</summary>
     public ProbeTimings? Timings { get; init; }
 
+    /// <summary>How a working check describes itself in a status change, when "answered in N ms" does not fit
+    /// (a push heartbeat says "heartbeat received").</summary>
+    public string? Summary { get; init; }
+
     /// <summary>Whole days until the server certificate expires; null when no certificate was seen.</summary>
     public int? CertificateDaysLeft { get; init; }
 
