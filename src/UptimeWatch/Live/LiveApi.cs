@@ -220,7 +220,7 @@ internal static partial class LiveApi
     }
 
     /// <summary>Null when <paramref name="after"/> can be resumed from, otherwise why not (the client must reload).</summary>
-    private static async Task<string?> IsTooOldAsync(UptimeWatchDbContext db, long after, CancellationToken cancellationToken)
+    internal static async Task<string?> IsTooOldAsync(UptimeWatchDbContext db, long after, CancellationToken cancellationToken)
     {
         if (after == 0)
         {

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace UptimeWatch.AdminConsole;
+
+/// <summary>
+/// A refused admin operation, with a code that both transports map the same way (see docs/admin-protocol.md):
+/// the WebSocket sends it as an <c>error</c> reply, REST as problem details with the matching HTTP status.
+/// </summary>
+internal sealed class AdminCommandException(string code, string message, IReadOnlyDictionary<string, string>? fields = null)
+    : Exception(message)
+{
+    public string Code { get; } = code;
+
+    /// <summary>Field → problem, for <c>validation</c> errors.</summary>
+    public IReadOnlyDictionary<string, string>? Fields { get; } = fields;
+
+    public static AdminCommandException NotFound(string what, string value) => new(AdminErrorCodes.NotFound, $"No {what} \"{value}\"");
+
+    public static AdminCommandException BadRequest(string field, string? value, string message) =>
+        new(AdminErrorCodes.BadRequest, value is null ? $"{field} {message}" : $"{field} \"{value}\" {message}",
+            new Dictionary<string, string> { [field] = message });
+}
+
+internal static class AdminErrorCodes
+{
+    public const string BadRequest = "bad_request";
+    public const string UnknownCommand = "unknown_command";
+    public const string Validation = "validation";
+    public const string NotFound = "not_found";
+    public const string ConfigManaged = "config_managed";
+    public const string Conflict = "conflict";
+    public const string Internal = "internal";
+
+    public static int HttpStatus(string code) => code switch
+    {
+        NotFound => StatusCodes.Status404NotFound,
+        ConfigManaged or Conflict => StatusCodes.Status409Conflict,
+        Internal => StatusCodes.Status500InternalServerError,
+        _ => StatusCodes.Status400BadRequest,
+    };
+}
+
+/// <summary>One monitor as the console and the write API show it.</summary>
+internal sealed record MonitorView(
+    string Slug,
+    string Name,
+    string? Group,
+    string Type,
+    string Target,
+    int IntervalSeconds,
+    bool Public,
+    string Source,
+    string? ConfigFile,
+    string Status,
+    DateTimeOffset? StatusSince,
+    DateTimeOffset? LastCheckedAt,
+    int? LastResponseMs,
+    string? PushUrl,
+    IReadOnlyList<RecentCheck> Recent,
+    IReadOnlyList<MaintenanceView> Maintenance,
+    JsonObject Definition);
+
+internal sealed record RecentCheck(DateTimeOffset At, string Outcome, int? ResponseMs);
+
+internal sealed record MaintenanceView(long Id, string Monitor, DateTimeOffset Start, DateTimeOffset End, string? Reason);
+
+/// <summary>The result of <c>monitors.checkNow</c>.</summary>
+internal sealed record CheckNowResult(
+    string Slug, DateTimeOffset At, string Outcome, int? ResponseMs, int? HttpStatus, string? Error, bool Recorded, string Status);
+
+/// <summary>One incident of one monitor: raised, maybe acknowledged, maybe resolved.</summary>
+internal sealed record AlertView(
+    long Id,
+    string Monitor,
+    string MonitorName,
+    string Kind,
+    DateTimeOffset RaisedAt,
+    long RaisedSeq,
+    string Reason,
+    DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy,
+    string? Note,
+    DateTimeOffset? ResolvedAt,
+    long? ResolvedSeq,
+    string State);
+
+internal sealed record ConfigStatus(string? File, IReadOnlyList<string> Errors);
+
+/// <summary>Turns a JSON monitor object into the flattened "Field" / "Group:Field" text the validator reads.</summary>
+internal static class MonitorJson
+{
+    /// <summary>Flattens like .NET configuration does: objects by key, arrays by index, scalars as text.</summary>
+    public static Dictionary<string, string?> Flatten(JsonElement monitor, string field = "monitor")
+    {
+        if (monitor.ValueKind != JsonValueKind.Object)
+        {
+            throw AdminCommandException.BadRequest(field, null, "must be a JSON object of monitor fields");
+        }
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        Walk(monitor, "", fields);
+        return fields;
+    }
+
+    private static void Walk(JsonElement element, string prefix, Dictionary<string, string?> fields)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Walk(property.Value, prefix.Length == 0 ? property.Name : $"{prefix}:{property.Name}", fields);
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Walk(item, $"{prefix}:{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}", fields);
+                    i++;
+                }
+                break;
+            case JsonValueKind.Null:
+                // As in the config file: a null is as good as leaving the field out.
+                break;
+            case JsonValueKind.String:
+                fields[prefix] = element.GetString();
+                break;
+            case JsonValueKind.True or JsonValueKind.False:
+                fields[prefix] = element.ValueKind == JsonValueKind.True ? "true" : "false";
+                break;
+            default:
+                fields[prefix] = element.GetRawText();
+                break;
+        }
+    }
+}
