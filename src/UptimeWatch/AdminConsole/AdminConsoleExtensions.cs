@@ -88,6 +88,7 @@ internal static class AdminConsoleExtensions
         app.UseRateLimiter();
         app.MapAdminAuthApi();
         app.MapApiTokenApi();
+        app.MapAdminConsoleUi();
         return app;
     }
 }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.FileProviders;
+using UptimeWatch.Hosting;
 
 namespace UptimeWatch.StatusPage;
 
@@ -16,37 +16,11 @@ internal static class StatusPageUi
 
     public static WebApplication MapStatusPageUi(this WebApplication app)
     {
-        // The files are copied next to the binary, and the host's content root is AppContext.BaseDirectory;
-        // rooting the provider there (not at the web root) works the same under `dotnet run`, the published
-        // binary and WebApplicationFactory, whose content root is the project folder.
-        var root = Path.Combine(AppContext.BaseDirectory, "wwwroot", "status");
-        if (!File.Exists(Path.Combine(root, "index.html")))
-        {
-            throw new InvalidOperationException($"The status page files are missing: no index.html in {root}");
-        }
-        var files = new PhysicalFileProvider(root);
-
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            RequestPath = "/status",
-            FileProvider = files,
-            // Revalidate every time: a small page, and an upgrade must never leave old scripts with a new API.
-            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
-        });
-
-        var index = files.GetFileInfo("index.html");
+        var index = app.UsePageFiles("status", "/status");
         app.MapGet("/", ServeIndex).WithName("StatusPage").WithSummary("The public status page.").ExcludeFromDescription();
         app.MapGet("/status", ServeIndex).ExcludeFromDescription();
         return app;
 
-        IResult ServeIndex(HttpContext context)
-        {
-            context.Response.Headers.CacheControl = "no-cache";
-            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers["Referrer-Policy"] = "same-origin";
-            return TypedResults.PhysicalFile(index.PhysicalPath!, "text/html; charset=utf-8",
-                lastModified: index.LastModified, enableRangeProcessing: false);
-        }
+        IResult ServeIndex(HttpContext context) => PageFiles.Index(context, index, ContentSecurityPolicy);
     }
 }

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.FileProviders;
+
+namespace UptimeWatch.Hosting;
+
+/// <summary>
+/// A page made of plain files (no build step): its folder under <c>wwwroot</c> served at a path, and its
+/// <c>index.html</c> served with a strict Content Security Policy. Shared by the status page and the admin console.
+/// </summary>
+internal static class PageFiles
+{
+    /// <summary>Serves <c>wwwroot/{folder}</c> under <paramref name="requestPath"/>; returns its index.html.</summary>
+    public static IFileInfo UsePageFiles(this WebApplication app, string folder, string requestPath)
+    {
+        // The files are copied next to the binary, and the host's content root is AppContext.BaseDirectory;
+        // rooting the provider there (not at the web root) works the same under `dotnet run`, the published
+        // binary and WebApplicationFactory, whose content root is the project folder.
+        var root = Path.Combine(AppContext.BaseDirectory, "wwwroot", folder);
+        if (!File.Exists(Path.Combine(root, "index.html")))
+        {
+            throw new InvalidOperationException($"The {folder} page files are missing: no index.html in {root}");
+        }
+        var files = new PhysicalFileProvider(root);
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            RequestPath = requestPath,
+            FileProvider = files,
+            // Revalidate every time: small pages, and an upgrade must never leave old scripts with a new API.
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        return files.GetFileInfo("index.html");
+    }
+
+    /// <summary>The page's index.html with the given policy and the headers every page gets.</summary>
+    public static IResult Index(HttpContext context, IFileInfo index, string contentSecurityPolicy)
+    {
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers["Referrer-Policy"] = "same-origin";
+        return TypedResults.PhysicalFile(index.PhysicalPath!, "text/html; charset=utf-8",
+            lastModified: index.LastModified, enableRangeProcessing: false);
+    }
+}
