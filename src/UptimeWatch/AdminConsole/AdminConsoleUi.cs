@@ -3,7 +3,7 @@ using UptimeWatch.Hosting;
 namespace UptimeWatch.AdminConsole;
 
 /// <summary>
-/// The admin console: plain files from <c>wwwroot/admin</c>, the page at <c>/admin</c> and <c>/admin/</c>. It signs in
+/// The admin console: plain files from <c>wwwroot/admin</c>, the page at <c>/admin</c> (and <c>/admin/</c>). It signs in
 /// with the <c>/api/admin</c> endpoints and does everything else over the <c>/ws/admin</c> WebSocket.
 /// </summary>
 internal static class AdminConsoleUi
@@ -17,17 +17,9 @@ internal static class AdminConsoleUi
 
     public static WebApplication MapAdminConsoleUi(this WebApplication app)
     {
-        var index = app.UsePageFiles("admin", "/admin");
-        app.MapGet("/admin", ServeIndex).WithName("AdminConsole").WithSummary("The admin console.").ExcludeFromDescription();
-        app.MapGet("/admin/", ServeIndex).ExcludeFromDescription();
+        var serveIndex = app.UsePageFiles("admin", "/admin", ContentSecurityPolicy);
+        // One route: routing matches "/admin" and "/admin/" alike.
+        app.MapGet("/admin", serveIndex).WithName("AdminConsole").WithSummary("The admin console.").ExcludeFromDescription();
         return app;
-
-        IResult ServeIndex(HttpContext context)
-        {
-            // Links out of the console (a monitor's target) need not tell the other site where they came from.
-            var result = PageFiles.Index(context, index, ContentSecurityPolicy);
-            context.Response.Headers["Referrer-Policy"] = "no-referrer";
-            return result;
-        }
     }
 }

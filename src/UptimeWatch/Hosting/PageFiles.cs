@@ -3,13 +3,14 @@ using Microsoft.Extensions.FileProviders;
 namespace UptimeWatch.Hosting;
 
 /// <summary>
-/// A page made of plain files (no build step): its folder under <c>wwwroot</c> served at a path, and its
-/// <c>index.html</c> served with a strict Content Security Policy. Shared by the status page and the admin console.
+/// A page made of plain files (no build step): its folder under <c>wwwroot</c> served at a path, every file with the
+/// page's Content Security Policy. Shared by the status page and the admin console.
 /// </summary>
 internal static class PageFiles
 {
-    /// <summary>Serves <c>wwwroot/{folder}</c> under <paramref name="requestPath"/>; returns its index.html.</summary>
-    public static IFileInfo UsePageFiles(this WebApplication app, string folder, string requestPath)
+    /// <summary>Serves <c>wwwroot/{folder}</c> under <paramref name="requestPath"/>; returns a handler for its index.html.</summary>
+    public static Func<HttpContext, IResult> UsePageFiles(this WebApplication app, string folder, string requestPath,
+        string contentSecurityPolicy)
     {
         // The files are copied next to the binary, and the host's content root is AppContext.BaseDirectory;
         // rooting the provider there (not at the web root) works the same under `dotnet run`, the published
@@ -24,20 +25,25 @@ internal static class PageFiles
         {
             RequestPath = requestPath,
             FileProvider = files,
-            // Revalidate every time: small pages, and an upgrade must never leave old scripts with a new API.
-            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+            // Also {requestPath}/index.html gets the policy, not only the page's own route.
+            OnPrepareResponse = context => SetHeaders(context.Context, contentSecurityPolicy),
         });
-        return files.GetFileInfo("index.html");
+
+        var index = files.GetFileInfo("index.html");
+        return context =>
+        {
+            SetHeaders(context, contentSecurityPolicy);
+            return TypedResults.PhysicalFile(index.PhysicalPath!, "text/html; charset=utf-8",
+                lastModified: index.LastModified, enableRangeProcessing: false);
+        };
     }
 
-    /// <summary>The page's index.html with the given policy and the headers every page gets.</summary>
-    public static IResult Index(HttpContext context, IFileInfo index, string contentSecurityPolicy)
+    private static void SetHeaders(HttpContext context, string contentSecurityPolicy)
     {
+        // Revalidate every time: small pages, and an upgrade must never leave old scripts with a new API.
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
         context.Response.Headers.XContentTypeOptions = "nosniff";
         context.Response.Headers["Referrer-Policy"] = "same-origin";
-        return TypedResults.PhysicalFile(index.PhysicalPath!, "text/html; charset=utf-8",
-            lastModified: index.LastModified, enableRangeProcessing: false);
     }
 }

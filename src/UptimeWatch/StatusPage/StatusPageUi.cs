@@ -16,11 +16,9 @@ internal static class StatusPageUi
 
     public static WebApplication MapStatusPageUi(this WebApplication app)
     {
-        var index = app.UsePageFiles("status", "/status");
-        app.MapGet("/", ServeIndex).WithName("StatusPage").WithSummary("The public status page.").ExcludeFromDescription();
-        app.MapGet("/status", ServeIndex).ExcludeFromDescription();
+        var serveIndex = app.UsePageFiles("status", "/status", ContentSecurityPolicy);
+        app.MapGet("/", serveIndex).WithName("StatusPage").WithSummary("The public status page.").ExcludeFromDescription();
+        app.MapGet("/status", serveIndex).ExcludeFromDescription();
         return app;
-
-        IResult ServeIndex(HttpContext context) => PageFiles.Index(context, index, ContentSecurityPolicy);
     }
 }

@@ -1,0 +1,277 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace UptimeWatch.IntegrationTests.Browser;
+
+/// <summary>
+/// The admin console in a real Chromium against UptimeWatch on Kestrel (real SQLite file, real migrations), talking
+/// over the real <c>/ws/admin</c> WebSocket, watching a local target site that the test can stop. Every assertion is
+/// on what the admin sees; every wait is bounded.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private const string Password = "correct horse battery staple";
+    private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 15_000 };
+    private static readonly LocatorAssertionsToBeVisibleOptions VisibleSoon = new() { Timeout = 15_000 };
+
+    private readonly List<string> _dialogs = [];
+    private readonly List<string> _scriptErrors = [];
+    private readonly List<IBrowserContext> _contexts = [];
+    private TargetServer? _target;
+
+    public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var context in _contexts)
+        {
+            await context.CloseAsync();
+        }
+        await StopTargetAsync();
+    }
+
+    [Fact]
+    public async Task First_run_a_monitor_made_in_the_form_is_checked_live_goes_down_when_its_target_stops_and_its_alert_is_acknowledged()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("From the file", Target.Url("/ok")));
+        var page = await OpenAsync(host);
+
+        await ChoosePasswordAsync(page);
+        await SaveScreenshotAsync(page, "admin-console-1-signed-in.png");
+
+        // A monitor of the config file: operations yes, definition changes no, and the page says why.
+        var fromFile = Row(page, "From the file");
+        await Expect(fromFile.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(fromFile.Locator(".source")).ToHaveTextAsync("config file");
+        await Expect(fromFile.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true })).ToBeDisabledAsync();
+        await Expect(fromFile.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true })).ToBeDisabledAsync();
+        await Expect(fromFile.Locator(".config-note")).ToContainTextAsync("Defined in");
+
+        await FillNewMonitorAsync(page, "Checkout API", Target.Url("/health"), interval: "1",
+            advanced: """{ "FailureThreshold": 1, "SuccessThreshold": 1 }""");
+        await SaveScreenshotAsync(page, "admin-console-2-form.png");
+        await SaveMonitorAsync(page);
+
+        var checkout = Row(page, "Checkout API");
+        await Expect(checkout.Locator(".source")).ToHaveTextAsync("console");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(checkout.Locator(".response")).ToHaveTextAsync(new Regex(@"^\d+ ms$"), Soon);
+        await Expect(checkout.Locator(".spark rect.up").First).ToBeVisibleAsync(VisibleSoon);
+
+        // Its checks, live, in the log; and one on demand, answered inline.
+        await checkout.GetByRole(AriaRole.Button, new() { Name = "Live checks" }).ClickAsync();
+        await Expect(page.Locator("#log-title")).ToContainTextAsync("Checkout API");
+        await Expect(page.Locator("#check-log .log-entry").Nth(1)).ToBeVisibleAsync(VisibleSoon);
+        await checkout.GetByRole(AriaRole.Button, new() { Name = "Check now" }).ClickAsync();
+        await Expect(checkout.Locator(".action-result")).ToHaveTextAsync(new Regex(@"^Checked now: Up · \d+ ms · HTTP 200"), Soon);
+        await SaveScreenshotAsync(page, "admin-console-3-up.png");
+        await MarkPageAsync(page);
+
+        await StopTargetAsync();
+
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        var alert = Alert(page, "Checkout API");
+        await Expect(alert.Locator(".alert-state")).ToHaveTextAsync("Open", Soon);
+        await Expect(alert.Locator(".alert-reason")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#check-log .log-entry").First.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await SaveScreenshotAsync(page, "admin-console-4-alert.png");
+
+        await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
+
+        await Expect(alert.Locator(".alert-state")).ToHaveTextAsync("Acknowledged", Soon);
+        await Expect(alert.Locator(".alert-handled")).ToContainTextAsync("Acknowledged");
+        await Expect(alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToBeHiddenAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        await AssertSamePageAsync(page);
+        await SaveScreenshotAsync(page, "admin-console-5-acknowledged.png");
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
+    public async Task A_bad_interval_is_shown_next_to_its_field_and_an_unknown_field_above_the_buttons()
+    {
+        await using var host = StatusPageHost.Start();
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+
+        await FillNewMonitorAsync(page, "Website", Target.Url("/ok"), interval: "0", advanced: """{ "FailureTreshold": 1 }""");
+        await SaveMonitorAsync(page);
+
+        var intervalError = page.Locator("#e-IntervalSeconds");
+        await Expect(intervalError).ToBeVisibleAsync(VisibleSoon);
+        await Expect(intervalError).ToContainTextAsync("IntervalSeconds must be");
+        await Expect(page.GetByLabel("Interval (seconds)")).ToHaveAttributeAsync("aria-invalid", "true");
+        // A field without an input of its own: in the general error area, as the server named it.
+        await Expect(page.Locator("#form-errors")).ToContainTextAsync("FailureTreshold");
+        await Expect(page.Locator("#e-Name")).ToBeHiddenAsync();
+        await SaveScreenshotAsync(page, "admin-console-validation.png");
+
+        // Corrected, it saves and the form closes.
+        await page.GetByLabel("Interval (seconds)").FillAsync("5");
+        await page.GetByLabel("Advanced: other fields as JSON").FillAsync("""{ "FailureThreshold": 1 }""");
+        await SaveMonitorAsync(page);
+        await Expect(page.Locator("#editor")).ToBeHiddenAsync();
+        await Expect(Row(page, "Website")).ToBeVisibleAsync();
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
+    public async Task A_monitor_named_like_markup_renders_as_literal_text_in_the_list_and_the_alert_feed()
+    {
+        const string name = "<img src=x onerror=window.__xss=1>";
+        await using var host = StatusPageHost.Start();
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+
+        await FillNewMonitorAsync(page, name, Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
+        await page.GetByLabel("Group").FillAsync("<script>window.__xss=2</script>");
+        await SaveMonitorAsync(page);
+
+        var row = Row(page, name);
+        await Expect(row.Locator(".monitor-name")).ToHaveTextAsync(name);
+        await Expect(row.Locator(".group")).ToHaveTextAsync("Group: <script>window.__xss=2</script>");
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+
+        // The name comes back through the alert pushes too.
+        await StopTargetAsync();
+        var alert = Alert(page, name);
+        await Expect(alert.Locator(".alert-state")).ToHaveTextAsync("Open", Soon);
+        await Expect(alert.Locator(".alert-monitor")).ToHaveTextAsync(name);
+
+        await Expect(page.Locator("main img")).ToHaveCountAsync(0);
+        await Expect(page.Locator("main script")).ToHaveCountAsync(0);
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+        await SaveScreenshotAsync(page, "admin-console-xss.png");
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
+    public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
+    {
+        await using var host = StatusPageHost.Start();
+        await ChoosePasswordAsync(await OpenAsync(host));
+
+        // Another browser: no cookie, an account exists, so the sign-in form.
+        var page = await OpenAsync(host);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("not the password at all");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#login-form .form-error")).ToHaveTextAsync("Wrong user name or password");
+        await SaveScreenshotAsync(page, "admin-console-wrong-password.png");
+
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#page-message")).ToHaveTextAsync("Signed out.");
+        // The cookie is gone: a reload asks again.
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await AssertCleanAsync(page);
+    }
+
+    private TargetServer Target => _target ?? throw new InvalidOperationException("The target was stopped");
+
+    /// <summary>Stops the target site: its port refuses connections from now on.</summary>
+    private async Task StopTargetAsync()
+    {
+        if (_target is { } target)
+        {
+            _target = null;
+            await target.DisposeAsync();
+        }
+    }
+
+    private async Task<IPage> OpenAsync(StatusPageHost host)
+    {
+        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
+        _contexts.Add(context);
+        // Any Content Security Policy violation (a blocked WebSocket, script or style) is recorded and fails the test.
+        await context.AddInitScriptAsync(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));");
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        page.SetDefaultNavigationTimeout(15_000);
+        page.Dialog += (_, dialog) =>
+        {
+            lock (_dialogs)
+            {
+                _dialogs.Add(dialog.Message);
+            }
+            _ = dialog.DismissAsync();
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_scriptErrors)
+            {
+                _scriptErrors.Add(error);
+            }
+        };
+        var response = await page.GotoAsync(new Uri(host.BaseUrl, "admin").ToString());
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    /// <summary>The first-run form: choose the password, which signs in; the console connects.</summary>
+    private static async Task ChoosePasswordAsync(IPage page)
+    {
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose the admin password" })).ToBeVisibleAsync();
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByLabel("Repeat the password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+    }
+
+    private static async Task FillNewMonitorAsync(IPage page, string name, Uri url, string interval, string advanced)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "New monitor" }).ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await page.GetByLabel("Type").SelectOptionAsync("http");
+        await page.GetByLabel("URL", new() { Exact = true }).FillAsync(url.ToString());
+        await page.GetByLabel("Interval (seconds)").FillAsync(interval);
+        await page.GetByLabel("Advanced: other fields as JSON").FillAsync(advanced);
+    }
+
+    private static Task SaveMonitorAsync(IPage page) =>
+        page.GetByRole(AriaRole.Button, new() { Name = "Save monitor" }).ClickAsync();
+
+    /// <summary>A monitor's row, found the way a screen reader finds it: an article named after the monitor.</summary>
+    private static ILocator Row(IPage page, string monitorName) =>
+        page.GetByRole(AriaRole.Article, new() { Name = monitorName, Exact = true });
+
+    private static ILocator Alert(IPage page, string monitorName) =>
+        page.Locator("#alert-list .alert")
+            .Filter(new() { Has = page.Locator(".alert-monitor", new() { HasTextRegex = new Regex($"^{Regex.Escape(monitorName)}$") }) });
+
+    /// <summary>Leaves a mark in the page's JavaScript state; a reload or a navigation would wipe it.</summary>
+    private static Task MarkPageAsync(IPage page) => page.EvaluateAsync("() => { window.__sameDocument = 'still here'; }");
+
+    private static async Task AssertSamePageAsync(IPage page) =>
+        Assert.Equal("still here", await page.EvaluateAsync<string?>("() => window.__sameDocument ?? null"));
+
+    /// <summary>No dialog, no script error, no Content Security Policy violation (the WebSocket included).</summary>
+    private async Task AssertCleanAsync(IPage page)
+    {
+        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__csp"));
+        lock (_dialogs)
+        {
+            Assert.Empty(_dialogs);
+        }
+        lock (_scriptErrors)
+        {
+            Assert.Empty(_scriptErrors);
+        }
+    }
+
+    /// <summary>Kept as a test artifact in TestResults/screenshots at the repository root (where ./test.sh collects results).</summary>
+    private static async Task SaveScreenshotAsync(IPage page, string fileName)
+    {
+        var folder = Path.Combine(TestPaths.RepositoryRoot, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, fileName), FullPage = true });
+    }
+}
