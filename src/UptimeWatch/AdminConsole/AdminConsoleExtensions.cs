@@ -24,6 +24,8 @@ internal static class AdminConsoleExtensions
     {
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
+        services.AddSingleton<AdminCommands>();
+        services.AddSingleton<AdminEventLog>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddSingleton<AdminCookieEvents>();
         // Session cookies are encrypted with Data Protection keys. Kept in the data folder, so that sessions survive
@@ -88,6 +90,7 @@ internal static class AdminConsoleExtensions
         app.UseRateLimiter();
         app.MapAdminAuthApi();
         app.MapApiTokenApi();
+        app.MapAdminApi();
         app.MapAdminConsoleUi();
         return app;
     }
