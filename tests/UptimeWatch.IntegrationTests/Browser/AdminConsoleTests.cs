@@ -148,6 +148,70 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pause_maintenance_edit_export_tokens_and_a_password_change_all_work_from_the_page()
+    {
+        await using var host = StatusPageHost.Start();
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+        await FillNewMonitorAsync(page, "Website", Target.Url("/ok"), interval: "1", advanced: "");
+        await page.GetByLabel("Group").FillAsync("Public site");
+        await SaveMonitorAsync(page);
+        var row = Row(page, "Website");
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Paused", Soon);
+        await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+
+        await row.GetByLabel("Maintenance for").FillAsync("15");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Start maintenance" }).ClickAsync();
+        await Expect(row.Locator(".windows li")).ToContainTextAsync("In maintenance until", new() { Timeout = 15_000 });
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Maintenance", Soon);
+        await SaveScreenshotAsync(page, "admin-console-maintenance.png");
+        await row.GetByRole(AriaRole.Button, new() { Name = "End now" }).ClickAsync();
+        await Expect(row.Locator(".windows li")).ToHaveCountAsync(0);
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+
+        // The form opens filled from the monitor's definition; renaming changes the slug and keeps one row.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("Website");
+        await Expect(page.GetByLabel("Interval (seconds)")).ToHaveValueAsync("1");
+        await Expect(page.GetByLabel("Group")).ToHaveValueAsync("Public site");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Web site");
+        await SaveMonitorAsync(page);
+        await Expect(Row(page, "Web site")).ToBeVisibleAsync();
+        await Expect(Row(page, "Website")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Export config" }).ClickAsync();
+        await Expect(page.Locator("#export-text")).ToHaveValueAsync(new Regex("\"Name\": \"Web site\""));
+
+        // An API token: shown once, works, and stops working when revoked.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
+        await page.GetByLabel("Token name").FillAsync("ci");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+        await Expect(page.Locator("#token-secret")).ToHaveValueAsync(new Regex("^uw_"));
+        using var http = new HttpClient { BaseAddress = host.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await page.Locator("#token-secret").InputValueAsync());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("api/admin/me")).StatusCode);
+        await SaveScreenshotAsync(page, "admin-console-settings.png");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke token ci" }).ClickAsync();
+        await Expect(page.Locator("#token-list .token.revoked")).ToHaveCountAsync(1);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync("api/admin/me")).StatusCode);
+
+        // Changing the password ends every other session; this console stays signed in and reconnects.
+        await page.GetByLabel("Current password").FillAsync(Password);
+        await page.GetByLabel("New password (at least").FillAsync(Password + " two");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(page.Locator("#password-form .form-done")).ToContainTextAsync("Password changed");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeHiddenAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(Row(page, "Web site").Locator(".state-text")).ToHaveTextAsync("Paused", Soon);
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
     {
         await using var host = StatusPageHost.Start();
