@@ -212,10 +212,81 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_dropped_connection_the_page_resumes_from_its_last_seq_and_shows_what_happened_meanwhile()
+    {
+        await using var host = StatusPageHost.Start();
+        var sockets = new List<IWebSocketRoute>();
+        var subscribes = new List<string>();
+        var dropNext = 0;
+        // Every socket of the page goes through here: the test can cut one, refuse the next, and read what is sent.
+        var page = await OpenAsync(host, p => p.RouteWebSocketAsync("**/ws/admin", ws =>
+        {
+            lock (sockets)
+            {
+                if (dropNext > 0)
+                {
+                    dropNext--;
+                    _ = ws.CloseAsync(new() { Code = 1011, Reason = "the test refuses this one" });
+                    return;
+                }
+                sockets.Add(ws);
+            }
+            var server = ws.ConnectToServer();
+            ws.OnMessage(frame =>
+            {
+                if (frame.Text is not { } text)
+                {
+                    server.Send(frame.Binary!);
+                    return;
+                }
+                if (text.Contains("\"subscribe\"", StringComparison.Ordinal))
+                {
+                    lock (sockets)
+                    {
+                        subscribes.Add(text);
+                    }
+                }
+                server.Send(text);
+            });
+        }));
+        await ChoosePasswordAsync(page);
+        await FillNewMonitorAsync(page, "Checkout API", Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
+        await SaveMonitorAsync(page);
+        var checkout = Row(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await MarkPageAsync(page);
+
+        // The connection drops, the first attempt to reconnect fails, and meanwhile the target goes down.
+        IWebSocketRoute current;
+        lock (sockets)
+        {
+            dropNext = 1;
+            current = sockets[^1];
+        }
+        await current.CloseAsync(new() { Code = 1001, Reason = "server restart" });
+        await StopTargetAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("reconnecting");
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(Alert(page, "Checkout API").Locator(".alert-state")).ToHaveTextAsync("Open", Soon);
+        lock (sockets)
+        {
+            Assert.True(sockets.Count >= 2, "the page did not reconnect");
+            Assert.Matches("^\\{\"type\":\"subscribe\",\"id\":\"[^\"]+\",\"payload\":\\{\\}\\}$", subscribes[0]);
+            Assert.Matches("\"payload\":\\{\"after\":[1-9][0-9]*\\}", subscribes[^1]);
+        }
+        await AssertSamePageAsync(page);
+        await SaveScreenshotAsync(page, "admin-console-resumed.png");
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
     {
         await using var host = StatusPageHost.Start();
-        await ChoosePasswordAsync(await OpenAsync(host));
+        var first = await OpenAsync(host);
+        await ChoosePasswordAsync(first);
 
         // Another browser: no cookie, an account exists, so the sign-in form.
         var page = await OpenAsync(host);
@@ -229,6 +300,16 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
 
+        // A password change here ends the first browser's session: its socket is closed (1008) and it asks again.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
+        await page.GetByLabel("Current password").FillAsync(Password);
+        await page.GetByLabel("New password (at least").FillAsync(Password + " two");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(first.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync(VisibleSoon);
+        await Expect(first.Locator("#page-message")).ToContainTextAsync("Your session ended");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await SaveScreenshotAsync(first, "admin-console-session-ended.png");
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
         await Expect(page.Locator("#page-message")).ToHaveTextAsync("Signed out.");
@@ -236,6 +317,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.ReloadAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
         await AssertCleanAsync(page);
+        await AssertCleanAsync(first);
     }
 
     private TargetServer Target => _target ?? throw new InvalidOperationException("The target was stopped");
@@ -250,7 +332,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
     }
 
-    private async Task<IPage> OpenAsync(StatusPageHost host)
+    private async Task<IPage> OpenAsync(StatusPageHost host, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
         _contexts.Add(context);
@@ -275,6 +357,10 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
                 _scriptErrors.Add(error);
             }
         };
+        if (beforeLoad is not null)
+        {
+            await beforeLoad(page);
+        }
         var response = await page.GotoAsync(new Uri(host.BaseUrl, "admin").ToString());
         Assert.Equal(200, response!.Status);
         return page;
