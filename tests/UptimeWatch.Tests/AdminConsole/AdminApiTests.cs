@@ -275,6 +275,31 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resumed_push_monitor_gives_its_sender_a_whole_period_before_it_counts_as_down()
+    {
+        await using var app = AdminTesting.NewApp();
+        using var script = await ScriptAsync(app);
+        (await script.PostAsJsonAsync("/api/admin/monitors",
+            new { Name = "Nightly job", Type = "push", IntervalSeconds = 2, GraceSeconds = 1, FailureThreshold = 1 })).EnsureSuccessStatusCode();
+        var pushUrl = (await MonitorAsync(script, "nightly-job")).PushUrl!;
+        (await script.GetAsync(pushUrl)).EnsureSuccessStatusCode();
+        await WaitForAsync(script, "nightly-job", "up");
+
+        (await script.PostAsync("/api/admin/monitors/nightly-job/pause", null)).EnsureSuccessStatusCode();
+        using var refused = await script.GetAsync(pushUrl);
+        // Longer than interval + grace without a heartbeat (they are refused while paused).
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        (await script.PostAsync("/api/admin/monitors/nightly-job/resume", null)).EnsureSuccessStatusCode();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        (await script.GetAsync(pushUrl)).EnsureSuccessStatusCode();
+        await WaitForAsync(script, "nightly-job", "up");
+        var events = await app.EventsAsync();
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal(["unknown→up", "up→paused", "paused→unknown", "unknown→up"], events.Select(e => $"{e.From}→{e.To}"));
+    }
+
+    [Fact]
     public async Task Check_now_runs_at_once_and_is_recorded()
     {
         await using var app = AdminTesting.NewApp();
@@ -355,7 +380,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 }
 
 internal sealed record MonitorsDto(List<MonitorDto> Monitors);
-internal sealed record MonitorDto(string Slug, string Name, string? Group, string Type, string Target, string Source, string? ConfigFile, string Status,
+internal sealed record MonitorDto(string Slug, string Name, string? Group, string Type, string Target, string Source, string? ConfigFile, string Status, string? PushUrl,
     List<RecentDto> Recent, List<MaintenanceDto> Maintenance, JsonObject Definition);
 internal sealed record RecentDto(DateTimeOffset At, string Outcome, int? ResponseMs);
 internal sealed record MaintenanceDto(long Id, DateTimeOffset Start, DateTimeOffset End, string? Reason);
