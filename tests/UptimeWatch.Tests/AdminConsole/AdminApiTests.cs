@@ -235,6 +235,31 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_alert_open_before_a_restart_is_resolved_once_after_it()
+    {
+        var data = TestPaths.NewTempDirectory();
+        var monitors = new[] { UptimeWatchApp.Monitor("Mail", _target.Url("/health"), failureThreshold: 1) };
+        _target.Healthy = false;
+        long raisedId;
+        await using (var first = new UptimeWatchApp(data, monitors))
+        {
+            using var console = await first.SignedInAsync();
+            await WaitForAsync(console, "mail", "down");
+            raisedId = Assert.Single(await AlertsAsync(console, "open")).Id;
+        }
+
+        _target.Healthy = true;
+        await using var second = new UptimeWatchApp(data, monitors);
+        using var again = await second.SignedInAsync();
+        await WaitForAsync(again, "mail", "up");
+        var alerts = await AlertsAsync(again);
+
+        var alert = Assert.Single(alerts);
+        Assert.Equal((raisedId, "resolved"), (alert.Id, alert.State));
+        Assert.Equal(["unknown→down", "down→up"], (await second.EventsAsync()).Select(e => $"{e.From}→{e.To}"));
+    }
+
+    [Fact]
     public async Task Acknowledging_an_alert_that_does_not_exist_is_404()
     {
         await using var app = AdminTesting.NewApp();
