@@ -174,12 +174,24 @@ $('export-close').addEventListener('click', () => {
   $('export').focus();
 });
 
+const CONFIG_RECHECK_MS = 5000;
+let configTimer = 0;
+
 function showConfigStatus({ file, errors }) {
   const banner = $('config-banner');
+  clearTimeout(configTimer);
   if (!errors || errors.length === 0) {
     banner.hidden = true;
     return;
   }
+  // A corrected file is applied without a push of its own: while the banner shows, ask now and then.
+  configTimer = setTimeout(async () => {
+    try {
+      if (socket) showConfigStatus(await request('config.status', {}));
+    } catch {
+      // Asked again after the next reconnect.
+    }
+  }, CONFIG_RECHECK_MS);
   $('config-file').textContent = `${file ?? 'The config file'} was changed but NOT applied: the running monitors carry on unchanged. Fix these and save it again:`;
   $('config-errors').replaceChildren(...errors.map((error) => el('li', { text: error })));
   banner.hidden = false;
@@ -196,13 +208,14 @@ async function refreshMonitor(slug) {
 /** Everything that is not replayed after a reconnect: the monitors, open alerts, the config file's state. */
 async function reloadAll() {
   try {
+    const seenUpTo = socket?.seq;
     const [list, open, config] = await Promise.all([
       request('monitors.list', {}),
       request('alerts.list', { state: 'open', limit: 100 }),
       request('config.status', {}),
     ]);
     monitors.setAll(list.monitors ?? []);
-    alerts.setAll(open.alerts ?? []);
+    alerts.setAll(open.alerts ?? [], seenUpTo);
     showConfigStatus(config);
     if (log.slug && !monitors.get(log.slug)) log.follow(null);
     showMessage('');
@@ -278,6 +291,7 @@ function startConsole({ keepFocus = false } = {}) {
 function stopConsole({ keepSettings = false } = {}) {
   if (socket) socket.stop();
   socket = null;
+  clearTimeout(configTimer);
   if (keepSettings) return;
   settings.hide();
   $('settings-toggle').setAttribute('aria-expanded', 'false');

@@ -24,8 +24,20 @@ export class AlertFeed {
     this.items = new Map();
   }
 
-  /** The open alerts from alerts.list; alerts already shown that are no longer open stay, as they were. */
-  setAll(alerts) {
+  /**
+   * The unresolved alerts from alerts.list. One shown as unresolved that the list no longer has was resolved while
+   * the page was not listening: it goes. Only if it was raised up to `seenUpTo` (the seq when the list was asked
+   * for), so that an alert raised meanwhile, whose push overtook the reply, stays.
+   */
+  setAll(alerts, seenUpTo) {
+    const listed = new Set(alerts.map((a) => a.id));
+    for (const [id, known] of this.alerts) {
+      if (known.state !== 'resolved' && !listed.has(id) && typeof seenUpTo === 'number' && known.raisedSeq <= seenUpTo) {
+        this.alerts.delete(id);
+        this.items.get(id)?.root.remove();
+        this.items.delete(id);
+      }
+    }
     for (const alert of alerts) this.merge(alert);
     this.render();
   }
