@@ -282,6 +282,46 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Config_file_monitors_name_their_file_and_a_rejected_edit_of_the_file_shows_a_banner_until_it_is_fixed()
+    {
+        var folder = TestPaths.NewTempDirectory("uw-config");
+        var file = Path.Combine(folder, "uptimewatch.json");
+        await File.WriteAllTextAsync(file, ConfigFile(Target.Url("/ok").ToString()));
+        await using var host = StatusPageHost.Start(file);
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+
+        var fromFile = Row(page, "From the file");
+        await Expect(fromFile.Locator(".config-note")).ToContainTextAsync($"Defined in {file}");
+        await Expect(fromFile.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true })).ToBeDisabledAsync();
+        await Expect(page.Locator("#config-banner")).ToBeHiddenAsync();
+
+        await File.WriteAllTextAsync(file, ConfigFile("ftp://127.0.0.1/"));
+
+        var banner = page.Locator("#config-banner");
+        await Expect(banner).ToBeVisibleAsync(VisibleSoon);
+        await Expect(banner.Locator("#config-file")).ToContainTextAsync(file);
+        await Expect(banner.Locator("#config-errors li").First).ToContainTextAsync("ftp://127.0.0.1/");
+        await SaveScreenshotAsync(page, "admin-console-config-rejected.png");
+
+        await File.WriteAllTextAsync(file, ConfigFile(Target.Url("/ok").ToString()));
+        await Expect(banner).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        await AssertCleanAsync(page);
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still watched for a moment; a leftover temp folder is harmless.
+        }
+
+        static string ConfigFile(string url) => $$"""
+            { "UptimeWatch": { "Monitors": [ { "Name": "From the file", "Url": "{{url}}", "IntervalSeconds": 5 } ] } }
+            """;
+    }
+
+    [Fact]
     public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
     {
         await using var host = StatusPageHost.Start();

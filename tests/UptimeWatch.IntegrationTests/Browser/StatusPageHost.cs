@@ -17,14 +17,23 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    private StatusPageHost(Dictionary<string, string?> settings) => _settings = settings;
+    private readonly string? _configFile;
+
+    private StatusPageHost(Dictionary<string, string?> settings, string? configFile = null)
+    {
+        _settings = settings;
+        _configFile = configFile;
+    }
 
     public Uri BaseUrl { get; private set; } = null!;
 
     public string DataDirectory => _settings["UptimeWatch:DataDirectory"]!;
 
     /// <summary>Starts the app with these monitors, each checking every second and down after one failure.</summary>
-    public static StatusPageHost Start(params PageMonitor[] monitors)
+    public static StatusPageHost Start(params PageMonitor[] monitors) => Start(null, monitors);
+
+    /// <summary>As <see cref="Start(PageMonitor[])"/>, reading monitors from <paramref name="configFile"/> too (watched, reloaded on save).</summary>
+    public static StatusPageHost Start(string? configFile, params PageMonitor[] monitors)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -46,7 +55,7 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
             settings[prefix + "Public"] = "true";
         }
 
-        var host = new StatusPageHost(settings);
+        var host = new StatusPageHost(settings, configFile);
         host.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -62,6 +71,10 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
             foreach (var json in configuration.Sources.OfType<JsonConfigurationSource>().ToList())
             {
                 configuration.Sources.Remove(json);
+            }
+            if (_configFile is not null)
+            {
+                configuration.AddJsonFile(_configFile, optional: false, reloadOnChange: true);
             }
             configuration.AddInMemoryCollection(_settings);
         });
