@@ -124,7 +124,8 @@ export class AdminSocket {
           return;
         }
       }
-      this.scheduleReconnect(event.code === 1008 ? 0 : undefined);
+      // Still signed in after a 1008 (our own password change re-issued the cookie): straight back, but only once in a row.
+      this.scheduleReconnect(event.code === 1008 && this.failures === 0 ? 0 : undefined);
     });
   }
 
