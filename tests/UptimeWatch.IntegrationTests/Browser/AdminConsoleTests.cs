@@ -360,6 +360,26 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await AssertCleanAsync(first);
     }
 
+    [Fact]
+    public async Task Too_many_sign_in_attempts_show_the_servers_rate_limit_message()
+    {
+        await using var host = StatusPageHost.Start();
+        await ChoosePasswordAsync(await OpenAsync(host));
+        var page = await OpenAsync(host);
+        var error = page.Locator("#login-form .form-error");
+
+        for (var attempt = 1; attempt <= 12 && !(await error.TextContentAsync() ?? "").StartsWith("Too many", StringComparison.Ordinal); attempt++)
+        {
+            await page.GetByLabel("Password", new() { Exact = true }).FillAsync($"wrong password number {attempt}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Expect(error).ToHaveTextAsync(new Regex("^(Wrong user name or password|Too many sign-in attempts.*)$"));
+        }
+
+        await Expect(error).ToHaveTextAsync(new Regex(@"^Too many sign-in attempts from this address: at most 10 a minute\. Try again in \d+ seconds\.$"));
+        await SaveScreenshotAsync(page, "admin-console-rate-limited.png");
+        await AssertCleanAsync(page);
+    }
+
     private TargetServer Target => _target ?? throw new InvalidOperationException("The target was stopped");
 
     /// <summary>Stops the target site: its port refuses connections from now on.</summary>
