@@ -75,7 +75,7 @@ export class MonitorList {
     if (!row) return false;
     const monitor = row.monitor;
     monitor.lastCheckedAt = check.at;
-    monitor.lastResponseMs = check.responseMs ?? monitor.lastResponseMs;
+    monitor.lastResponseMs = check.responseMs ?? null;
     if (check.status) monitor.status = check.status;
     if (check.outcome !== 'missed') {
       monitor.recent = [...(monitor.recent ?? []), { at: check.at, outcome: check.outcome, responseMs: check.responseMs }].slice(-RECENT);
