@@ -74,10 +74,11 @@ export class MonitorList {
     const row = this.rows.get(check.monitor);
     if (!row) return false;
     const monitor = row.monitor;
-    monitor.lastCheckedAt = check.at;
-    monitor.lastResponseMs = check.responseMs ?? null;
     if (check.status) monitor.status = check.status;
+    // A missed slot (the check could not start) says nothing about the target.
     if (check.outcome !== 'missed') {
+      monitor.lastCheckedAt = check.at;
+      monitor.lastResponseMs = check.responseMs ?? null;
       monitor.recent = [...(monitor.recent ?? []), { at: check.at, outcome: check.outcome, responseMs: check.responseMs }].slice(-RECENT);
     }
     this.fill(row, monitor);
