@@ -380,6 +380,22 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await AssertCleanAsync(page);
     }
 
+    [Fact]
+    public async Task On_a_375_px_phone_the_console_has_no_horizontal_scroll()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("A monitor with a rather long name that has to wrap on a narrow phone", Target.Url("/ok")));
+        var page = await OpenAsync(host, p => p.SetViewportSizeAsync(375, 812));
+        await ChoosePasswordAsync(page);
+        await Expect(Row(page, "A monitor with a rather long name that has to wrap on a narrow phone").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New monitor" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
+
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"The console is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
+        await SaveScreenshotAsync(page, "admin-console-phone.png");
+        await AssertCleanAsync(page);
+    }
+
     private TargetServer Target => _target ?? throw new InvalidOperationException("The target was stopped");
 
     /// <summary>Stops the target site: its port refuses connections from now on.</summary>
