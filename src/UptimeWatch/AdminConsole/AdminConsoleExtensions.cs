@@ -24,6 +24,8 @@ internal static class AdminConsoleExtensions
     {
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
+        services.AddSingleton<AdminCommands>();
+        services.AddSingleton<AdminEventLog>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddSingleton<AdminCookieEvents>();
         // Session cookies are encrypted with Data Protection keys. Kept in the data folder, so that sessions survive
@@ -88,6 +90,14 @@ internal static class AdminConsoleExtensions
         app.UseRateLimiter();
         app.MapAdminAuthApi();
         app.MapApiTokenApi();
+        // The middleware pings every socket and drops a peer that stops answering (a laptop closed mid-session),
+        // which a TCP connection alone would only notice after many minutes.
+        app.UseWebSockets(new WebSocketOptions
+        {
+            KeepAliveInterval = AdminSocketEndpoint.KeepAliveInterval,
+            KeepAliveTimeout = AdminSocketEndpoint.KeepAliveTimeout,
+        });
+        app.MapAdminSocket();
         return app;
     }
 }
