@@ -200,7 +200,14 @@ internal sealed partial class AdminSocket(
                 }
                 var message = buffer.WrittenSpan.ToArray();
                 buffer.ResetWrittenCount();
-                await HandleMessageAsync(message);
+                try
+                {
+                    await HandleMessageAsync(message);
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    // Ended while waiting for a slot or room to reply: keep reading until the peer's close frame.
+                }
             }
         }
         catch (Exception ex) when (IsPeerGone(ex))

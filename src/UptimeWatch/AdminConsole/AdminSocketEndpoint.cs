@@ -22,7 +22,8 @@ internal static partial class AdminSocketEndpoint
 
     public static IEndpointRouteBuilder MapAdminSocket(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, AcceptAsync).RequireAuthorization(AdminClaims.Policy).WithName("AdminSocket").WithTags("Admin")
+        // CONNECT too: over HTTP/2 (RFC 8441) browsers open WebSockets with CONNECT rather than GET.
+        app.MapMethods(Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync).RequireAuthorization(AdminClaims.Policy).WithName("AdminSocket").WithTags("Admin")
             .WithSummary("The admin WebSocket: commands, replies and live pushes (see docs/admin-protocol.md).")
             .ExcludeFromDescription();
         return app;

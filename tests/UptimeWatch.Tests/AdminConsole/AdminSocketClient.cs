@@ -101,10 +101,13 @@ internal sealed class AdminSocketClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next push of <paramref name="type"/>, skipping others (check results come every second).</summary>
-    public async Task<JsonElement> NextPushAsync(string type, TimeSpan? wait = null)
+    /// <summary>The next push of <paramref name="type"/>; others read meanwhile stay in <see cref="Pushes"/>.</summary>
+    public Task<JsonElement> NextPushAsync(string type, TimeSpan? wait = null) => NextPushAsync(p => p.Type() == type, type, wait);
+
+    /// <summary>The first push (kept or new) that matches; others read meanwhile stay in <see cref="Pushes"/>.</summary>
+    public async Task<JsonElement> NextPushAsync(Func<JsonElement, bool> match, string what, TimeSpan? wait = null)
     {
-        var index = Pushes.FindIndex(p => p.GetProperty("type").GetString() == type);
+        var index = Pushes.FindIndex(p => match(p));
         if (index >= 0)
         {
             var found = Pushes[index];
@@ -113,11 +116,12 @@ internal sealed class AdminSocketClient : IAsyncDisposable
         }
         while (true)
         {
-            var message = await ReceiveAsync(wait) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before a {type} push");
-            if (message.GetProperty("type").GetString() == type)
+            var message = await ReceiveAsync(wait) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before {what}");
+            if (match(message))
             {
                 return message;
             }
+            Pushes.Add(message);
         }
     }
 
