@@ -144,6 +144,64 @@ namespace UptimeWatch.Migrations
                     b.ToTable("admin_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.Alert", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AcknowledgedEventId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MonitorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RaisedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RaisedEventId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ResolvedEventId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResolvedReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedEventId");
+
+                    b.HasIndex("MonitorId", "ResolvedAt");
+
+                    b.ToTable("alerts", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.ApiToken", b =>
                 {
                     b.Property<int>("Id")
@@ -232,6 +290,40 @@ namespace UptimeWatch.Migrations
                     b.HasIndex("MonitorId", "At");
 
                     b.ToTable("check_results", (string)null);
+                });
+
+            modelBuilder.Entity("UptimeWatch.Storage.MaintenanceEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MonitorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MonitorId", "End");
+
+                    b.ToTable("maintenance_windows", (string)null);
                 });
 
             modelBuilder.Entity("UptimeWatch.Storage.MonitorEntity", b =>
@@ -345,6 +437,9 @@ namespace UptimeWatch.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("AlertId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
@@ -352,6 +447,9 @@ namespace UptimeWatch.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("MonitorId")
                         .HasColumnType("INTEGER");
@@ -391,7 +489,25 @@ namespace UptimeWatch.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.Alert", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.CheckResult", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("UptimeWatch.Storage.MaintenanceEntry", b =>
                 {
                     b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
                         .WithMany()

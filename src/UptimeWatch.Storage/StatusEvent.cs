@@ -1,7 +1,17 @@
 namespace UptimeWatch.Storage;
 
+/// <summary>What an event-log entry records.</summary>
+public enum EventKind
+{
+    /// <summary>A change of a monitor's status (the only kind public transports send).</summary>
+    Status = 0,
+
+    /// <summary>Someone acknowledged an alert (<see cref="StatusEvent.AlertId"/>); From and To are the status at the time.</summary>
+    AlertAcknowledged = 1,
+}
+
 /// <summary>
-/// One change of a monitor's status. The table is append-only and its id is the cursor every live
+/// One entry of the event log: a change of a monitor's status, or an alert acknowledged. The table is append-only and its id is the cursor every live
 /// transport resumes from: rows are never updated, and deleted only when older than the retention period
 /// (a client resuming from an id before that gets a <c>reset</c>).
 /// </summary>
@@ -13,4 +23,8 @@ public sealed class StatusEvent
     public MonitorStatus To { get; set; }
     public DateTimeOffset At { get; set; }
     public required string Reason { get; set; }
+    public EventKind Kind { get; set; }
+
+    /// <summary>For <see cref="EventKind.AlertAcknowledged"/>: which alert.</summary>
+    public long? AlertId { get; set; }
 }

@@ -14,6 +14,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<StatusEvent> StatusEvents => Set<StatusEvent>();
     public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<MaintenanceEntry> MaintenanceEntries => Set<MaintenanceEntry>();
 
     /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
     public DbSet<Rollup> HourlyRollups => Set<Rollup>("HourlyRollup");
@@ -70,7 +72,31 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             e.ToTable("status_events");
             e.HasIndex(x => x.MonitorId);
             e.Property(x => x.Reason).HasMaxLength(1000);
+            e.Property(x => x.Kind).HasConversion<int>();
             e.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Alert>(a =>
+        {
+            a.ToTable("alerts");
+            // Open alerts are looked up by monitor on every status change.
+            a.HasIndex(x => new { x.MonitorId, x.ResolvedAt });
+            a.HasIndex(x => x.RaisedEventId);
+            a.Property(x => x.Kind).HasMaxLength(16);
+            a.Property(x => x.Reason).HasMaxLength(1000);
+            a.Property(x => x.AcknowledgedBy).HasMaxLength(200);
+            a.Property(x => x.Note).HasMaxLength(1000);
+            a.Property(x => x.ResolvedReason).HasMaxLength(1000);
+            a.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<MaintenanceEntry>(w =>
+        {
+            w.ToTable("maintenance_windows");
+            w.HasIndex(x => new { x.MonitorId, x.End });
+            w.Property(x => x.Reason).HasMaxLength(500);
+            w.Property(x => x.CreatedBy).HasMaxLength(200);
+            w.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<AdminAccount>(a =>

@@ -102,6 +102,83 @@ internal static class MonitorJson
         return fields;
     }
 
+    /// <summary>
+    /// Whether a field holds a secret, shown as <see cref="AdminCommands.Mask"/>: credentials, and header values whose
+    /// name suggests one (Authorization, Cookie, X-Api-Key, …).
+    /// </summary>
+    public static bool IsSecret(string key)
+    {
+        if (key.Equals("BearerToken", StringComparison.OrdinalIgnoreCase) || key.Equals("BasicAuth:Password", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (!key.StartsWith("Headers:", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var name = key["Headers:".Length..];
+        return SecretHeaderWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static readonly string[] SecretHeaderWords = ["auth", "token", "secret", "key", "cookie", "password", "signature"];
+
+    /// <summary>
+    /// The reverse of <see cref="Flatten"/>: nested objects, and arrays where every key of a level is 0, 1, 2, ….
+    /// For display (<paramref name="mask"/>) values stay text and secrets are masked; for export whole numbers become
+    /// numbers (the configuration reads them back as the same text).
+    /// </summary>
+    public static JsonObject Nest(IReadOnlyDictionary<string, string?> fields, bool mask)
+    {
+        var root = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in fields.OrderBy(f => Array.FindIndex(Leading, l => l.Equals(f.Key, StringComparison.OrdinalIgnoreCase)) is var i && i >= 0 ? i : Leading.Length))
+        {
+            var parts = key.Split(':');
+            var node = root;
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                if (node.TryGetValue(parts[i], out var child) && child is Dictionary<string, object?> next)
+                {
+                    node = next;
+                }
+                else
+                {
+                    next = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                    node[parts[i]] = next;
+                    node = next;
+                }
+            }
+            node[parts[^1]] = mask && IsSecret(key) && !string.IsNullOrEmpty(value) ? AdminCommands.Mask : value;
+        }
+        return (JsonObject)ToNode(root, mask, topLevel: true)!;
+    }
+
+    /// <summary>The fields people look for first come first; the rest keep their order.</summary>
+    private static readonly string[] Leading = ["Name", "Type", "Url", "Group", "IntervalSeconds"];
+
+    private static JsonNode? ToNode(object? value, bool mask, bool topLevel = false)
+    {
+        if (value is Dictionary<string, object?> children)
+        {
+            var indexes = children.Keys.Select(k => int.TryParse(k, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
+            if (!topLevel && indexes.All(n => n >= 0) && indexes.Order().SequenceEqual(Enumerable.Range(0, indexes.Count)))
+            {
+                return new JsonArray([.. children.OrderBy(c => int.Parse(c.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(c => ToNode(c.Value, mask))]);
+            }
+            var obj = new JsonObject();
+            foreach (var (key, child) in children)
+            {
+                obj[key] = ToNode(child, mask);
+            }
+            return obj;
+        }
+        var text = (string?)value;
+        if (!mask && text is { Length: > 0 and < 10 } && text.All(char.IsAsciiDigit) && (text == "0" || text[0] != '0'))
+        {
+            return JsonValue.Create(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text is null ? null : JsonValue.Create(text);
+    }
+
     private static void Walk(JsonElement element, string prefix, Dictionary<string, string?> fields)
     {
         switch (element.ValueKind)

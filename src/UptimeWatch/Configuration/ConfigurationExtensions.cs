@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace UptimeWatch.Configuration;
 
-internal static class ConfigurationExtensions
+internal static partial class ConfigurationExtensions
 {
     public const string ConfigEnvironmentVariable = "UPTIMEWATCH_CONFIG";
 
@@ -99,4 +99,14 @@ internal sealed class UptimeWatchOptionsValidator : IValidateOptions<UptimeWatch
 }
 
 /// <summary>The config file named by the user cannot be used.</summary>
+internal static partial class ConfigurationExtensions
+{
+    /// <summary>The file the monitors are read from (the last JSON file in the configuration), or null when there is none.</summary>
+    public static string? MonitorsFile(IConfiguration configuration) =>
+        (configuration as IConfigurationRoot)?.Providers
+            .OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider>()
+            .Select(p => p.Source.FileProvider?.GetFileInfo(p.Source.Path ?? "").PhysicalPath)
+            .LastOrDefault(p => p is not null);
+}
+
 internal sealed class ConfigurationFileException(string message) : Exception(message);

@@ -35,6 +35,11 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason);
                 events.Add(Build(e.Id, "status", definition.Public, dto));
             }
+            if (c.Alert is { } alert)
+            {
+                // Admin only: alerts never go to the public status page.
+                events.Add(Build(alert.Seq, alert.Step, false, AdminConsole.AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
+            }
             if (c.Check is { } check)
             {
                 var dto = new CheckEventDto(definition.Slug, check.At, check.Outcome.ToString().ToLowerInvariant(), check.ResponseMs, c.DisplayStatus);
@@ -44,7 +49,11 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
         hub.Publish(events);
     }
 
-    private LiveEvent Build<T>(long? id, string kind, bool isPublic, T payload)
+    /// <summary>An admin-only, live-only event (not in the log): a definition changed, the config file was rejected.</summary>
+    public void PublishAdmin<T>(string kind, T payload) => hub.Publish([Build(null, kind, false, payload)]);
+
+    /// <summary>Builds an event the way the publisher does, for replays from the log.</summary>
+    public LiveEvent Build<T>(long? id, string kind, bool isPublic, T payload)
     {
         var data = JsonSerializer.SerializeToUtf8Bytes(payload, _json);
         return new LiveEvent(id, kind, isPublic, data, SseFrame.Build(id, kind, data));
@@ -52,7 +61,10 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
 }
 
 /// <summary>What one check committed: its newest result, and the status change it caused, if any.</summary>
-internal sealed record CommittedCheck(int MonitorId, CheckResult? Check, StatusEvent? Event, string DisplayStatus);
+internal sealed record CommittedCheck(int MonitorId, CheckResult? Check, StatusEvent? Event, string DisplayStatus, CommittedAlert? Alert = null);
+
+/// <summary>An alert step that committed: <c>alert.raised</c>, <c>alert.acknowledged</c> or <c>alert.resolved</c>, at <paramref name="Seq"/>.</summary>
+internal sealed record CommittedAlert(string Step, long? Seq, Alert Alert);
 
 /// <summary>The data of a <c>check</c> event: enough to move a chart and a "last checked" time.</summary>
 internal sealed record CheckEventDto(string Monitor, DateTimeOffset At, string Outcome, int? ResponseMs, string Status);

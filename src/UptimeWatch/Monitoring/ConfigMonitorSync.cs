@@ -19,6 +19,7 @@ internal sealed partial class ConfigMonitorSync(
     ILogger<ConfigMonitorSync> logger) : IHostedService
 {
     public const string ConfigSource = "config";
+    public const string ConsoleSource = "console";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -96,7 +97,7 @@ internal sealed partial class ConfigMonitorSync(
     /// A push monitor keeps the token from the config, or the one it was given before, or gets a new random one;
     /// a new one is logged once, since (until the console shows it) the log is where its owner finds it.
     /// </summary>
-    private bool AssignPushToken(MonitorDefinition definition, MonitorEntity row)
+    internal bool AssignPushToken(MonitorDefinition definition, MonitorEntity row)
     {
         var token = definition.Push is null
             ? null

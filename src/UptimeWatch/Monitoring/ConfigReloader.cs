@@ -15,6 +15,8 @@ internal sealed partial class ConfigReloader(
     ConfigMonitorSync sync,
     MonitorRegistry registry,
     ScheduleReconciler reconciler,
+    DefinitionGate gate,
+    Live.LivePublisher live,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ConfigReloader> logger) : IHostedService, IDisposable
@@ -22,7 +24,6 @@ internal sealed partial class ConfigReloader(
     /// <summary>Editors save in several writes; wait for the file to settle before reading it.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
-    private readonly SemaphoreSlim _one = new(1, 1);
     private IDisposable? _subscription;
     private ITimer? _debounce;
 
@@ -53,7 +54,7 @@ internal sealed partial class ConfigReloader(
 
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        await _one.WaitAsync(cancellationToken);
+        using var turn = await gate.EnterAsync(cancellationToken);
         try
         {
             var read = UptimeWatchConfigReader.Read(configuration);
@@ -61,6 +62,7 @@ internal sealed partial class ConfigReloader(
             {
                 LastErrors = read.Errors;
                 LogRejected(read.Errors.Count, string.Join(Environment.NewLine, read.Errors.Select(e => "  - " + e)));
+                live.PublishAdmin("config.rejected", new ConfigStatusChanged(Configuration.ConfigurationExtensions.MonitorsFile(configuration), read.Errors));
                 return;
             }
             LastErrors = [];
@@ -68,6 +70,7 @@ internal sealed partial class ConfigReloader(
             await registry.LoadAsync(cancellationToken);
             await reconciler.ReconcileAsync(cancellationToken);
             LogApplied(read.Monitors.Count);
+            live.PublishAdmin("monitors.changed", new MonitorsChanged(null, "reloaded"));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -76,10 +79,6 @@ internal sealed partial class ConfigReloader(
         catch (Exception ex)
         {
             LogFailed(ex);
-        }
-        finally
-        {
-            _one.Release();
         }
     }
 
@@ -92,3 +91,9 @@ internal sealed partial class ConfigReloader(
     [LoggerMessage(LogLevel.Error, "Applying the changed config file failed; monitors keep running as before")]
     private partial void LogFailed(Exception exception);
 }
+
+/// <summary>A <c>config.rejected</c> push: the file, and why it was not applied.</summary>
+internal sealed record ConfigStatusChanged(string? File, IReadOnlyList<string> Errors);
+
+/// <summary>A <c>monitors.changed</c> push: which monitor (null: possibly all) and how.</summary>
+internal sealed record MonitorsChanged(string? Slug, string Change);

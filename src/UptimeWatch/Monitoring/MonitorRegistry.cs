@@ -38,11 +38,14 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Monitors.AsNoTracking().Where(m => m.ArchivedAt == null).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var windows = (await db.MaintenanceEntries.AsNoTracking().Where(w => w.End > now).ToListAsync(cancellationToken))
+            .ToLookup(w => w.MonitorId);
 
         foreach (var row in rows)
         {
             var definition = MonitorRows.ToDefinition(row);
-            _monitors.AddOrUpdate(row.Id,
+            var runtime = _monitors.AddOrUpdate(row.Id,
                 _ => new MonitorRuntime(row.Id, definition, MonitorRows.ToState(row), row.StatusSince)
                 {
                     LastHeartbeatAt = row.LastHeartbeatAt,
@@ -52,6 +55,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
                     existing.Definition = definition;
                     return existing;
                 });
+            runtime.ExtraMaintenance = [.. windows[row.Id].Select(w => new OneOffMaintenance(w.Start, w.End))];
         }
 
         var active = rows.Select(r => r.Id).ToHashSet();
@@ -65,7 +69,6 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
             .Where(m => m.ArchivedAt != null && m.PushToken != null)
             .Select(m => new { m.Slug, m.PushToken })
             .ToListAsync(cancellationToken);
-        var now = time.GetUtcNow();
         var previous = _push;
         var byHash = new Dictionary<string, PushTarget>(StringComparer.Ordinal);
         foreach (var row in rows.Where(r => r.PushToken is not null))

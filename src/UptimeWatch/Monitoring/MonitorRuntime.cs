@@ -31,6 +31,9 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         get { lock (_lock) { return _state; } }
     }
 
+    /// <summary>Maintenance windows set in the console, besides the definition's own.</summary>
+    public IReadOnlyList<MaintenanceWindow> ExtraMaintenance { get; set; } = [];
+
     public Thresholds Thresholds => new(Definition.FailureThreshold, Definition.SuccessThreshold, Definition.FlapStartPercent, Definition.FlapStopPercent);
 
     /// <summary>
@@ -63,7 +66,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     {
         var definition = Definition;
         var thresholds = Thresholds;
-        var maintenanceEnd = definition.Maintenance.Select(w => w.EndOf(startedAt)).FirstOrDefault(e => e is not null);
+        var maintenanceEnd = definition.Maintenance.Concat(ExtraMaintenance).Select(w => w.EndOf(startedAt)).FirstOrDefault(e => e is not null);
         var inMaintenance = maintenanceEnd is not null;
         lock (_lock)
         {
@@ -95,6 +98,35 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             return new CheckWrite(Id, definition.Slug, [check], snapshot, change);
         }
     }
+
+    /// <summary>Stops judging the monitor: status <c>paused</c> until resumed. Null when it already is paused.</summary>
+    public CheckWrite? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
+        ? null
+        : (s with { Status = MonitorStatus.Paused }, $"paused by {by}"));
+
+    /// <summary>
+    /// Starts judging again from scratch (status <c>unknown</c> until the next checks decide), since what was known
+    /// before the pause may no longer be true. Null when it is not paused.
+    /// </summary>
+    public CheckWrite? Resume(DateTimeOffset at, string by) => SetStatus(at, s => s.Status != MonitorStatus.Paused
+        ? null
+        : (MonitorState.Initial, $"resumed by {by}"));
+
+    private CheckWrite? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason)?> change)
+    {
+        lock (_lock)
+        {
+            var before = _state;
+            if (change(before) is not { } next)
+            {
+                return null;
+            }
+            _state = next.State;
+            _statusSince = at;
+            return new CheckWrite(Id, Definition.Slug, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
+                new StatusChange(before.Status, _state.Status, at, next.Reason));
+        }
+    }
 }
 
 /// <summary>One slot's stored form.</summary>
@@ -106,11 +138,16 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>
-internal sealed record StateSnapshot(MonitorState State, DateTimeOffset? StatusSince, DateTimeOffset LastCheckedAt, int? LastResponseMs,
+/// <remarks>A null <paramref name="LastCheckedAt"/> (pause, resume) leaves the last check's time and response time as they are.</remarks>
+internal sealed record StateSnapshot(MonitorState State, DateTimeOffset? StatusSince, DateTimeOffset? LastCheckedAt, int? LastResponseMs,
     DateTimeOffset? LastHeartbeatAt);
 
 /// <summary>A change of status, to append to the event log.</summary>
 internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTimeOffset At, string Reason);
 
-/// <summary>Everything one check (and the slots it found missed) writes, in one transaction.</summary>
-internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<CheckRecord> Checks, StateSnapshot? State, StatusChange? Change);
+/// <summary>Something for the single writer to store; it stores them in the order they were queued.</summary>
+internal abstract record StoreWrite;
+
+/// <summary>Everything one check (and the slots it found missed) writes, in one transaction; also pause and resume.</summary>
+internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<CheckRecord> Checks, StateSnapshot? State, StatusChange? Change)
+    : StoreWrite;

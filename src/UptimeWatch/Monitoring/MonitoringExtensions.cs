@@ -6,6 +6,7 @@ internal static class MonitoringExtensions
     {
         builder.Services.AddSingleton<MonitorRegistry>();
         builder.Services.AddSingleton<ConfigMonitorSync>();
+        builder.Services.AddSingleton<DefinitionGate>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConfigMonitorSync>());
         return builder;
     }

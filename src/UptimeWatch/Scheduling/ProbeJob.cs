@@ -16,12 +16,26 @@ internal sealed partial class ProbeJob(
     MonitorRegistry registry,
     ProbeRunner probes,
     CheckResultWriter writer,
+    CheckNow checkNow,
     TimeProvider time,
     ILogger<ProbeJob> logger) : IJob
 {
     public const string MonitorIdKey = "monitorId";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckAsync(context, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            checkNow.Fail(context, ex);
+            throw;
+        }
+    }
+
+    private async Task CheckAsync(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var monitorId = context.MergedJobDataMap.GetInt(MonitorIdKey);
         if (!registry.TryGet(monitorId, out var monitor))
@@ -48,11 +62,14 @@ internal sealed partial class ProbeJob(
         var result = await probes.CheckAsync(definition, cancellationToken);
         if (result.NothingNewUntil is { } until)
         {
+            checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
             // Nothing to record (a heartbeat on time). Look again right at the deadline rather than at the next slot,
             // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, until + DeadlineMargin, cancellationToken);
             return;
         }
+        // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
+        using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
         var write = monitor.Record(result, startedAt, time.GetUtcNow());
         if (isPush)
         {
@@ -66,6 +83,7 @@ internal sealed partial class ProbeJob(
 
         LogChecked(definition.Slug, definition.Target, result.Verdict, result.HttpStatus, result.ElapsedMs, result.Error);
         await writer.EnqueueAsync(write, cancellationToken);
+        checkNow.Complete(context, new CheckNowOutcome(startedAt, result, write.State!.State));
 
         if (write.State!.State.Pending && definition.RetryIntervalSeconds is { } retry)
         {

@@ -24,6 +24,7 @@ internal static class SchedulingExtensions
             hosted.AwaitApplicationStarted = true;
         });
         builder.Services.AddSingleton<ScheduleReconciler>();
+        builder.Services.AddSingleton<CheckNow>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleReconciler>());
         // After the first reconcile, so a reload never races the start-up sync.
         builder.Services.AddSingleton<ConfigReloader>();

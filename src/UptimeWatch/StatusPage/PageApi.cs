@@ -100,6 +100,7 @@ internal static class PageApi
         var events = await (
                 from e in db.StatusEvents.AsNoTracking()
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
+                where e.Kind == EventKind.Status
                 orderby e.Id descending
                 select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
             .Skip((number - 1) * size)

@@ -95,7 +95,7 @@ internal static class StatusApi
         var events = await (
                 from e in db.StatusEvents.AsNoTracking()
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
-                where e.Id > after
+                where e.Id > after && e.Kind == EventKind.Status
                 orderby e.Id
                 select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
             .Take(take)

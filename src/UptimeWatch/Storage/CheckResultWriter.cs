@@ -18,7 +18,7 @@ namespace UptimeWatch.Storage;
 /// </remarks>
 internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 {
-    private readonly Channel<CheckWrite> _queue;
+    private readonly Channel<StoreWrite> _queue;
     private readonly IDbContextFactory<UptimeWatchDbContext> _dbFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<CheckResultWriter> _logger;
@@ -36,7 +36,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         _time = time;
         _logger = logger;
         _batchSize = options.Value.Storage.WriteBatchSize;
-        _queue = Channel.CreateBounded<CheckWrite>(new BoundedChannelOptions(options.Value.Storage.WriteQueueCapacity)
+        _queue = Channel.CreateBounded<StoreWrite>(new BoundedChannelOptions(options.Value.Storage.WriteQueueCapacity)
         {
             SingleReader = true,
             // A full queue means the disk cannot keep up: probes wait rather than memory growing without bound.
@@ -48,7 +48,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     public int QueueLength => _queue.Reader.Count;
 
     /// <summary>Queues one check's writes. Returns at once unless the queue is full.</summary>
-    public ValueTask EnqueueAsync(CheckWrite write, CancellationToken cancellationToken) =>
+    public ValueTask EnqueueAsync(StoreWrite write, CancellationToken cancellationToken) =>
         _queue.Writer.TryWrite(write) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(write, cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<CheckWrite>(_batchSize);
+        var batch = new List<StoreWrite>(_batchSize);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -88,7 +88,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         }
     }
 
-    private async Task WriteWithRetryAsync(List<CheckWrite> batch)
+    private async Task WriteWithRetryAsync(List<StoreWrite> batch)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
@@ -100,7 +100,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
-                LogAbandoned(batch.Count);
+                Abandon(batch);
                 return;
             }
             catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
@@ -112,7 +112,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    LogAbandoned(batch.Count);
+                    Abandon(batch);
                     return;
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
@@ -120,44 +120,46 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         }
     }
 
-    private async Task WriteAsync(List<CheckWrite> batch, CancellationToken cancellationToken)
+    private async Task WriteAsync(List<StoreWrite> batch, CancellationToken cancellationToken)
     {
         await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The open alert of every monitor whose status changes here: a change may raise or resolve one.
+        var changing = batch.Select(w => w switch
+        {
+            CheckWrite { Change: not null } c => c.MonitorId,
+            MonitorArchived a => a.MonitorId,
+            _ => (int?)null,
+        }).OfType<int>().Distinct().ToList();
+        var open = new Dictionary<int, Alert>();
+        if (changing.Count > 0)
+        {
+            foreach (var alert in await db.Alerts.Where(a => changing.Contains(a.MonitorId) && a.ResolvedAt == null).OrderBy(a => a.Id).ToListAsync(cancellationToken))
+            {
+                open[alert.MonitorId] = alert;
+            }
+        }
 
         // Entities are built fresh on every attempt so a failed attempt leaves nothing behind to confuse the next.
-        var events = new List<(CheckWrite Write, StatusEvent Event)>();
+        // First pass: check rows and event-log rows, in queue order (their ids are the order clients see).
+        var steps = new List<Step>(batch.Count);
         var latestState = new Dictionary<int, StateSnapshot>();
-        var committed = new List<(CheckWrite Write, CheckResult? Check, StatusEvent? Event)>(batch.Count);
-        foreach (var write in batch)
+        foreach (var item in batch)
         {
-            CheckResult? lastCheck = null;
-            StatusEvent? lastEvent = null;
-            foreach (var check in write.Checks)
+            switch (item)
             {
-                db.CheckResults.Add(lastCheck = new CheckResult
-                {
-                    MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
-                    ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
-                    DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
-                    FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
-                    InMaintenance = check.InMaintenance,
-                });
-            }
-            if (write.Change is { } change)
-            {
-                var statusEvent = new StatusEvent
-                {
-                    MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
-                };
-                db.StatusEvents.Add(statusEvent);
-                events.Add((write, statusEvent));
-                lastEvent = statusEvent;
-            }
-            committed.Add((write, lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null, lastEvent));
-            if (write.State is { } state)
-            {
-                latestState[write.MonitorId] = state;
+                case CheckWrite write:
+                    steps.Add(AddCheckWrite(db, write, open, latestState));
+                    break;
+                case AlertAcknowledgement ack:
+                    steps.Add(await AddAcknowledgementAsync(db, ack, latestState, cancellationToken));
+                    break;
+                case MonitorArchived archived:
+                    steps.Add(new Step(archived.MonitorId, null, null, null, open.Remove(archived.MonitorId, out var closing) ? closing : null,
+                        "alert.resolved", $"monitor deleted by {archived.By}", archived.At));
+                    break;
             }
         }
 
@@ -179,19 +181,159 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             Set(m => m.ConsecutiveSuccesses, state.State.ConsecutiveSuccesses);
             Set(m => m.VerdictHistory, state.State.History);
             Set(m => m.IsFlapping, state.State.Flapping);
-            Set(m => m.LastCheckedAt, state.LastCheckedAt);
-            Set(m => m.LastResponseMs, state.LastResponseMs);
+            if (state.LastCheckedAt is not null)
+            {
+                Set(m => m.LastCheckedAt, state.LastCheckedAt);
+                Set(m => m.LastResponseMs, state.LastResponseMs);
+            }
             Set(m => m.LastHeartbeatAt, state.LastHeartbeatAt);
         }
 
         await db.SaveChangesAsync(cancellationToken);
 
-        foreach (var (write, statusEvent) in events)
+        // Second pass: alerts point at the event-log rows that now have ids.
+        foreach (var step in steps)
         {
-            LogStatusChanged(write.Slug, statusEvent.From, statusEvent.To, statusEvent.Reason, statusEvent.Id);
+            if (step.Alert is not { } alert)
+            {
+                continue;
+            }
+            switch (step.AlertStep)
+            {
+                case "alert.raised":
+                    alert.RaisedEventId = step.Event!.Id;
+                    db.Alerts.Add(alert);
+                    break;
+                case "alert.resolved":
+                    alert.ResolvedAt = step.At;
+                    alert.ResolvedEventId = step.Event?.Id;
+                    alert.ResolvedReason = Truncate(step.Detail);
+                    break;
+                case "alert.acknowledged":
+                    alert.AcknowledgedAt = step.At;
+                    alert.AcknowledgedBy = step.Detail;
+                    alert.AcknowledgedEventId = step.Event!.Id;
+                    break;
+            }
         }
-        _live?.PublishCommitted(committed.Select(c => new CommittedCheck(c.Write.MonitorId, c.Check, c.Event,
-            c.Write.State is { } s ? StatusPage.StatusApi.DisplayStatus(s.State.Status, s.State.ConsecutiveFailures) : "unknown")).ToList());
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        foreach (var step in steps)
+        {
+            if (step.Event is { Kind: EventKind.Status } statusEvent && step.Write is { } write)
+            {
+                LogStatusChanged(write.Slug, statusEvent.From, statusEvent.To, statusEvent.Reason, statusEvent.Id);
+            }
+        }
+        foreach (var item in batch)
+        {
+            switch (item)
+            {
+                case AlertAcknowledgement ack:
+                    ack.Done.TrySetResult(steps.FirstOrDefault(s => s.Ack == ack)?.Alert);
+                    break;
+                case MonitorArchived archived:
+                    archived.Done.TrySetResult();
+                    break;
+            }
+        }
+        _live?.PublishCommitted(steps.Select(s => new CommittedCheck(s.MonitorId, s.Check, s.Event is { Kind: EventKind.Status } e ? e : null,
+                s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
+                s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
+            .ToList());
+    }
+
+    /// <summary>What one queued write became: the rows to publish, and the alert step it took, if any.</summary>
+    private sealed record Step(int MonitorId, CheckWrite? Write, CheckResult? Check, StatusEvent? Event, Alert? Alert, string? AlertStep,
+        string? Detail, DateTimeOffset At)
+    {
+        public AlertAcknowledgement? Ack { get; init; }
+    }
+
+    private static Step AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState)
+    {
+        CheckResult? lastCheck = null;
+        foreach (var check in write.Checks)
+        {
+            db.CheckResults.Add(lastCheck = new CheckResult
+            {
+                MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
+                ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
+                DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
+                FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
+                InMaintenance = check.InMaintenance,
+            });
+        }
+        if (write.State is { } state)
+        {
+            // A pause or resume does not carry a check time: keep the one of a check earlier in the batch.
+            latestState[write.MonitorId] = state.LastCheckedAt is null && latestState.TryGetValue(write.MonitorId, out var earlier)
+                ? state with { LastCheckedAt = earlier.LastCheckedAt, LastResponseMs = earlier.LastResponseMs }
+                : state;
+        }
+        var shown = lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null;
+        if (write.Change is not { } change)
+        {
+            return new Step(write.MonitorId, write, shown, null, null, null, null, default);
+        }
+
+        var statusEvent = new StatusEvent
+        {
+            MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
+        };
+        db.StatusEvents.Add(statusEvent);
+        if (Alerting.Raises(change))
+        {
+            var alert = new Alert { MonitorId = write.MonitorId, Kind = Alerting.Kind(change.To), RaisedAt = change.At, Reason = statusEvent.Reason };
+            open[write.MonitorId] = alert;
+            return new Step(write.MonitorId, write, shown, statusEvent, alert, "alert.raised", null, change.At);
+        }
+        if (Alerting.Resolves(change) && open.Remove(write.MonitorId, out var resolved))
+        {
+            return new Step(write.MonitorId, write, shown, statusEvent, resolved, "alert.resolved", change.Reason, change.At);
+        }
+        return new Step(write.MonitorId, write, shown, statusEvent, null, null, null, change.At);
+    }
+
+    private static async Task<Step> AddAcknowledgementAsync(UptimeWatchDbContext db, AlertAcknowledgement ack, Dictionary<int, StateSnapshot> latestState, CancellationToken cancellationToken)
+    {
+        // Tracked once per context: an alert already loaded as some monitor's open alert is that same instance.
+        var alert = await db.Alerts.FindAsync([ack.AlertId], cancellationToken);
+        if (alert is null || alert.AcknowledgedAt is not null)
+        {
+            // Nothing to write: no such alert, or acknowledged before (the first acknowledgement stays).
+            return new Step(alert?.MonitorId ?? 0, null, null, null, null, null, null, ack.At) { Ack = ack, Alert = alert };
+        }
+        var status = latestState.TryGetValue(alert.MonitorId, out var state)
+            ? state.State.Status
+            : await db.Monitors.AsNoTracking().Where(m => m.Id == alert.MonitorId).Select(m => m.Status).FirstAsync(cancellationToken);
+        alert.Note = Truncate(ack.Note);
+        var entry = new StatusEvent
+        {
+            MonitorId = alert.MonitorId, From = status, To = status, At = ack.At, Kind = EventKind.AlertAcknowledged, AlertId = alert.Id,
+            Reason = Truncate(ack.Note is { Length: > 0 } note ? $"alert acknowledged by {ack.By}: {note}" : $"alert acknowledged by {ack.By}")!,
+        };
+        db.StatusEvents.Add(entry);
+        return new Step(alert.MonitorId, null, null, entry, alert, "alert.acknowledged", ack.By, ack.At) { Ack = ack };
+    }
+
+    private void Abandon(List<StoreWrite> batch)
+    {
+        LogAbandoned(batch.Count);
+        foreach (var item in batch)
+        {
+            switch (item)
+            {
+                case AlertAcknowledgement ack:
+                    ack.Done.TrySetCanceled();
+                    break;
+                case MonitorArchived archived:
+                    archived.Done.TrySetCanceled();
+                    break;
+            }
+        }
     }
 
     private static string? Truncate(string? text) => text is { Length: > 1000 } ? text[..999] + "…" : text;

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Quartz;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Probing;
+
+namespace UptimeWatch.Scheduling;
+
+/// <summary>
+/// "Check now": fires the monitor's own job at once (so it never overlaps a scheduled check of the same monitor, and
+/// is recorded exactly like one) and waits for what it found.
+/// </summary>
+internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
+{
+    public const string RequestKey = "checkNow";
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<CheckNowOutcome>> _waiting = new(StringComparer.Ordinal);
+
+    public async Task<CheckNowOutcome> RunAsync(int monitorId, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var request = Guid.NewGuid().ToString("N");
+        var done = new TaskCompletionSource<CheckNowOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[request] = done;
+        try
+        {
+            var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
+            await scheduler.TriggerJob(ScheduleReconciler.JobKeyFor(monitorId), new JobDataMap { [RequestKey] = request }, cancellationToken);
+            // A scheduled check of this monitor may be running first; the deadline covers both.
+            return await done.Task.WaitAsync(deadline, cancellationToken);
+        }
+        finally
+        {
+            _waiting.TryRemove(request, out _);
+        }
+    }
+
+    /// <summary>Called by the job that ran a requested check.</summary>
+    public void Complete(IJobExecutionContext context, CheckNowOutcome outcome)
+    {
+        if (RequestOf(context) is { } request && _waiting.TryGetValue(request, out var done))
+        {
+            done.TrySetResult(outcome);
+        }
+    }
+
+    public void Fail(IJobExecutionContext context, Exception exception)
+    {
+        if (RequestOf(context) is { } request && _waiting.TryGetValue(request, out var done))
+        {
+            done.TrySetException(exception);
+        }
+    }
+
+    private static string? RequestOf(IJobExecutionContext context) =>
+        context.MergedJobDataMap.TryGetString(RequestKey, out var request) ? request : null;
+}
+
+/// <summary>What a requested check found, and the state it left the monitor in.</summary>
+internal sealed record CheckNowOutcome(DateTimeOffset At, ProbeResult Result, MonitorState State);
