@@ -341,7 +341,7 @@ internal sealed partial class AdminSocket(
 
     private async Task<object> ExecuteAsync(string type, Payload payload, CancellationToken cancellationToken) => type switch
     {
-        "monitors.list" => new { monitors = await commands.ListMonitorsAsync(cancellationToken) },
+        "monitors.list" => new MonitorsResponse(await commands.ListMonitorsAsync(cancellationToken)),
         "monitors.get" => await commands.GetMonitorAsync(payload.RequiredString("slug"), cancellationToken),
         "monitors.create" => await commands.CreateMonitorAsync(MonitorJson.Flatten(payload.Required("monitor")), by, cancellationToken),
         "monitors.update" => await commands.UpdateMonitorAsync(payload.RequiredString("slug"), MonitorJson.Flatten(payload.Required("monitor")), by,
@@ -351,28 +351,26 @@ internal sealed partial class AdminSocket(
         "monitors.resume" => await commands.ResumeAsync(payload.RequiredString("slug"), by, cancellationToken),
         "monitors.checkNow" => await commands.CheckNowAsync(payload.RequiredString("slug"), cancellationToken),
         "monitors.export" => await commands.ExportAsync(cancellationToken),
-        "alerts.list" => new { alerts = await commands.ListAlertsAsync(payload.AlertState(), payload.OptionalInt("limit", 1, MaxAlerts) ?? 100, cancellationToken) },
+        "alerts.list" => new AlertsResponse(await commands.ListAlertsAsync(payload.AlertState(), payload.OptionalInt("limit") ?? 100, cancellationToken)),
         "alerts.ack" => await commands.AcknowledgeAlertAsync(payload.RequiredLong("id"), by, payload.OptionalString("note"), cancellationToken),
         "maintenance.create" => await commands.CreateMaintenanceAsync(payload.RequiredString("slug"), payload.OptionalTime("start"),
-            payload.OptionalTime("end"), payload.OptionalInt("minutes", int.MinValue, int.MaxValue), payload.OptionalString("reason"), by, cancellationToken),
+            payload.OptionalTime("end"), payload.OptionalInt("minutes"), payload.OptionalString("reason"), by, cancellationToken),
         "maintenance.delete" => await DeleteMaintenanceAsync(payload.RequiredLong("id"), cancellationToken),
         "config.status" => commands.ConfigStatus(),
         "unsubscribe" => await UnsubscribeAsync(),
         _ => throw new InvalidOperationException($"Command {type} is listed but not dispatched"),
     };
 
-    public const int MaxAlerts = 1000;
-
     private async Task<object> DeleteMonitorAsync(string slug, CancellationToken cancellationToken)
     {
         await commands.DeleteMonitorAsync(slug, by, cancellationToken);
-        return new { slug, archived = true };
+        return new DeletedMonitor(slug, true);
     }
 
     private async Task<object> DeleteMaintenanceAsync(long id, CancellationToken cancellationToken)
     {
         await commands.DeleteMaintenanceAsync(id, cancellationToken);
-        return new { id, deleted = true };
+        return new DeletedMaintenance(id, true);
     }
 
     /// <summary>
@@ -642,15 +640,14 @@ internal sealed partial class AdminSocket(
                 : throw Wrong(field, value, "must be a whole number, 0 or more");
         }
 
-        public int? OptionalInt(string field, int min, int max)
+        /// <summary>The range is AdminCommands' to check, so the message reads the same as over REST.</summary>
+        public int? OptionalInt(string field)
         {
             if (Optional(field) is not { } value)
             {
                 return null;
             }
-            return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max
-                ? number
-                : throw Wrong(field, value, min == int.MinValue ? "must be a whole number" : $"must be a whole number from {min} to {max}");
+            return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : throw Wrong(field, value, "must be a whole number");
         }
 
         public DateTimeOffset? OptionalTime(string field)
@@ -662,7 +659,7 @@ internal sealed partial class AdminSocket(
             return value.ValueKind == JsonValueKind.String
                    && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
                 ? time
-                : throw Wrong(field, value, "must be a time like \"2026-11-25T10:00:00Z\"");
+                : throw Wrong(field, value, "must be a date and time, e.g. 2026-11-25T22:00:00Z");
         }
 
         /// <summary><c>state</c> of <c>alerts.list</c>: true for "open" (the default), false for "all".</summary>
@@ -670,7 +667,7 @@ internal sealed partial class AdminSocket(
         {
             null or "open" => true,
             "all" => false,
-            var other => throw AdminCommandException.BadRequest("state", Shorten(other), "must be \"open\" or \"all\""),
+            var other => throw AdminCommandException.BadRequest("state", Shorten(other), "must be open or all"),
         };
 
         private JsonElement? Optional(string field) =>

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
@@ -58,20 +57,13 @@ internal static partial class AdminSocketEndpoint
             KeepAliveInterval = KeepAliveInterval,
             KeepAliveTimeout = KeepAliveTimeout,
         });
-        var by = By(http.User);
+        var by = AdminApi.By(http.User);
         var client = LiveApi.ClientIp(http);
         LogOpened(logger, by, client);
         var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
             json.Value.SerializerOptions, logger);
         var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);
         LogClosed(logger, by, client, closed is { } code ? (int)code : null);
-    }
-
-    /// <summary>Who the commands are recorded as: "admin", or "admin (token ci)" for a socket opened with a token.</summary>
-    internal static string By(ClaimsPrincipal user)
-    {
-        var name = user.FindFirstValue(ClaimTypes.Name) ?? "admin";
-        return user.FindFirstValue(AdminClaims.TokenName) is { } token ? $"{name} (token {token})" : name;
     }
 
     /// <summary>This request's own origin as a browser writes it: scheme://host[:port], lower case, default port left out.</summary>

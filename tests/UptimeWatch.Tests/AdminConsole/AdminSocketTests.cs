@@ -212,8 +212,8 @@ public sealed class AdminSocketTests
     [InlineData("monitors.get", """{"slug":42}""", "slug", "slug \"42\" must be a string")]
     [InlineData("monitors.create", """{"monitor":"x"}""", "monitor", "monitor must be a JSON object of monitor fields")]
     [InlineData("alerts.ack", """{"id":"seven"}""", "id", "id \"seven\" must be a whole number, 0 or more")]
-    [InlineData("alerts.list", """{"state":"closed"}""", "state", "state \"closed\" must be \"open\" or \"all\"")]
-    [InlineData("maintenance.create", """{"slug":"api","start":"tomorrow"}""", "start", "start \"tomorrow\" must be a time like \"2026-11-25T10:00:00Z\"")]
+    [InlineData("alerts.list", """{"state":"closed"}""", "state", "state \"closed\" must be open or all")]
+    [InlineData("maintenance.create", """{"slug":"api","start":"tomorrow"}""", "start", "start \"tomorrow\" must be a date and time, e.g. 2026-11-25T22:00:00Z")]
     [InlineData("subscribe", """{"after":-1}""", "after", "after \"-1\" must be a whole number, 0 or more")]
     public async Task A_missing_or_mistyped_payload_field_is_bad_request_naming_field_and_value(string type, string payload, string field, string message)
     {
