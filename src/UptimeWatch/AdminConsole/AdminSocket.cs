@@ -501,12 +501,13 @@ internal sealed partial class AdminSocket(
             {
                 while (reader.TryRead(out var e))
                 {
-                    // Events without a seq are live only and always pass; the rest only once.
+                    // Events without a seq are live only and always pass; those the replay already sent are dropped.
+                    // Only the replay's high-water mark counts: live, several events share a seq (a status change and
+                    // the alert it raised).
                     if (e.Id is { } seq && sent is { } last && seq <= last)
                     {
                         continue;
                     }
-                    sent = e.Id ?? sent;
                     await EnqueueAsync(Push(e.Kind, e.Id, e.Json.Span), cancellationToken);
                 }
             }
