@@ -94,6 +94,14 @@ internal static class AdminConsoleExtensions
         app.MapAdminAuthApi();
         app.MapApiTokenApi();
         app.MapAdminApi();
+        // The middleware pings every socket and drops a peer that stops answering (a laptop closed mid-session),
+        // which a TCP connection alone would only notice after many minutes.
+        app.UseWebSockets(new WebSocketOptions
+        {
+            KeepAliveInterval = AdminSocketEndpoint.KeepAliveInterval,
+            KeepAliveTimeout = AdminSocketEndpoint.KeepAliveTimeout,
+        });
+        app.MapAdminSocket();
         app.MapAdminConsoleUi();
         return app;
     }

@@ -97,7 +97,7 @@ internal static class UptimeWatchConfigReader
         return options;
     }
 
-    private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins"];
+    private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins", "MaxMessageBytes"];
 
     private static AdminOptions ReadAdmin(IConfigurationSection admin, List<string> errors)
     {
@@ -143,6 +143,8 @@ internal static class UptimeWatchConfigReader
             }
         }
         options.AllowedOrigins = origins;
+        options.MaxMessageBytes = Int(admin, "Admin", "MaxMessageBytes", AdminOptions.DefaultMaxMessageBytes,
+            AdminOptions.MinMaxMessageBytes, AdminOptions.MaxMaxMessageBytes, errors);
         return options;
     }
 

@@ -117,4 +117,14 @@ internal sealed class AdminOptions
     /// else is refused, against cross-site WebSocket hijacking.
     /// </summary>
     public IReadOnlyList<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// The largest message (in bytes) a client may send on the admin WebSocket; a longer one closes the socket with
+    /// 1009. Commands are small: a monitor definition with a few headers is well under 4 KiB.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
+
+    public const int DefaultMaxMessageBytes = 64 * 1024;
+    public const int MinMaxMessageBytes = 1024;
+    public const int MaxMaxMessageBytes = 16 * 1024 * 1024;
 }

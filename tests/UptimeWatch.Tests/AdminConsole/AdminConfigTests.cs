@@ -53,6 +53,15 @@ public sealed class AdminConfigTests
     }
 
     [Fact]
+    public void MaxMessageBytes_defaults_to_64_KiB_and_a_bad_value_names_key_and_value()
+    {
+        Assert.Equal(65536, Read("{}").Admin.MaxMessageBytes);
+        Assert.Equal(4096, Read("""{ "MaxMessageBytes": 4096 }""").Admin.MaxMessageBytes);
+        Assert.Equal(["Admin:MaxMessageBytes \"10\" must be a whole number from 1024 to 16777216"],
+            Read("""{ "MaxMessageBytes": 10 }""").Errors);
+    }
+
+    [Fact]
     public async Task Bad_admin_settings_from_the_environment_stop_start_up_naming_key_and_value()
     {
         var work = TestPaths.NewTempDirectory();

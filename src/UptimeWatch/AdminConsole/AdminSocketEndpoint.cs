@@ -1,0 +1,102 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Live;
+
+namespace UptimeWatch.AdminConsole;
+
+/// <summary>
+/// <c>GET /ws/admin</c>: the console's WebSocket (docs/admin-protocol.md). Authorization (cookie or token) runs first,
+/// then the Origin check, then the upgrade; the connection itself is an <see cref="AdminSocket"/>.
+/// </summary>
+internal static partial class AdminSocketEndpoint
+{
+    public const string Path = "/ws/admin";
+
+    /// <summary>Pings this often; a peer that has not answered one within <see cref="KeepAliveTimeout"/> is dropped.</summary>
+    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
+
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapAdminSocket(this IEndpointRouteBuilder app)
+    {
+        // CONNECT too: over HTTP/2 (RFC 8441) browsers open WebSockets with CONNECT rather than GET.
+        app.MapMethods(Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync).RequireAuthorization(AdminClaims.Policy).WithName("AdminSocket").WithTags("Admin")
+            .WithSummary("The admin WebSocket: commands, replies and live pushes (see docs/admin-protocol.md).")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, EventHub hub, AdminSessions sessions,
+        IOptions<UptimeWatchOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(AdminSocket).FullName!);
+        var settings = options.Value;
+        // Browsers send the cookie with a cross-site WebSocket upgrade too (SameSite does not cover every case, e.g.
+        // a sibling subdomain is same-site), so the Origin is what tells a page of this site from anyone else's.
+        var site = SiteOrigin(http.Request);
+        if (RefusedOrigin(http.Request, site, settings.Admin.AllowedOrigins) is { } origin)
+        {
+            LogRefusedOrigin(logger, origin, site, LiveApi.ClientIp(http));
+            await AdminProblems.WriteAsync(http, StatusCodes.Status403Forbidden,
+                $"Origin \"{origin}\" may not open the admin WebSocket: only this site's own origin ({site}) and the origins in UptimeWatch:Admin:AllowedOrigins may");
+            return;
+        }
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await AdminProblems.WriteAsync(http, StatusCodes.Status400BadRequest,
+                "This is the admin WebSocket: open it with a WebSocket client (GET with \"Upgrade: websocket\")");
+            return;
+        }
+
+        // Made before the upgrade, so a revocation from here on is heard; disposing it unhooks the socket again.
+        using var ended = sessions.CreateEndedSource(http.User, http.RequestAborted);
+        using var webSocket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = KeepAliveInterval,
+            KeepAliveTimeout = KeepAliveTimeout,
+        });
+        var by = AdminApi.By(http.User);
+        var client = LiveApi.ClientIp(http);
+        LogOpened(logger, by, client);
+        var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
+            json.Value.SerializerOptions, logger);
+        var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);
+        LogClosed(logger, by, client, closed is { } code ? (int)code : null);
+    }
+
+    /// <summary>This request's own origin as a browser writes it: scheme://host[:port], lower case, default port left out.</summary>
+    internal static string SiteOrigin(HttpRequest request) => Normalise($"{request.Scheme}://{request.Host.Value}") ?? "";
+
+    /// <summary>The Origin header when it is present and not allowed (as sent, for the message and the log); otherwise null.</summary>
+    internal static string? RefusedOrigin(HttpRequest request, string site, IReadOnlyList<string> allowed)
+    {
+        if (!request.Headers.TryGetValue("Origin", out var values))
+        {
+            return null;
+        }
+        var sent = values.ToString();
+        var origin = Normalise(sent);
+        if (origin is not null && (origin == site || allowed.Contains(origin, StringComparer.Ordinal)))
+        {
+            return null;
+        }
+        // The header is the caller's text: bounded before it goes into a message or the log.
+        return sent.Length > 200 ? sent[..200] + "…" : sent;
+    }
+
+    private static string? Normalise(string origin) =>
+        Uri.TryCreate(origin.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
+            ? uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant()
+            : null;
+
+    [LoggerMessage(LogLevel.Warning, "Refused an admin WebSocket from origin {Origin} (this site is {SiteOrigin}) from {ClientIp}")]
+    private static partial void LogRefusedOrigin(ILogger logger, string origin, string siteOrigin, string clientIp);
+
+    [LoggerMessage(LogLevel.Information, "Admin WebSocket opened by {By} from {ClientIp}")]
+    private static partial void LogOpened(ILogger logger, string by, string clientIp);
+
+    [LoggerMessage(LogLevel.Information, "Admin WebSocket of {By} from {ClientIp} closed with {CloseCode}")]
+    private static partial void LogClosed(ILogger logger, string by, string clientIp, int? closeCode);
+}

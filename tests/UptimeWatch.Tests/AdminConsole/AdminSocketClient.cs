@@ -1,0 +1,182 @@
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace UptimeWatch.Tests.AdminConsole;
+
+/// <summary>
+/// A client of <c>/ws/admin</c> through the test server: sends commands, reads replies and pushes, sees the close.
+/// Pushes that arrive while waiting for a reply are kept in <see cref="Pushes"/>, in order.
+/// </summary>
+internal sealed class AdminSocketClient : IAsyncDisposable
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
+    private readonly WebSocket _socket;
+    private int _nextId;
+
+    private AdminSocketClient(WebSocket socket) => _socket = socket;
+
+    public List<JsonElement> Pushes { get; } = [];
+
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    public string? CloseDescription => _socket.CloseStatusDescription;
+
+    public static async Task<AdminSocketClient> ConnectAsync(UptimeWatchApp app, string? cookie = null, string? token = null, string? origin = null)
+    {
+        var client = app.Server.CreateWebSocketClient();
+        client.ConfigureRequest = request =>
+        {
+            if (cookie is not null)
+            {
+                request.Headers.Cookie = cookie;
+            }
+            if (token is not null)
+            {
+                request.Headers.Authorization = $"Bearer {token}";
+            }
+            if (origin is not null)
+            {
+                request.Headers.Origin = origin;
+            }
+        };
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        return new AdminSocketClient(await client.ConnectAsync(new Uri("ws://localhost/ws/admin"), timeout.Token));
+    }
+
+    public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);
+
+    public async Task SendAsync(byte[] bytes, WebSocketMessageType type)
+    {
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        await _socket.SendAsync(bytes, type, endOfMessage: true, timeout.Token);
+    }
+
+    /// <summary>The next message, or null when the server closed the socket.</summary>
+    public async Task<JsonElement?> ReceiveAsync(TimeSpan? wait = null)
+    {
+        using var timeout = new CancellationTokenSource(wait ?? DefaultWait);
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(chunk, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                if (_socket.State == WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+                }
+                return null;
+            }
+            buffer.Write(chunk, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>Sends a command and returns its reply (ok or error); pushes read meanwhile go to <see cref="Pushes"/>.</summary>
+    public async Task<JsonElement> CommandAsync(string type, object? payload = null)
+    {
+        var id = $"c{Interlocked.Increment(ref _nextId)}";
+        await SendTextAsync(JsonSerializer.Serialize(new { type, id, payload = payload ?? new { } }));
+        return await ReplyAsync(id);
+    }
+
+    public async Task<JsonElement> ReplyAsync(string? id)
+    {
+        while (true)
+        {
+            var message = await ReceiveAsync() ?? throw new InvalidOperationException(
+                $"The socket closed ({CloseStatus} {CloseDescription}) before the reply to {id}");
+            if (message.GetProperty("type").GetString() is "ok" or "error")
+            {
+                Assert.Equal(id, message.GetProperty("id").GetString());
+                return message;
+            }
+            Pushes.Add(message);
+        }
+    }
+
+    /// <summary>The next push of <paramref name="type"/>; others read meanwhile stay in <see cref="Pushes"/>.</summary>
+    public Task<JsonElement> NextPushAsync(string type, TimeSpan? wait = null) => NextPushAsync(p => p.Type() == type, type, wait);
+
+    /// <summary>The first push (kept or new) that matches; others read meanwhile stay in <see cref="Pushes"/>.</summary>
+    public async Task<JsonElement> NextPushAsync(Func<JsonElement, bool> match, string what, TimeSpan? wait = null)
+    {
+        var index = Pushes.FindIndex(p => match(p));
+        if (index >= 0)
+        {
+            var found = Pushes[index];
+            Pushes.RemoveAt(index);
+            return found;
+        }
+        while (true)
+        {
+            var message = await ReceiveAsync(wait) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before {what}");
+            if (match(message))
+            {
+                return message;
+            }
+            Pushes.Add(message);
+        }
+    }
+
+    /// <summary>Reads until the server closes the socket; returns its close code.</summary>
+    public async Task<WebSocketCloseStatus?> ClosedAsync(TimeSpan? wait = null)
+    {
+        while (await ReceiveAsync(wait) is not null)
+        {
+        }
+        return CloseStatus;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                // Already gone.
+            }
+        }
+        _socket.Dispose();
+    }
+}
+
+internal static class AdminSocketTesting
+{
+    /// <summary>The account set up (once) and a fresh session's cookie, as a browser would send it.</summary>
+    public static async Task<string> SessionCookieAsync(this UptimeWatchApp app)
+    {
+        (await app.SignedInAsync()).Dispose();
+        using var browser = app.Browser();
+        using var login = await browser.LoginAsync();
+        login.EnsureSuccessStatusCode();
+        return Assert.Single(login.Headers.GetValues("Set-Cookie")).Split(';')[0];
+    }
+
+    /// <summary>A new API token's id and secret, created from a signed-in session.</summary>
+    public static async Task<(int Id, string Secret)> TokenAsync(this UptimeWatchApp app, string name = "ci")
+    {
+        using var client = await app.SignedInAsync();
+        using var created = await client.PostAsJsonAsync("/api/admin/tokens", new { name });
+        created.EnsureSuccessStatusCode();
+        var token = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return (token.GetProperty("id").GetInt32(), token.GetProperty("secret").GetString()!);
+    }
+
+    public static string Type(this JsonElement message) => message.GetProperty("type").GetString()!;
+
+    public static string Code(this JsonElement message) => message.GetProperty("code").GetString()!;
+
+    public static string Message(this JsonElement message) => message.GetProperty("message").GetString()!;
+}

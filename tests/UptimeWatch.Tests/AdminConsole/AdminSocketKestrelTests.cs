@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace UptimeWatch.Tests.AdminConsole;
+
+/// <summary>The admin WebSocket over real Kestrel on 127.0.0.1: what the test server cannot show (pings, real upgrades).</summary>
+public sealed class AdminSocketKestrelTests
+{
+    private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync()
+    {
+        var app = AdminTesting.NewApp();
+        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        app.StartServer();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return (app, new Uri(address));
+    }
+
+    private static async Task<string> LoginCookieAsync(Uri baseUrl)
+    {
+        using var http = new HttpClient { BaseAddress = baseUrl };
+        using var setup = await http.PostAsJsonAsync("/api/admin/setup", new { password = AdminTesting.Password });
+        setup.EnsureSuccessStatusCode();
+        return Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
+    }
+
+    [Fact]
+    public async Task A_browser_like_client_with_the_cookie_and_the_sites_own_Origin_gets_replies()
+    {
+        var (app, baseUrl) = await StartAsync();
+        await using var _ = app;
+        var cookie = await LoginCookieAsync(baseUrl);
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        socket.Options.SetRequestHeader("Origin", baseUrl.GetLeftPart(UriPartial.Authority));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        await socket.ConnectAsync(new Uri($"ws://{baseUrl.Authority}/ws/admin"), timeout.Token);
+        await socket.SendAsync("""{"type":"hello","id":"1"}"""u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[4096];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        var reply = JsonDocument.Parse(buffer.AsMemory(0, received.Count)).RootElement;
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+
+        Assert.Equal(("error", "1", "unknown_command"), (reply.Type(), reply.GetProperty("id").GetString(), reply.Code()));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_answering_pings_is_dropped()
+    {
+        var (app, baseUrl) = await StartAsync();
+        await using var _ = app;
+        var cookie = await LoginCookieAsync(baseUrl);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, baseUrl.Port);
+        var stream = tcp.GetStream();
+        var handshake = $"GET /ws/admin HTTP/1.1\r\nHost: {baseUrl.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                        $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake));
+
+        // A frozen peer: reads what arrives (the server's pings) but never answers. Kestrel's own idle limits do not
+        // apply to an upgraded connection, so only the ping timeout can end this.
+        var seen = new StringBuilder();
+        var buffer = new byte[4096];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await stream.ReadAsync(buffer, limit.Token);
+            }
+            catch (IOException)
+            {
+                break;
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            seen.Append(Encoding.Latin1.GetString(buffer, 0, n));
+        }
+
+        var text = seen.ToString();
+        Assert.StartsWith("HTTP/1.1 101", text);
+        // Dropped after an unanswered ping, and without a close frame (there is no one to read it).
+        Assert.Equal([0x9], Opcodes(Encoding.Latin1.GetBytes(text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..])).Distinct());
+    }
+
+    /// <summary>The opcodes of the (unmasked, short) server frames in <paramref name="bytes"/>.</summary>
+    private static List<int> Opcodes(byte[] bytes)
+    {
+        var opcodes = new List<int>();
+        for (var i = 0; i + 1 < bytes.Length; i += 2 + (bytes[i + 1] & 0x7F))
+        {
+            opcodes.Add(bytes[i] & 0x0F);
+        }
+        return opcodes;
+    }
+}
