@@ -322,6 +322,91 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_server_cannot_resume_from_the_pages_seq_it_sends_reset_and_the_page_reloads_everything()
+    {
+        await using var host = StatusPageHost.Start();
+        var sockets = new List<IWebSocketRoute>();
+        var subscribes = new List<string>();
+        var received = new List<string>();
+        var claimFutureSeq = false;
+        // Every socket goes through here: the test can cut one, and make the page's next subscribe ask for a seq
+        // from the future (as after restoring an older database), which the server answers with reset.
+        var page = await OpenAsync(host, p => p.RouteWebSocketAsync("**/ws/admin", ws =>
+        {
+            lock (sockets)
+            {
+                sockets.Add(ws);
+            }
+            var server = ws.ConnectToServer();
+            ws.OnMessage(frame =>
+            {
+                var text = frame.Text!;
+                lock (sockets)
+                {
+                    if (text.Contains("\"subscribe\"", StringComparison.Ordinal))
+                    {
+                        subscribes.Add(text);
+                        if (claimFutureSeq)
+                        {
+                            claimFutureSeq = false;
+                            text = Regex.Replace(text, "\"after\":\\d+", "\"after\":999999999");
+                        }
+                    }
+                }
+                server.Send(text);
+            });
+            server.OnMessage(frame =>
+            {
+                lock (sockets)
+                {
+                    received.Add(frame.Text!);
+                }
+                ws.Send(frame.Text!);
+            });
+        }));
+        await ChoosePasswordAsync(page);
+        await FillNewMonitorAsync(page, "Checkout API", Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
+        await SaveMonitorAsync(page);
+        var checkout = Row(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await MarkPageAsync(page);
+
+        IWebSocketRoute current;
+        lock (sockets)
+        {
+            claimFutureSeq = true;
+            current = sockets[^1];
+        }
+        await StopTargetAsync();
+        await current.CloseAsync(new() { Code = 1001, Reason = "server restart" });
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(Alert(page, "Checkout API").Locator(".alert-state")).ToHaveTextAsync("Open", Soon);
+        lock (sockets)
+        {
+            Assert.Contains(received, text => text.Contains("\"type\":\"reset\"", StringComparison.Ordinal));
+        }
+
+        // And it goes on: the next reconnect resumes from a seq the server has (the page never saw the rewritten one,
+        // so this shows it is not lost after a reset, not which of the two the page chose).
+        lock (sockets)
+        {
+            current = sockets[^1];
+        }
+        await current.CloseAsync(new() { Code = 1001, Reason = "server restart" });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("reconnecting");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        lock (sockets)
+        {
+            var after = long.Parse(Regex.Match(subscribes[^1], "\"after\":(\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(after, 1, 1000);
+        }
+        await AssertSamePageAsync(page);
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
     {
         await using var host = StatusPageHost.Start();
