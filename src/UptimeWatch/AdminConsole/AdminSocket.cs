@@ -483,7 +483,8 @@ internal sealed partial class AdminSocket(
         }
     }
 
-    private async Task PushAsync(EventHub.Subscription subscription, string? reset, List<LiveEvent> replay, long? sent,
+    /// <param name="replayedUpTo">The highest seq replayed (or the cursor): live events up to it were in the replay.</param>
+    private async Task PushAsync(EventHub.Subscription subscription, string? reset, List<LiveEvent> replay, long? replayedUpTo,
         CancellationToken cancellationToken)
     {
         try
@@ -501,12 +502,12 @@ internal sealed partial class AdminSocket(
             {
                 while (reader.TryRead(out var e))
                 {
-                    // Events without a seq are live only and always pass; the rest only once.
-                    if (e.Id is { } seq && sent is { } last && seq <= last)
+                    // Events without a seq are live only and always pass. Only the replay's seqs are dropped: live, one
+                    // seq can carry several events (a status change and the alert it raised), and the hub never repeats.
+                    if (e.Id is { } seq && seq <= replayedUpTo)
                     {
                         continue;
                     }
-                    sent = e.Id ?? sent;
                     await EnqueueAsync(Push(e.Kind, e.Id, e.Json.Span), cancellationToken);
                 }
             }
