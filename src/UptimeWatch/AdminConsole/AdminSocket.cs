@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
 using UptimeWatch.Live;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -18,6 +20,7 @@ internal sealed partial class AdminSocket(
     WebSocket socket,
     AdminCommands commands,
     AdminEventLog log,
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
     EventHub hub,
     int queueSize,
     int maxMessageBytes,
@@ -415,7 +418,8 @@ internal sealed partial class AdminSocket(
                         }
                     }
                 }
-                var newest = Math.Max(hub.LastId, replayedUpTo ?? 0);
+                // The hub only knows what it published since start-up; the log knows what came before a restart.
+                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await NewestSeqAsync(_stop.Token));
                 await EnqueueAsync(Reply(id, new { seq = newest }));
                 _pusher = Pusher.Start(this, subscription, reset, replay, replayedUpTo);
                 subscription = null;
@@ -429,6 +433,12 @@ internal sealed partial class AdminSocket(
         {
             _subscribeGate.Release();
         }
+    }
+
+    private async Task<long> NewestSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
     }
 
     private async Task<object> UnsubscribeAsync()

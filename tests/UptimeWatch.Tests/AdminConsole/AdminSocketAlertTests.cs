@@ -121,4 +121,22 @@ public sealed class AdminSocketAlertTests : IAsyncLifetime
         Assert.Equal(("reset", JsonValueKind.Null), (first.Type(), first.GetProperty("seq").ValueKind));
         Assert.Contains("reload", first.GetProperty("payload").GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public async Task After_a_restart_subscribe_reports_the_newest_seq_of_the_log()
+    {
+        var data = TestPaths.NewTempDirectory();
+        long newest;
+        await using (var before = new UptimeWatchApp(data, [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)]))
+        {
+            await before.WaitForStatusAsync("shop", "up");
+            newest = (await before.EventsAsync()).Max(e => e.Id);
+        }
+
+        await using var after = new UptimeWatchApp(data, [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)]);
+        await using var socket = await AdminSocketClient.ConnectAsync(after, await after.SessionCookieAsync());
+        var ok = await socket.CommandAsync("subscribe");
+
+        Assert.True(ok.GetProperty("payload").GetProperty("seq").GetInt64() >= newest, ok.ToString());
+    }
 }
