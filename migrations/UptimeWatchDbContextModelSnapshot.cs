@@ -292,6 +292,22 @@ namespace UptimeWatch.Migrations
                     b.ToTable("check_results", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.EndedSession", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SessionId");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("ended_sessions", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.MaintenanceEntry", b =>
                 {
                     b.Property<long>("Id")

@@ -20,3 +20,14 @@ public sealed class AdminAccount
     /// </summary>
     public required string SecurityStamp { get; set; }
 }
+
+/// <summary>
+/// A session that was signed out. Its cookie would otherwise stay valid until it expires (cookies carry the session,
+/// the server keeps none), so a copied cookie could outlive the sign-out; listed here, it is refused. Kept as long as
+/// such a cookie could still be valid.
+/// </summary>
+public sealed class EndedSession
+{
+    public required string SessionId { get; set; }
+    public DateTimeOffset EndedAt { get; set; }
+}

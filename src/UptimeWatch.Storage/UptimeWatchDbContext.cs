@@ -15,6 +15,7 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
     public DbSet<MaintenanceEntry> MaintenanceEntries => Set<MaintenanceEntry>();
 
     /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
@@ -106,6 +107,14 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             a.Property(x => x.UserName).HasMaxLength(100);
             a.Property(x => x.PasswordHash).HasMaxLength(200);
             a.Property(x => x.SecurityStamp).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<EndedSession>(s =>
+        {
+            s.ToTable("ended_sessions");
+            s.HasKey(x => x.SessionId);
+            s.Property(x => x.SessionId).HasMaxLength(64);
+            s.HasIndex(x => x.EndedAt);
         });
 
         modelBuilder.Entity<ApiToken>(t =>

@@ -91,11 +91,21 @@ internal static partial class AdminAuthApi
         return TypedResults.Ok(new MeResponse(account.UserName, "session", null));
     }
 
-    internal static async Task<NoContent> Logout(HttpContext context, AdminSessions sessions)
+    internal static async Task<NoContent> Logout(HttpContext context, AdminSessions sessions, UptimeWatchDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var result = await context.AuthenticateAsync(AdminClaims.CookieScheme);
         if (result.Principal?.FindFirstValue(AdminClaims.SessionId) is { } sessionId)
         {
+            // Remembered for as long as a copy of the cookie could still be valid, then forgotten.
+            var now = time.GetUtcNow();
+            var forgetBefore = now - AdminConsoleExtensions.SessionLifetime;
+            await db.EndedSessions.Where(s => s.EndedAt < forgetBefore).ExecuteDeleteAsync(cancellationToken);
+            if (!await db.EndedSessions.AnyAsync(s => s.SessionId == sessionId, cancellationToken))
+            {
+                db.EndedSessions.Add(new EndedSession { SessionId = sessionId, EndedAt = now });
+                await db.SaveChangesAsync(cancellationToken);
+            }
             sessions.RevokeSession(sessionId);
         }
         await context.SignOutAsync(AdminClaims.CookieScheme);

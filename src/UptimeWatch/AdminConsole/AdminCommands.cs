@@ -170,8 +170,12 @@ internal sealed partial class AdminCommands(
                 else
                 {
                     LogResumed(slug, by);
-                    // Judge it again at once rather than at the next slot, up to an interval away.
-                    _ = FireAndForgetCheckAsync(monitor.Id);
+                    if (monitor.Definition.Type != MonitorType.Push)
+                    {
+                        // Judge it again at once rather than at the next slot, up to an interval away. (A push monitor
+                        // waits for its sender, who has a whole period from now.)
+                        _ = FireAndForgetCheckAsync(monitor.Id);
+                    }
                 }
             }
         }

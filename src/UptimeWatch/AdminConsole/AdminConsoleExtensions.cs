@@ -19,6 +19,9 @@ internal static class AdminConsoleExtensions
     public const int LoginAttemptsPerMinute = 10;
     public const string CookieName = "uw_session";
 
+    /// <summary>How long a session cookie stays valid without use (sliding).</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(7);
+
     /// <summary>Admin sign-in: session cookies, API tokens, the "Admin" policies and the login rate limit.</summary>
     public static IHostApplicationBuilder AddAdminConsole(this IHostApplicationBuilder builder)
     {
@@ -49,7 +52,7 @@ internal static class AdminConsoleExtensions
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 // Secure whenever the request came over HTTPS (behind a proxy: with forwarded headers applied).
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromDays(7);
+                o.ExpireTimeSpan = SessionLifetime;
                 o.SlidingExpiration = true;
                 o.EventsType = typeof(AdminCookieEvents);
             })

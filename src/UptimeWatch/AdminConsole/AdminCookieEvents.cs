@@ -25,9 +25,11 @@ internal sealed class AdminCookieEvents : CookieAuthenticationEvents
             return;
         }
         var db = context.HttpContext.RequestServices.GetRequiredService<UptimeWatchDbContext>();
-        var current = await db.AdminAccounts.AsNoTracking().Where(a => a.Id == accountId).Select(a => a.SecurityStamp)
+        var session = principal.FindFirstValue(AdminClaims.SessionId) ?? "";
+        var current = await db.AdminAccounts.AsNoTracking().Where(a => a.Id == accountId)
+            .Select(a => new { a.SecurityStamp, Ended = db.EndedSessions.Any(s => s.SessionId == session) })
             .FirstOrDefaultAsync(context.HttpContext.RequestAborted);
-        if (current is null || !string.Equals(current, stamp, StringComparison.Ordinal))
+        if (current is null || current.Ended || !string.Equals(current.SecurityStamp, stamp, StringComparison.Ordinal))
         {
             await RejectAsync(context);
         }

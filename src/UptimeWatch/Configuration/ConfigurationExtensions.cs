@@ -101,12 +101,12 @@ internal sealed class UptimeWatchOptionsValidator : IValidateOptions<UptimeWatch
 /// <summary>The config file named by the user cannot be used.</summary>
 internal static partial class ConfigurationExtensions
 {
-    /// <summary>The file the monitors are read from (the last JSON file in the configuration), or null when there is none.</summary>
+    /// <summary>The file the monitors are read from (the last JSON file of the configuration that exists), or null when there is none.</summary>
     public static string? MonitorsFile(IConfiguration configuration) =>
         (configuration as IConfigurationRoot)?.Providers
             .OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider>()
-            .Select(p => p.Source.FileProvider?.GetFileInfo(p.Source.Path ?? "").PhysicalPath)
-            .LastOrDefault(p => p is not null);
+            .Select(p => p.Source.FileProvider?.GetFileInfo(p.Source.Path ?? ""))
+            .LastOrDefault(f => f is { Exists: true, PhysicalPath: not null })?.PhysicalPath;
 }
 
 internal sealed class ConfigurationFileException(string message) : Exception(message);

@@ -23,6 +23,9 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>When the last check of this monitor finished; tells a missed slot's reason.</summary>
     public DateTimeOffset? LastCheckFinishedAt { get; private set; }
 
+    /// <summary>When this monitor was last resumed in this process, if it was.</summary>
+    public DateTimeOffset? ResumedAt { get; private set; }
+
     /// <summary>Push monitors: when the last heartbeat arrived.</summary>
     public DateTimeOffset? LastHeartbeatAt { get; set; }
 
@@ -108,9 +111,15 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// Starts judging again from scratch (status <c>unknown</c> until the next checks decide), since what was known
     /// before the pause may no longer be true. Null when it is not paused.
     /// </summary>
-    public CheckWrite? Resume(DateTimeOffset at, string by) => SetStatus(at, s => s.Status != MonitorStatus.Paused
-        ? null
-        : (MonitorState.Initial, $"resumed by {by}"));
+    public CheckWrite? Resume(DateTimeOffset at, string by)
+    {
+        var write = SetStatus(at, s => s.Status != MonitorStatus.Paused ? null : (MonitorState.Initial, $"resumed by {by}"));
+        if (write is not null)
+        {
+            ResumedAt = at;
+        }
+        return write;
+    }
 
     private CheckWrite? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason)?> change)
     {

@@ -41,7 +41,9 @@ internal sealed class PushProbe(TimeProvider time, MonitorRegistry? registry = n
         }
 
         var last = runtime.LastHeartbeatAt;
-        var due = DueBy(last, target.ListeningSince, interval, grace);
+        // Heartbeats are refused while paused: after a resume, the sender gets a whole period again.
+        var since = runtime.ResumedAt is { } resumed && resumed > target.ListeningSince ? resumed : target.ListeningSince;
+        var due = DueBy(last, since, interval, grace);
         if (now < due)
         {
             return ValueTask.FromResult(ProbeResult.NothingNew(due));
@@ -59,7 +61,7 @@ internal sealed class PushProbe(TimeProvider time, MonitorRegistry? registry = n
         var expected = $"expected every {Duration(interval)}, grace {Duration(grace)}";
         var error = last is { } at
             ? $"no heartbeat for {Elapsed(now - at)} ({expected})"
-            : $"no heartbeat in the {Elapsed(now - target.ListeningSince)} since monitoring started ({expected})";
+            : $"no heartbeat in the {Elapsed(now - since)} since monitoring started ({expected})";
         return ValueTask.FromResult(ProbeResult.Failed(FailureKind.NoHeartbeat, 0, error));
     }
 

@@ -180,6 +180,26 @@ public sealed class SignInTests
     }
 
     [Fact]
+    public async Task A_copy_of_the_cookie_taken_before_sign_out_is_refused_after_it()
+    {
+        await using var app = AdminTesting.NewApp();
+        using var browser = app.Browser();
+        using var setup = await browser.SetUpAsync();
+        var cookie = Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
+        using var copy = app.Browser();
+        copy.DefaultRequestHeaders.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.OK, (await copy.GetAsync("/api/admin/me")).StatusCode);
+
+        using var logout = await browser.PostAsync("/api/admin/logout", null);
+        using var me = await copy.GetAsync("/api/admin/me");
+        using var signedInAgain = await app.SignedInAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        // Only that session ended: signing in again works.
+        Assert.Equal(HttpStatusCode.OK, (await signedInAgain.GetAsync("/api/admin/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_session_survives_a_restart()
     {
         var data = TestPaths.NewTempDirectory();
