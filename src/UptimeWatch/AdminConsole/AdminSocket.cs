@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
 using UptimeWatch.Live;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -18,6 +20,7 @@ internal sealed partial class AdminSocket(
     WebSocket socket,
     AdminCommands commands,
     AdminEventLog log,
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
     EventHub hub,
     int queueSize,
     int maxMessageBytes,
@@ -415,7 +418,8 @@ internal sealed partial class AdminSocket(
                         }
                     }
                 }
-                var newest = Math.Max(hub.LastId, replayedUpTo ?? 0);
+                // The hub only knows what it published since start-up; the log knows what came before a restart.
+                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await NewestSeqAsync(_stop.Token));
                 await EnqueueAsync(Reply(id, new { seq = newest }));
                 _pusher = Pusher.Start(this, subscription, reset, replay, replayedUpTo);
                 subscription = null;
@@ -429,6 +433,12 @@ internal sealed partial class AdminSocket(
         {
             _subscribeGate.Release();
         }
+    }
+
+    private async Task<long> NewestSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
     }
 
     private async Task<object> UnsubscribeAsync()
@@ -483,7 +493,8 @@ internal sealed partial class AdminSocket(
         }
     }
 
-    private async Task PushAsync(EventHub.Subscription subscription, string? reset, List<LiveEvent> replay, long? sent,
+    /// <param name="replayedUpTo">The highest seq replayed (or the cursor): live events up to it were in the replay.</param>
+    private async Task PushAsync(EventHub.Subscription subscription, string? reset, List<LiveEvent> replay, long? replayedUpTo,
         CancellationToken cancellationToken)
     {
         try
@@ -501,10 +512,9 @@ internal sealed partial class AdminSocket(
             {
                 while (reader.TryRead(out var e))
                 {
-                    // Events without a seq are live only and always pass; those the replay already sent are dropped.
-                    // Only the replay's high-water mark counts: live, several events share a seq (a status change and
-                    // the alert it raised).
-                    if (e.Id is { } seq && sent is { } last && seq <= last)
+                    // Events without a seq are live only and always pass. Only the replay's seqs are dropped: live, one
+                    // seq can carry several events (a status change and the alert it raised), and the hub never repeats.
+                    if (e.Id is { } seq && seq <= replayedUpTo)
                     {
                         continue;
                     }

@@ -1,8 +1,10 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Live;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -28,7 +30,8 @@ internal static partial class AdminSocketEndpoint
         return app;
     }
 
-    internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, EventHub hub, AdminSessions sessions,
+    internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, IDbContextFactory<UptimeWatchDbContext> dbFactory,
+        EventHub hub, AdminSessions sessions,
         IOptions<UptimeWatchOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AdminSocket).FullName!);
@@ -60,7 +63,7 @@ internal static partial class AdminSocketEndpoint
         var by = AdminApi.By(http.User);
         var client = LiveApi.ClientIp(http);
         LogOpened(logger, by, client);
-        var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
+        var socket = new AdminSocket(webSocket, commands, log, dbFactory, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
             json.Value.SerializerOptions, logger);
         var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);
         LogClosed(logger, by, client, closed is { } code ? (int)code : null);

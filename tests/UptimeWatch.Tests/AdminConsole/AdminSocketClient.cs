@@ -19,6 +19,9 @@ internal sealed class AdminSocketClient : IAsyncDisposable
 
     public List<JsonElement> Pushes { get; } = [];
 
+    /// <summary>Every message received, in order.</summary>
+    public List<JsonElement> Received { get; } = [];
+
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     public string? CloseDescription => _socket.CloseStatusDescription;
@@ -61,7 +64,8 @@ internal sealed class AdminSocketClient : IAsyncDisposable
         var chunk = new byte[8192];
         while (true)
         {
-            var result = await _socket.ReceiveAsync(chunk, timeout.Token);
+            // WaitAsync as well: the test server's socket does not always give up when its token is cancelled.
+            var result = await _socket.ReceiveAsync(chunk, timeout.Token).WaitAsync(wait ?? DefaultWait);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 if (_socket.State == WebSocketState.CloseReceived)
@@ -73,7 +77,9 @@ internal sealed class AdminSocketClient : IAsyncDisposable
             buffer.Write(chunk, 0, result.Count);
             if (result.EndOfMessage)
             {
-                return JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+                var message = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+                Received.Add(message);
+                return message;
             }
         }
     }
@@ -114,8 +120,14 @@ internal sealed class AdminSocketClient : IAsyncDisposable
             Pushes.RemoveAt(index);
             return found;
         }
+        // Bounded as a whole: check results keep arriving every second, so each single wait would succeed.
+        var deadline = DateTime.UtcNow + (wait ?? DefaultWait);
         while (true)
         {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No {what} in {(wait ?? DefaultWait).TotalSeconds} s; received: {string.Join(", ", Received.Where(m => m.Type() != "check").Select(m => m.TryGetProperty("seq", out var seq) ? $"{m.Type()} {seq}" : m.Type()))}");
+            }
             var message = await ReceiveAsync(wait) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before {what}");
             if (match(message))
             {
