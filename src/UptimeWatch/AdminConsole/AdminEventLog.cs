@@ -18,6 +18,13 @@ internal sealed class AdminEventLog(IDbContextFactory<UptimeWatchDbContext> dbFa
         return await LiveApi.IsTooOldAsync(db, after, cancellationToken);
     }
 
+    /// <summary>The newest seq in the log (0 when empty): where a client that has seen everything stands.</summary>
+    public async Task<long> NewestSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
+    }
+
     /// <summary>
     /// Up to <paramref name="limit"/> event-log entries after <paramref name="after"/>, oldest first, each as one or more
     /// events (a status change that raised an alert gives <c>status</c> then <c>alert.raised</c>, both with its seq).

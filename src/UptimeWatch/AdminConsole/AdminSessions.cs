@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Collections.Concurrent;
 using System.Security.Claims;
 
@@ -35,6 +36,25 @@ internal sealed class AdminSessions
     {
         var tokens = Keys(user).Select(k => _watchers.GetOrAdd(k, _ => new CancellationTokenSource()).Token).Append(alsoWhen).ToArray();
         return CancellationTokenSource.CreateLinkedTokenSource(tokens);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="user"/>'s credentials are still good, read from the database now. A connection calls it
+    /// right after <see cref="CreateEndedSource"/>: a revocation between the request's authentication and that call
+    /// would otherwise go unheard.
+    /// </summary>
+    public static async Task<bool> StillValidAsync(ClaimsPrincipal user, Storage.UptimeWatchDbContext db, CancellationToken cancellationToken)
+    {
+        if (user.FindFirstValue(AdminClaims.TokenId) is { } tokenText)
+        {
+            var tokenId = int.Parse(tokenText, System.Globalization.CultureInfo.InvariantCulture);
+            return await db.ApiTokens.AnyAsync(t => t.Id == tokenId && t.RevokedAt == null, cancellationToken);
+        }
+        var stamp = user.FindFirstValue(AdminClaims.SecurityStamp);
+        var session = user.FindFirstValue(AdminClaims.SessionId) ?? "";
+        return stamp is not null
+            && await db.AdminAccounts.AnyAsync(a => a.SecurityStamp == stamp, cancellationToken)
+            && !await db.EndedSessions.AnyAsync(s => s.SessionId == session, cancellationToken);
     }
 
     /// <summary>Every session that carries <paramref name="securityStamp"/> has ended (the password changed).</summary>

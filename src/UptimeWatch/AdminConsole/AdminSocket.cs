@@ -20,7 +20,6 @@ internal sealed partial class AdminSocket(
     WebSocket socket,
     AdminCommands commands,
     AdminEventLog log,
-    IDbContextFactory<UptimeWatchDbContext> dbFactory,
     EventHub hub,
     int queueSize,
     int maxMessageBytes,
@@ -435,11 +434,7 @@ internal sealed partial class AdminSocket(
         }
     }
 
-    private async Task<long> NewestSeqAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
-    }
+    private Task<long> NewestSeqAsync(CancellationToken cancellationToken) => log.NewestSeqAsync(cancellationToken);
 
     private async Task<object> UnsubscribeAsync()
     {

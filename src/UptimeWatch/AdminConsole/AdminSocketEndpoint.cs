@@ -55,6 +55,15 @@ internal static partial class AdminSocketEndpoint
 
         // Made before the upgrade, so a revocation from here on is heard; disposing it unhooks the socket again.
         using var ended = sessions.CreateEndedSource(http.User, http.RequestAborted);
+        await using (var db = await dbFactory.CreateDbContextAsync(http.RequestAborted))
+        {
+            if (!await AdminSessions.StillValidAsync(http.User, db, http.RequestAborted))
+            {
+                // Revoked between this request's sign-in check and the line above.
+                await AdminProblems.WriteAsync(http, StatusCodes.Status401Unauthorized, "The session or token has just been revoked: sign in again");
+                return;
+            }
+        }
         using var webSocket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = KeepAliveInterval,
@@ -63,7 +72,7 @@ internal static partial class AdminSocketEndpoint
         var by = AdminApi.By(http.User);
         var client = LiveApi.ClientIp(http);
         LogOpened(logger, by, client);
-        var socket = new AdminSocket(webSocket, commands, log, dbFactory, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
+        var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
             json.Value.SerializerOptions, logger);
         var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);
         LogClosed(logger, by, client, closed is { } code ? (int)code : null);

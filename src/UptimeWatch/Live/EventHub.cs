@@ -8,7 +8,8 @@ namespace UptimeWatch.Live;
 /// transport writes the same bytes (or the same JSON) to each of its clients.
 /// </summary>
 /// <param name="Id">The event-log id for status events (the cursor); null for live-only events (check results).</param>
-/// <param name="Kind"><c>status</c> or <c>check</c>.</param>
+/// <param name="Kind"><c>status</c> or <c>check</c>; for the admin socket also <c>alert.raised</c>, <c>alert.acknowledged</c>,
+/// <c>alert.resolved</c>, <c>monitors.changed</c> and <c>config.rejected</c> (never public).</param>
 /// <param name="Public">Whether public transports may send it (the monitor is public).</param>
 /// <param name="Json">The <c>data</c> payload.</param>
 /// <param name="Frame">The complete SSE frame (<c>id:</c>, <c>event:</c>, <c>data:</c>, blank line).</param>
