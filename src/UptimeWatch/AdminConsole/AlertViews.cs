@@ -7,5 +7,5 @@ internal static class AlertViews
 {
     public static AlertView From(Alert alert, string slug, string name) => new(
         alert.Id, slug, name, alert.Kind, alert.RaisedAt, alert.RaisedEventId, alert.Reason,
-        alert.AcknowledgedAt, alert.AcknowledgedBy, alert.Note, alert.ResolvedAt, alert.ResolvedEventId, Alerting.State(alert));
+        alert.AcknowledgedAt, alert.AcknowledgedBy, alert.Note, alert.ResolvedAt, alert.ResolvedEventId, AlertRules.State(alert));
 }

@@ -284,13 +284,13 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
         };
         db.StatusEvents.Add(statusEvent);
-        if (Alerting.Raises(change))
+        if (AlertRules.Raises(change))
         {
-            var alert = new Alert { MonitorId = write.MonitorId, Kind = Alerting.Kind(change.To), RaisedAt = change.At, Reason = statusEvent.Reason };
+            var alert = new Alert { MonitorId = write.MonitorId, Kind = AlertRules.Kind(change.To), RaisedAt = change.At, Reason = statusEvent.Reason };
             open[write.MonitorId] = alert;
             return new Step(write.MonitorId, write, shown, statusEvent, alert, "alert.raised", null, change.At);
         }
-        if (Alerting.Resolves(change) && open.Remove(write.MonitorId, out var resolved))
+        if (AlertRules.Resolves(change) && open.Remove(write.MonitorId, out var resolved))
         {
             return new Step(write.MonitorId, write, shown, statusEvent, resolved, "alert.resolved", change.Reason, change.At);
         }

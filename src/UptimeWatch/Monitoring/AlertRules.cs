@@ -7,7 +7,7 @@ namespace UptimeWatch.Monitoring;
 /// (from anything else), stays open while it moves between the two, and is resolved when it leaves them: back up or
 /// degraded, paused, in maintenance, or deleted.
 /// </summary>
-internal static class Alerting
+internal static class AlertRules
 {
     public static bool IsAlerting(MonitorStatus status) => status is MonitorStatus.Down or MonitorStatus.Flapping;
 
