@@ -16,6 +16,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
+    public DbSet<OutboxNotification> Notifications => Set<OutboxNotification>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<MaintenanceEntry> MaintenanceEntries => Set<MaintenanceEntry>();
 
     /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
@@ -107,6 +109,29 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             a.Property(x => x.UserName).HasMaxLength(100);
             a.Property(x => x.PasswordHash).HasMaxLength(200);
             a.Property(x => x.SecurityStamp).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<OutboxNotification>(n =>
+        {
+            n.ToTable("notifications");
+            n.HasIndex(x => x.Key).IsUnique();
+            // The dispatcher's question: the oldest pending notification of each channel.
+            n.HasIndex(x => new { x.State, x.Channel, x.Id });
+            n.HasIndex(x => x.AlertId);
+            n.Property(x => x.Key).HasMaxLength(200);
+            n.Property(x => x.Channel).HasMaxLength(50);
+            n.Property(x => x.Event).HasMaxLength(32);
+            n.Property(x => x.State).HasConversion<int>();
+            n.Property(x => x.LastError).HasMaxLength(1000);
+            n.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<DeliveryAttempt>(a =>
+        {
+            a.ToTable("delivery_attempts");
+            a.HasIndex(x => x.NotificationId);
+            a.Property(x => x.Error).HasMaxLength(1000);
+            a.HasOne<OutboxNotification>().WithMany().HasForeignKey(x => x.NotificationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<EndedSession>(s =>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using UptimeWatch.AdminConsole;
+using UptimeWatch.Alerting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
 using UptimeWatch.Hosting;
@@ -31,6 +32,7 @@ try
     builder.AddHealth();
     builder.AddLive();
     builder.AddAdminConsole();
+    builder.AddAlerting();
 
     var app = builder.Build();
     app.UseRequestLogging();

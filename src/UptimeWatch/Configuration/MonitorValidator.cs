@@ -28,7 +28,7 @@ internal static class MonitorValidator
         "Name", "Type", "Url", "IntervalSeconds", "TimeoutSeconds", "Group", "Public", "FailureThreshold",
         "SuccessThreshold", "RetryIntervalSeconds", "MaxResponseMs", "CertificateExpiryWarningDays", "Flapping",
         "Maintenance", "Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body",
-        "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "GraceSeconds", "PushToken",
+        "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "GraceSeconds", "PushToken", "Alerts",
     ];
 
     private static readonly string[] HttpOnly =
@@ -139,7 +139,16 @@ internal static class MonitorValidator
             NotFor(f, "PushToken", "push monitors");
         }
 
-        foreach (var key in f.Unread())
+        // Alert rules: checked here for their form; channel names against the configured channels by the caller.
+        Alerting.AlertingConfigReader.ReadRules(f, "Alerts:", new Alerting.AlertRulesSettings());
+        foreach (var key in f.Unread().Where(k => k.StartsWith("Alerts:", StringComparison.OrdinalIgnoreCase)
+                     && !Alerting.AlertingConfigReader.RuleKeys.Contains(k["Alerts:".Length..].Split(':')[0], StringComparer.OrdinalIgnoreCase)).ToList())
+        {
+            var hint = ClosestName.Find(key["Alerts:".Length..], Alerting.AlertingConfigReader.RuleKeys);
+            f.Error(key, null, hint is null ? "is not an alert setting" : $"is not an alert setting (did you mean Alerts:{hint}?)");
+        }
+
+        foreach (var key in f.Unread().Where(k => !k.StartsWith("Alerts:", StringComparison.OrdinalIgnoreCase)))
         {
             var top = key.Split(':')[0];
             var hint = ClosestName.Find(top, KnownFields);

@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -92,7 +92,15 @@ internal static class UptimeWatchConfigReader
         options.Retention.RollupDays = Int(retention, "Retention", "RollupDays", options.Retention.RollupDays, 2, 36_500, errors);
 
         options.Admin = ReadAdmin(section.GetSection("Admin"), errors);
+        options.Alerting = Alerting.AlertingConfigReader.Read(section.GetSection("Alerting"), errors);
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
+        foreach (var monitor in options.Monitors)
+        {
+            foreach (var problem in Alerting.AlertPolicy.UnknownChannels(monitor, options.Alerting))
+            {
+                errors.Add($"Monitors \"{monitor.Name}\": {problem}");
+            }
+        }
         options.Errors = errors;
         return options;
     }

@@ -22,6 +22,8 @@ internal sealed class UptimeWatchOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    public Alerting.AlertingOptions Alerting { get; set; } = new();
+
     /// <summary>The monitors defined in the config file, in file order.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; set; } = [];
 

@@ -11,7 +11,8 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Monitoring;
 
 /// <summary>The active (not archived) monitors with their live state, loaded from the database.</summary>
-internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time)
+internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<UptimeWatchOptions> options)
 {
     private readonly ConcurrentDictionary<int, MonitorRuntime> _monitors = new();
 
@@ -56,6 +57,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
                     return existing;
                 });
             runtime.ExtraMaintenance = [.. windows[row.Id].Select(w => new OneOffMaintenance(w.Start, w.End))];
+            runtime.AlertRules = Alerting.AlertPolicy.Resolve(definition, options.Value.Alerting);
         }
 
         var active = rows.Select(r => r.Id).ToHashSet();

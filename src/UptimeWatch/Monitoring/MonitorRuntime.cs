@@ -34,6 +34,9 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         get { lock (_lock) { return _state; } }
     }
 
+    /// <summary>Its alert rules (its own over the defaults), set whenever its definition is loaded.</summary>
+    public Alerting.AlertRulesSettings AlertRules { get; set; } = new() { Channels = [] };
+
     /// <summary>Maintenance windows set in the console, besides the definition's own.</summary>
     public IReadOnlyList<MaintenanceWindow> ExtraMaintenance { get; set; } = [];
 
@@ -98,7 +101,10 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
                 InMaintenance = inMaintenance,
             };
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
-            return new CheckWrite(Id, definition.Slug, [check], snapshot, change);
+            return new CheckWrite(Id, definition.Slug, [check], snapshot, change)
+            {
+                Notify = change is null ? null : NotificationPlan.For(change, definition, AlertRules, result),
+            };
         }
     }
 
@@ -159,4 +165,37 @@ internal abstract record StoreWrite;
 
 /// <summary>Everything one check (and the slots it found missed) writes, in one transaction; also pause and resume.</summary>
 internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<CheckRecord> Checks, StateSnapshot? State, StatusChange? Change)
-    : StoreWrite;
+    : StoreWrite
+{
+    /// <summary>Who to tell about <see cref="Change"/>, queued in the outbox in the same transaction.</summary>
+    public NotificationPlan? Notify { get; init; }
+}
+
+/// <summary>A notification to queue for each of <paramref name="Channels"/>.</summary>
+internal sealed record NotificationPlan(string Event, IReadOnlyList<string> Channels, string MonitorName, string Target)
+{
+    /// <summary>
+    /// Which notification a status change calls for under the monitor's rules, if any: down / flapping started when
+    /// an alert is raised, recovered / flapping stopped when it is resolved by the monitor coming back (not when it
+    /// enters maintenance: that is quiet), degraded or certificate when it starts working worse.
+    /// </summary>
+    public static NotificationPlan? For(StatusChange change, Configuration.MonitorDefinition definition, Alerting.AlertRulesSettings rules,
+        Probing.ProbeResult result)
+    {
+        string? kind = null;
+        if (Monitoring.AlertRules.Raises(change))
+        {
+            kind = change.To == MonitorStatus.Flapping ? rules.OnFlapping ? "flapping.started" : null : rules.OnDown ? "down" : null;
+        }
+        else if (Monitoring.AlertRules.Resolves(change) && change.To is not (MonitorStatus.Maintenance or MonitorStatus.Paused))
+        {
+            kind = change.From == MonitorStatus.Flapping ? rules.OnFlapping ? "flapping.stopped" : null : rules.OnRecovery ? "recovered" : null;
+        }
+        else if (change.To == MonitorStatus.Degraded && change.From is MonitorStatus.Up or MonitorStatus.Unknown)
+        {
+            var certificate = result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays;
+            kind = certificate ? rules.OnCertificateExpiry ? "certificate" : null : rules.OnDegraded ? "degraded" : null;
+        }
+        return kind is null || rules.Channels is not { Count: > 0 } channels ? null : new NotificationPlan(kind, channels, definition.Name, definition.Target);
+    }
+}

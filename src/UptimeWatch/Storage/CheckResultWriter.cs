@@ -27,11 +27,15 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     private Task _loop = Task.CompletedTask;
 
     private readonly LivePublisher? _live;
+    private readonly Alerting.NotificationSignal? _notifications;
+    private readonly Uri? _publicUrl;
 
     public CheckResultWriter(IOptions<UptimeWatchOptions> options, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null)
+        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, Alerting.NotificationSignal? notifications = null)
     {
         _live = live;
+        _notifications = notifications;
+        _publicUrl = options.Value.Alerting.PublicUrl;
         _dbFactory = dbFactory;
         _time = time;
         _logger = logger;
@@ -218,7 +222,18 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         }
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(cancellationToken);
+
+        // Third pass: the outbox, now that alerts have ids, in the same transaction as the changes that call for it.
+        var queued = QueueNotifications(db, steps);
+        if (queued > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
+        if (queued > 0)
+        {
+            _notifications?.Notify();
+        }
 
         foreach (var step in steps)
         {
@@ -243,6 +258,38 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
                 s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
             .ToList());
+    }
+
+    private int QueueNotifications(UptimeWatchDbContext db, List<Step> steps)
+    {
+        var queued = 0;
+        var now = _time.GetUtcNow();
+        foreach (var step in steps)
+        {
+            if (step.Write is not { Notify: { } plan, Change: { } change } write || step.Event is not { } statusEvent)
+            {
+                continue;
+            }
+            var alert = step.Alert;
+            foreach (var channel in plan.Channels)
+            {
+                // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
+                var key = alert is not null
+                    ? $"alert:{alert.Id}:{plan.Event}:{channel}"
+                    : $"event:{statusEvent.Id}:{plan.Event}:{channel}";
+                var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, plan.Event, write.Slug, plan.MonitorName, plan.Target,
+                    StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
+                    alert?.RaisedAt, _publicUrl?.ToString());
+                db.Notifications.Add(new OutboxNotification
+                {
+                    Key = key, AlertId = alert?.Id, MonitorId = write.MonitorId, Channel = channel, Event = plan.Event,
+                    Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
+                    CreatedAt = now, NextAttemptAt = now,
+                });
+                queued++;
+            }
+        }
+        return queued;
     }
 
     /// <summary>What one queued write became: the rows to publish, and the alert step it took, if any.</summary>

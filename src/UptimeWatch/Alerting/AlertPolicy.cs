@@ -1,0 +1,21 @@
+using UptimeWatch.Configuration;
+
+namespace UptimeWatch.Alerting;
+
+/// <summary>A monitor's alert rules: its own <c>Alerts</c> fields over <c>Alerting:Defaults</c>, channels resolved.</summary>
+internal static class AlertPolicy
+{
+    public static AlertRulesSettings Resolve(MonitorDefinition definition, AlertingOptions options)
+    {
+        var rules = AlertingConfigReader.ReadRules(new FieldReader(definition.Fields, []), "Alerts:", options.Defaults);
+        // No list anywhere: every configured channel.
+        return rules.Channels is null ? rules with { Channels = [.. options.Channels.Select(c => c.Name)] } : rules;
+    }
+
+    /// <summary>A problem per channel a monitor names that is not configured.</summary>
+    public static IEnumerable<string> UnknownChannels(MonitorDefinition definition, AlertingOptions options) =>
+        (AlertingConfigReader.ReadRules(new FieldReader(definition.Fields, []), "Alerts:", new AlertRulesSettings()).Channels ?? [])
+            .Where(name => !options.Channels.Any(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            .Select(name => $"Alerts:Channels names \"{name}\", which is not a channel under Alerting:Channels"
+                + (options.Channels.Count == 0 ? " (none are configured)" : $" ({string.Join(", ", options.Channels.Select(c => c.Name))})"));
+}

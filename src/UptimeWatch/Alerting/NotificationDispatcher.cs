@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Alerting;
+
+/// <summary>
+/// Delivers the outbox. Each channel gets its notifications one at a time, oldest first, so they arrive in the order
+/// things happened: a notification that cannot be delivered yet holds back the later ones of its channel (not other
+/// channels) until it goes through, is refused for good, or expires. Every attempt is recorded. Failed attempts are
+/// retried with exponential backoff; a restart simply carries on with what is still pending.
+/// </summary>
+/// <remarks>
+/// Delivery is at least once: a crash between a receiver accepting a notification and the outbox recording it sends
+/// it again after the restart, with the same <c>Idempotency-Key</c>, so a receiver can drop the repeat.
+/// </remarks>
+internal sealed partial class NotificationDispatcher(
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
+    IEnumerable<IChannelSender> senders,
+    IOptions<UptimeWatchOptions> options,
+    MonitorRegistry registry,
+    NotificationSignal signal,
+    Live.LivePublisher live,
+    TimeProvider time,
+    ILogger<NotificationDispatcher> logger) : BackgroundService
+{
+    /// <summary>The longest it sleeps without a signal: also how often reminders are looked for.</summary>
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(15);
+
+    private readonly AlertingOptions _alerting = options.Value.Alerting;
+    private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.OrdinalIgnoreCase);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                await QueueRemindersAsync(stoppingToken);
+                var next = await DeliverDueAsync(stoppingToken);
+                wait = next is { } at ? Clamp(at - time.GetUtcNow()) : Idle;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                LogLoopFailed(ex);
+                wait = TimeSpan.FromSeconds(5);
+            }
+            try
+            {
+                await signal.WaitAsync(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > Idle ? Idle : wait;
+
+    /// <summary>Delivers what is due on every channel; returns when the next pending one falls due, if any.</summary>
+    public async Task<DateTimeOffset?> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        List<OutboxNotification> heads;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var headIds = await db.Notifications.AsNoTracking().Where(n => n.State == NotificationState.Pending)
+                .GroupBy(n => n.Channel).Select(g => g.Min(n => n.Id)).ToListAsync(cancellationToken);
+            heads = await db.Notifications.AsNoTracking().Where(n => headIds.Contains(n.Id)).ToListAsync(cancellationToken);
+        }
+        var now = time.GetUtcNow();
+        var results = await Task.WhenAll(heads.Select(head => head.NextAttemptAt <= now
+            ? DeliverChannelAsync(head.Channel, cancellationToken)
+            : Task.FromResult<DateTimeOffset?>(head.NextAttemptAt)));
+        return results.OfType<DateTimeOffset>().Order().Cast<DateTimeOffset?>().FirstOrDefault();
+    }
+
+    /// <summary>One channel, in order, until nothing is due; returns when its head is next due.</summary>
+    private async Task<DateTimeOffset?> DeliverChannelAsync(string channel, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var head = await db.Notifications.Where(n => n.State == NotificationState.Pending && n.Channel == channel)
+                .OrderBy(n => n.Id).FirstOrDefaultAsync(cancellationToken);
+            if (head is null)
+            {
+                return null;
+            }
+            if (head.NextAttemptAt > time.GetUtcNow())
+            {
+                return head.NextAttemptAt;
+            }
+            await AttemptAsync(db, head, cancellationToken);
+        }
+    }
+
+    private async Task AttemptAsync(UptimeWatchDbContext db, OutboxNotification row, CancellationToken cancellationToken)
+    {
+        var delivery = _alerting.Delivery;
+        var now = time.GetUtcNow();
+        var giveUpAt = row.CreatedAt.AddHours(delivery.GiveUpAfterHours);
+        var settings = _alerting.Channels.FirstOrDefault(c => c.Name.Equals(row.Channel, StringComparison.OrdinalIgnoreCase));
+        if (settings is null || !_senders.TryGetValue(settings.Type, out var sender))
+        {
+            Finish(row, NotificationState.Failed, now, $"channel \"{row.Channel}\" is no longer configured");
+        }
+        else if (now >= giveUpAt)
+        {
+            Finish(row, NotificationState.Expired, now, $"not delivered within {delivery.GiveUpAfterHours} h; last error: {row.LastError}");
+        }
+        else
+        {
+            var watch = Stopwatch.StartNew();
+            var outcome = await SendAsync(sender, settings, NotificationJson.Deserialize(row.Id, row.Payload), cancellationToken);
+            var at = time.GetUtcNow();
+            row.Attempts++;
+            db.DeliveryAttempts.Add(new DeliveryAttempt
+            {
+                NotificationId = row.Id, At = at, Delivered = outcome.Delivered, StatusCode = outcome.StatusCode,
+                Error = Truncate(outcome.Error), DurationMs = (int)watch.ElapsedMilliseconds,
+            });
+            if (outcome.Delivered)
+            {
+                Finish(row, NotificationState.Sent, at, null);
+                LogSent(row.Key, row.Attempts);
+            }
+            else if (outcome.Permanent)
+            {
+                Finish(row, NotificationState.Failed, at, outcome.Error);
+                LogRefused(row.Key, outcome.StatusCode, outcome.Error);
+            }
+            else
+            {
+                var backoff = Backoff(row.Attempts, delivery);
+                if (outcome.RetryAfter is { } asked && asked > backoff)
+                {
+                    backoff = asked < TimeSpan.FromSeconds(delivery.MaxRetrySeconds) ? asked : TimeSpan.FromSeconds(delivery.MaxRetrySeconds);
+                }
+                row.LastError = Truncate(outcome.Error);
+                row.NextAttemptAt = at + backoff;
+                if (row.NextAttemptAt >= giveUpAt)
+                {
+                    Finish(row, NotificationState.Expired, at, $"not delivered within {delivery.GiveUpAfterHours} h; last error: {outcome.Error}");
+                }
+                LogRetry(row.Key, row.Attempts, outcome.StatusCode, outcome.Error, backoff.TotalSeconds);
+            }
+        }
+        // The attempt is recorded even if stopping: it happened.
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private static void Finish(OutboxNotification row, NotificationState state, DateTimeOffset at, string? error)
+    {
+        row.State = state;
+        row.DoneAt = at;
+        row.LastError = Truncate(error);
+    }
+
+    /// <summary>First retry after <c>FirstRetrySeconds</c>, each next one twice as late, at most <c>MaxRetrySeconds</c>.</summary>
+    public static TimeSpan Backoff(int attempts, DeliveryOptions delivery)
+    {
+        var seconds = delivery.FirstRetrySeconds * Math.Pow(2, Math.Min(attempts - 1, 30));
+        return TimeSpan.FromSeconds(Math.Min(seconds, delivery.MaxRetrySeconds));
+    }
+
+    /// <summary>One attempt with its own deadline; whatever goes wrong becomes a retryable outcome, never an exception.</summary>
+    private async Task<DeliveryOutcome> SendAsync(IChannelSender sender, ChannelSettings channel, Notification notification, CancellationToken stopping)
+    {
+        var timeout = TimeSpan.FromSeconds(_alerting.Delivery.AttemptTimeoutSeconds);
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
+        try
+        {
+            return await sender.SendAsync(channel, notification, either.Token);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return new DeliveryOutcome(false, null, $"no answer within {timeout.TotalSeconds} s");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new DeliveryOutcome(false, null, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Sends a test notification to one channel at once (not through the outbox: the point is to see the answer).
+    /// </summary>
+    public async Task<DeliveryOutcome> SendTestAsync(string channelName, string by, CancellationToken cancellationToken)
+    {
+        var settings = _alerting.Channels.FirstOrDefault(c => c.Name.Equals(channelName, StringComparison.OrdinalIgnoreCase))
+            ?? throw AdminConsole.AdminCommandException.NotFound("channel", channelName);
+        var now = time.GetUtcNow();
+        var notification = new Notification(0, $"test:{now.ToUnixTimeMilliseconds()}:{settings.Name}", 0, "test", "uptimewatch-test",
+            "UptimeWatch test", "test", "up", null, $"Test notification sent by {by}: if you can read this, the \"{settings.Name}\" channel works.",
+            now, null, _alerting.PublicUrl?.ToString());
+        var outcome = await SendAsync(_senders[settings.Type], settings, notification, cancellationToken);
+        LogTest(settings.Name, by, outcome.Delivered, outcome.StatusCode, outcome.Error);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Queues a reminder for every open, unacknowledged alert whose monitor asks for them and whose next reminder is
+    /// due. Numbered by how many intervals have passed since the alert was raised, so a reminder is queued once, and a
+    /// process that was stopped for a while sends one reminder on start, not one for each interval it missed.
+    /// </summary>
+    public async Task QueueRemindersAsync(CancellationToken cancellationToken)
+    {
+        var reminding = registry.Active.Where(m => m.AlertRules.RemindEveryMinutes > 0 && m.AlertRules.Channels is { Count: > 0 })
+            .ToDictionary(m => m.Id);
+        if (reminding.Count == 0)
+        {
+            return;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var ids = reminding.Keys.ToList();
+        var open = await db.Alerts.AsNoTracking()
+            .Where(a => a.ResolvedAt == null && a.AcknowledgedAt == null && ids.Contains(a.MonitorId))
+            .ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var queued = new List<(Alert Alert, MonitorRuntime Monitor)>();
+        foreach (var alert in open)
+        {
+            var monitor = reminding[alert.MonitorId];
+            var every = TimeSpan.FromMinutes(monitor.AlertRules.RemindEveryMinutes);
+            var number = (long)Math.Floor((now - alert.RaisedAt) / every);
+            if (number < 1)
+            {
+                continue;
+            }
+            var definition = monitor.Definition;
+            var keys = monitor.AlertRules.Channels!.ToDictionary(c => c, c => $"alert:{alert.Id}:reminder:{number}:{c}");
+            var existing = await db.Notifications.Where(n => keys.Values.Contains(n.Key)).Select(n => n.Key).ToListAsync(cancellationToken);
+            foreach (var (channel, key) in keys.Where(k => !existing.Contains(k.Value)))
+            {
+                var status = StatusPage.StatusApi.StatusText(monitor.State.Status);
+                var notification = new Notification(0, key, alert.Id, "reminder", definition.Slug, definition.Name, definition.Target, status, null,
+                    alert.Reason, now, alert.RaisedAt, _alerting.PublicUrl?.ToString());
+                db.Notifications.Add(new OutboxNotification
+                {
+                    Key = key, AlertId = alert.Id, MonitorId = alert.MonitorId, Channel = channel, Event = "reminder",
+                    Payload = NotificationJson.Serialize(notification), State = NotificationState.Pending, CreatedAt = now, NextAttemptAt = now,
+                });
+            }
+            if (keys.Count > existing.Count)
+            {
+                queued.Add((alert, monitor));
+            }
+        }
+        if (queued.Count == 0)
+        {
+            return;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (alert, monitor) in queued)
+        {
+            LogReminder(monitor.Definition.Slug, alert.Id);
+            live.PublishAdmin("alert.reminded", AdminConsole.AlertViews.From(alert, monitor.Definition.Slug, monitor.Definition.Name));
+        }
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 1000 } ? text[..999] + "…" : text;
+
+    [LoggerMessage(LogLevel.Information, "Notification {Key} delivered (attempt {Attempt})")]
+    private partial void LogSent(string key, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Notification {Key} attempt {Attempt} failed ({StatusCode}): {Error}; retrying in {DelaySeconds} s")]
+    private partial void LogRetry(string key, int attempt, int? statusCode, string? error, double delaySeconds);
+
+    [LoggerMessage(LogLevel.Error, "Notification {Key} refused for good ({StatusCode}): {Error}")]
+    private partial void LogRefused(string key, int? statusCode, string? error);
+
+    [LoggerMessage(LogLevel.Information, "Reminder queued for {Monitor}, alert {AlertId}")]
+    private partial void LogReminder(string monitor, long alertId);
+
+    [LoggerMessage(LogLevel.Information, "Test notification to {Channel} by {By}: delivered {Delivered} ({StatusCode}) {Error}")]
+    private partial void LogTest(string channel, string by, bool delivered, int? statusCode, string? error);
+
+    [LoggerMessage(LogLevel.Error, "The notification dispatcher failed; it tries again shortly")]
+    private partial void LogLoopFailed(Exception exception);
+}

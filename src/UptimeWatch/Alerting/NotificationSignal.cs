@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UptimeWatch.Alerting;
+
+/// <summary>Wakes the dispatcher when new notifications have been committed, so they go out at once rather than at its next look.</summary>
+internal sealed class NotificationSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    /// <summary>Waits for a signal or <paramref name="timeout"/>, whichever comes first.</summary>
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>How a <see cref="Notification"/> is stored in the outbox: camelCase JSON, the same for every reader.</summary>
+internal static class NotificationJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string Serialize(Notification notification) => JsonSerializer.Serialize(notification, Options);
+
+    public static Notification Deserialize(long id, string payload) =>
+        (JsonSerializer.Deserialize<Notification>(payload, Options) ?? throw new JsonException("An empty notification")) with { Id = id };
+}
