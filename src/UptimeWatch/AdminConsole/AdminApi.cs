@@ -97,6 +97,15 @@ internal static class AdminApi
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("AdminAcknowledgeAlert").WithSummary("Acknowledges an alert (optional body: {\"note\":\"…\"}).");
         api.MapGet("/export", async (AdminCommands commands, CancellationToken ct) => TypedResults.Ok(await commands.ExportAsync(ct)))
             .WithName("AdminExport").WithSummary("Every active monitor as an appsettings.json block.");
+        api.MapGet("/channels", (AdminCommands commands) => TypedResults.Ok(new ChannelsResponse(commands.ListChannels())))
+            .WithName("AdminListChannels").WithSummary("The notification channels (no secrets).");
+        api.MapPost("/channels/{name}/test", async (string name, HttpContext http, AdminCommands commands, CancellationToken ct) =>
+                TypedResults.Ok(await commands.TestChannelAsync(name, By(http.User), ct)))
+            .ProducesProblem(StatusCodes.Status404NotFound).WithName("AdminTestChannel")
+            .WithSummary("Sends a test notification to the channel now and returns what the receiver answered.");
+        api.MapGet("/notifications", async (AdminCommands commands, CancellationToken ct, int? limit = null) =>
+                TypedResults.Ok(new NotificationsResponse(await commands.ListNotificationsAsync(limit ?? 100, ct))))
+            .WithName("AdminListNotifications").WithSummary("The newest notifications in the outbox, with every delivery attempt.");
         api.MapGet("/config", (AdminCommands commands) => TypedResults.Ok(commands.ConfigStatus()))
             .WithName("AdminConfigStatus").WithSummary("The config file, and the errors of its last rejected edit.");
         return app;
@@ -172,6 +181,8 @@ internal static class AdminApi
 
 internal sealed record MonitorsResponse(IReadOnlyList<MonitorView> Monitors);
 internal sealed record AlertsResponse(IReadOnlyList<AlertView> Alerts);
+internal sealed record ChannelsResponse(IReadOnlyList<ChannelView> Channels);
+internal sealed record NotificationsResponse(IReadOnlyList<NotificationView> Notifications);
 internal sealed record DeletedMonitor(string Slug, bool Archived);
 internal sealed record DeletedMaintenance(long Id, bool Deleted);
 internal sealed record MaintenanceRequest(DateTimeOffset? Start, DateTimeOffset? End, int? Minutes, string? Reason);

@@ -31,6 +31,8 @@ internal sealed partial class AdminCommands(
     CheckNow checkNow,
     ProbeRunner probes,
     LivePublisher live,
+    Alerting.NotificationDispatcher dispatcher,
+    Microsoft.Extensions.Options.IOptions<Configuration.UptimeWatchOptions> options,
     IConfiguration configuration,
     TimeProvider time,
     ILogger<AdminCommands> logger)
@@ -353,12 +355,51 @@ internal sealed partial class AdminCommands(
         live.PublishAdmin("monitors.changed", new MonitorsChanged(slug, "updated"));
     }
 
+    /// <summary>The configured channels, secrets left out.</summary>
+    public IReadOnlyList<ChannelView> ListChannels() =>
+        [.. options.Value.Alerting.Channels.Select(c => new ChannelView(c.Name, c.Type, c.Url is { } u ? $"{u.Scheme}://{u.Authority}/…" : null))];
+
+    /// <summary>Sends a test notification to one channel now and says what the receiver answered.</summary>
+    public async Task<ChannelTestResult> TestChannelAsync(string name, string by, CancellationToken cancellationToken)
+    {
+        var outcome = await dispatcher.SendTestAsync(name, by, cancellationToken);
+        return new ChannelTestResult(name, outcome.Delivered, outcome.StatusCode, outcome.Error);
+    }
+
+    /// <summary>The newest notifications in the outbox, each with its delivery attempts.</summary>
+    public async Task<IReadOnlyList<NotificationView>> ListNotificationsAsync(int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 500)
+        {
+            throw AdminCommandException.BadRequest("limit", limit.ToString(CultureInfo.InvariantCulture), "must be from 1 to 500");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await (from n in db.Notifications.AsNoTracking()
+                          join m in db.Monitors.AsNoTracking() on n.MonitorId equals m.Id
+                          orderby n.Id descending
+                          select new { Notification = n, m.Slug })
+            .Take(limit).ToListAsync(cancellationToken);
+        var ids = rows.Select(r => r.Notification.Id).ToList();
+        var attempts = (await db.DeliveryAttempts.AsNoTracking().Where(a => ids.Contains(a.NotificationId)).OrderBy(a => a.Id).ToListAsync(cancellationToken))
+            .ToLookup(a => a.NotificationId);
+        return [.. rows.Select(r => r.Notification is var n
+            ? new NotificationView(n.Id, n.Key, n.AlertId, r.Slug, n.Channel, n.Event, n.State.ToString().ToLowerInvariant(), n.Attempts, n.CreatedAt,
+                n.State == NotificationState.Pending ? n.NextAttemptAt : null, n.DoneAt, n.LastError,
+                [.. attempts[n.Id].Select(a => new AttemptView(a.At, a.Delivered, a.StatusCode, a.Error, a.DurationMs))])
+            : null!)];
+    }
+
     public ConfigStatus ConfigStatus() => new(Configuration.ConfigurationExtensions.MonitorsFile(configuration), reloader.LastErrors);
 
-    private static MonitorDefinition Validate(IReadOnlyDictionary<string, string?> fields)
+    private MonitorDefinition Validate(IReadOnlyDictionary<string, string?> fields)
     {
         var errors = new List<FieldError>();
         var definition = MonitorValidator.Validate(fields, errors);
+        if (definition is not null)
+        {
+            errors.AddRange(Alerting.AlertPolicy.UnknownChannels(definition, options.Value.Alerting)
+                .Select(problem => new FieldError("Alerts:Channels", null, problem["Alerts:Channels ".Length..])));
+        }
         if (definition is null || errors.Count > 0)
         {
             var byField = errors.GroupBy(e => e.Field, StringComparer.OrdinalIgnoreCase)

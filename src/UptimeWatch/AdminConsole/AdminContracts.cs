@@ -87,6 +87,17 @@ internal sealed record AlertView(
 
 internal sealed record ConfigStatus(string? File, IReadOnlyList<string> Errors);
 
+/// <summary>A notification channel as APIs show it: no secret, and only the scheme and host of its URL.</summary>
+internal sealed record ChannelView(string Name, string Type, string? Url);
+
+internal sealed record ChannelTestResult(string Channel, bool Delivered, int? StatusCode, string? Error);
+
+/// <summary>One notification in the outbox and what became of it.</summary>
+internal sealed record NotificationView(long Id, string Key, long? AlertId, string Monitor, string Channel, string Event, string State, int Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? DoneAt, string? LastError, IReadOnlyList<AttemptView> AttemptLog);
+
+internal sealed record AttemptView(DateTimeOffset At, bool Delivered, int? StatusCode, string? Error, int DurationMs);
+
 /// <summary>Turns a JSON monitor object into the flattened "Field" / "Group:Field" text the validator reads.</summary>
 internal static class MonitorJson
 {
