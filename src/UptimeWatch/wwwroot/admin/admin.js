@@ -234,6 +234,7 @@ function onPush({ type, payload }) {
       if (!monitors.applyStatus(payload)) refreshMonitor(payload.monitor);
       break;
     case 'alert.raised':
+    case 'alert.reminded':
     case 'alert.acknowledged':
     case 'alert.resolved':
       alerts.upsert(payload);

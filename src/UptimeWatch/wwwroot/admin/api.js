@@ -49,6 +49,9 @@ export const changePassword = (current, next) => api('POST', '/api/admin/passwor
 export const listTokens = () => api('GET', '/api/admin/tokens');
 export const createToken = (name) => api('POST', '/api/admin/tokens', { name });
 export const revokeToken = (id) => api('DELETE', `/api/admin/tokens/${encodeURIComponent(id)}`);
+export const listChannels = () => api('GET', '/api/admin/channels');
+export const testChannel = (name) => api('POST', `/api/admin/channels/${encodeURIComponent(name)}/test`);
+export const listNotifications = (limit) => api('GET', `/api/admin/notifications?limit=${encodeURIComponent(limit)}`);
 
 /** Who is signed in, or null when nobody is (401). Other failures throw. */
 export async function me() {

@@ -1,4 +1,5 @@
-// The settings panel: change the password, and API tokens (create shows the secret once; list; revoke).
+// The settings panel: change the password, API tokens (create shows the secret once; list; revoke), notification
+// channels (with a test button) and the latest notifications with their delivery attempts.
 
 import { el, fullTime } from '/status/format.js';
 import * as api from './api.js';
@@ -13,6 +14,8 @@ export class Settings {
     this.tokenError = root.querySelector('#token-error');
     this.created = root.querySelector('#token-created');
     this.secret = root.querySelector('#token-secret');
+    this.channelList = root.querySelector('#channel-list');
+    this.notificationList = root.querySelector('#notification-list');
 
     this.passwordForm.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -29,7 +32,57 @@ export class Settings {
     this.root.hidden = false;
     this.created.hidden = true;
     this.secret.value = '';
-    await this.loadTokens();
+    await Promise.all([this.loadTokens(), this.loadChannels(), this.loadNotifications()]);
+  }
+
+  async loadChannels() {
+    try {
+      const { channels } = await api.listChannels();
+      this.channelList.replaceChildren(...channels.map((c) => this.channelItem(c)));
+      if (channels.length === 0) this.channelList.append(el('li', { className: 'muted', text: 'No channels configured: alerts show here only.' }));
+    } catch (error) {
+      this.channelList.replaceChildren(el('li', { className: 'field-error', text: error.message }));
+    }
+  }
+
+  channelItem(channel) {
+    const result = el('span', { className: 'muted channel-result' });
+    result.setAttribute('role', 'status');
+    const test = el('button', { type: 'button', className: 'small', text: 'Send test' });
+    test.setAttribute('aria-label', `Send a test notification to ${channel.name}`);
+    test.addEventListener('click', async () => {
+      test.disabled = true;
+      result.textContent = 'Sending…';
+      try {
+        const outcome = await api.testChannel(channel.name);
+        result.textContent = outcome.delivered
+          ? `Delivered${outcome.statusCode ? ` (${outcome.statusCode})` : ''}.`
+          : `Not delivered: ${outcome.error ?? `status ${outcome.statusCode}`}`;
+        await this.loadNotifications();
+      } catch (error) {
+        result.textContent = error.message;
+      } finally {
+        test.disabled = false;
+      }
+    });
+    return el('li', { className: 'token' },
+      el('strong', { text: channel.name }), el('span', { className: 'muted', text: [channel.type, channel.url].filter(Boolean).join(' · ') }),
+      test, result);
+  }
+
+  async loadNotifications() {
+    try {
+      const { notifications } = await api.listNotifications(20);
+      this.notificationList.replaceChildren(...notifications.map((n) => {
+        const details = [n.channel, n.state, `${n.attempts} attempt${n.attempts === 1 ? '' : 's'}`, fullTime(n.createdAt)];
+        if (n.lastError) details.push(n.lastError);
+        return el('li', { className: `token notification-${n.state}` },
+          el('strong', { text: `${n.event}: ${n.monitor}` }), el('span', { className: 'muted', text: details.join(' · ') }));
+      }));
+      if (notifications.length === 0) this.notificationList.append(el('li', { className: 'muted', text: 'Nothing sent yet.' }));
+    } catch (error) {
+      this.notificationList.replaceChildren(el('li', { className: 'field-error', text: error.message }));
+    }
   }
 
   hide() {
