@@ -7,6 +7,7 @@ internal static class AlertingExtensions
     {
         var services = builder.Services;
         services.AddSingleton<NotificationSignal>();
+        Channels.ChannelsExtensions.AddChannelSenders(services);
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(s => s.GetRequiredService<NotificationDispatcher>());
         return builder;

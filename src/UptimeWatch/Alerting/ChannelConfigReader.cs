@@ -1,14 +1,74 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using UptimeWatch.Configuration;
+
 namespace UptimeWatch.Alerting;
 
-/// <summary>Placeholder until the channel senders land: no channels yet.</summary>
-internal static class ChannelConfigReader
+/// <summary>
+/// Reads <c>UptimeWatch:Alerting:Channels</c>: one named section per channel. Every problem names the key and the value,
+/// except secrets, which are described by their length only.
+/// </summary>
+internal static partial class ChannelConfigReader
 {
+    /// <summary>The channel types this build can deliver to.</summary>
+    public static readonly string[] Types = ["webhook"];
+
+    private static readonly string[] Keys = ["Type", "Url", "Secret", "ChatId", "Host", "Port", "Security", "UserName", "Password", "From", "To"];
+
     public static IReadOnlyList<ChannelSettings> Read(IConfigurationSection channels, List<string> errors)
     {
-        if (channels.GetChildren().Any())
+        var result = new List<ChannelSettings>();
+        foreach (var channel in channels.GetChildren())
         {
-            errors.Add("Alerting:Channels is not supported by this build yet");
+            var path = $"Alerting:Channels:{channel.Key}";
+            if (!NamePattern().IsMatch(channel.Key))
+            {
+                errors.Add($"{path}: the channel name \"{channel.Key}\" must be 1 to 50 letters, digits, '-' or '_'");
+                continue;
+            }
+            foreach (var child in channel.GetChildren().Where(c => !Keys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+            {
+                var hint = ClosestName.Find(child.Key, Keys);
+                errors.Add($"{path}:{child.Key} is not a channel setting" + (hint is null ? "" : $" (did you mean {hint}?)"));
+            }
+            var type = channel["Type"]?.Trim().ToLowerInvariant();
+            if (string.IsNullOrEmpty(type))
+            {
+                errors.Add($"{path}:Type is required ({string.Join(", ", Types)})");
+                continue;
+            }
+            if (!Types.Contains(type))
+            {
+                errors.Add($"{path}:Type \"{channel["Type"]}\" is not a channel type this version supports ({string.Join(", ", Types)})");
+                continue;
+            }
+            var url = channel["Url"]?.Trim();
+            Uri? uri = null;
+            if (string.IsNullOrEmpty(url))
+            {
+                errors.Add($"{path}:Url is required: where the {type} notifications are posted");
+            }
+            else if (!Uri.TryCreate(url, UriKind.Absolute, out uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            {
+                // The URL of a webhook may carry a token: show its start only.
+                errors.Add($"{path}:Url \"{Shorten(url)}\" is not an absolute http(s) URL");
+                uri = null;
+            }
+            var secret = channel["Secret"];
+            if (secret is not null && secret.Length is < 16 or > 512)
+            {
+                errors.Add($"{path}:Secret (\"***\", {secret.Length.ToString(CultureInfo.InvariantCulture)} characters) must be 16 to 512 characters long");
+            }
+            if (uri is not null)
+            {
+                result.Add(new ChannelSettings { Name = channel.Key, Type = type, Url = uri, Secret = string.IsNullOrEmpty(secret) ? null : secret });
+            }
         }
-        return [];
+        return result;
     }
+
+    private static string Shorten(string text) => text.Length > 30 ? text[..30] + "…" : text;
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,50}$")]
+    private static partial Regex NamePattern();
 }

@@ -40,7 +40,15 @@ internal sealed partial class NotificationDispatcher(
             TimeSpan wait;
             try
             {
+                // Reminders are looked for apart: a problem there must never hold up delivery.
                 await QueueRemindersAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRemindersFailed(ex);
+            }
+            try
+            {
                 var next = await DeliverDueAsync(stoppingToken);
                 wait = next is { } at ? Clamp(at - time.GetUtcNow()) : Idle;
             }
@@ -239,7 +247,8 @@ internal sealed partial class NotificationDispatcher(
             }
             var definition = monitor.Definition;
             var keys = monitor.AlertRules.Channels!.ToDictionary(c => c, c => $"alert:{alert.Id}:reminder:{number}:{c}");
-            var existing = await db.Notifications.Where(n => keys.Values.Contains(n.Key)).Select(n => n.Key).ToListAsync(cancellationToken);
+            var wanted = keys.Values.ToList();
+            var existing = await db.Notifications.Where(n => wanted.Contains(n.Key)).Select(n => n.Key).ToListAsync(cancellationToken);
             foreach (var (channel, key) in keys.Where(k => !existing.Contains(k.Value)))
             {
                 var status = StatusPage.StatusApi.StatusText(monitor.State.Status);
@@ -284,6 +293,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(LogLevel.Information, "Test notification to {Channel} by {By}: delivered {Delivered} ({StatusCode}) {Error}")]
     private partial void LogTest(string channel, string by, bool delivered, int? statusCode, string? error);
+
+    [LoggerMessage(LogLevel.Error, "Looking for due reminders failed; delivery goes on")]
+    private partial void LogRemindersFailed(Exception exception);
 
     [LoggerMessage(LogLevel.Error, "The notification dispatcher failed; it tries again shortly")]
     private partial void LogLoopFailed(Exception exception);

@@ -44,6 +44,7 @@ internal static partial class ConfigurationExtensions
                 options.StatusPage = read.StatusPage;
                 options.Retention = read.Retention;
                 options.Admin = read.Admin;
+                options.Alerting = read.Alerting;
                 options.Monitors = read.Monitors;
                 options.Errors = read.Errors;
             })

@@ -183,13 +183,26 @@ internal sealed record NotificationPlan(string Event, IReadOnlyList<string> Chan
         Probing.ProbeResult result)
     {
         string? kind = null;
-        if (Monitoring.AlertRules.Raises(change))
+        if (change.To is MonitorStatus.Maintenance or MonitorStatus.Paused)
         {
-            kind = change.To == MonitorStatus.Flapping ? rules.OnFlapping ? "flapping.started" : null : rules.OnDown ? "down" : null;
+            // Quiet: planned, or someone chose it.
         }
-        else if (Monitoring.AlertRules.Resolves(change) && change.To is not (MonitorStatus.Maintenance or MonitorStatus.Paused))
+        else if (change.To == MonitorStatus.Flapping)
         {
-            kind = change.From == MonitorStatus.Flapping ? rules.OnFlapping ? "flapping.stopped" : null : rules.OnRecovery ? "recovered" : null;
+            // Also when it was already down: "it is flapping" is news either way, and it is the last word until it settles.
+            kind = rules.OnFlapping ? "flapping.started" : null;
+        }
+        else if (change.From == MonitorStatus.Flapping)
+        {
+            kind = rules.OnFlapping ? "flapping.stopped" : null;
+        }
+        else if (Monitoring.AlertRules.Raises(change))
+        {
+            kind = rules.OnDown ? "down" : null;
+        }
+        else if (Monitoring.AlertRules.Resolves(change))
+        {
+            kind = rules.OnRecovery ? "recovered" : null;
         }
         else if (change.To == MonitorStatus.Degraded && change.From is MonitorStatus.Up or MonitorStatus.Unknown)
         {

@@ -224,7 +224,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         await db.SaveChangesAsync(cancellationToken);
 
         // Third pass: the outbox, now that alerts have ids, in the same transaction as the changes that call for it.
-        var queued = QueueNotifications(db, steps);
+        var queued = QueueNotifications(db, steps, open);
         if (queued > 0)
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -260,7 +260,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             .ToList());
     }
 
-    private int QueueNotifications(UptimeWatchDbContext db, List<Step> steps)
+    private int QueueNotifications(UptimeWatchDbContext db, List<Step> steps, Dictionary<int, Alert> open)
     {
         var queued = 0;
         var now = _time.GetUtcNow();
@@ -270,19 +270,20 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             {
                 continue;
             }
-            var alert = step.Alert;
+            // The incident it belongs to: the one it raised or resolved, or the one still open (down → flapping).
+            var alert = step.Alert ?? (AlertRules.IsAlerting(change.To) ? open.GetValueOrDefault(write.MonitorId) : null);
             foreach (var channel in plan.Channels)
             {
                 // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
-                var key = alert is not null
-                    ? $"alert:{alert.Id}:{plan.Event}:{channel}"
+                var key = step.Alert is not null
+                    ? $"alert:{step.Alert.Id}:{plan.Event}:{channel}"
                     : $"event:{statusEvent.Id}:{plan.Event}:{channel}";
                 var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, plan.Event, write.Slug, plan.MonitorName, plan.Target,
                     StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
                     alert?.RaisedAt, _publicUrl?.ToString());
                 db.Notifications.Add(new OutboxNotification
                 {
-                    Key = key, AlertId = alert?.Id, MonitorId = write.MonitorId, Channel = channel, Event = plan.Event,
+                    Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = plan.Event,
                     Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
                     CreatedAt = now, NextAttemptAt = now,
                 });
