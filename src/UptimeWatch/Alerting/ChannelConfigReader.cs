@@ -11,9 +11,10 @@ namespace UptimeWatch.Alerting;
 internal static partial class ChannelConfigReader
 {
     /// <summary>The channel types this build can deliver to.</summary>
-    public static readonly string[] Types = ["webhook"];
+    public static readonly string[] Types = ["webhook", "slack", "discord", "teams", "telegram", "ntfy"];
 
     private static readonly string[] Keys = ["Type", "Url", "Secret", "ChatId", "Host", "Port", "Security", "UserName", "Password", "From", "To"];
+    private static readonly string[] EmailKeys = ["Host", "Port", "Security", "UserName", "Password", "From", "To"];
 
     public static IReadOnlyList<ChannelSettings> Read(IConfigurationSection channels, List<string> errors)
     {
@@ -42,29 +43,69 @@ internal static partial class ChannelConfigReader
                 errors.Add($"{path}:Type \"{channel["Type"]}\" is not a channel type this version supports ({string.Join(", ", Types)})");
                 continue;
             }
-            var url = channel["Url"]?.Trim();
-            Uri? uri = null;
-            if (string.IsNullOrEmpty(url))
+            foreach (var key in EmailKeys.Where(k => channel[k] is not null))
             {
-                errors.Add($"{path}:Url is required: where the {type} notifications are posted");
+                errors.Add($"{path}:{key} is only for email channels");
             }
-            else if (!Uri.TryCreate(url, UriKind.Absolute, out uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+
+            var before = errors.Count;
+            var telegram = type == "telegram";
+            var url = ReadUrl(channel, path, required: !telegram, type, errors);
+            if (type == "ntfy" && url is not null && url.AbsolutePath.Trim('/').Length == 0)
             {
-                // The URL of a webhook may carry a token: show its start only.
-                errors.Add($"{path}:Url \"{Shorten(url)}\" is not an absolute http(s) URL");
-                uri = null;
+                errors.Add($"{path}:Url \"{url}\" must end with the topic, e.g. https://ntfy.sh/my-alerts");
             }
             var secret = channel["Secret"];
-            if (secret is not null && secret.Length is < 16 or > 512)
+            if (type is "slack" or "discord" or "teams" && secret is not null)
+            {
+                errors.Add($"{path}:Secret is not used by {type} channels: the webhook URL is the secret");
+            }
+            else if (type == "webhook" && secret is not null && secret.Length is < 16 or > 512)
             {
                 errors.Add($"{path}:Secret (\"***\", {secret.Length.ToString(CultureInfo.InvariantCulture)} characters) must be 16 to 512 characters long");
             }
-            if (uri is not null)
+            else if (telegram && string.IsNullOrWhiteSpace(secret))
             {
-                result.Add(new ChannelSettings { Name = channel.Key, Type = type, Url = uri, Secret = string.IsNullOrEmpty(secret) ? null : secret });
+                errors.Add($"{path}:Secret is required: the bot token from @BotFather");
+            }
+            var chatId = channel["ChatId"]?.Trim();
+            if (telegram && string.IsNullOrEmpty(chatId))
+            {
+                errors.Add($"{path}:ChatId is required: the chat (or channel, \"@name\") the bot posts to");
+            }
+            else if (!telegram && chatId is not null)
+            {
+                errors.Add($"{path}:ChatId is only for telegram channels");
+            }
+            if (errors.Count == before)
+            {
+                result.Add(new ChannelSettings
+                {
+                    Name = channel.Key, Type = type, Url = url, Secret = string.IsNullOrEmpty(secret) ? null : secret, ChatId = chatId,
+                });
             }
         }
         return result;
+    }
+
+    private static Uri? ReadUrl(IConfigurationSection channel, string path, bool required, string type, List<string> errors)
+    {
+        var url = channel["Url"]?.Trim();
+        if (string.IsNullOrEmpty(url))
+        {
+            if (required)
+            {
+                errors.Add($"{path}:Url is required: where the {type} notifications are posted");
+            }
+            return null;
+        }
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            // The URL of a webhook may carry a token: show its start only.
+            errors.Add($"{path}:Url \"{Shorten(url)}\" is not an absolute http(s) URL");
+            return null;
+        }
+        return uri;
     }
 
     private static string Shorten(string text) => text.Length > 30 ? text[..30] + "…" : text;

@@ -16,6 +16,11 @@ internal static class ChannelsExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             .RemoveAllLoggers();
         services.AddSingleton<IChannelSender, WebhookSender>();
+        services.AddSingleton<IChannelSender, SlackSender>();
+        services.AddSingleton<IChannelSender, DiscordSender>();
+        services.AddSingleton<IChannelSender, TeamsSender>();
+        services.AddSingleton<IChannelSender, TelegramSender>();
+        services.AddSingleton<IChannelSender, NtfySender>();
         return services;
     }
 }
