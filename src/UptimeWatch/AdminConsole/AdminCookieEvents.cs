@@ -35,11 +35,15 @@ internal sealed class AdminCookieEvents : CookieAuthenticationEvents
         }
     }
 
-    private static async Task RejectAsync(CookieValidatePrincipalContext context)
+    /// <remarks>
+    /// The browser's cookie is left alone (no sign-out here): after a password change, the page's next request may still
+    /// carry the old cookie while the response with the new one is on its way, and clearing "the" cookie in that
+    /// rejection would delete the new one. A rejected cookie costs one indexed read per request until the next sign-in.
+    /// </remarks>
+    private static Task RejectAsync(CookieValidatePrincipalContext context)
     {
         context.RejectPrincipal();
-        // Also clears the browser's cookie, so it stops sending a session that can never come back.
-        await context.HttpContext.SignOutAsync(AdminClaims.CookieScheme);
+        return Task.CompletedTask;
     }
 
     public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context) =>
