@@ -37,11 +37,14 @@ internal sealed class EmailSender(CertificateCheck? certificates = null) : IChan
         }
 
         using var client = new SmtpClient();
-        if (certificates is not null)
+        string? certificateProblem = null;
+        client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
         {
-            client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
-                certificates.Problem(smtp.Host, certificate, chain, errors) is null;
-        }
+            certificateProblem = certificates is not null
+                ? certificates.Problem(smtp.Host, certificate, chain, errors)
+                : errors == System.Net.Security.SslPolicyErrors.None ? null : $"the certificate is not acceptable ({errors})";
+            return certificateProblem is null;
+        };
         try
         {
             var security = smtp.Security switch
@@ -79,6 +82,11 @@ internal sealed class EmailSender(CertificateCheck? certificates = null) : IChan
         {
             // E.g. STARTTLS required but not offered, or no shared authentication mechanism: configuration, not luck.
             return new DeliveryOutcome(false, null, ChannelRedaction.Redact($"SMTP {where}: {ex.Message}", channel), Permanent: true);
+        }
+        catch (SslHandshakeException) when (certificateProblem is not null)
+        {
+            // Retryable: a server's certificate gets fixed (renewed, chain completed) without anyone touching our config.
+            return new DeliveryOutcome(false, null, $"the SMTP server {where} was not trusted: {certificateProblem}");
         }
         catch (Exception ex) when (ex is SslHandshakeException or SmtpProtocolException or SocketException or IOException or ServiceNotConnectedException)
         {
@@ -135,5 +143,6 @@ internal sealed class EmailSender(CertificateCheck? certificates = null) : IChan
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    private static string FirstLine(string text) =>
+        text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "the connection failed";
 }
