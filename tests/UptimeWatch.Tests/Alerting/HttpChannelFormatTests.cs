@@ -47,6 +47,8 @@ public sealed class HttpChannelFormatTests : IAsyncLifetime, IDisposable
         Assert.Equal(At, json.GetProperty("incidentStartedAt").GetDateTimeOffset());
         Assert.Equal("https://status.example.com/m/checkout-api", json.GetProperty("statusPageUrl").GetString());
         Assert.Equal($"[DOWN] {NastyName}", json.GetProperty("title").GetString());
+        // Readable raw bytes: only the quotes are escaped.
+        Assert.Contains("\"name\":\"<b>&\\\"x\\\"</b>\"", hook.Text);
     }
 
     [Fact]
@@ -84,10 +86,10 @@ public sealed class HttpChannelFormatTests : IAsyncLifetime, IDisposable
         Assert.Equal("section", blocks[0].GetProperty("type").GetString());
         Assert.Equal("mrkdwn", blocks[0].GetProperty("text").GetProperty("type").GetString());
         Assert.Contains("&lt;b&gt;", blocks[0].GetProperty("text").GetProperty("text").GetString());
-        Assert.DoesNotContain(NastyName, hook.Text.Replace("\\u003C", "<").Replace("\\u003E", ">").Replace("\\u0026", "&").Replace("\\u0022", "\""));
+        Assert.DoesNotContain("<b>", hook.Text);
         var fields = blocks[1].GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("text").GetString()).ToList();
         Assert.Contains(fields, f => f!.StartsWith("*Reason*\nHTTP 503", StringComparison.Ordinal));
-        Assert.Contains("<https://status.example.com/m/checkout-api|Status page>", blocks[2].GetRawText().Replace("\\u003C", "<").Replace("\\u003E", ">"));
+        Assert.Contains("<https://status.example.com/m/checkout-api|Status page>", blocks[2].GetRawText());
     }
 
     [Fact]
@@ -108,6 +110,18 @@ public sealed class HttpChannelFormatTests : IAsyncLifetime, IDisposable
         var recovered = _receiver.Received[1].Json.GetProperty("embeds")[0];
         Assert.Equal(0x2ECC71, recovered.GetProperty("color").GetInt32());
         Assert.Contains("after 12 min down", recovered.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Discord_markdown_in_a_name_shows_as_typed_and_urls_stay_links()
+    {
+        await _kit.Sender("discord").SendAsync(Channel("discord", _receiver.Url("/api/webhooks/1/abc")),
+            Down("*shop*_api_ @everyone") with { Target = "https://shop.example.com/my_app/health" }, CancellationToken.None);
+
+        var embed = _receiver.Single().Json.GetProperty("embeds")[0];
+        Assert.StartsWith(@"\*shop\*\_api\_ @everyone is down.", embed.GetProperty("description").GetString());
+        Assert.Contains(embed.GetProperty("fields").EnumerateArray(),
+            f => f.GetProperty("value").GetString() == "https://shop.example.com/my_app/health");
     }
 
     [Fact]

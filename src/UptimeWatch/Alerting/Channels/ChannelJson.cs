@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -7,11 +8,17 @@ namespace UptimeWatch.Alerting.Channels;
 internal static class ChannelJson
 {
     /// <summary>camelCase, nulls kept: the webhook documents every field as always present.</summary>
-    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web)
+    {
+        // These bodies go to HTTP receivers, never into an HTML page: no need to turn <, &, + or "é" into \u escapes,
+        // and a person reading a raw (signed) body sees the text. Quotes, backslashes and controls are still escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>camelCase without nulls: chat services reject or mis-render explicit nulls.</summary>
     public static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web)
     {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 

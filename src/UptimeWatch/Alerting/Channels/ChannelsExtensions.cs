@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace UptimeWatch.Alerting.Channels;
 
 internal static class ChannelsExtensions
@@ -9,6 +11,7 @@ internal static class ChannelsExtensions
     /// </summary>
     public static IServiceCollection AddChannelSenders(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         var version = typeof(ChannelsExtensions).Assembly.GetName().Version?.ToString(3) ?? "0";
         services.AddHttpClient(HttpDelivery.ClientName, client =>
             {

@@ -37,7 +37,7 @@ internal sealed partial class DiscordSender(HttpDelivery delivery) : IChannelSen
                     url = n.StatusPageUrl is { Length: > 0 } link ? link : null,
                     color = Colour(n),
                     fields = NotificationText.Facts(n).Take(25)
-                        .Select(f => new { name = f.Label, value = ChannelJson.Limit(Escape(f.Value), 1024), inline = f.Value.Length <= 40 })
+                        .Select(f => new { name = f.Label, value = ChannelJson.Limit(EscapeValue(f.Value), 1024), inline = f.Value.Length <= 40 })
                         .ToList(),
                     timestamp = n.At.ToUniversalTime().ToString("O"),
                 },
@@ -53,9 +53,17 @@ internal sealed partial class DiscordSender(HttpDelivery delivery) : IChannelSen
         _ => 0x3498DB,
     };
 
-    /// <summary>A backslash before each markdown character, so text shows as typed.</summary>
-    public static string Escape(string text) => MarkdownCharacter().Replace(text, @"\$0");
+    /// <summary>A backslash before each markdown character, so text shows as typed (and @everyone stays text).</summary>
+    public static string Escape(string text) => LineStartMarker().Replace(MarkdownCharacter().Replace(text, @"\$0"), @"\$0");
 
-    [GeneratedRegex(@"[\\*_~`|>#\[\]()-]")]
+    // A URL is left as it is: Discord links it, and a backslash inside would break the link.
+    private static string EscapeValue(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && !value.Any(char.IsWhiteSpace) ? value : Escape(value);
+
+    [GeneratedRegex(@"[\\*_~`|\[\]]")]
     private static partial Regex MarkdownCharacter();
+
+    // Quotes, headings and list items only start a line.
+    [GeneratedRegex(@"^[>#-]", RegexOptions.Multiline)]
+    private static partial Regex LineStartMarker();
 }
