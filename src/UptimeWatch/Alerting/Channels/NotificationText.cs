@@ -2,61 +2,132 @@ using System.Globalization;
 
 namespace UptimeWatch.Alerting.Channels;
 
+/// <summary>How bad a notification is; each channel maps it to its own colour, emoji or priority.</summary>
+internal enum NotificationSeverity
+{
+    Down,
+    Warning,
+    Ok,
+    Info,
+}
+
+/// <summary>One labelled fact under the headline ("Reason: HTTP 503").</summary>
+internal sealed record NotificationFact(string Label, string Value);
+
 /// <summary>
-/// The words of a notification, once for every channel: a title, a line of detail, a colour and a priority. Plain text:
-/// each channel escapes it for its own markup.
+/// The wording of every notification, in one place, so Slack, email and the webhook's <c>title</c> say the same
+/// thing. Everything returned is plain text as the user wrote it: each channel escapes it for its own markup.
 /// </summary>
 internal static class NotificationText
 {
-    public static string Title(Notification n) => n.Event switch
+    /// <summary>The bracketed tag: <c>DOWN</c>, <c>STILL DOWN</c>, <c>RECOVERED</c>, …</summary>
+    public static string Tag(Notification n) => n.Event switch
     {
-        "down" => $"[DOWN] {n.MonitorName}",
-        "reminder" => $"[STILL DOWN] {n.MonitorName}{Lasting(n, " for ")}",
-        "recovered" => $"[RECOVERED] {n.MonitorName}{Lasting(n, " after ")}",
-        "flapping.started" => $"[FLAPPING] {n.MonitorName}",
-        "flapping.stopped" => $"[STOPPED FLAPPING] {n.MonitorName} is {n.Status}",
-        "degraded" => $"[DEGRADED] {n.MonitorName}",
-        "certificate" => $"[CERTIFICATE] {n.MonitorName}",
-        "test" => "[TEST] UptimeWatch notifications work",
-        _ => $"[{n.Event.ToUpperInvariant()}] {n.MonitorName}",
+        "down" => "DOWN",
+        "reminder" => "STILL DOWN",
+        "recovered" => "RECOVERED",
+        "degraded" => "DEGRADED",
+        "certificate" => "CERTIFICATE",
+        "flapping.started" => "FLAPPING",
+        "flapping.stopped" => "STABLE",
+        "test" => "TEST",
+        _ => n.Event.ToUpperInvariant(),
     };
 
-    /// <summary>What happened and where: the reason, then the target.</summary>
-    public static string Detail(Notification n) =>
-        n.Event == "test" ? n.Reason : $"{n.Reason}\n{n.Target}";
+    /// <summary>The subject line: <c>[DOWN] Checkout API</c>.</summary>
+    public static string Title(Notification n) => $"[{Tag(n)}] {n.MonitorName}";
 
-    /// <summary>Red for trouble, green for good news, amber for in between; as 0xRRGGBB.</summary>
-    public static int Colour(Notification n) => n.Event switch
+    /// <summary>One sentence saying what happened.</summary>
+    public static string Headline(Notification n)
     {
-        "down" or "reminder" => 0xD93025,
-        "recovered" or "test" => 0x1E8E3E,
-        "flapping.stopped" when n.Status == "up" => 0x1E8E3E,
-        _ => 0xF29900,
+        var lasted = Lasted(n) is { } d ? Duration(d) : null;
+        return n.Event switch
+        {
+            "down" => $"{n.MonitorName} is down.",
+            "reminder" => lasted is null ? $"{n.MonitorName} is still down." : $"{n.MonitorName} is still down, for {lasted} now.",
+            "recovered" => lasted is null ? $"{n.MonitorName} is back up." : $"{n.MonitorName} is back up after {lasted} down.",
+            "degraded" => $"{n.MonitorName} is degraded.",
+            "certificate" => $"{n.MonitorName} has a certificate that needs attention.",
+            "flapping.started" => $"{n.MonitorName} is flapping: its status keeps changing. Alerts for it are held until it settles.",
+            "flapping.stopped" => $"{n.MonitorName} has stopped flapping; it is {n.Status} now.",
+            "test" => $"Test notification from UptimeWatch for {n.MonitorName}: if you can read this, the channel works.",
+            _ => $"{n.MonitorName}: {n.Event}.",
+        };
+    }
+
+    /// <summary>The facts under the headline, in display order; empty values are left out.</summary>
+    public static IReadOnlyList<NotificationFact> Facts(Notification n)
+    {
+        var facts = new List<NotificationFact>();
+        if (!string.IsNullOrWhiteSpace(n.Reason))
+        {
+            facts.Add(new("Reason", n.Reason));
+        }
+        facts.Add(new("Status", n.PreviousStatus is { Length: > 0 } previous && previous != n.Status ? $"{n.Status} (was {previous})" : n.Status));
+        if (!string.IsNullOrWhiteSpace(n.Target))
+        {
+            facts.Add(new("Target", n.Target));
+        }
+        if (n.IncidentStartedAt is { } started && n.Event is "down" or "reminder" or "recovered")
+        {
+            facts.Add(new(n.Event == "recovered" ? "Was down since" : "Down since", Time(started)));
+        }
+        if (Lasted(n) is { } lasted)
+        {
+            facts.Add(new(n.Event == "recovered" ? "Downtime" : "Down for", Duration(lasted)));
+        }
+        facts.Add(new("At", Time(n.At)));
+        if (n.IncidentId > 0)
+        {
+            facts.Add(new("Incident", "#" + n.IncidentId.ToString(CultureInfo.InvariantCulture)));
+        }
+        return facts;
+    }
+
+    /// <summary>Headline, facts and link as plain text lines (email, ntfy).</summary>
+    public static string PlainText(Notification n)
+    {
+        var lines = new List<string> { Headline(n), "" };
+        lines.AddRange(Facts(n).Select(f => $"{f.Label}: {f.Value}"));
+        if (n.StatusPageUrl is { Length: > 0 } url)
+        {
+            lines.Add("");
+            lines.Add($"Status page: {url}");
+        }
+        return string.Join('\n', lines);
+    }
+
+    public static NotificationSeverity Severity(Notification n) => n.Event switch
+    {
+        "down" or "reminder" => NotificationSeverity.Down,
+        "recovered" => NotificationSeverity.Ok,
+        "degraded" or "certificate" or "flapping.started" => NotificationSeverity.Warning,
+        "flapping.stopped" => n.Status == "down" ? NotificationSeverity.Down : NotificationSeverity.Ok,
+        _ => NotificationSeverity.Info,
     };
 
-    /// <summary>1 (min) to 5 (urgent), as ntfy counts.</summary>
-    public static int Priority(Notification n) => n.Event switch
-    {
-        "down" or "reminder" => 5,
-        "flapping.started" or "certificate" => 4,
-        _ => 3,
-    };
+    /// <summary>How long the incident has lasted (reminder) or lasted (recovered).</summary>
+    public static TimeSpan? Lasted(Notification n) =>
+        n.Event is "reminder" or "recovered" && n.IncidentStartedAt is { } started && n.At >= started ? n.At - started : null;
 
-    public static string Emoji(Notification n) => Colour(n) switch
+    /// <summary><c>45 s</c>, <c>12 min</c>, <c>1 h 5 min</c>, <c>2 d 3 h</c>: two units at most, for people.</summary>
+    public static string Duration(TimeSpan d)
     {
-        0xD93025 => "rotating_light",
-        0x1E8E3E => "white_check_mark",
-        _ => "warning",
-    };
+        if (d < TimeSpan.FromMinutes(1))
+        {
+            return $"{Math.Max(0, (int)d.TotalSeconds)} s";
+        }
+        if (d < TimeSpan.FromHours(1))
+        {
+            return d.Seconds == 0 || d.TotalMinutes >= 10 ? $"{(int)d.TotalMinutes} min" : $"{(int)d.TotalMinutes} min {d.Seconds} s";
+        }
+        if (d < TimeSpan.FromDays(1))
+        {
+            return d.Minutes == 0 ? $"{(int)d.TotalHours} h" : $"{(int)d.TotalHours} h {d.Minutes} min";
+        }
+        return d.Hours == 0 ? $"{(int)d.TotalDays} d" : $"{(int)d.TotalDays} d {d.Hours} h";
+    }
 
-    private static string Lasting(Notification n, string prefix) =>
-        n.IncidentStartedAt is { } start && n.At > start ? prefix + Duration(n.At - start) : "";
-
-    public static string Duration(TimeSpan span) => span switch
-    {
-        { TotalMinutes: < 1 } => $"{Math.Max(1, (int)span.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s",
-        { TotalHours: < 1 } => $"{((int)span.TotalMinutes).ToString(CultureInfo.InvariantCulture)} min",
-        { TotalDays: < 1 } => $"{((int)span.TotalHours).ToString(CultureInfo.InvariantCulture)} h {span.Minutes.ToString(CultureInfo.InvariantCulture)} min",
-        _ => $"{((int)span.TotalDays).ToString(CultureInfo.InvariantCulture)} d {span.Hours.ToString(CultureInfo.InvariantCulture)} h",
-    };
+    /// <summary><c>2025-03-01 14:05:09 UTC</c>: channels reach people in many time zones, so UTC and say so.</summary>
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,62 @@
+namespace UptimeWatch.Alerting.Channels;
+
+/// <summary>
+/// Microsoft Teams through a Workflows ("When a Teams webhook request is received") URL: a message with one
+/// Adaptive Card attachment, which the workflow posts to the channel. The old Office 365 connector MessageCard
+/// format is retired.
+/// </summary>
+internal sealed class TeamsSender(HttpDelivery delivery) : IChannelSender
+{
+    public string Type => "teams";
+
+    public Task<DeliveryOutcome> SendAsync(ChannelSettings channel, Notification notification, CancellationToken cancellationToken)
+    {
+        if (channel.Url is null)
+        {
+            return Task.FromResult(HttpDelivery.Misconfigured($"channel {channel.Name} has no Url"));
+        }
+        return delivery.SendAsync(channel, ChannelJson.Post(channel.Url, Payload(notification)), cancellationToken);
+    }
+
+    public static object Payload(Notification n)
+    {
+        var body = new List<object>
+        {
+            new { type = "TextBlock", text = NotificationText.Title(n), weight = "Bolder", size = "Medium", color = Colour(n), wrap = true },
+            new { type = "TextBlock", text = NotificationText.Headline(n), wrap = true },
+            new { type = "FactSet", facts = NotificationText.Facts(n).Select(f => new { title = f.Label, value = f.Value }).ToList() },
+        };
+        var card = new Dictionary<string, object>
+        {
+            ["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json",
+            ["type"] = "AdaptiveCard",
+            ["version"] = "1.4",
+            ["body"] = body,
+            ["msteams"] = new { width = "Full" },
+        };
+        if (n.StatusPageUrl is { Length: > 0 } url)
+        {
+            card["actions"] = new[] { new { type = "Action.OpenUrl", title = "Status page", url } };
+        }
+        return new
+        {
+            type = "message",
+            attachments = new[]
+            {
+                new
+                {
+                    contentType = "application/vnd.microsoft.card.adaptive",
+                    content = card,
+                },
+            },
+        };
+    }
+
+    private static string Colour(Notification n) => NotificationText.Severity(n) switch
+    {
+        NotificationSeverity.Down => "Attention",
+        NotificationSeverity.Warning => "Warning",
+        NotificationSeverity.Ok => "Good",
+        _ => "Accent",
+    };
+}
