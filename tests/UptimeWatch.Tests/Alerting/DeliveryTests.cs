@@ -180,4 +180,31 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.DoesNotContain("/hook", channels);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_down_monitor_is_mailed_over_smtp_and_then_its_recovery()
+    {
+        await using var smtp = new SmtpTestServer().Start();
+        var settings = new Dictionary<string, string?>
+        {
+            ["UptimeWatch:Alerting:Channels:mail:Type"] = "email",
+            ["UptimeWatch:Alerting:Channels:mail:Host"] = "127.0.0.1",
+            ["UptimeWatch:Alerting:Channels:mail:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["UptimeWatch:Alerting:Channels:mail:Security"] = "None",
+            ["UptimeWatch:Alerting:Channels:mail:From"] = "UptimeWatch <alerts@example.com>",
+            ["UptimeWatch:Alerting:Channels:mail:To"] = "ops@example.com",
+        };
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor()], settings);
+        await app.WaitForStatusAsync("checkout", "up");
+
+        _target.Healthy = false;
+        await Eventually.Until(() => Task.FromResult(smtp.Messages), m => m.Count == 1, TimeSpan.FromSeconds(20), "the down mail");
+        _target.Healthy = true;
+        var mails = await Eventually.Until(() => Task.FromResult(smtp.Messages), m => m.Count == 2, TimeSpan.FromSeconds(20), "the recovery mail");
+
+        var subjects = mails.Select(m => MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(m.Data))).Subject).ToList();
+        Assert.Equal("[DOWN] Checkout", subjects[0]);
+        Assert.StartsWith("[RECOVERED] Checkout", subjects[1]);
+        Assert.All(mails, m => Assert.Equal(["ops@example.com"], m.To));
+    }
 }
