@@ -42,7 +42,14 @@ internal static partial class ChannelConfigReader
         }
 
         var result = new List<ChannelSettings>();
-        foreach (var section in channels.GetChildren())
+        var children = channels.GetChildren().ToList();
+        if (children.Count > 0 && children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            // A JSON array would "work" with channels named 0, 1, 2 — and rules could never name them sensibly.
+            errors.Add($"{prefix} must be an object of named channels, like \"{prefix}\": {{ \"ops\": {{ \"Type\": \"slack\", … }} }}, not a list");
+            return [];
+        }
+        foreach (var section in children)
         {
             if (ReadOne(section, $"{prefix}:{section.Key}", errors) is { } channel)
             {

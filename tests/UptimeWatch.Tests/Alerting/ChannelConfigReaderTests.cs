@@ -122,6 +122,11 @@ public sealed class ChannelConfigReaderTests
             SingleError(("ops", "https://hooks.slack.com/services/x")));
 
     [Fact]
+    public void A_list_of_channels_instead_of_named_ones_is_named() =>
+        Assert.Equal("Alerting:Channels must be an object of named channels, like \"Alerting:Channels\": { \"ops\": { \"Type\": \"slack\", … } }, not a list",
+            SingleError(("0:Type", "slack"), ("0:Url", "https://hooks.slack.com/services/x")));
+
+    [Fact]
     public void A_missing_url_is_named() =>
         Assert.Equal("Alerting:Channels:ops:Url is required: the discord URL to POST to", SingleError(("ops:Type", "discord")));
 

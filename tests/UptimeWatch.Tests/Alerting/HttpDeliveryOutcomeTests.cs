@@ -90,6 +90,14 @@ public sealed class HttpDeliveryOutcomeTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_429_with_fractional_seconds_as_discord_sends_them_is_understood()
+    {
+        _receiver.Reply(new HookReply(429, "{\"retry_after\":1.5}", new Dictionary<string, string> { ["Retry-After"] = "1.5" }));
+
+        Assert.Equal(TimeSpan.FromSeconds(1.5), (await SendWebhookAsync()).RetryAfter);
+    }
+
+    [Fact]
     public async Task A_redirect_is_not_followed_and_is_permanent()
     {
         _receiver.Reply(new HookReply(301, "", new Dictionary<string, string> { ["Location"] = "https://elsewhere.example.com/secret-path" }));

@@ -69,6 +69,13 @@ internal sealed class HttpDelivery(IHttpClientFactory clients, TimeProvider time
     {
         var header = response.Headers.RetryAfter;
         var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        // Discord sends fractional seconds ("1.5"), which the typed header does not parse.
+        if (wait is null && response.Headers.TryGetValues("Retry-After", out var raw) &&
+            double.TryParse(raw.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) &&
+            double.IsFinite(seconds))
+        {
+            wait = TimeSpan.FromSeconds(Math.Min(seconds, MaxRetryAfter.TotalSeconds));
+        }
         if (wait is not { } value)
         {
             return null;
