@@ -43,8 +43,17 @@ public sealed class AdminApiTests : IAsyncLifetime
     private static async Task<MonitorDto> MonitorAsync(HttpClient client, string slug) =>
         (await client.GetFromJsonAsync<MonitorDto>($"/api/admin/monitors/{slug}"))!;
 
-    private static Task<MonitorDto> WaitForAsync(HttpClient client, string slug, string status) =>
-        Eventually.Until(() => MonitorAsync(client, slug), m => m.Status == status, TimeSpan.FromSeconds(20), $"{slug} to be {status}");
+    /// <summary>
+    /// Until the console shows <paramref name="status"/> and the stored state agrees: the console reads the live state,
+    /// which is ahead of the database by whatever the writer has not committed yet (events, alerts).
+    /// </summary>
+    private static async Task<MonitorDto> WaitForAsync(HttpClient client, string slug, string status)
+    {
+        var monitor = await Eventually.Until(() => MonitorAsync(client, slug), m => m.Status == status, TimeSpan.FromSeconds(20), $"{slug} to be {status}");
+        await Eventually.Until(() => client.GetFromJsonAsync<StatusDto>("/api/status")!,
+            s => s!.Monitors.Any(m => m.Slug == slug && m.Status == status), TimeSpan.FromSeconds(10), $"{slug} to be stored as {status}");
+        return monitor;
+    }
 
     private static async Task<List<AlertDto>> AlertsAsync(HttpClient client, string state = "all") =>
         (await client.GetFromJsonAsync<AlertsDto>($"/api/admin/alerts?state={state}"))!.Alerts;
