@@ -357,7 +357,7 @@ internal sealed partial class AdminCommands(
 
     /// <summary>The configured channels, secrets left out.</summary>
     public IReadOnlyList<ChannelView> ListChannels() =>
-        [.. options.Value.Alerting.Channels.Select(c => new ChannelView(c.Name, c.Type, c.Url is { } u ? $"{u.Scheme}://{u.Authority}/…" : null))];
+        [.. options.Value.Alerting.Channels.Select(c => new ChannelView(c.Name, c.Type, Alerting.ChannelConfigReader.Describe(c).Destination))];
 
     /// <summary>Sends a test notification to one channel now and says what the receiver answered.</summary>
     public async Task<ChannelTestResult> TestChannelAsync(string name, string by, CancellationToken cancellationToken)
@@ -486,7 +486,8 @@ internal sealed partial class AdminCommands(
                 .ToListAsync(cancellationToken);
             // The in-memory state is ahead of the row by whatever the writer has not stored yet.
             var state = registry.TryGet(row.Id, out var runtime) ? runtime.State : MonitorRows.ToState(row);
-            var definition = MonitorRows.ToDefinition(row);
+            // The registry holds the validated definition; only a monitor it does not know is validated again here.
+            var definition = runtime?.Definition ?? MonitorRows.ToDefinition(row);
             views.Add(new MonitorView(
                 row.Slug, row.Name, row.Group, row.Type, row.Target, row.IntervalSeconds, row.IsPublic, row.Source,
                 row.Source == ConfigMonitorSync.ConfigSource ? file : null,

@@ -421,7 +421,7 @@ internal sealed partial class AdminSocket(
                     }
                 }
                 // The hub only knows what it published since start-up; the log knows what came before a restart.
-                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await NewestSeqAsync(_stop.Token));
+                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await log.NewestSeqAsync(_stop.Token));
                 await EnqueueAsync(Reply(id, new { seq = newest }));
                 _pusher = Pusher.Start(this, subscription, reset, replay, replayedUpTo);
                 subscription = null;
@@ -437,7 +437,6 @@ internal sealed partial class AdminSocket(
         }
     }
 
-    private Task<long> NewestSeqAsync(CancellationToken cancellationToken) => log.NewestSeqAsync(cancellationToken);
 
     private async Task<object> UnsubscribeAsync()
     {

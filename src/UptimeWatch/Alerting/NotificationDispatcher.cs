@@ -77,12 +77,15 @@ internal sealed partial class NotificationDispatcher(
     /// <summary>Delivers what is due on every channel; returns when the next pending one falls due, if any.</summary>
     public async Task<DateTimeOffset?> DeliverDueAsync(CancellationToken cancellationToken)
     {
-        List<OutboxNotification> heads;
+        // Only which channels have work and when: each channel's loop reads its own head in full.
+        List<(string Channel, DateTimeOffset NextAttemptAt)> heads;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             var headIds = await db.Notifications.AsNoTracking().Where(n => n.State == NotificationState.Pending)
                 .GroupBy(n => n.Channel).Select(g => g.Min(n => n.Id)).ToListAsync(cancellationToken);
-            heads = await db.Notifications.AsNoTracking().Where(n => headIds.Contains(n.Id)).ToListAsync(cancellationToken);
+            heads = [.. (await db.Notifications.AsNoTracking().Where(n => headIds.Contains(n.Id))
+                    .Select(n => new { n.Channel, n.NextAttemptAt }).ToListAsync(cancellationToken))
+                .Select(h => (h.Channel, h.NextAttemptAt))];
         }
         var now = time.GetUtcNow();
         var results = await Task.WhenAll(heads.Select(head => head.NextAttemptAt <= now
