@@ -35,6 +35,7 @@ try
     builder.AddAlerting();
 
     var app = builder.Build();
+    app.UseProxyHeaders();
     app.UseRequestLogging();
     app.MapOpenApi();
     app.MapHealth();

@@ -45,6 +45,8 @@ internal static partial class ConfigurationExtensions
                 options.Retention = read.Retention;
                 options.Admin = read.Admin;
                 options.Alerting = read.Alerting;
+                options.Metrics = read.Metrics;
+                options.ForwardedHeaders = read.ForwardedHeaders;
                 options.Monitors = read.Monitors;
                 options.Errors = read.Errors;
             })

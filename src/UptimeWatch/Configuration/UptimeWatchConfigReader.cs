@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Metrics", "ForwardedHeaders", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -92,6 +92,8 @@ internal static class UptimeWatchConfigReader
         options.Retention.RollupDays = Int(retention, "Retention", "RollupDays", options.Retention.RollupDays, 2, 36_500, errors);
 
         options.Admin = ReadAdmin(section.GetSection("Admin"), errors);
+        options.Metrics = ReadMetrics(section.GetSection("Metrics"), errors);
+        options.ForwardedHeaders = ReadForwardedHeaders(section.GetSection("ForwardedHeaders"), errors);
         options.Alerting = Alerting.AlertingConfigReader.Read(section.GetSection("Alerting"), errors);
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
         foreach (var monitor in options.Monitors)
@@ -105,19 +107,92 @@ internal static class UptimeWatchConfigReader
         return options;
     }
 
+    private static readonly string[] MetricsKeys = ["Enabled", "BearerToken"];
+
+    private static MetricsOptions ReadMetrics(IConfigurationSection metrics, List<string> errors)
+    {
+        var options = new MetricsOptions();
+        UnknownKeys(metrics, "Metrics", MetricsKeys, errors);
+        if (metrics["Enabled"] is { } enabled)
+        {
+            if (bool.TryParse(enabled.Trim(), out var value))
+            {
+                options.Enabled = value;
+            }
+            else
+            {
+                errors.Add($"Metrics:Enabled \"{enabled}\" must be true or false");
+            }
+        }
+        if (metrics["BearerToken"] is { Length: > 0 } token)
+        {
+            // A secret: the message gives its length, never the value.
+            if (token.Length < MetricsOptions.MinBearerTokenLength || token.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"Metrics:BearerToken (\"***\", {token.Length} characters) must be at least {MetricsOptions.MinBearerTokenLength} characters long with no spaces");
+            }
+            else
+            {
+                options.BearerToken = token;
+            }
+        }
+        return options;
+    }
+
+    private static readonly string[] ForwardedHeadersKeys = ["TrustedProxies"];
+
+    private static ForwardedHeadersSettings ReadForwardedHeaders(IConfigurationSection forwarded, List<string> errors)
+    {
+        var options = new ForwardedHeadersSettings();
+        UnknownKeys(forwarded, "ForwardedHeaders", ForwardedHeadersKeys, errors);
+        var proxies = forwarded.GetSection("TrustedProxies");
+        if (!proxies.Exists())
+        {
+            return options;
+        }
+        // An empty list trusts no proxy. A single string is accepted as a comma-separated list: easier to set from an environment variable.
+        var values = proxies.Value is { } single
+            ? single.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => ("ForwardedHeaders:TrustedProxies", (string?)v)).ToList()
+            : proxies.GetChildren().Select(c => ($"ForwardedHeaders:TrustedProxies:{c.Key}", c.Value)).ToList();
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var (key, value) in values)
+        {
+            var text = value?.Trim() ?? "";
+            if (System.Net.IPNetwork.TryParse(text, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(text, out var address))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                errors.Add($"{key} \"{value}\" must be an IP address (10.0.0.2) or a network (10.0.0.0/8, fd00::/8)");
+            }
+        }
+        options.TrustedProxies = networks;
+        return options;
+    }
+
+    private static void UnknownKeys(IConfigurationSection section, string name, string[] known, List<string> errors)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var hint = ClosestName.Find(child.Key, known);
+                errors.Add($"{name}:{child.Key} is not a known setting" + (hint is null ? "" : $" (did you mean {name}:{hint}?)"));
+            }
+        }
+    }
+
     private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins", "MaxMessageBytes"];
 
     private static AdminOptions ReadAdmin(IConfigurationSection admin, List<string> errors)
     {
         var options = new AdminOptions();
-        foreach (var child in admin.GetChildren())
-        {
-            if (!AdminKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                var hint = ClosestName.Find(child.Key, AdminKeys);
-                errors.Add($"Admin:{child.Key} is not a known setting" + (hint is null ? "" : $" (did you mean Admin:{hint}?)"));
-            }
-        }
+        UnknownKeys(admin, "Admin", AdminKeys, errors);
 
         if (admin["InitialPassword"] is { } password)
         {

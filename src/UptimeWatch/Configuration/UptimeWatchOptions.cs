@@ -24,6 +24,10 @@ internal sealed class UptimeWatchOptions
 
     public Alerting.AlertingOptions Alerting { get; set; } = new();
 
+    public MetricsOptions Metrics { get; set; } = new();
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     /// <summary>The monitors defined in the config file, in file order.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; set; } = [];
 
@@ -129,4 +133,30 @@ internal sealed class AdminOptions
     public const int DefaultMaxMessageBytes = 64 * 1024;
     public const int MinMaxMessageBytes = 1024;
     public const int MaxMaxMessageBytes = 16 * 1024 * 1024;
+}
+
+/// <summary><c>UptimeWatch:Metrics</c>: the Prometheus scrape endpoint <c>GET /metrics</c>.</summary>
+internal sealed class MetricsOptions
+{
+    public const int MinBearerTokenLength = 16;
+
+    /// <summary>Serve <c>/metrics</c>. On by default: it shows counts and timings, never secrets or URLs.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>When set, a scrape must send <c>Authorization: Bearer &lt;token&gt;</c>; anything else gets 401.</summary>
+    public string? BearerToken { get; set; }
+}
+
+/// <summary>
+/// <c>UptimeWatch:ForwardedHeaders</c>: which reverse proxies may tell UptimeWatch the client's address and scheme
+/// (<c>X-Forwarded-For</c>, <c>X-Forwarded-Proto</c>). Rate limits, connection limits, logs and the admin
+/// WebSocket's Origin check then see the real client; from anyone else the headers are ignored.
+/// </summary>
+internal sealed class ForwardedHeadersSettings
+{
+    /// <summary>Addresses or networks (CIDR) of the proxies in front; the loopback addresses by default.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; set; } = DefaultTrustedProxies;
+
+    public static readonly IReadOnlyList<System.Net.IPNetwork> DefaultTrustedProxies =
+        [System.Net.IPNetwork.Parse("127.0.0.0/8"), System.Net.IPNetwork.Parse("::1/128")];
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
@@ -28,8 +29,27 @@ internal static class HostingExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<UptimeWatchOptions>>((host, options) =>
                 host.ShutdownTimeout = TimeSpan.FromSeconds(options.Value.Scheduler.ShutdownTimeoutSeconds));
+        builder.Services.AddOptions<ForwardedHeadersOptions>()
+            .Configure<IOptions<UptimeWatchOptions>>((forwarded, options) =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                // Every trusted hop is unwrapped (a CDN in front of nginx, say); the first untrusted one is the client.
+                forwarded.ForwardLimit = null;
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var network in options.Value.ForwardedHeaders.TrustedProxies)
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+            });
         return builder;
     }
+
+    /// <summary>
+    /// The client's address and scheme as a trusted reverse proxy saw them. First in the pipeline, so logs, rate
+    /// limits and the admin WebSocket's Origin check all see the real client.
+    /// </summary>
+    public static IApplicationBuilder UseProxyHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
 
     /// <summary>Every time in the API is ISO-8601 UTC with a Z, to the millisecond.</summary>
     private sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
