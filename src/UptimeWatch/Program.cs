@@ -7,6 +7,7 @@ using UptimeWatch.Hosting;
 using UptimeWatch.Live;
 using UptimeWatch.Logging;
 using UptimeWatch.Monitoring;
+using UptimeWatch.Operations;
 using UptimeWatch.Probing;
 using UptimeWatch.Scheduling;
 using UptimeWatch.StatusPage;
@@ -14,6 +15,11 @@ using UptimeWatch.Storage;
 
 try
 {
+    if (await Commands.TryRunAsync(args) is { } exitCode)
+    {
+        return exitCode;
+    }
+
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     {
         Args = args,
@@ -60,6 +66,11 @@ catch (OptionsValidationException ex) when (ex.OptionsType == typeof(UptimeWatch
 catch (ConfigurationFileException ex)
 {
     await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
+    return 2;
+}
+catch (InvalidDataException ex)
+{
+    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ConfigurationFileException.FromSyntaxError(ex).Message}");
     return 2;
 }
 

@@ -29,6 +29,15 @@ internal sealed class TargetServer : IAsyncDisposable
 
     public Uri Url(string path) => new(BaseUrl, path);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _served = new();
+    private int _inFlight;
+
+    /// <summary>How many answers <c>/counted/{name}</c> has sent in full.</summary>
+    public int Served(string name) => _served.GetValueOrDefault(name);
+
+    /// <summary>Requests to <c>/counted/…</c> received and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     public static async Task<TargetServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -47,6 +56,26 @@ internal sealed class TargetServer : IAsyncDisposable
         {
             await Task.Delay(ms, ct);
             return Results.Text("finally");
+        });
+        // Waits ms, then answers and counts the answer once it is sent: what a check that completed has seen.
+        app.MapGet("/counted/{name}", async (string name, int? ms, HttpContext context) =>
+        {
+            Interlocked.Increment(ref server._inFlight);
+            try
+            {
+                // A client that gave up gets no answer, so nothing is counted for it.
+                await Task.Delay(ms ?? 0, context.RequestAborted);
+                await context.Response.WriteAsync("counted", CancellationToken.None);
+                await context.Response.CompleteAsync();
+                server._served.AddOrUpdate(name, 1, (_, n) => n + 1);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._inFlight);
+            }
         });
         app.MapGet("/loop", () => Results.Redirect("/loop"));
         app.MapGet("/chain/{n:int}", (int n) => n <= 0 ? Results.Text("end of chain") : Results.Redirect($"/chain/{n - 1}"));

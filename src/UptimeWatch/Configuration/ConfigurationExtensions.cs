@@ -112,4 +112,19 @@ internal static partial class ConfigurationExtensions
             .LastOrDefault(f => f is { Exists: true, PhysicalPath: not null })?.PhysicalPath;
 }
 
-internal sealed class ConfigurationFileException(string message) : Exception(message);
+internal sealed class ConfigurationFileException(string message) : Exception(message)
+{
+    /// <summary>
+    /// A JSON syntax error: the outer message names the file, the innermost one the line and position
+    /// ("… LineNumber: 3 | BytePositionInLine: 0."), so all of them are kept.
+    /// </summary>
+    public static ConfigurationFileException FromSyntaxError(InvalidDataException ex)
+    {
+        var messages = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+        return new ConfigurationFileException(string.Join(" ", messages));
+    }
+}
