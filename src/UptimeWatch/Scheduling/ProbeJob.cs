@@ -17,6 +17,7 @@ internal sealed partial class ProbeJob(
     ProbeRunner probes,
     CheckResultWriter writer,
     CheckNow checkNow,
+    CheckCutOff cutOff,
     TimeProvider time,
     ILogger<ProbeJob> logger) : IJob
 {
@@ -59,7 +60,21 @@ internal sealed partial class ProbeJob(
         // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
         using var turn = isPush ? await monitor.EnterAsync(cancellationToken) : null;
         var startedAt = time.GetUtcNow();
-        var result = await probes.CheckAsync(definition, cancellationToken);
+        ProbeResult result;
+        using (var probeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cutOff.Token))
+        {
+            try
+            {
+                result = await probes.CheckAsync(definition, probeCancel.Token);
+            }
+            catch (OperationCanceledException ex) when (cutOff.Token.IsCancellationRequested)
+            {
+                // Not an error and not a result: the process is going away.
+                LogCutShort(definition.Slug);
+                checkNow.Fail(context, ex);
+                return;
+            }
+        }
         if (result.NothingNewUntil is { } until)
         {
             checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
@@ -106,6 +121,9 @@ internal sealed partial class ProbeJob(
 
     [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Verdict} {Status} in {ElapsedMs} ms {Error}")]
     private partial void LogChecked(string monitor, string url, Verdict verdict, int? status, int elapsedMs, string? error);
+
+    [LoggerMessage(LogLevel.Warning, "The check of {Monitor} was still running when the shutdown grace period ended: cut short, not recorded")]
+    private partial void LogCutShort(string monitor);
 
     [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
     private partial void LogMissed(string monitor, int count, string reason);

@@ -13,7 +13,7 @@ internal static class SchedulingExtensions
         {
             quartz.UseInMemoryStore(store => store.MisfireThreshold = TimeSpan.FromSeconds(5));
             quartz.UseDefaultThreadPool(_ => { });
-            // Running checks finish on their own deadline; interrupting them would only lose results.
+            // Running checks finish on their own deadline, bounded by CheckCutOff; interrupting them would only lose results.
             quartz.ConfigureScheduler(s => s.ShutdownJobInterruption = ShutdownJobInterruption.Never);
         });
         builder.Services.AddOptions<ThreadPoolOptions>()
@@ -25,6 +25,7 @@ internal static class SchedulingExtensions
         });
         builder.Services.AddSingleton<ScheduleReconciler>();
         builder.Services.AddSingleton<CheckNow>();
+        builder.Services.AddSingleton<CheckCutOff>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleReconciler>());
         // After the first reconcile, so a reload never races the start-up sync.
         builder.Services.AddSingleton<ConfigReloader>();
