@@ -146,7 +146,8 @@ internal static class UptimeWatchConfigReader
         var options = new ForwardedHeadersSettings();
         UnknownKeys(forwarded, "ForwardedHeaders", ForwardedHeadersKeys, errors);
         var proxies = forwarded.GetSection("TrustedProxies");
-        if (!proxies.Exists())
+        // An empty JSON array leaves a key with no value: present, so it trusts none, unlike a missing key.
+        if (!forwarded.GetChildren().Any(c => string.Equals(c.Key, "TrustedProxies", StringComparison.OrdinalIgnoreCase)))
         {
             return options;
         }

@@ -32,12 +32,16 @@ internal static class HostingExtensions
         builder.Services.AddOptions<ForwardedHeadersOptions>()
             .Configure<IOptions<UptimeWatchOptions>>((forwarded, options) =>
             {
-                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                var trusted = options.Value.ForwardedHeaders.TrustedProxies;
+                // With no known proxy at all the middleware would believe everyone: an empty list turns it off instead.
+                forwarded.ForwardedHeaders = trusted.Count == 0
+                    ? ForwardedHeaders.None
+                    : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
                 // Every trusted hop is unwrapped (a CDN in front of nginx, say); the first untrusted one is the client.
                 forwarded.ForwardLimit = null;
                 forwarded.KnownProxies.Clear();
                 forwarded.KnownIPNetworks.Clear();
-                foreach (var network in options.Value.ForwardedHeaders.TrustedProxies)
+                foreach (var network in trusted)
                 {
                     forwarded.KnownIPNetworks.Add(network);
                 }
