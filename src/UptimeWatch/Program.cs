@@ -39,6 +39,7 @@ try
     builder.AddLive();
     builder.AddAdminConsole();
     builder.AddAlerting();
+    builder.AddMetrics();
 
     var app = builder.Build();
     app.UseProxyHeaders();
@@ -50,6 +51,7 @@ try
     app.MapLive();
     app.MapPushApi();
     app.MapAdminConsole();
+    app.MapMetrics();
 
     await app.RunAsync();
     return 0;

@@ -31,7 +31,7 @@ internal static partial class AdminSocketEndpoint
     }
 
     internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        EventHub hub, AdminSessions sessions,
+        EventHub hub, AdminSessions sessions, Operations.UptimeWatchMetrics metrics,
         IOptions<UptimeWatchOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AdminSocket).FullName!);
@@ -72,6 +72,7 @@ internal static partial class AdminSocketEndpoint
         var by = AdminApi.By(http.User);
         var client = LiveApi.ClientIp(http);
         LogOpened(logger, by, client);
+        using var counted = metrics.Connected("websocket");
         var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,
             json.Value.SerializerOptions, logger);
         var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);

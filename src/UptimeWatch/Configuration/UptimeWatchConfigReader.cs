@@ -109,7 +109,7 @@ internal static class UptimeWatchConfigReader
 
     private static readonly string[] MetricsKeys = ["Enabled", "BearerToken"];
 
-    private static MetricsOptions ReadMetrics(IConfigurationSection metrics, List<string> errors)
+    internal static MetricsOptions ReadMetrics(IConfigurationSection metrics, List<string> errors)
     {
         var options = new MetricsOptions();
         UnknownKeys(metrics, "Metrics", MetricsKeys, errors);

@@ -4,8 +4,8 @@ using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Live;
 
-/// <summary>Caps live connections (SSE streams and held polls) in total and per client IP.</summary>
-internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options)
+/// <summary>Caps live connections (SSE streams and held polls) in total and per client IP, and counts them for the metrics.</summary>
+internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options, Operations.UptimeWatchMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, int> _perIp = new();
     private int _total;
@@ -13,7 +13,8 @@ internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options)
     public int Total => Volatile.Read(ref _total);
 
     /// <summary>A slot, or why there is none: <c>(null, 503)</c> when the server is full, <c>(null, 429)</c> for this IP.</summary>
-    public (IDisposable? Slot, int RefusalStatus) TryAcquire(string ip)
+    /// <param name="transport"><c>sse</c> or <c>longpoll</c>: the metrics count them apart.</param>
+    public (IDisposable? Slot, int RefusalStatus) TryAcquire(string ip, string transport)
     {
         var live = options.Value.Live;
         if (Interlocked.Increment(ref _total) > live.MaxStreams)
@@ -27,7 +28,7 @@ internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options)
             Release(ip);
             return (null, StatusCodes.Status429TooManyRequests);
         }
-        return (new Slot(this, ip), 0);
+        return (new Slot(this, ip, metrics.Connected(transport)), 0);
     }
 
     private void Release(string ip)
@@ -43,7 +44,7 @@ internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options)
         }
     }
 
-    private sealed class Slot(ConnectionLimiter limiter, string ip) : IDisposable
+    private sealed class Slot(ConnectionLimiter limiter, string ip, IDisposable counted) : IDisposable
     {
         private int _released;
 
@@ -52,6 +53,7 @@ internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options)
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
                 limiter.Release(ip);
+                counted.Dispose();
             }
         }
     }

@@ -42,7 +42,7 @@ internal static partial class LiveApi
         }
         // Subscribe before reading the log: whatever commits during the replay is queued, and duplicates are
         // dropped by id below, so the hand-over from replay to live has neither a gap nor a repeat.
-        using var connection = await LiveConnection.OpenAsync(http, hub, limiter, settings, lifetime, json);
+        using var connection = await LiveConnection.OpenAsync(http, "sse", hub, limiter, settings, lifetime, json);
         if (connection is null)
         {
             return;
@@ -152,7 +152,7 @@ internal static partial class LiveApi
                 ProblemResponse.Field("timeout", timeoutText, $"must be a whole number of seconds from 0 to {settings.MaxPollTimeoutSeconds}"), json);
             return;
         }
-        using var connection = await LiveConnection.OpenAsync(http, hub, limiter, settings, lifetime, json);
+        using var connection = await LiveConnection.OpenAsync(http, "longpoll", hub, limiter, settings, lifetime, json);
         if (connection is null)
         {
             return;
@@ -315,10 +315,10 @@ internal sealed class LiveConnection : IDisposable
     public CancellationToken Token => _stop.Token;
 
     /// <summary>Opens one, or answers 429/503 and returns null when the limits say no.</summary>
-    public static async Task<LiveConnection?> OpenAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
+    public static async Task<LiveConnection?> OpenAsync(HttpContext http, string transport, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
         IHostApplicationLifetime lifetime, IOptions<JsonOptions> json)
     {
-        var (slot, refusal) = limiter.TryAcquire(LiveApi.ClientIp(http));
+        var (slot, refusal) = limiter.TryAcquire(LiveApi.ClientIp(http), transport);
         if (slot is null)
         {
             await LiveApi.Refuse(http, refusal, json);

@@ -12,7 +12,7 @@ namespace UptimeWatch.Live;
 /// change (same JSON as <c>/api/events</c>, id = event-log id) and a <c>check</c> event per check result, then
 /// publishes them. Runs after the commit, so nothing is ever announced that a reload would not show.
 /// </summary>
-internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json)
+internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Operations.UptimeWatchMetrics metrics)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 
@@ -47,10 +47,16 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
             }
         }
         hub.Publish(events);
+        metrics.Published(events);
     }
 
     /// <summary>An admin-only, live-only event (not in the log): a definition changed, the config file was rejected.</summary>
-    public void PublishAdmin<T>(string kind, T payload) => hub.Publish([Build(null, kind, false, payload)]);
+    public void PublishAdmin<T>(string kind, T payload)
+    {
+        LiveEvent[] events = [Build(null, kind, false, payload)];
+        hub.Publish(events);
+        metrics.Published(events);
+    }
 
     /// <summary>Builds an event the way the publisher does, for replays from the log.</summary>
     public LiveEvent Build<T>(long? id, string kind, bool isPublic, T payload)

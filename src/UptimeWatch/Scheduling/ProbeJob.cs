@@ -18,6 +18,7 @@ internal sealed partial class ProbeJob(
     CheckResultWriter writer,
     CheckNow checkNow,
     CheckCutOff cutOff,
+    Operations.UptimeWatchMetrics metrics,
     TimeProvider time,
     ILogger<ProbeJob> logger) : IJob
 {
@@ -75,6 +76,7 @@ internal sealed partial class ProbeJob(
                 return;
             }
         }
+        metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
         if (result.NothingNewUntil is { } until)
         {
             checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));

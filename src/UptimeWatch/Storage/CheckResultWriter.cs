@@ -28,11 +28,14 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 
     private readonly LivePublisher? _live;
     private readonly Alerting.NotificationSignal? _notifications;
+    private readonly Operations.UptimeWatchMetrics? _metrics;
     private readonly Uri? _publicUrl;
 
     public CheckResultWriter(IOptions<UptimeWatchOptions> options, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, Alerting.NotificationSignal? notifications = null)
+        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, Alerting.NotificationSignal? notifications = null,
+        Operations.UptimeWatchMetrics? metrics = null)
     {
+        _metrics = metrics;
         _live = live;
         _notifications = notifications;
         _publicUrl = options.Value.Alerting.PublicUrl;
@@ -246,6 +249,9 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         {
             switch (item)
             {
+                case CheckWrite write:
+                    _metrics?.ChecksStored(write.Slug, write.Checks);
+                    break;
                 case AlertAcknowledgement ack:
                     ack.Done.TrySetResult(steps.FirstOrDefault(s => s.Ack == ack)?.Alert);
                     break;

@@ -1,0 +1,131 @@
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Operations;
+
+/// <summary>
+/// <c>GET /metrics</c> in Prometheus text format: UptimeWatch's own instruments, the runtime's and ASP.NET Core's,
+/// through the OpenTelemetry SDK and its Prometheus exporter. On by default; <c>Metrics:Enabled</c> turns it off and
+/// <c>Metrics:BearerToken</c> makes scrapes authenticate.
+/// </summary>
+internal static class MetricsExtensions
+{
+    public const string Path = "/metrics";
+
+    public static IHostApplicationBuilder AddMetrics(this IHostApplicationBuilder builder)
+    {
+        // The instruments are always there (the hot paths call them); without a listener they cost nothing.
+        builder.Services.AddSingleton<UptimeWatchMetrics>();
+        builder.Services.AddSingleton<StateGauges>();
+        if (!ReadOptions(builder).Enabled)
+        {
+            return builder;
+        }
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(UptimeWatchMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+            foreach (var name in UptimeWatchMetrics.PerMonitorInstruments)
+            {
+                metrics.AddView(name, new MetricStreamConfiguration { CardinalityLimit = UptimeWatchMetrics.PerMonitorCardinalityLimit });
+            }
+            metrics.AddPrometheusExporter(prometheus =>
+            {
+                // A scrape sees the state as it is now, not as it was up to 300 ms ago (the exporter's default).
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+            });
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Metrics;
+        if (!options.Enabled)
+        {
+            return app;
+        }
+        // The observable gauges exist from here on: they read the registry, the writer and the outbox at scrape time.
+        app.ServiceProvider.GetRequiredService<StateGauges>();
+        app.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch =>
+            {
+                if (options.BearerToken is { } token)
+                {
+                    branch.Use(next => context => Authorized(context.Request, token) ? next(context) : RefuseAsync(context));
+                }
+            }, optionsName: null)
+            .WithName("Metrics")
+            .WithSummary("Prometheus metrics: checks, durations, monitor states, live connections, outbox and write queue.")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    // Whether to register the exporter is decided before the options are built; start-up's validation reports
+    // a bad value with every other error, so the errors are not needed here.
+    private static MetricsOptions ReadOptions(IHostApplicationBuilder builder) =>
+        UptimeWatchConfigReader.ReadMetrics(builder.Configuration.GetSection($"{UptimeWatchOptions.Section}:Metrics"), []);
+
+    private static bool Authorized(HttpRequest request, string token)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var sent = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(sent), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    private static Task RefuseAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"metrics\"";
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync("/metrics needs \"Authorization: Bearer <token>\" with the token in UptimeWatch:Metrics:BearerToken\n",
+            context.RequestAborted);
+    }
+}
+
+/// <summary>
+/// Gauges read at scrape time: the current status of every active monitor, results waiting for the database, and
+/// notifications waiting for delivery. Nothing is kept up to date in between, so they cost nothing until scraped.
+/// </summary>
+internal sealed class StateGauges
+{
+    public StateGauges(UptimeWatchMetrics metrics, MonitorRegistry registry, CheckResultWriter writer, IDbContextFactory<UptimeWatchDbContext> dbFactory)
+    {
+        var meter = metrics.Meter;
+        meter.CreateObservableGauge("uptimewatch.monitor.status", () => Statuses(registry), "{status}",
+            "Current status of each active monitor: 0 unknown, 1 up, 2 degraded, 3 down, 4 flapping, 5 maintenance, 6 paused, 7 pending.");
+        meter.CreateObservableGauge("uptimewatch.monitors", () => (long)registry.Active.Count, "{monitor}", "Active (not archived) monitors.");
+        meter.CreateObservableGauge("uptimewatch.write_queue.length", () => (long)writer.QueueLength, "{write}",
+            "Check results and state changes waiting to be written to the database.");
+        meter.CreateObservableGauge("uptimewatch.outbox.pending", () => Pending(dbFactory), "{notification}",
+            "Notifications in the outbox not yet delivered (waiting or being retried).");
+    }
+
+    /// <summary>The status codes of <c>uptimewatch_monitor_status</c>: the stored status, or 7 while a failure is being confirmed.</summary>
+    internal static long Code(MonitorState state) => state.Pending ? 7 : (long)state.Status;
+
+    private static IEnumerable<Measurement<long>> Statuses(MonitorRegistry registry)
+    {
+        foreach (var monitor in registry.Active)
+        {
+            yield return new Measurement<long>(Code(monitor.State), new KeyValuePair<string, object?>("monitor", monitor.Definition.Slug));
+        }
+    }
+
+    private static long Pending(IDbContextFactory<UptimeWatchDbContext> dbFactory)
+    {
+        // A scrape is synchronous; the count is an index range scan on (State, Channel, Id).
+        using var db = dbFactory.CreateDbContext();
+        return db.Notifications.LongCount(n => n.State == NotificationState.Pending);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using UptimeWatch.Tests.EndToEnd;
+
+namespace UptimeWatch.Tests.Operations;
+
+/// <summary>
+/// <c>GET /metrics</c> as Prometheus scrapes it, from the real binary (one process per test: the instruments of a
+/// process are global, so in-process hosts of parallel tests would add to each other's numbers).
+/// </summary>
+public sealed partial class MetricsTests : IAsyncLifetime
+{
+    private TargetServer _target = null!;
+
+    public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
+
+    public async Task DisposeAsync() => await _target.DisposeAsync();
+
+    [Fact]
+    public async Task A_scrape_shows_checks_by_monitor_and_outcome_durations_and_each_monitors_current_status()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work,
+        [
+            new { Name = "Shop", Url = _target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 1 },
+            new { Name = "Blog", Url = _target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 1 },
+        ]);
+        var (host, client) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = client;
+
+        var up = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1
+            && m.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")) >= 1, "shop to be up");
+        _target.Healthy = false;
+        var down = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 3
+            && m.Value("uptimewatch_monitor_status", ("monitor", "blog")) == 3
+            && m.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down")) >= 1, "shop and blog to be down");
+
+        // Counters only grow; the status gauge follows the monitor (1 up, 3 down), one series per monitor.
+        Assert.True(down.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up"))
+                    >= up.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")));
+        Assert.Single(down.Samples, s => s.Name == "uptimewatch_monitor_status" && s.Labels["monitor"] == "shop");
+        Assert.Equal(2, down.Value("uptimewatch_monitors"));
+        Assert.True(down.Value("uptimewatch_check_duration_seconds_count", ("type", "http"), ("outcome", "down")) >= 1);
+        Assert.True(down.Value("uptimewatch_check_duration_seconds_bucket", ("type", "http"), ("outcome", "up"), ("le", "+Inf")) >= 1);
+        Assert.Equal(0, down.Value("uptimewatch_write_queue_length"));
+        Assert.Equal(0, down.Value("uptimewatch_outbox_pending"));
+        Assert.True(down.Value("uptimewatch_events_published_total", ("kind", "status")) >= 2);
+        // The runtime's own metrics come along (CPU, GC, memory).
+        Assert.Contains(down.Samples, s => s.Name.StartsWith("dotnet_process_cpu_time", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Live_connections_are_counted_by_transport_while_they_are_open()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work,
+            [new { Name = "Shop", Url = _target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1 }],
+            new { Admin = new { InitialPassword = "correct horse battery" } });
+        var (host, client) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = client;
+
+        using var sse = await client.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
+        // Held: once shop is up nothing happens after the newest event.
+        await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1, "shop to be up");
+        var cursor = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/status/page")).GetProperty("cursor").GetInt64();
+        var poll = client.GetAsync($"/api/live/poll?after={cursor}&timeout=30");
+        using var socket = await OpenAdminSocketAsync(client);
+        var open = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_live_connections", ("transport", "sse")) == 1
+            && m.Value("uptimewatch_live_connections", ("transport", "longpoll")) == 1
+            && m.Value("uptimewatch_live_connections", ("transport", "websocket")) == 1, "one connection of each transport");
+
+        sse.Dispose();
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        var closed = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_live_connections", ("transport", "sse")) == 0
+            && m.Value("uptimewatch_live_connections", ("transport", "websocket")) == 0, "the closed ones to be gone");
+
+        Assert.Equal(1, open.Value("uptimewatch_live_connections", ("transport", "sse")));
+        Assert.Equal(1, closed.Value("uptimewatch_live_connections", ("transport", "longpoll")));
+        host.SendSigterm();
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        // A poll held at shutdown is answered (204) or cut; either way it ends with the process.
+        try
+        {
+            (await poll).Dispose();
+        }
+        catch (HttpRequestException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Notifications_a_receiver_has_not_taken_yet_show_as_outbox_backlog()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var nobody = TargetServer.FreePort();
+        var config = ServingProcess.WriteConfig(work,
+            [new { Name = "Shop", Url = _target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 1 }],
+            new
+            {
+                Alerting = new
+                {
+                    Channels = new Dictionary<string, object> { ["hook"] = new { Type = "webhook", Url = $"http://127.0.0.1:{nobody}/hook", Secret = "a-shared-secret-of-length" } },
+                    Defaults = new { Channels = new[] { "hook" } },
+                },
+            });
+        var (host, client) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = client;
+        await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1, "shop to be up");
+
+        _target.Healthy = false;
+        var waiting = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_outbox_pending") >= 1, "the down notification to wait in the outbox");
+
+        Assert.Equal(3, waiting.Value("uptimewatch_monitor_status", ("monitor", "shop")));
+    }
+
+    [Fact]
+    public async Task With_a_bearer_token_configured_only_a_scrape_that_sends_it_gets_the_metrics()
+    {
+        const string token = "scrape-token-0123456789";
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], new() { ["UptimeWatch:Metrics:BearerToken"] = token });
+        using var client = app.CreateClient();
+
+        using var none = await client.GetAsync("/metrics");
+        using var wrong = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/metrics")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token + "x") },
+        });
+        using var right = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/metrics")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
+        });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Contains("Bearer", none.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("UptimeWatch:Metrics:BearerToken", await none.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Contains("uptimewatch_monitors", await right.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_turned_off_are_not_served()
+    {
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], new() { ["UptimeWatch:Metrics:Enabled"] = "false" });
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_short_bearer_token_stops_start_up_with_the_field_named()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work, [], new { Metrics = new { BearerToken = "short" } });
+
+        var (exitCode, _, stderr) = await ServingProcess.RunAsync(work, "--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Metrics:BearerToken", stderr);
+        Assert.DoesNotContain("\"short\"", stderr);
+    }
+
+    private static async Task<ClientWebSocket> OpenAdminSocketAsync(HttpClient client)
+    {
+        using var login = await client.PostAsJsonAsync("/api/admin/login", new { password = "correct horse battery" });
+        login.EnsureSuccessStatusCode();
+        var cookie = login.Headers.GetValues("Set-Cookie").First().Split(';')[0];
+        var socket = new ClientWebSocket();
+        var origin = client.BaseAddress!.GetLeftPart(UriPartial.Authority);
+        socket.Options.SetRequestHeader("Origin", origin);
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await socket.ConnectAsync(new Uri(origin.Replace("http://", "ws://", StringComparison.Ordinal) + "/ws/admin"), cts.Token);
+        return socket;
+    }
+
+    private static Task<Scrape> ScrapeUntilAsync(HttpClient client, Func<Scrape, bool> done, string what) =>
+        Eventually.Until(async () => Scrape.Parse(await client.GetStringAsync("/metrics")), done, TimeSpan.FromSeconds(30), what);
+
+    internal sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
+
+    /// <summary>A scrape in the Prometheus text format, checked line by line as a scraper would read it.</summary>
+    internal sealed partial record Scrape(IReadOnlyList<Sample> Samples)
+    {
+        /// <summary>The sum of the samples of <paramref name="name"/> that carry these labels; 0 when there are none.</summary>
+        public double Value(string name, params (string Key, string Value)[] labels) => Samples
+            .Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .Sum(s => s.Value);
+
+        public static Scrape Parse(string text)
+        {
+            var typed = new HashSet<string>();
+            var samples = new List<Sample>();
+            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+                {
+                    typed.Add(line.Split(' ')[2]);
+                    continue;
+                }
+                if (line.StartsWith('#'))
+                {
+                    continue;
+                }
+                var match = SampleLine().Match(line);
+                Assert.True(match.Success, $"not a Prometheus sample line: {line}");
+                var name = match.Groups["name"].Value;
+                Assert.True(typed.Any(t => name == t || name.StartsWith(t + "_", StringComparison.Ordinal)), $"{name} has no # TYPE line before it");
+                var labels = LabelPair().Matches(match.Groups["labels"].Value)
+                    .ToDictionary(m => m.Groups["key"].Value, m => Regex.Unescape(m.Groups["value"].Value));
+                samples.Add(new Sample(name, labels, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
+            }
+            return new Scrape(samples);
+        }
+
+        [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[-+]?([0-9.eE+-]+|Inf|NaN))( -?[0-9]+)?$""")]
+        private static partial Regex SampleLine();
+
+        [GeneratedRegex(@"(?<key>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<value>(\\.|[^""\\])*)""")]
+        private static partial Regex LabelPair();
+    }
+}
