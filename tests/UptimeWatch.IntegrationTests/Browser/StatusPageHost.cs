@@ -41,6 +41,8 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
             ["UptimeWatch:StatusPage:Title"] = "Example Co. status",
             ["UptimeWatch:StatusPage:Description"] = "Live status of the services Example Co. runs.",
             ["UptimeWatch:StatusPage:Footer"] = "Questions? ops@example.com",
+            // Meter listeners are process-wide; metrics are tested against the real binary.
+            ["UptimeWatch:Metrics:Enabled"] = "false",
         };
         for (var i = 0; i < monitors.Length; i++)
         {

@@ -56,9 +56,16 @@ public sealed class LiveApiTests : IAsyncLifetime
         /// <summary>The next frame of the given event type, skipping others (check results, retry).</summary>
         public async Task<Dictionary<string, string>> NextEventAsync(string type, TimeSpan? timeout = null)
         {
+            // One bound for the whole search: other events (checks every second) must not keep it waiting for ever.
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
             while (true)
             {
-                var frame = await NextAsync(timeout);
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"no \"{type}\" event within {(timeout ?? TimeSpan.FromSeconds(20)).TotalSeconds} s");
+                }
+                var frame = await NextAsync(left);
                 if (frame.GetValueOrDefault("event") == type)
                 {
                     return frame;
@@ -85,7 +92,8 @@ public sealed class LiveApiTests : IAsyncLifetime
     {
         await using var app = App();
         using var client = app.CreateClient();
-        var (response, sse) = await OpenAsync(client, "/api/live/events");
+        // From the start of the log: on a loaded machine the first change may commit before the stream is open.
+        var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: 0);
         using var _ = response;
         using var __ = sse;
 

@@ -66,8 +66,9 @@ public sealed partial class MetricsTests : IAsyncLifetime
         using var __ = client;
 
         using var sse = await client.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
-        // Held: once shop is up nothing happens after the newest event.
-        await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1, "shop to be up");
+        // Held: once shop's "up" is stored (the status API reads the database) nothing happens after the newest event.
+        await Eventually.Until(() => client.GetFromJsonAsync<StatusDto>("/api/status"), s => s!.Monitors.Single().Status == "up",
+            TimeSpan.FromSeconds(30), "shop to be stored as up");
         var cursor = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/status/page")).GetProperty("cursor").GetInt64();
         var poll = client.GetAsync($"/api/live/poll?after={cursor}&timeout=30");
         using var socket = await OpenAdminSocketAsync(client);
@@ -124,8 +125,10 @@ public sealed partial class MetricsTests : IAsyncLifetime
     public async Task With_a_bearer_token_configured_only_a_scrape_that_sends_it_gets_the_metrics()
     {
         const string token = "scrape-token-0123456789";
-        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], new() { ["UptimeWatch:Metrics:BearerToken"] = token });
-        using var client = app.CreateClient();
+        var work = TestPaths.NewTempDirectory();
+        var (host, client) = await ServingProcess.StartAsync(work, ServingProcess.WriteConfig(work, [], new { Metrics = new { BearerToken = token } }));
+        await using var _ = host;
+        using var __ = client;
 
         using var none = await client.GetAsync("/metrics");
         using var wrong = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/metrics")
@@ -189,8 +192,12 @@ public sealed partial class MetricsTests : IAsyncLifetime
     internal sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
 
     /// <summary>A scrape in the Prometheus text format, checked line by line as a scraper would read it.</summary>
-    internal sealed partial record Scrape(IReadOnlyList<Sample> Samples)
+    internal sealed partial record Scrape([property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<Sample> Samples)
     {
+        /// <summary>UptimeWatch's own samples: what a failed wait prints.</summary>
+        public IEnumerable<string> Own => Samples.Where(s => s.Name.StartsWith("uptimewatch_", StringComparison.Ordinal) && !s.Name.Contains("_bucket", StringComparison.Ordinal))
+            .Select(s => $"{s.Name}{{{string.Join(',', s.Labels.Where(l => l.Key != "otel_scope_name").Select(l => $"{l.Key}={l.Value}"))}}} {s.Value}");
+
         /// <summary>The sum of the samples of <paramref name="name"/> that carry these labels; 0 when there are none.</summary>
         public double Value(string name, params (string Key, string Value)[] labels) => Samples
             .Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
