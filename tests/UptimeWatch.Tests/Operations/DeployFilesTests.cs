@@ -25,6 +25,7 @@ public sealed class DeployFilesTests
         await File.WriteAllTextAsync(copy, unit);
 
         var (exitCode, output) = await RunAsync(analyze, "verify", copy);
+        Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
 
         Assert.True(exitCode == 0, output);
         // Unknown keys and bad values are only warnings (exit code 0): any line about the unit is a mistake in it.

@@ -128,7 +128,10 @@ internal sealed class ProxyProcess : IAsyncDisposable
         },
     };
 
-    /// <summary>Stops the proxy the way its service manager would (SIGTERM to the main process), bounded; then kills it.</summary>
+    /// <summary>
+    /// Stops the proxy the way its service manager would (SIGTERM to the main process), bounded; then kills it. Its
+    /// folder (config, logs, a private key) goes too.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -149,5 +152,6 @@ internal sealed class ProxyProcess : IAsyncDisposable
             }
         }
         _process.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

@@ -220,6 +220,7 @@ public sealed class ReverseProxyTests
         var stderr = process.StandardError.ReadToEndAsync();
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(bound.Token);
+        Directory.Delete(dir, recursive: true);
 
         Assert.True(process.ExitCode == 0, await stdout + await stderr);
         Assert.Contains("Valid configuration", await stdout + await stderr);
