@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test project in the solution, nothing filtered or skipped, and ends with one line:
 #   N passed, N failed, N skipped
-# Works on a fresh Debian 12 machine as root (installs Docker, busybox and Chromium when missing) and in CI
+# Works on a fresh Debian 12 machine as root (installs Docker, busybox, Chromium, nginx, Caddy and systemd's tools when
+# missing) and in CI
 # (CI=true, no stdin). Starts a Docker daemon only if none answers, and stops exactly that one on exit.
 set -euo pipefail
 
@@ -15,15 +16,20 @@ mkdir -p "$results" "$logdir"
 say() { printf '==> %s\n' "$*" >&2; }
 
 # --- 1. What the tests need from the system -------------------------------------------------------------
-need_docker=0 need_busybox=0 need_chromium=0
+need_docker=0 need_busybox=0 need_chromium=0 deploy_tools=()
 command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || need_docker=1
 [ -x /bin/busybox ] || need_busybox=1
 [ -x /usr/bin/chromium ] || need_chromium=1
+# The deploy/ tests run the shipped nginx.conf and Caddyfile in the real servers, and systemd-analyze on the unit.
+[ -x /usr/sbin/nginx ] || deploy_tools+=(nginx)
+[ -x /usr/bin/caddy ] || deploy_tools+=(caddy)
+[ -x /usr/bin/systemd-analyze ] || deploy_tools+=(systemd)
 
-if [ $((need_docker + need_busybox + need_chromium)) -gt 0 ]; then
+if [ $((need_docker + need_busybox + need_chromium + ${#deploy_tools[@]})) -gt 0 ]; then
     base=()
     if [ "$need_docker" = 1 ]; then base+=(docker.io); fi
     if [ "$need_busybox" = 1 ]; then base+=(busybox-static); fi
+    base+=("${deploy_tools[@]}")
     if [ "$(id -u)" -ne 0 ]; then
         echo "Missing test dependencies, and not running as root to install them. As root, run:" >&2
         echo "  apt-get update" >&2
@@ -34,9 +40,18 @@ if [ $((need_docker + need_busybox + need_chromium)) -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     say "installing what the tests need"
     apt-get update </dev/null
-    if [ "${#base[@]}" -gt 0 ]; then
-        apt-get install -y "${base[@]}" </dev/null
+    # Debian starts nginx and Caddy as soon as they are installed, both on port 80: the second one would fail its
+    # install. The tests start their own on free ports, so service starts are held off during this install only.
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
     fi
+    install_status=0
+    if [ "${#base[@]}" -gt 0 ]; then
+        apt-get install -y "${base[@]}" </dev/null || install_status=$?
+    fi
+    if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    if [ "$install_status" -ne 0 ]; then exit "$install_status"; fi
     if [ "$need_chromium" = 1 ]; then
         apt-get install -y --no-install-recommends chromium </dev/null
     fi

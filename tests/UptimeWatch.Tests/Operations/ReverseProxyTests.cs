@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using UptimeWatch.Tests.AdminConsole;
+using UptimeWatch.Tests.EndToEnd;
+
+namespace UptimeWatch.Tests.Operations;
+
+/// <summary>
+/// The shipped deploy/nginx.conf and deploy/Caddyfile, run by the real nginx and Caddy in front of the real
+/// UptimeWatch binary: where live status pages break in practice (buffered event streams, idle timeouts, lost
+/// upgrades, the wrong Host or client address).
+/// </summary>
+public sealed class ReverseProxyTests
+{
+    private static readonly IPAddress SecondClient = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress ThirdClient = IPAddress.Parse("127.0.0.3");
+
+    private static Task<ProxyProcess> StartProxyAsync(string proxy, int upstreamPort) => proxy switch
+    {
+        "nginx" => NginxProxy.StartAsync(upstreamPort),
+        "caddy" => CaddyProxy.StartAsync(upstreamPort),
+        _ => throw new ArgumentOutOfRangeException(nameof(proxy), proxy, "nginx or caddy"),
+    };
+
+    /// <summary>A client of the proxy; HTTP/2 where the proxy offers it (nginx over TLS), as browsers use it.</summary>
+    private static HttpClient ProxyClient(ProxyProcess proxy, IPAddress? from = null) => new(ProxyProcess.Handler(from))
+    {
+        BaseAddress = proxy.BaseUrl,
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    [Theory]
+    [InlineData("nginx")]
+    [InlineData("caddy")]
+    public async Task A_status_change_reaches_the_event_stream_through_the_proxy_within_a_second_of_reaching_it_directly(string proxyName)
+    {
+        await using var target = await TargetServer.StartAsync();
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work,
+            [new { Name = "web", Url = target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 1 }]);
+        var (host, direct) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = direct;
+        await using var proxy = await StartProxyAsync(proxyName, direct.BaseAddress!.Port);
+        using var viaProxy = ProxyClient(proxy);
+        await WaitForStatusAsync(direct, "up");
+
+        using var directStream = await OpenEventStreamAsync(direct);
+        using var proxiedStream = await OpenEventStreamAsync(viaProxy);
+        Assert.Equal("text/event-stream", proxiedStream.Content.Headers.ContentType?.MediaType);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var directDown = FirstStatusEventAsync(directStream, "down", bound.Token);
+        var proxiedDown = FirstStatusEventAsync(proxiedStream, "down", bound.Token);
+        target.Healthy = false;
+        var (directId, directAt) = await directDown;
+        var (proxiedId, proxiedAt) = await proxiedDown;
+
+        // The same event, and no later than a second after the app sent it: a buffering proxy would hold it until
+        // its buffer filled (kilobytes of events) or the stream ended.
+        Assert.Equal(directId, proxiedId);
+        var lag = Stopwatch.GetElapsedTime(directAt, proxiedAt);
+        Assert.True(lag < TimeSpan.FromSeconds(1), $"the event came through {proxyName} {lag.TotalMilliseconds:0} ms after it came directly");
+    }
+
+    [Fact]
+    public async Task Keepalives_hold_an_idle_event_stream_open_through_nginx_well_past_its_read_timeout()
+    {
+        var work = TestPaths.NewTempDirectory();
+        // No monitors: nothing but the heartbeat is ever written to the stream.
+        var config = ServingProcess.WriteConfig(work, [], new { Live = new { HeartbeatSeconds = 1 } });
+        var (host, direct) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = direct;
+        // nginx gives up on an upstream that sends nothing for 3 s (the shipped file says 1h).
+        await using var proxy = await NginxProxy.StartAsync(direct.BaseAddress!.Port, liveReadTimeout: "3s");
+        using var viaProxy = ProxyClient(proxy);
+
+        // First, that the 3 s timeout is in force on /api/live/: a long poll held 6 s by the app is cut at 3 s.
+        var polling = Stopwatch.StartNew();
+        using var poll = await viaProxy.GetAsync("/api/live/poll?timeout=6");
+        polling.Stop();
+        Assert.Equal(HttpStatusCode.GatewayTimeout, poll.StatusCode);
+        Assert.InRange(polling.Elapsed.TotalSeconds, 2.5, 5.5);
+
+        using var stream = await OpenEventStreamAsync(viaProxy);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        var open = Stopwatch.StartNew();
+        var keepalives = 0;
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(9));
+        try
+        {
+            while (await reader.ReadLineAsync(bound.Token) is { } line)
+            {
+                keepalives += line == ": keepalive" ? 1 : 0;
+            }
+            Assert.Fail($"nginx ended the idle stream after {open.Elapsed.TotalSeconds:0.0} s ({keepalives} keepalive(s) came through)");
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+            // Still open after 9 s, three times the read timeout: what this test wants.
+        }
+        Assert.True(keepalives >= 6, $"{keepalives} keepalive comment(s) came through in 9 s; the app sends one a second");
+    }
+
+    [Theory]
+    [InlineData("nginx")]
+    [InlineData("caddy")]
+    public async Task The_admin_WebSocket_upgrades_through_the_proxy_exchanges_messages_and_refuses_another_sites_origin(string proxyName)
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work, [new { Name = "web", Url = "http://127.0.0.1:9/", IntervalSeconds = 3600 }]);
+        var (host, direct) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = direct;
+        await using var proxy = await StartProxyAsync(proxyName, direct.BaseAddress!.Port);
+        using var viaProxy = ProxyClient(proxy);
+        using var setup = await viaProxy.PostAsJsonAsync("/api/admin/setup", new { password = AdminTesting.Password });
+        setup.EnsureSuccessStatusCode();
+        var cookie = Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
+        // What a browser on the proxied site sends: the site's own origin, e.g. https://127.0.0.1:41234.
+        var siteOrigin = proxy.BaseUrl.GetLeftPart(UriPartial.Authority);
+        var socketUrl = new Uri(proxy.BaseUrl, "/ws/admin").ToString().Replace("http", "ws", StringComparison.Ordinal);
+
+        using var socket = await ConnectAsync(new Uri(socketUrl), cookie, siteOrigin);
+        Assert.True(socket.State == WebSocketState.Open,
+            $"the upgrade with Origin {siteOrigin} through {proxyName} was refused with {(int)socket.HttpStatusCode} (the Host or scheme did not reach the app?)");
+        await SendAsync(socket, """{ "type": "monitors.list", "id": "l1", "payload": {} }""");
+        using var reply = await ReceiveAsync(socket);
+        using var refused = await ConnectAsync(new Uri(socketUrl), cookie, "https://elsewhere.example");
+
+        Assert.Equal(WebSocketState.Open, socket.State);
+        Assert.Equal("ok", reply.RootElement.GetProperty("type").GetString());
+        Assert.Equal("l1", reply.RootElement.GetProperty("id").GetString());
+        Assert.Equal("web", reply.RootElement.GetProperty("payload").GetProperty("monitors")[0].GetProperty("slug").GetString());
+        // The app's own refusal, through the proxy: the page of another site cannot use the admin's cookie.
+        Assert.Equal(HttpStatusCode.Forbidden, refused.HttpStatusCode);
+        Assert.NotEqual(WebSocketState.Open, refused.State);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Through_nginx_the_app_counts_each_real_client_and_not_the_address_a_client_writes_in_X_Forwarded_For()
+    {
+        var work = TestPaths.NewTempDirectory();
+        // Only nginx (on 127.0.0.1) is trusted here, so 127.0.0.2 and 127.0.0.3 can stand for two clients on the internet.
+        var config = ServingProcess.WriteConfig(work, [], new
+        {
+            Live = new { MaxStreamsPerIp = 1 },
+            ForwardedHeaders = new { TrustedProxies = new[] { "127.0.0.1" } },
+        });
+        var (host, direct) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = direct;
+        await using var proxy = await NginxProxy.StartAsync(direct.BaseAddress!.Port);
+        using var second = ProxyClient(proxy, SecondClient);
+        using var third = ProxyClient(proxy, ThirdClient);
+
+        using var first = await OpenEventStreamAsync(second, expectSuccess: false);
+        using var other = await OpenEventStreamAsync(third, expectSuccess: false);
+        using var spoofed = await OpenEventStreamAsync(second, expectSuccess: false, forwardedFor: "198.51.100.7");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        // Without X-Forwarded-For from nginx, both would be nginx's 127.0.0.1, and the second stream refused.
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        // nginx appends the address it saw; the app stops at it (not trusted) and ignores what the client wrote before it.
+        Assert.Equal(HttpStatusCode.TooManyRequests, spoofed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Nginx_redirects_plain_HTTP_to_HTTPS_and_serves_metrics_to_this_machine_only()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work, []);
+        var (host, direct) = await ServingProcess.StartAsync(work, config);
+        await using var _ = host;
+        using var __ = direct;
+        await using var proxy = await NginxProxy.StartAsync(direct.BaseAddress!.Port);
+        using var local = ProxyClient(proxy);
+        using var elsewhere = ProxyClient(proxy, SecondClient);
+        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        using var redirectRequest = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{NginxProxy.RedirectPort(proxy)}/admin?tab=alerts");
+        redirectRequest.Headers.Host = "status.example.com";
+
+        using var redirect = await plain.SendAsync(redirectRequest);
+        using var fromHere = await local.GetAsync("/metrics");
+        using var fromElsewhere = await elsewhere.GetAsync("/metrics");
+        using var statusFromElsewhere = await elsewhere.GetAsync("/api/status");
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
+        Assert.Equal(new Uri("https://status.example.com/admin?tab=alerts"), redirect.Headers.Location);
+        // From 127.0.0.1 the request reaches the app (whatever it answers); from any other address nginx refuses it.
+        Assert.NotEqual(HttpStatusCode.Forbidden, fromHere.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, fromElsewhere.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, statusFromElsewhere.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_shipped_Caddyfile_is_valid_for_caddy()
+    {
+        var caddy = ProxyProcess.RequireTool(CaddyProxy.Executable, "caddy");
+        var dir = TestPaths.NewTempDirectory("caddy");
+        var info = new ProcessStartInfo(caddy, ["validate", "--adapter", "caddyfile", "--config", CaddyProxy.ShippedConfig])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir,
+        };
+        foreach (var (key, value) in CaddyProxy.Environment(dir))
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(bound.Token);
+        Directory.Delete(dir, recursive: true);
+
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        Assert.Contains("Valid configuration", await stdout + await stderr);
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, string status) =>
+        await Eventually.Until(async () => (await client.GetFromJsonAsync<JsonElement>("/api/status")).GetProperty("monitors")[0].GetProperty("status").GetString(),
+            s => s == status, TimeSpan.FromSeconds(30), $"the monitor to be {status}");
+
+    private static async Task<HttpResponseMessage> OpenEventStreamAsync(HttpClient client, bool expectSuccess = true, string? forwardedFor = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/live/events");
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+        // The app flushes the headers at once; a proxy that buffers the stream would hold them back.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, bound.Token);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{client.BaseAddress}api/live/events sent no headers within 10 s: is the event stream buffered?");
+        }
+        if (expectSuccess)
+        {
+            response.EnsureSuccessStatusCode();
+        }
+        return response;
+    }
+
+    /// <summary>Reads the stream until a status event to <paramref name="to"/>; returns its id and when its last line arrived.</summary>
+    private static async Task<(string Id, long ArrivedAt)> FirstStatusEventAsync(HttpResponseMessage response, string to, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        string? type = null, id = null;
+        var data = new StringBuilder();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (type == "status" && id is not null
+                    && JsonDocument.Parse(data.ToString()).RootElement.GetProperty("to").GetString() == to)
+                {
+                    return (id, Stopwatch.GetTimestamp());
+                }
+                (type, id) = (null, null);
+                data.Clear();
+            }
+            else if (line.StartsWith("event:", StringComparison.Ordinal))
+            {
+                type = line["event:".Length..].Trim();
+            }
+            else if (line.StartsWith("id:", StringComparison.Ordinal))
+            {
+                id = line["id:".Length..].Trim();
+            }
+            else if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                data.Append(line["data:".Length..].TrimStart());
+            }
+        }
+        throw new EndOfStreamException($"the event stream ended before a status event to {to}");
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(Uri url, string cookie, string origin)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        socket.Options.SetRequestHeader("Origin", origin);
+        socket.Options.CollectHttpResponseDetails = true;
+        using var invoker = new HttpMessageInvoker(ProxyProcess.Handler());
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await socket.ConnectAsync(url, invoker, bound.Token);
+        }
+        catch (WebSocketException)
+        {
+            // Refused: the status code the proxy passed on is in socket.HttpStatusCode.
+        }
+        return socket;
+    }
+
+    private static async Task SendAsync(ClientWebSocket socket, string json)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, bound.Token);
+    }
+
+    private static async Task<JsonDocument> ReceiveAsync(ClientWebSocket socket)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, bound.Token);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return JsonDocument.Parse(message.ToArray());
+    }
+}
