@@ -194,8 +194,9 @@ public sealed class ReverseProxyTests
 
         Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
         Assert.Equal(new Uri("https://status.example.com/admin?tab=alerts"), redirect.Headers.Location);
-        // From 127.0.0.1 the request reaches the app (whatever it answers); from any other address nginx refuses it.
-        Assert.NotEqual(HttpStatusCode.Forbidden, fromHere.StatusCode);
+        // From 127.0.0.1 the scrape goes through to the app; from any other address nginx refuses it.
+        Assert.Equal(HttpStatusCode.OK, fromHere.StatusCode);
+        Assert.Contains("uptimewatch_monitors", await fromHere.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Forbidden, fromElsewhere.StatusCode);
         Assert.Equal(HttpStatusCode.OK, statusFromElsewhere.StatusCode);
     }
