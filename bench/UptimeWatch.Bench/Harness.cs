@@ -108,6 +108,7 @@ internal sealed class Harness : IAsyncDisposable
         var port = FreePort();
         var child = Child.StartDotnet("uptimewatch", HostDll, ["--config", config, "--urls", $"http://127.0.0.1:{port}"], Work,
             Path.Combine(Work, logName));
+        Console.WriteLine($"[bench] UptimeWatch pid {child.Pid} on port {port}");
         return (child, port);
     }
 

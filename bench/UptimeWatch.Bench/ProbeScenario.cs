@@ -10,13 +10,16 @@ namespace UptimeWatch.Bench;
 /// </summary>
 internal static class ProbeScenario
 {
+    private static string BarePrefix(string mode) => mode switch { "pooled" => "p", "fresh-nospin" => "n", _ => "f" };
+
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
     {
         var monitors = args.Int("monitors", 10_000);
         var interval = args.Int("interval", 30);
         var warmup = args.Int("warmup", interval + 15);
         var duration = args.Int("duration", 120);
-        var bareMode = args.Str("bare", "fresh"); // fresh | pooled | both | none
+        // fresh | pooled | both | all | none, or a comma list; "fresh-nospin" is fresh with the thread pool's spinning off
+        var bareMode = args.Str("bare", "fresh");
         var title = args.Str("title", $"Probe: {monitors:N0} HTTP monitors every {interval} s");
         await using var h = Harness.Create("probe", args);
 
@@ -31,13 +34,18 @@ internal static class ProbeScenario
 
         // The bare clients run for warm-up + window at the same cadence, against the same target, each in its own process.
         var bares = new List<(string Mode, Child Process, string Log)>();
-        foreach (var mode in bareMode switch { "both" => new[] { "fresh", "pooled" }, "none" => [], var m => [m] })
+        foreach (var mode in bareMode switch
+                 {
+                     "both" => new[] { "fresh", "pooled" }, "all" => ["fresh", "fresh-nospin", "pooled"], "none" => [], var m => m.Split(','),
+                 })
         {
             var log = Path.Combine(h.Work, $"bare-{mode}.log");
-            var extra = mode == "fresh" ? new[] { "--fresh" } : [];
+            var extra = mode.StartsWith("fresh", StringComparison.Ordinal) ? new[] { "--fresh" } : [];
+            var env = mode.EndsWith("nospin", StringComparison.Ordinal)
+                ? new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" } : null;
             bares.Add((mode, Child.StartDotnet($"bare-{mode}", BenchDll,
-                ["bare", "--url", $"http://127.0.0.1:{targetPort}/bare/{mode[0]}/", "--monitors", Inv(monitors), "--interval", Inv(interval),
-                 "--seconds", Inv(warmup + duration + 5), .. extra], h.Work, log), log));
+                ["bare", "--url", $"http://127.0.0.1:{targetPort}/bare/{BarePrefix(mode)}/", "--monitors", Inv(monitors), "--interval", Inv(interval),
+                 "--seconds", Inv(warmup + duration + 5), .. extra], h.Work, log, env), log));
         }
 
         await Task.Delay(TimeSpan.FromSeconds(warmup), cancellationToken);
@@ -95,7 +103,7 @@ internal static class ProbeScenario
         {
             var result = File.ReadAllLines(bares[i].Log).LastOrDefault(l => l.StartsWith('{')) ?? "{}";
             // Each client has its own path prefix (/bare/f/, /bare/p/), so the target counts them apart.
-            var perClient = bares[i].Mode == "fresh" ? stats1.BareRequests - stats0.BareRequests : stats1.BarePooledRequests - stats0.BarePooledRequests;
+            var perClient = stats1.Bare(BarePrefix(bares[i].Mode)) - stats0.Bare(BarePrefix(bares[i].Mode));
             var bareMs = (bareCpu1[i] - bareCpu0[i]) * 1000 / Math.Max(1, perClient);
             table.Add($"Bare HttpClient ({bares[i].Mode} connection per GET): CPU per GET incl. idle", $"{bareMs:F3} ms ({perClient:N0} GETs, {bareCpu1[i] - bareCpu0[i]:F1} s CPU; {result})");
             table.Add($"Ratio UptimeWatch per check / bare {bares[i].Mode} per GET", $"{cpuPerCheckMs / bareMs:F2}",

@@ -20,7 +20,7 @@ internal static class Target
         var seconds = args.Int("seconds", 600);
         var counts = new long[paths];
         var failing = new bool[paths];
-        long bare = 0, barePooled = 0, other = 0, firstMonitorRequestMs = 0;
+        long bare = 0, barePooled = 0, bareNoSpin = 0, other = 0, firstMonitorRequestMs = 0;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -48,7 +48,8 @@ internal static class Target
             }
             if (path.StartsWith("/bare/", StringComparison.Ordinal))
             {
-                Interlocked.Increment(ref path.StartsWith("/bare/p/", StringComparison.Ordinal) ? ref barePooled : ref bare);
+                Interlocked.Increment(ref path.StartsWith("/bare/p/", StringComparison.Ordinal) ? ref barePooled
+                    : ref path.StartsWith("/bare/n/", StringComparison.Ordinal) ? ref bareNoSpin : ref bare);
                 http.Response.ContentLength = Ok.Length;
                 await http.Response.Body.WriteAsync(Ok);
                 return;
@@ -71,7 +72,7 @@ internal static class Target
                         pathsHit += v > 0 ? 1 : 0;
                     }
                     await http.Response.WriteAsJsonAsync(new TargetStats(monitorTotal, pathsHit, Interlocked.Read(ref bare),
-                        Interlocked.Read(ref barePooled), Interlocked.Read(ref other), Interlocked.Read(ref firstMonitorRequestMs)));
+                        Interlocked.Read(ref barePooled), Interlocked.Read(ref bareNoSpin), Interlocked.Read(ref other), Interlocked.Read(ref firstMonitorRequestMs)));
                     return;
                 }
             }
@@ -93,8 +94,10 @@ internal static class Target
     }
 }
 
-internal sealed record TargetStats(long MonitorRequests, long PathsHit, long BareRequests, long BarePooledRequests, long OtherRequests, long FirstMonitorRequestUnixMs)
+internal sealed record TargetStats(long MonitorRequests, long PathsHit, long BareRequests, long BarePooledRequests, long BareNoSpinRequests, long OtherRequests, long FirstMonitorRequestUnixMs)
 {
+    public long Bare(string prefix) => prefix switch { "p" => BarePooledRequests, "n" => BareNoSpinRequests, _ => BareRequests };
+
     public static async Task<TargetStats> ReadAsync(HttpClient client, int port) =>
         (await client.GetFromJsonAsync<TargetStats>($"http://127.0.0.1:{port}/ctl/stats", Json.Options))!;
 }
