@@ -13,11 +13,14 @@ internal sealed class Harness : IAsyncDisposable
 {
     private readonly bool _keep;
 
-    private Harness(string work, bool keep)
+    private Harness(string work, bool keep, Dictionary<string, string> hostEnvironment)
     {
         Work = work;
         _keep = keep;
+        _hostEnvironment = hostEnvironment;
     }
+
+    private readonly Dictionary<string, string> _hostEnvironment;
 
     public string Work { get; }
     public HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) };
@@ -29,7 +32,14 @@ internal sealed class Harness : IAsyncDisposable
         var work = Path.Combine(root, $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(work);
         Console.WriteLine($"[bench] work folder {work}");
-        return new Harness(work, args.Flag("keep"));
+        // --uw-env NAME=VALUE,NAME=VALUE: runtime settings for the UptimeWatch process only (A/B runs of a runtime knob).
+        var env = args.Str("uw-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+        if (env.Count > 0)
+        {
+            Console.WriteLine($"[bench] UptimeWatch environment: {string.Join(", ", env.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        }
+        return new Harness(work, args.Flag("keep"), env);
     }
 
     /// <summary>The repository root: the folder holding UptimeWatch.sln above the bench binary.</summary>
@@ -107,7 +117,7 @@ internal sealed class Harness : IAsyncDisposable
     {
         var port = FreePort();
         var child = Child.StartDotnet("uptimewatch", HostDll, ["--config", config, "--urls", $"http://127.0.0.1:{port}"], Work,
-            Path.Combine(Work, logName));
+            Path.Combine(Work, logName), _hostEnvironment);
         Console.WriteLine($"[bench] UptimeWatch pid {child.Pid} on port {port}");
         return (child, port);
     }
