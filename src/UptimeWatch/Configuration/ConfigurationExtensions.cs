@@ -102,8 +102,14 @@ internal static partial class ConfigurationExtensions
             }
         }
         // Reloaded on change: monitor edits apply without a restart (see ConfigReloader).
-        var source = new IndexedJsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = true };
-        source.ResolveFileProvider();
+        // Watched in its own folder only: the data folder below it is written all the time (ConfigFolderFileProvider).
+        var source = new IndexedJsonConfigurationSource
+        {
+            Path = Path.GetFileName(fullPath),
+            FileProvider = new ConfigFolderFileProvider(Path.GetDirectoryName(fullPath)!),
+            Optional = false,
+            ReloadOnChange = true,
+        };
         sources.Insert(Math.Min(index, sources.Count), source);
     }
 }
