@@ -122,7 +122,7 @@ internal sealed class Harness : IAsyncDisposable
         return (child, port);
     }
 
-    /// <summary>Waits until UptimeWatch answers <c>/api/status</c>; returns the moment it did.</summary>
+    /// <summary>Waits until UptimeWatch answers <c>/healthz</c> with 200 (database and scheduler working); returns the moment it did.</summary>
     public async Task<DateTimeOffset> WaitServingAsync(Child host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -132,7 +132,7 @@ internal sealed class Harness : IAsyncDisposable
             {
                 throw new InvalidOperationException($"UptimeWatch exited with {host.ExitCode}; see {Work}");
             }
-            using var response = await quick.GetAsync($"http://127.0.0.1:{port}/api/status", cancellationToken);
+            using var response = await quick.GetAsync($"http://127.0.0.1:{port}/healthz", cancellationToken);
             return response.IsSuccessStatusCode;
         }, timeout, "UptimeWatch to serve", cancellationToken, TimeSpan.FromMilliseconds(50));
         return DateTimeOffset.UtcNow;

@@ -1,7 +1,7 @@
 namespace UptimeWatch.Bench;
 
 /// <summary>
-/// Scenario 6: from process start to serving (<c>/api/status</c> answers 200) and to the first check (the target's
+/// Scenario 6: from process start to serving (<c>/healthz</c> answers 200) and to the first check (the target's
 /// first request on a monitor path), with N monitors: once on an empty database (first run: migrations and N
 /// monitor rows are created), once more on the same database (a restart).
 /// </summary>
