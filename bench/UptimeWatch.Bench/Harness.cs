@@ -210,7 +210,7 @@ internal sealed class Table(string title)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {title}\n");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average at start of measuring: see below.\n");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Finished {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; the load average (1, 5, 15 min) when measuring started is in the table.\n");
         sb.AppendLine("| Metric | Value | Target | |");
         sb.AppendLine("|---|---|---|---|");
         foreach (var (m, v, t, ok) in _rows)
