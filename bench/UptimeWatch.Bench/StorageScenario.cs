@@ -21,11 +21,12 @@ internal static class StorageScenario
         await using var h = Harness.Create("storage", args);
         var (_, targetPort) = h.StartTarget(monitors, 1800);
         await h.WaitForTargetAsync(targetPort, cancellationToken);
-        var table = new Table($"Status page snapshot, {monitors} public monitors, 1 week vs 1 year of history");
+        var table = new Table($"Status page snapshot, {monitors} public monitors, 1 week vs 90 days vs 1 year of history");
         table.Add("Load average before", LoadAverage());
         var p95s = new List<double>();
 
-        foreach (var (label, days) in new[] { ("1 week", 7), ("1 year", 365) })
+        // The page shows 90 days, so history up to 90 days legitimately adds rows to read; beyond that it must not.
+        foreach (var (label, days) in new[] { ("1 week", 7), ("90 days", 90), ("1 year", 365) })
         {
             var dataDir = $"data-{days}";
             // A long interval: the monitors exist and are public, but live checks barely touch the measurement.
@@ -67,7 +68,8 @@ internal static class StorageScenario
             table.Add($"{label}: GET /api/status/page p50 / p95 / p99 / max ({requests} sequential, {bytes / 1024.0:F0} KiB each)",
                 $"{Percentile(times, 50):F1} / {p95:F1} / {Percentile(times, 99):F1} / {times[^1]:F1} ms", "p95 ≤ 20 ms", p95 <= 20);
         }
-        table.Add("p95 1 year ÷ p95 1 week", $"{p95s[1] / p95s[0]:F2}", "≈ 1 (does not grow)", p95s[1] / p95s[0] < 1.25);
+        table.Add("p95 1 year ÷ p95 1 week", $"{p95s[2] / p95s[0]:F2}");
+        table.Add("p95 1 year ÷ p95 90 days (the page shows 90 days: the cost must stop growing here)", $"{p95s[2] / p95s[1]:F2}", "≈ 1", p95s[2] / p95s[1] < 1.25);
         table.Print();
         return 0;
     }
