@@ -13,7 +13,13 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 20000 2>/dev/null || true
 # A fresh connection per check at 333/s leaves many sockets in TIME_WAIT: widen the ephemeral port range and let
 # loopback reuse TIME_WAIT ports (tcp_tw_reuse=2, the default, already does so for loopback). Needs root; when it is
 # not permitted (a container), the defaults stay and the run reports connection errors if ports run out.
-sysctl -q -w net.ipv4.ip_local_port_range="1024 65000" 2>/dev/null || echo "[run.sh] could not widen the ephemeral port range (not permitted); keeping $(cat /proc/sys/net/ipv4/ip_local_port_range)"
+# The machine is shared: the previous range is put back when this script ends.
+old_range=$(cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' ' ')
+if sysctl -q -w net.ipv4.ip_local_port_range="1024 65000" 2>/dev/null; then
+  trap 'sysctl -q -w net.ipv4.ip_local_port_range="$old_range" 2>/dev/null || true' EXIT
+else
+  echo "[run.sh] could not widen the ephemeral port range (not permitted); keeping $old_range"
+fi
 echo "[run.sh] ulimit -n $(ulimit -n); ports $(cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' ' '); tcp_tw_reuse $(cat /proc/sys/net/ipv4/tcp_tw_reuse); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ "${NO_BUILD:-}" != 1 ]]; then
