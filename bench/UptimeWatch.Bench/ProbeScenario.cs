@@ -110,7 +110,7 @@ internal static class ProbeScenario
                 bares[i].Mode == "fresh" ? "≤ 2.0" : "", bares[i].Mode == "fresh" ? cpuPerCheckMs / bareMs <= 2.0 : null);
         }
         table.Add("Target process CPU in window (for reference)", $"{targetCpu1 - targetCpu0:F1} s");
-        table.Add("Stored bytes per check (check_results + its indexes, dbstat after VACUUM)", storage, "≤ 60 B", bytesPerCheck <= 60);
+        table.Add("Stored bytes per check (check_results + its indexes, page accounting after VACUUM INTO)", storage, "≤ 60 B", bytesPerCheck <= 60);
         table.Print();
         Console.WriteLine($"slot-analysis: {JsonSerializer.Serialize(slots)}");
         return 0;
