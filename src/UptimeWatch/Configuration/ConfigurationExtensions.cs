@@ -31,6 +31,7 @@ internal static partial class ConfigurationExtensions
             }
             UseConfigFile(builder.Configuration, fullPath);
         }
+        IndexJsonFiles(builder.Configuration);
 
         builder.Services.AddOptions<UptimeWatchOptions>()
             .Configure<IConfiguration>((options, configuration) =>
@@ -74,6 +75,19 @@ internal static partial class ConfigurationExtensions
             ConfigEnvironmentVariable);
     }
 
+    /// <summary>Every JSON file (the shipped appsettings.json too) read through the indexed provider: see <see cref="IndexedJsonConfigurationSource"/>.</summary>
+    private static void IndexJsonFiles(IConfigurationManager configuration)
+    {
+        var sources = configuration.Sources;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is JsonConfigurationSource { Path: not null } json and not IndexedJsonConfigurationSource)
+            {
+                sources[i] = IndexedJsonConfigurationSource.From(json);
+            }
+        }
+    }
+
     /// <summary>Puts the chosen file where appsettings.json was, so environment variables and arguments still win.</summary>
     private static void UseConfigFile(IConfigurationManager configuration, string fullPath)
     {
@@ -88,8 +102,14 @@ internal static partial class ConfigurationExtensions
             }
         }
         // Reloaded on change: monitor edits apply without a restart (see ConfigReloader).
-        var source = new JsonConfigurationSource { Path = fullPath, Optional = false, ReloadOnChange = true };
-        source.ResolveFileProvider();
+        // Watched in its own folder only: the data folder below it is written all the time (ConfigFolderFileProvider).
+        var source = new IndexedJsonConfigurationSource
+        {
+            Path = Path.GetFileName(fullPath),
+            FileProvider = new ConfigFolderFileProvider(Path.GetDirectoryName(fullPath)!),
+            Optional = false,
+            ReloadOnChange = true,
+        };
         sources.Insert(Math.Min(index, sources.Count), source);
     }
 }

@@ -1,0 +1,56 @@
+using UptimeWatch.Bench;
+
+// Subcommands: the scenarios (probe, live, storage, startup) start everything they need; target and bare are the
+// helper processes the scenarios start. Every scenario has a hard deadline and kills what it started.
+var command = args.FirstOrDefault() ?? "help";
+var options = new Args(args.Skip(1).ToArray());
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+    Child.KillAll();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => Child.KillAll();
+
+if (command is "target" or "bare")
+{
+    return command == "target" ? await Target.RunAsync(options) : await Bare.RunAsync(options);
+}
+
+var deadline = TimeSpan.FromSeconds(options.Int("deadline", 900));
+using var hard = new Timer(_ =>
+{
+    Console.Error.WriteLine($"[bench] hard deadline of {deadline.TotalSeconds} s reached: stopping everything");
+    Child.KillAll();
+    Environment.Exit(3);
+}, null, deadline, Timeout.InfiniteTimeSpan);
+
+try
+{
+    return command switch
+    {
+        "probe" => await ProbeScenario.RunAsync(options, cancel.Token),
+        "live" => await LiveScenario.RunAsync(options, cancel.Token),
+        "storage" => await StorageScenario.RunAsync(options, cancel.Token),
+        "startup" => await StartupScenario.RunAsync(options, cancel.Token),
+        _ => Help(),
+    };
+}
+finally
+{
+    Child.KillAll();
+}
+
+static int Help()
+{
+    Console.WriteLine("""
+        UptimeWatch.Bench <scenario> [options]   (see docs/performance.md)
+          probe    --monitors 10000 --interval 30 --warmup 45 --duration 120 [--bare fresh|pooled|both|none]
+          live     --sse 10000 --polls 1000 --monitors 10 --interval 5 --flips 10
+          storage  --monitors 100 [--requests 500]
+          startup  --monitors 10000
+        common: --deadline <s> (hard stop, default 900) --keep (keep the work folder)
+        """);
+    return 2;
+}
