@@ -57,9 +57,11 @@ internal sealed partial class ScheduleReconciler(
             }
         }
 
-        var now = time.GetUtcNow();
         foreach (var (key, monitor) in desired)
         {
+            // Read for each monitor: scheduling 10,000 jobs takes a second or two, and a first slot computed from a
+            // clock read before the loop could already be behind when its trigger is stored.
+            var now = time.GetUtcNow();
             var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
             var threshold = MisfireThreshold(interval);
             var triggers = await scheduler.GetTriggersOfJob(key, cancellationToken);
