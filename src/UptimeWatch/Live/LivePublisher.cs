@@ -46,14 +46,18 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 events.Add(Build(null, "check", definition.Public, dto));
             }
         }
-        hub.Publish(events);
-        metrics.Published(events);
+        Publish(events);
     }
 
     /// <summary>An admin-only, live-only event (not in the log): a definition changed, the config file was rejected.</summary>
     public void PublishAdmin<T>(string kind, T payload)
     {
         LiveEvent[] events = [Build(null, kind, false, payload)];
+        Publish(events);
+    }
+
+    private void Publish(IReadOnlyList<LiveEvent> events)
+    {
         hub.Publish(events);
         metrics.Published(events);
     }

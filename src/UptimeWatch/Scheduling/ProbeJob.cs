@@ -76,7 +76,6 @@ internal sealed partial class ProbeJob(
                 return;
             }
         }
-        metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
         if (result.NothingNewUntil is { } until)
         {
             checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
@@ -88,6 +87,8 @@ internal sealed partial class ProbeJob(
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
         using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
         var write = monitor.Record(result, startedAt, time.GetUtcNow());
+        // Only checks that are recorded: a push monitor's look at an on-time heartbeat is not a check.
+        metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
         if (isPush)
         {
             write = PushApi.WithDuration(write, null);
