@@ -156,14 +156,17 @@ internal sealed partial class AdminCommands(
             using (await monitor.EnterAsync(cancellationToken))
             {
                 var now = time.GetUtcNow();
-                write = pause ? monitor.Pause(now, by) : monitor.Resume(now, by);
+                write = (pause ? monitor.Pause(now, by) : monitor.Resume(now, by))?.Awaited();
                 if (write is not null)
                 {
-                    await writer.EnqueueAsync(write, cancellationToken);
+                    // Once changed in memory, it must be stored even if the caller goes away now.
+                    await writer.EnqueueAsync(write, CancellationToken.None);
                 }
             }
             if (write is not null)
             {
+                // The view returned below is read from the database: it must already say paused (or resumed).
+                await write.Stored!.Task.WaitAsync(cancellationToken);
                 await reconciler.ReconcileAsync(cancellationToken);
                 if (pause)
                 {
@@ -484,8 +487,10 @@ internal sealed partial class AdminCommands(
                 .OrderByDescending(c => c.At).Take(RecentChecks)
                 .Select(c => new { c.At, c.Outcome, c.ResponseMs })
                 .ToListAsync(cancellationToken);
-            // The in-memory state is ahead of the row by whatever the writer has not stored yet.
-            var state = registry.TryGet(row.Id, out var runtime) ? runtime.State : MonitorRows.ToState(row);
+            // The stored state, not the in-memory one: that is ahead by what the writer has not committed yet, and
+            // the status shown must never be one whose check is not among the recent ones.
+            var state = MonitorRows.ToState(row);
+            registry.TryGet(row.Id, out var runtime);
             // The registry holds the validated definition; only a monitor it does not know is validated again here.
             var definition = runtime?.Definition ?? MonitorRows.ToDefinition(row);
             views.Add(new MonitorView(

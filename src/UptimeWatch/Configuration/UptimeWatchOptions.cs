@@ -46,6 +46,12 @@ internal sealed class StorageOptions
 
     /// <summary>The most results the writer puts in one transaction.</summary>
     public int WriteBatchSize { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long a routine check result may wait for others to share its transaction; 0 writes each at once. A status
+    /// change, a pause or resume, a heartbeat, an acknowledgement or a "check now" is written without waiting.
+    /// </summary>
+    public int WriteWindowMilliseconds { get; set; } = 50;
 }
 
 /// <summary><c>UptimeWatch:Scheduler</c>.</summary>

@@ -169,6 +169,15 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 {
     /// <summary>Who to tell about <see cref="Change"/>, queued in the outbox in the same transaction.</summary>
     public NotificationPlan? Notify { get; init; }
+
+    /// <summary>
+    /// For a caller who must see its write stored before it answers (a heartbeat, a pause, "check now"): completed
+    /// once the transaction has committed and its events are published; cancelled if the write is given up.
+    /// </summary>
+    public TaskCompletionSource? Stored { get; init; }
+
+    /// <summary>This write with a <see cref="Stored"/> to wait on.</summary>
+    public CheckWrite Awaited() => this with { Stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
 }
 
 /// <summary>A notification to queue for each of <paramref name="Channels"/>.</summary>

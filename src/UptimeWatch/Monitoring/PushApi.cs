@@ -75,6 +75,7 @@ internal static class PushApi
         var message = Clean(msg);
 
         // Waits for a scheduled no-heartbeat check of the same monitor that is under way, and makes it wait for us.
+        CheckWrite write;
         using (await monitor.EnterAsync(cancellationToken))
         {
             if (monitor.State.Status == MonitorStatus.Paused)
@@ -92,13 +93,15 @@ internal static class PushApi
                     Summary = durationMs is { } d ? $"heartbeat received (took {d.ToString(CultureInfo.InvariantCulture)} ms)" : "heartbeat received",
                 };
             monitor.LastHeartbeatAt = now;
-            var write = WithDuration(monitor.Record(result, now, now), durationMs);
+            write = WithDuration(monitor.Record(result, now, now), durationMs).Awaited();
 
             // The state has moved in memory: it must reach the database even if the caller hangs up now.
             await writer.EnqueueAsync(write, CancellationToken.None);
-            var state = write.State!.State;
-            return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures)));
         }
+        // Answered once stored, so whatever the sender reads next (API, status page) already has this heartbeat.
+        await write.Stored!.Task.WaitAsync(cancellationToken);
+        var state = write.State!.State;
+        return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures)));
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
         }
     }
 
+    /// <summary>Whether someone is waiting for this run's outcome.</summary>
+    public static bool IsRequested(IJobExecutionContext context) => RequestOf(context) is not null;
+
     private static string? RequestOf(IJobExecutionContext context) =>
         context.MergedJobDataMap.TryGetString(RequestKey, out var request) ? request : null;
 }

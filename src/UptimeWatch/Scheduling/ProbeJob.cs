@@ -100,7 +100,18 @@ internal sealed partial class ProbeJob(
         }
 
         LogChecked(definition.Slug, definition.Target, result.Verdict, result.HttpStatus, result.ElapsedMs, result.Error);
-        await writer.EnqueueAsync(write, cancellationToken);
+        if (CheckNow.IsRequested(context))
+        {
+            // Whoever asked reads the monitor next: answer once the check is stored, not merely queued.
+            write = write.Awaited();
+            await writer.EnqueueAsync(write, cancellationToken);
+            recordTurn?.Dispose();
+            await write.Stored!.Task.WaitAsync(cancellationToken);
+        }
+        else
+        {
+            await writer.EnqueueAsync(write, cancellationToken);
+        }
         checkNow.Complete(context, new CheckNowOutcome(startedAt, result, write.State!.State));
 
         if (write.State!.State.Pending && definition.RetryIntervalSeconds is { } retry)

@@ -23,6 +23,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<CheckResultWriter> _logger;
     private readonly int _batchSize;
+    private readonly TimeSpan _window;
     private readonly CancellationTokenSource _abort = new();
     private Task _loop = Task.CompletedTask;
 
@@ -43,6 +44,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         _time = time;
         _logger = logger;
         _batchSize = options.Value.Storage.WriteBatchSize;
+        _window = TimeSpan.FromMilliseconds(options.Value.Storage.WriteWindowMilliseconds);
         _queue = Channel.CreateBounded<StoreWrite>(new BoundedChannelOptions(options.Value.Storage.WriteQueueCapacity)
         {
             SingleReader = true,
@@ -86,14 +88,61 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < _batchSize && reader.TryRead(out var write))
+            if (!Take(batch, reader) && _window > TimeSpan.Zero)
             {
-                batch.Add(write);
+                await GatherAsync(batch, reader);
             }
             await WriteWithRetryAsync(batch);
             batch.Clear();
         }
     }
+
+    /// <summary>Moves what is queued into the batch; true when the batch must be written now (full, or urgent).</summary>
+    private bool Take(List<StoreWrite> batch, ChannelReader<StoreWrite> reader)
+    {
+        var now = false;
+        while (batch.Count < _batchSize && reader.TryRead(out var write))
+        {
+            batch.Add(write);
+            now |= IsUrgent(write);
+        }
+        return now || batch.Count >= _batchSize;
+    }
+
+    /// <summary>
+    /// A routine check result waits up to the write window for others to share its transaction: at a steady
+    /// trickle every check would otherwise be a commit of its own, writing the same pages to the WAL again each time.
+    /// Anything someone is waiting for or should hear about at once ends the wait.
+    /// </summary>
+    private async Task GatherAsync(List<StoreWrite> batch, ChannelReader<StoreWrite> reader)
+    {
+        var window = Task.Delay(_window, _time, _abort.Token);
+        while (true)
+        {
+            var more = reader.WaitToReadAsync(CancellationToken.None);
+            bool open;
+            if (more.IsCompleted)
+            {
+                open = more.Result;
+            }
+            else
+            {
+                var next = more.AsTask();
+                if (await Task.WhenAny(next, window) == window)
+                {
+                    return;
+                }
+                open = await next;
+            }
+            if (!open || Take(batch, reader))
+            {
+                // Closed (shutting down: write what there is), full, or urgent.
+                return;
+            }
+        }
+    }
+
+    private static bool IsUrgent(StoreWrite write) => write is not CheckWrite { Change: null, Stored: null };
 
     private async Task WriteWithRetryAsync(List<StoreWrite> batch)
     {
@@ -264,6 +313,10 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
                 s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
             .ToList());
+        foreach (var item in batch)
+        {
+            (item as CheckWrite)?.Stored?.TrySetResult();
+        }
     }
 
     private int QueueNotifications(UptimeWatchDbContext db, List<Step> steps, Dictionary<int, Alert> open)
@@ -385,6 +438,9 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                     break;
                 case MonitorArchived archived:
                     archived.Done.TrySetCanceled();
+                    break;
+                case CheckWrite write:
+                    write.Stored?.TrySetCanceled();
                     break;
             }
         }

@@ -39,6 +39,23 @@ public sealed class PushHeartbeatTests
     }
 
     [Fact]
+    public async Task A_heartbeat_is_answered_once_stored_even_while_routine_checks_wait_for_the_write_window()
+    {
+        await using var app = new UptimeWatchApp(_data, [Patient()],
+            new() { ["UptimeWatch:Storage:WriteWindowMilliseconds"] = "1000" });
+
+        var stored = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            await PushTesting.HeartbeatAsync(app);
+            // No waiting: the sender's next look must already find it.
+            stored.Add((await app.ChecksAsync("nightly-backup")).Count);
+        }
+
+        Assert.Equal([1, 2, 3], stored);
+    }
+
+    [Fact]
     public async Task The_reported_duration_is_stored_as_the_response_time_and_the_message_with_the_check()
     {
         await using var app = new UptimeWatchApp(_data, [Patient()]);
