@@ -180,6 +180,8 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     {
         await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        // One transaction, all or nothing: savepoints around each SaveChanges inside it would only add statements.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // The open alert of every monitor whose status changes here: a change may raise or resolve one.
@@ -248,12 +250,14 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         await db.SaveChangesAsync(cancellationToken);
 
         // Second pass: alerts point at the event-log rows that now have ids.
+        var alerts = false;
         foreach (var step in steps)
         {
             if (step.Alert is not { } alert)
             {
                 continue;
             }
+            alerts = true;
             switch (step.AlertStep)
             {
                 case "alert.raised":
@@ -272,8 +276,11 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                     break;
             }
         }
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(cancellationToken);
+        if (alerts)
+        {
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(cancellationToken);
+        }
 
         // Third pass: the outbox, now that alerts have ids, in the same transaction as the changes that call for it.
         var queued = QueueNotifications(db, steps, open);
