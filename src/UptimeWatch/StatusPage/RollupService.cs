@@ -21,6 +21,7 @@ namespace UptimeWatch.StatusPage;
 internal sealed partial class RollupService(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     IOptions<UptimeWatchOptions> options,
+    PageHistoryCache pageHistory,
     TimeProvider time,
     ILogger<RollupService> logger)
 {
@@ -41,9 +42,19 @@ internal sealed partial class RollupService(
         var rawCutoff = RollupMath.HourOf(now.AddDays(-retention.RawDays));
         var rollupCutoff = RollupMath.DayOf(now.AddDays(-retention.RollupDays));
 
-        var hours = await RollUpAsync(now, rawCutoff, cancellationToken);
-        // Only reached when every monitor was rolled up: raw rows are never deleted before their hour is aggregated.
-        var pruned = await PruneAsync(rawCutoff, rollupCutoff, cancellationToken);
+        int hours;
+        (int Checks, int Rollups, int Events) pruned;
+        try
+        {
+            hours = await RollUpAsync(now, rawCutoff, cancellationToken);
+            // Only reached when every monitor was rolled up: raw rows are never deleted before their hour is aggregated.
+            pruned = await PruneAsync(rawCutoff, rollupCutoff, cancellationToken);
+        }
+        finally
+        {
+            // Also after a failed run: the days it did replace are newer than what the page holds.
+            pageHistory.Invalidate();
+        }
         var run = new RollupRun(hours, pruned.Checks, pruned.Rollups, pruned.Events);
         LogRun(run.Hours, run.PrunedChecks, run.PrunedRollups, run.PrunedEvents);
         return run;
