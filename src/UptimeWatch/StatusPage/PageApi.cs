@@ -38,11 +38,12 @@ internal static class PageApi
         var now = time.GetUtcNow();
         // Read before the state: a change committed meanwhile is then after the cursor and replayed by the live
         // stream (replaying a change already shown is harmless; missing one would leave the page wrong).
-        var cursor = await (
-                from e in db.StatusEvents.AsNoTracking()
-                join m in PublicMonitors(db) on e.MonitorId equals m.Id
-                select (long?)e.Id)
-            .MaxAsync(cancellationToken) ?? 0;
+        // Newest first, stopping at the first public one: a MAX over all public events grew with the event log.
+        var cursor = await db.StatusEvents.AsNoTracking()
+            .Where(e => PublicMonitors(db).Any(m => m.Id == e.MonitorId))
+            .OrderByDescending(e => e.Id)
+            .Select(e => (long?)e.Id)
+            .FirstOrDefaultAsync(cancellationToken) ?? 0;
 
         // The live half comes from the rows on every request: which monitors are public, and their state.
         var monitors = await PublicMonitors(db)
