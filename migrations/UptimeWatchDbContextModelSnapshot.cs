@@ -285,8 +285,6 @@ namespace UptimeWatch.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
-
                     b.HasIndex("MonitorId", "At");
 
                     b.ToTable("check_results", (string)null);

@@ -21,7 +21,9 @@ internal static class PageApi
     {
         var api = app.MapGroup("/api").WithTags("Status page");
         api.MapGet("/status/page", GetPage).WithName("GetStatusPage")
-            .WithSummary("The status page's snapshot: every public monitor with uptime, 90 daily bars and 24 h of response times, and the event cursor to go live from.");
+            .WithSummary("The status page's snapshot: every public monitor with uptime, 90 daily bars and 24 h of response times, and the event cursor to go live from.")
+            // Written by PageResult from cached JSON rather than serialized from a PageResponse; the shape is the same.
+            .Produces<PageResponse>(StatusCodes.Status200OK, "application/json");
         api.MapGet("/incidents", GetIncidents).WithName("GetIncidents")
             .WithSummary("Status changes of public monitors, newest first, grouped by UTC day, paged.");
         return app;
@@ -30,56 +32,29 @@ internal static class PageApi
     private static IQueryable<MonitorEntity> PublicMonitors(UptimeWatchDbContext db) =>
         db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null);
 
-    internal static async Task<Ok<PageResponse>> GetPage(UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options,
+    internal static async Task<PageResult> GetPage(UptimeWatchDbContext db, PageHistoryCache history, IOptions<UptimeWatchOptions> options,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // Read before the state: a change committed meanwhile is then after the cursor and replayed by the live
         // stream (replaying a change already shown is harmless; missing one would leave the page wrong).
-        var cursor = await (
-                from e in db.StatusEvents.AsNoTracking()
-                join m in PublicMonitors(db) on e.MonitorId equals m.Id
-                select (long?)e.Id)
-            .MaxAsync(cancellationToken) ?? 0;
+        // Newest first, stopping at the first public one: a MAX over all public events grew with the event log.
+        var cursor = await db.StatusEvents.AsNoTracking()
+            .Where(e => PublicMonitors(db).Any(m => m.Id == e.MonitorId))
+            .OrderByDescending(e => e.Id)
+            .Select(e => (long?)e.Id)
+            .FirstOrDefaultAsync(cancellationToken) ?? 0;
 
+        // The live half comes from the rows on every request: which monitors are public, and their state.
         var monitors = await PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
-            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs })
+            .Select(m => new PageMonitorState(m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs))
             .ToListAsync(cancellationToken);
-
-        var firstDay = RollupQueries.FirstDay(now, RollupQueries.Days);
-        var firstHour = RollupQueries.FirstHour(now);
-        var daily = (await (
-                from r in db.DailyRollups.AsNoTracking()
-                join m in PublicMonitors(db) on r.MonitorId equals m.Id
-                where r.Start >= firstDay
-                select r)
-            .ToListAsync(cancellationToken)).ToLookup(r => r.MonitorId);
-        var hourly = (await (
-                from r in db.HourlyRollups.AsNoTracking()
-                join m in PublicMonitors(db) on r.MonitorId equals m.Id
-                where r.Start >= firstHour
-                select r)
-            .ToListAsync(cancellationToken)).ToLookup(r => r.MonitorId);
-
-        var items = monitors.Select(m =>
-        {
-            var days = daily[m.Id].ToDictionary(r => r.Start);
-            var hours = hourly[m.Id].ToDictionary(r => r.Start);
-            return new PageMonitorDto(
-                m.Slug, m.Name, m.Group, m.Type, StatusApi.DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
-                new UptimeDto(
-                    RollupQueries.Uptime(hours.Values, firstHour),
-                    RollupQueries.Uptime(days.Values, RollupQueries.FirstDay(now, 7)),
-                    RollupQueries.Uptime(days.Values, RollupQueries.FirstDay(now, 30)),
-                    RollupQueries.Uptime(days.Values, firstDay)),
-                [.. Enumerable.Range(0, RollupQueries.Days).Select(i => Day(firstDay.AddDays(i), days.GetValueOrDefault(firstDay.AddDays(i))))],
-                [.. Enumerable.Range(0, RollupQueries.Hours).Select(i => Point(firstHour.AddHours(i), hours.GetValueOrDefault(firstHour.AddHours(i))))]);
-        }).ToList();
+        var histories = await history.GetAsync([.. monitors.Select(m => m.Id)], now, cancellationToken);
 
         var page = options.Value.StatusPage;
-        return TypedResults.Ok(new PageResponse(page.Title, page.Description, page.LogoUrl, page.Footer,
-            StatusApi.Overall(monitors.Select(m => m.Status)), cursor, now, items));
+        return new PageResult(new PageHeader(page.Title, page.Description, page.LogoUrl, page.Footer,
+            StatusApi.Overall(monitors.Select(m => m.Status)), cursor, now), monitors, histories);
     }
 
     internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
@@ -116,22 +91,17 @@ internal static class PageApi
             .ToList();
         return TypedResults.Ok(new IncidentsResponse(days, number, size, events.Count > size));
     }
-
-    private static DayDto Day(DateTimeOffset day, Rollup? r) => r is null
-        ? new DayDto(DateOnly.FromDateTime(day.UtcDateTime), null, 0, 0, 0, 0)
-        : new DayDto(DateOnly.FromDateTime(day.UtcDateTime), RollupMath.UptimePercent(r), r.Checks, r.Failures, r.Incidents, r.Maintenance);
-
-    private static ResponseTimePointDto Point(DateTimeOffset hour, Rollup? r) => r is null || r.TimedChecks == 0
-        ? new ResponseTimePointDto(hour, null, null, null)
-        : new ResponseTimePointDto(hour, (int)Math.Round((double)r.SumMs / r.TimedChecks), r.P95Ms, r.MaxMs);
 }
 
+/// <summary>
+/// The snapshot as OpenAPI describes it. <see cref="PageResult"/> writes exactly this shape (a test holds it to that)
+/// from cached history, without building these objects on every request.
+/// </summary>
 internal sealed record PageResponse(string Title, string? Description, string? LogoUrl, string? Footer, string Overall,
     long Cursor, DateTimeOffset GeneratedAt, IReadOnlyList<PageMonitorDto> Monitors);
 
 internal sealed record PageMonitorDto(string Slug, string Name, string? Group, string Type, string Status,
-    DateTimeOffset? LastCheckedAt, int? LastResponseMs, UptimeDto Uptime, IReadOnlyList<DayDto> Days,
-    IReadOnlyList<ResponseTimePointDto> ResponseTimes);
+    DateTimeOffset? LastCheckedAt, int? LastResponseMs, UptimeDto Uptime, DaysDto Days, ResponseTimesDto ResponseTimes);
 
 /// <summary>Uptime in percent per period; null when there was nothing to count (no checks, or all in maintenance).</summary>
 internal sealed record UptimeDto(
@@ -140,11 +110,18 @@ internal sealed record UptimeDto(
     [property: JsonPropertyName("30d")] double? Last30d,
     [property: JsonPropertyName("90d")] double? Last90d);
 
-/// <summary>One UTC day of the 90-day bar.</summary>
-internal sealed record DayDto(DateOnly Date, double? Uptime, int Checks, int Failures, int Incidents, int Maintenance);
+/// <summary>
+/// The 90-day bar as columns of 90 entries, oldest first: entry i is the UTC day <c>From</c> + i days. A day without
+/// any rollup has uptime null and zero counts. Columns, not one object per day: a tenth of the bytes.
+/// </summary>
+internal sealed record DaysDto(DateOnly From, IReadOnlyList<double?> Uptime, IReadOnlyList<int> Checks, IReadOnlyList<int> Failures,
+    IReadOnlyList<int> Incidents, IReadOnlyList<int> Maintenance);
 
-/// <summary>One hour of the response-time chart (up and degraded checks only); nulls for an hour without any.</summary>
-internal sealed record ResponseTimePointDto(DateTimeOffset At, int? AvgMs, int? P95Ms, int? MaxMs);
+/// <summary>
+/// The 24-hour response-time chart as columns of 24 entries, oldest first: entry i is the hour <c>From</c> + i hours
+/// (up and degraded checks only); null for an hour without any.
+/// </summary>
+internal sealed record ResponseTimesDto(DateTimeOffset From, IReadOnlyList<int?> AvgMs, IReadOnlyList<int?> P95Ms, IReadOnlyList<int?> MaxMs);
 
 internal sealed record IncidentsResponse(IReadOnlyList<IncidentDayDto> Days, int Page, int PageSize, bool HasMore);
 

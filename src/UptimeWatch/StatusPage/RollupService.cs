@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Storage;
@@ -21,6 +22,7 @@ namespace UptimeWatch.StatusPage;
 internal sealed partial class RollupService(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     IOptions<UptimeWatchOptions> options,
+    PageHistoryCache pageHistory,
     TimeProvider time,
     ILogger<RollupService> logger)
 {
@@ -41,9 +43,19 @@ internal sealed partial class RollupService(
         var rawCutoff = RollupMath.HourOf(now.AddDays(-retention.RawDays));
         var rollupCutoff = RollupMath.DayOf(now.AddDays(-retention.RollupDays));
 
-        var hours = await RollUpAsync(now, rawCutoff, cancellationToken);
-        // Only reached when every monitor was rolled up: raw rows are never deleted before their hour is aggregated.
-        var pruned = await PruneAsync(rawCutoff, rollupCutoff, cancellationToken);
+        int hours;
+        (int Checks, int Rollups, int Events) pruned;
+        try
+        {
+            hours = await RollUpAsync(now, rawCutoff, cancellationToken);
+            // Only reached when every monitor was rolled up: raw rows are never deleted before their hour is aggregated.
+            pruned = await PruneAsync(rawCutoff, rollupCutoff, cancellationToken);
+        }
+        finally
+        {
+            // Also after a failed run: the days it did replace are newer than what the page holds.
+            pageHistory.Invalidate();
+        }
         var run = new RollupRun(hours, pruned.Checks, pruned.Rollups, pruned.Events);
         LogRun(run.Hours, run.PrunedChecks, run.PrunedRollups, run.PrunedEvents);
         return run;
@@ -148,12 +160,71 @@ internal sealed partial class RollupService(
         CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var checks = await DeleteInBatchesAsync(() => db.CheckResults.Where(c => c.At < rawCutoff).OrderBy(c => c.Id), cancellationToken);
+        var checks = await PruneChecksAsync(db, rawCutoff, cancellationToken);
         var rollups = await DeleteInBatchesAsync(() => db.HourlyRollups.Where(r => r.Start < rollupCutoff).OrderBy(r => r.Start), cancellationToken)
             + await DeleteInBatchesAsync(() => db.DailyRollups.Where(r => r.Start < rollupCutoff).OrderBy(r => r.Start), cancellationToken);
         // Live clients resuming from an event older than this get told to reload their snapshot (the live transports' job).
         var events = await DeleteInBatchesAsync(() => db.StatusEvents.Where(e => e.At < rollupCutoff).OrderBy(e => e.Id), cancellationToken);
         return (checks, rollups, events);
+    }
+
+    /// <summary>
+    /// Deletes raw checks older than the cutoff monitor by monitor, through the (MonitorId, At) index: check_results
+    /// has no index on At alone (it would cost ~16 bytes per stored check for a job that runs every few minutes).
+    /// Archived monitors are included. Each transaction deletes at most <see cref="DeleteBatchSize"/> rows, however
+    /// many monitors they come from, so the check writer never waits behind a long one.
+    /// </summary>
+    private static async Task<int> PruneChecksAsync(UptimeWatchDbContext db, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        // One index probe per monitor; only monitors with something to delete take the write lock.
+        var monitorIds = await db.Monitors.AsNoTracking()
+            .Where(m => db.CheckResults.Any(c => c.MonitorId == m.Id && c.At < cutoff))
+            .OrderBy(m => m.Id)
+            .Select(m => m.Id)
+            .ToListAsync(cancellationToken);
+
+        var total = 0;
+        var inTransaction = 0;
+        IDbContextTransaction? transaction = null;
+        try
+        {
+            foreach (var monitorId in monitorIds)
+            {
+                bool more;
+                do
+                {
+                    transaction ??= await db.Database.BeginTransactionAsync(cancellationToken);
+                    var take = DeleteBatchSize - inTransaction;
+                    var deleted = await db.CheckResults
+                        .Where(c => c.MonitorId == monitorId && c.At < cutoff)
+                        .OrderBy(c => c.At)
+                        .Take(take)
+                        .ExecuteDeleteAsync(cancellationToken);
+                    more = deleted == take;
+                    total += deleted;
+                    inTransaction += deleted;
+                    if (inTransaction == DeleteBatchSize)
+                    {
+                        await transaction.CommitAsync(cancellationToken);
+                        await transaction.DisposeAsync();
+                        (transaction, inTransaction) = (null, 0);
+                    }
+                }
+                while (more);
+            }
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+        }
+        return total;
     }
 
     private static async Task<int> DeleteInBatchesAsync<T>(Func<IQueryable<T>> rows, CancellationToken cancellationToken)

@@ -4,9 +4,10 @@ namespace UptimeWatch.StatusPage;
 
 internal static class StatusPageExtensions
 {
-    /// <summary>The rollup and prune job behind the status page's history.</summary>
+    /// <summary>The rollup and prune job behind the status page's history, and the page's cache of it.</summary>
     public static IHostApplicationBuilder AddStatusPage(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<PageHistoryCache>();
         builder.Services.AddSingleton<RollupService>();
         builder.Services.ConfigureAllQuartzSchedulers(quartz => quartz.ScheduleJob<RollupJob>(
             // Quartz reads the container's TimeProvider too, so the start is on the same clock it fires by.

@@ -41,6 +41,11 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await Expect(page.Locator("#transport")).ToHaveTextAsync("live", Soon);
         await Expect(page.Locator("#banner .banner-text")).ToHaveTextAsync("All systems operational", Soon);
+        // The 90-day bar, drawn from the snapshot's day columns: one bar per day, today's last, each with its date.
+        var bars = checkout.Locator(".bars .bar");
+        await Expect(bars).ToHaveCountAsync(90);
+        var today = DateTime.UtcNow.Year.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(bars.Last).ToHaveAttributeAsync("aria-label", new Regex($@"^[^;]*\b{today}\b[^;]*; "));
         await MarkPageAsync(page);
 
         _target.Healthy = false;

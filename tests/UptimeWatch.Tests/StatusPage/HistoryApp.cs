@@ -40,6 +40,8 @@ internal sealed class HistoryApp : IAsyncDisposable
 
     public RollupService Rollups => _factory.Services.GetRequiredService<RollupService>();
 
+    public IServiceProvider Services => _factory.Services;
+
     public HttpClient CreateClient() => _factory.CreateClient();
 
     public UptimeWatchDbContext Db() => _factory.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContext();
@@ -57,6 +59,15 @@ internal sealed class HistoryApp : IAsyncDisposable
         db.Monitors.Add(monitor);
         await db.SaveChangesAsync();
         return monitor;
+    }
+
+    /// <summary>Changes a monitor's row as the state machine or the admin console would.</summary>
+    public async Task UpdateMonitorAsync(int monitorId, Action<MonitorEntity> change)
+    {
+        await using var db = Db();
+        var monitor = await db.Monitors.SingleAsync(m => m.Id == monitorId);
+        change(monitor);
+        await db.SaveChangesAsync();
     }
 
     public async Task AddChecksAsync(int monitorId, params (DateTimeOffset At, CheckOutcome Outcome, int? Ms, bool Maintenance)[] checks)

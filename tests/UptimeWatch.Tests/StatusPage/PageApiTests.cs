@@ -49,23 +49,22 @@ public sealed class PageApiTests
         Assert.Equal(92.307, uptime.GetProperty("7d").GetDouble());  // 12 of 13
         Assert.Equal(92.307, uptime.GetProperty("90d").GetDouble());
 
-        var days = monitor.GetProperty("days").EnumerateArray().ToList();
-        Assert.Equal(90, days.Count);
-        Assert.Equal(DateOnly.FromDateTime(Today.UtcDateTime).AddDays(-89).ToString("yyyy-MM-dd"), days[0].GetProperty("date").GetString());
-        Assert.Equal("2026-11-25", days[^1].GetProperty("date").GetString());
-        Assert.Equal((88.888, 10, 1, 1), (days[^1].GetProperty("uptime").GetDouble(), days[^1].GetProperty("checks").GetInt32(),
-            days[^1].GetProperty("failures").GetInt32(), days[^1].GetProperty("maintenance").GetInt32()));
-        Assert.Equal((100.0, 4), (days[^4].GetProperty("uptime").GetDouble(), days[^4].GetProperty("checks").GetInt32()));
-        Assert.Equal(88, days.Count(d => d.GetProperty("uptime").ValueKind == JsonValueKind.Null && d.GetProperty("checks").GetInt32() == 0));
+        // The 90 days and 24 hours come as columns, oldest first, from a given day and hour.
+        var days = monitor.GetProperty("days");
+        Assert.Equal(DateOnly.FromDateTime(Today.UtcDateTime).AddDays(-89).ToString("yyyy-MM-dd"), days.GetProperty("from").GetString());
+        var (uptimes, checks, failures, maintenance) = (Column(days, "uptime"), Ints(days, "checks"), Ints(days, "failures"), Ints(days, "maintenance"));
+        Assert.All(new[] { uptimes.Count, checks.Count, failures.Count, maintenance.Count, Ints(days, "incidents").Count }, n => Assert.Equal(90, n));
+        Assert.Equal((88.888, 10, 1, 1), (uptimes[^1].GetDouble(), checks[^1], failures[^1], maintenance[^1]));
+        Assert.Equal((100.0, 4), (uptimes[^4].GetDouble(), checks[^4]));
+        Assert.Equal(88, Enumerable.Range(0, 90).Count(i => uptimes[i].ValueKind == JsonValueKind.Null && checks[i] == 0));
 
-        var points = monitor.GetProperty("responseTimes").EnumerateArray().ToList();
-        Assert.Equal(24, points.Count);
-        Assert.Equal("2026-11-24T15:00:00.000Z", points[0].GetProperty("at").GetString());
-        Assert.Equal("2026-11-25T14:00:00.000Z", points[^1].GetProperty("at").GetString());
-        var busy = points[^2];
-        // Up checks only (the down one at 103 ms is left out): 100..109 without 103.
-        Assert.Equal((105, 109, 109), (busy.GetProperty("avgMs").GetInt32(), busy.GetProperty("p95Ms").GetInt32(), busy.GetProperty("maxMs").GetInt32()));
-        Assert.Equal(JsonValueKind.Null, points[0].GetProperty("avgMs").ValueKind);
+        var points = monitor.GetProperty("responseTimes");
+        Assert.Equal("2026-11-24T15:00:00.000Z", points.GetProperty("from").GetString());
+        var (avg, p95, max) = (Column(points, "avgMs"), Column(points, "p95Ms"), Column(points, "maxMs"));
+        Assert.All(new[] { avg.Count, p95.Count, max.Count }, n => Assert.Equal(24, n));
+        // 13:00 is the 23rd hour from 15:00 yesterday. Up checks only (the down one at 103 ms is left out): 100..109 without 103.
+        Assert.Equal((105, 109, 109), (avg[22].GetInt32(), p95[22].GetInt32(), max[22].GetInt32()));
+        Assert.Equal(JsonValueKind.Null, avg[0].ValueKind);
     }
 
     [Fact]
@@ -101,15 +100,14 @@ public sealed class PageApiTests
         Assert.Equal(100, monitors.Count);
         Assert.All(monitors, m =>
         {
-            Assert.Equal(90, m.GetProperty("days").GetArrayLength());
-            Assert.All(m.GetProperty("days").EnumerateArray(), d => Assert.Equal(1440, d.GetProperty("checks").GetInt32()));
-            Assert.Equal(24, m.GetProperty("responseTimes").GetArrayLength());
+            Assert.Equal(Enumerable.Repeat(1440, 90), Ints(m.GetProperty("days"), "checks"));
+            Assert.Equal(24, Column(m.GetProperty("responseTimes"), "avgMs").Count);
             Assert.Equal(100, m.GetProperty("uptime").GetProperty("24h").GetDouble());
         });
         var twoFailuresADay = monitors.Single(m => m.GetProperty("slug").GetString() == "service-002");
         Assert.Equal(99.861, twoFailuresADay.GetProperty("uptime").GetProperty("90d").GetDouble()); // 1438/1440
         Assert.Equal(99.861, twoFailuresADay.GetProperty("uptime").GetProperty("30d").GetDouble());
-        Assert.Equal(80, twoFailuresADay.GetProperty("responseTimes")[23].GetProperty("avgMs").GetInt32());
+        Assert.Equal(80, Column(twoFailuresADay.GetProperty("responseTimes"), "avgMs")[23].GetInt32());
     }
 
     [Fact]
@@ -171,4 +169,8 @@ public sealed class PageApiTests
         Assert.Contains("\"/api/incidents\"", openApi);
         Assert.Contains("\"/badge/{slug}/uptime.svg\"", openApi);
     }
+
+    private static List<JsonElement> Column(JsonElement parent, string name) => [.. parent.GetProperty(name).EnumerateArray()];
+
+    private static List<int> Ints(JsonElement parent, string name) => [.. Column(parent, name).Select(e => e.GetInt32())];
 }

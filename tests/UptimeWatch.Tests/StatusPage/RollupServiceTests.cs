@@ -122,6 +122,61 @@ public sealed class RollupServiceTests
         Assert.Equal(2, (await app.Db().DailyRollups.SingleAsync(r => r.Start == Today.AddDays(-10))).Checks);
     }
 
+    [Fact]
+    public async Task Pruning_deletes_exactly_the_checks_before_the_cutoff_of_every_monitor_archived_ones_too()
+    {
+        await using var app = HistoryApp.Start(settings: new() { ["UptimeWatch:Retention:RawDays"] = "7" });
+        var shop = await app.AddMonitorAsync("Shop");
+        var retired = await app.AddMonitorAsync("Retired site");
+        await app.UpdateMonitorAsync(retired.Id, m => m.ArchivedAt = app.Now.AddDays(-8));
+        // RawDays back from 14:30, on the hour.
+        var cutoff = Today.AddDays(-7).AddHours(14);
+        foreach (var id in new[] { shop.Id, retired.Id })
+        {
+            await app.AddChecksAsync(id,
+                (cutoff.AddDays(-3), CheckOutcome.Up, 10, false),
+                (cutoff.AddMilliseconds(-1), CheckOutcome.Down, null, false),
+                (cutoff, CheckOutcome.Up, 10, false),
+                (cutoff.AddHours(5), CheckOutcome.Missed, null, false));
+        }
+
+        var run = await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        foreach (var id in new[] { shop.Id, retired.Id })
+        {
+            Assert.Equal([cutoff, cutoff.AddHours(5)], await db.CheckResults.Where(c => c.MonitorId == id).OrderBy(c => c.At).Select(c => c.At).ToListAsync());
+        }
+        Assert.Equal(4, run.PrunedChecks);
+    }
+
+    [Fact]
+    public async Task Pruning_more_checks_than_one_batch_across_monitors_deletes_them_all_and_nothing_newer()
+    {
+        await using var app = HistoryApp.Start(settings: new() { ["UptimeWatch:Retention:RawDays"] = "7" });
+        var busy = await app.AddMonitorAsync("Busy");
+        var archived = await app.AddMonitorAsync("Archived");
+        await app.UpdateMonitorAsync(archived.Id, m => m.ArchivedAt = app.Now.AddDays(-20));
+        var small = await app.AddMonitorAsync("Small");
+        var oldDay = Today.AddDays(-9);
+        // Every 10 s: more than one batch for the busy monitor alone, and one more batch's worth across the others.
+        static (DateTimeOffset, CheckOutcome, int?, bool)[] Every10s(DateTimeOffset from, int count) =>
+            [.. Enumerable.Range(0, count).Select(i => (from.AddSeconds(10 * i), CheckOutcome.Up, (int?)20, false))];
+        await app.AddChecksAsync(busy.Id, Every10s(oldDay, RollupService.DeleteBatchSize + 200));
+        await app.AddChecksAsync(archived.Id, Every10s(oldDay, RollupService.DeleteBatchSize - 10));
+        await app.AddChecksAsync(small.Id, Every10s(oldDay, 3));
+        var recent = Every10s(Today.AddHours(1), 10);
+        await app.AddChecksAsync(busy.Id, recent);
+
+        var run = await app.Rollups.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2 * RollupService.DeleteBatchSize + 193, run.PrunedChecks);
+        await using var db = app.Db();
+        Assert.Equal(recent.Select(c => c.Item1), await db.CheckResults.OrderBy(c => c.At).Select(c => c.At).ToListAsync());
+        // Rolled up before they went.
+        Assert.Equal(RollupService.DeleteBatchSize + 200, (await db.DailyRollups.SingleAsync(r => r.MonitorId == busy.Id && r.Start == oldDay)).Checks);
+    }
+
     /// <summary>Hour 13:00 of today with every kind of check; two more checks in the current hour (14:00).</summary>
     private static async Task AddKnownHourAsync(HistoryApp app, int monitorId)
     {

@@ -4,10 +4,38 @@
 import { el, svg, statusLabel, knownStatus, percent, ms, ago, calendarDay, plural } from './format.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const CHART_W = 240;
 const CHART_H = 48;
 
 let nextId = 0;
+
+/**
+ * The snapshot sends a monitor's 90 days and 24 hours as columns (a fraction of the bytes); the cards work with one
+ * object per day and per hour. Turns the columns into those, in place.
+ */
+export function expandHistory(monitor) {
+  const days = monitor.days;
+  if (days && !Array.isArray(days)) {
+    const start = Date.parse(`${days.from}T00:00:00Z`);
+    monitor.days = days.checks.map((checks, i) => ({
+      date: new Date(start + i * DAY).toISOString().slice(0, 10),
+      uptime: days.uptime[i],
+      checks,
+      failures: days.failures[i],
+      incidents: days.incidents[i],
+      maintenance: days.maintenance[i],
+    }));
+  }
+  const points = monitor.responseTimes;
+  if (points && !Array.isArray(points)) {
+    const start = Date.parse(points.from);
+    monitor.responseTimes = points.avgMs.map((avgMs, i) => ({
+      at: new Date(start + i * HOUR).toISOString(), avgMs, p95Ms: points.p95Ms[i], maxMs: points.maxMs[i],
+    }));
+  }
+  return monitor;
+}
 
 /** Builds the monitor list, grouped; returns slug → card. */
 export function renderGroups(container, monitors) {

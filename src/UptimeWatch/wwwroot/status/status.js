@@ -1,7 +1,7 @@
 // The public status page: loads the snapshot, draws it, then keeps it current from the live feed.
 
 import { el, ago, plural } from './format.js';
-import { renderGroups, sameShape, fillCard, applyCheck, applyStatus, barDays, dayLines } from './monitors.js';
+import { renderGroups, sameShape, fillCard, applyCheck, applyStatus, barDays, dayLines, expandHistory } from './monitors.js';
 import { IncidentHistory } from './incidents.js';
 import { LiveFeed } from './live.js';
 
@@ -21,7 +21,9 @@ const page = {
 async function fetchSnapshot() {
   const response = await fetch('/api/status/page', { cache: 'no-store', headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`The status API answered ${response.status}`);
-  return response.json();
+  const snapshot = await response.json();
+  for (const monitor of snapshot.monitors ?? []) expandHistory(monitor);
+  return snapshot;
 }
 
 function showSnapshot(snapshot) {
