@@ -51,7 +51,7 @@ internal sealed class StorageOptions
     /// How long a routine check result may wait for others to share its transaction; 0 writes each at once. A status
     /// change, a pause or resume, a heartbeat, an acknowledgement or a "check now" is written without waiting.
     /// </summary>
-    public int WriteWindowMilliseconds { get; set; } = 50;
+    public int WriteWindowMilliseconds { get; set; } = 500;
 }
 
 /// <summary><c>UptimeWatch:Scheduler</c>.</summary>
