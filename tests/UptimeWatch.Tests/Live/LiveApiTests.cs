@@ -108,9 +108,9 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.Equal(JsonSerializer.Serialize(logged, JsonOptions), JsonSerializer.Serialize(JsonSerializer.Deserialize<EventDto>(frame["data"], JsonOptions), JsonOptions));
         Assert.Equal(("unknown", "up"), (logged.From, logged.To));
 
-        var check = await sse.NextEventAsync("check");
-        Assert.False(check.ContainsKey("id"));
-        Assert.Contains("\"monitor\":\"shop\"", check["data"]);
+        var checks = await sse.NextEventAsync("checks");
+        Assert.False(checks.ContainsKey("id"));
+        Assert.Contains("\"monitor\":\"shop\"", checks["data"]);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
