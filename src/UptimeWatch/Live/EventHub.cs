@@ -71,9 +71,11 @@ internal sealed class EventHub(TimeProvider? time = null)
         }
         // Each feed's share is picked once per publish, not once per client.
         var now = _time.GetTimestamp();
+        // The few first: every offer queues the client's continuation on the thread pool, in this order, so the
+        // admin sockets and the held polls are not served behind ten thousand streams.
         Offer(_everything, Pick(events, static e => e.Kind != CheckFrames.Kind), now);
-        Offer(_streams, Pick(events, static e => IsPublicStatus(e) || e.Kind == CheckFrames.Kind), now);
         Offer(_polls, Pick(events, IsPublicStatus), now);
+        Offer(_streams, Pick(events, static e => IsPublicStatus(e) || e.Kind == CheckFrames.Kind), now);
     }
 
     /// <summary>Sends <paramref name="keepAlive"/> to every public stream that has been offered nothing for <paramref name="idle"/>.</summary>
