@@ -19,6 +19,7 @@ internal static class LiveScenario
         public bool Connected;
         public string? Error;
         public long Checks;
+        public long CheckFrames;
     }
 
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
@@ -124,9 +125,10 @@ internal static class LiveScenario
         table.Add("RSS before clients / with SSE idle / with SSE + polls (median of 5 samples) / peak",
             $"{rssBefore / 1024.0:F0} / {rssSse / 1024.0:F0} / {rssAll / 1024.0:F0} / {peakKb / 1024.0:F0} MiB");
         table.Add("RSS per idle SSE connection", $"{perConn / 1024:F1} KiB", "≤ 20 KiB", perConn / 1024 <= 20);
-        table.Add("UptimeWatch CPU while delivering", $"{(cpu1 - cpu0) / wall * 100:F1} % of one core over {wall:F0} s (incl. {sseConnected:N0} × 'check' events)");
+        table.Add("UptimeWatch CPU while delivering", $"{(cpu1 - cpu0) / wall * 100:F1} % of one core over {wall:F0} s (incl. the check frames to {sseConnected:N0} streams)");
         table.Add("Bench process (all clients) CPU meanwhile", $"{(clientCpu1 - clientCpu0) / wall * 100:F1} % of one core: the clients share the 2 cores, so their own delay is in the latency");
-        table.Add("'check' events received per SSE client (live only, no id)", $"{sse.Average(c => c.Checks):F0} on average");
+        table.Add("Check frames received per SSE client (live only, no id: 'checks', or 'check' before coalescing)",
+            $"{sse.Average(c => c.CheckFrames):F0} on average, with {sse.Average(c => c.Checks):F0} monitor checks in them");
         table.Print();
         return 0;
     }
@@ -182,8 +184,16 @@ internal static class LiveScenario
                     c.Ids.Add(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture));
                     c.LatencyMs.Add((now - At(item.Data)).TotalMilliseconds);
                 }
+                else if (item.EventType == "checks")
+                {
+                    // One frame with the newest check of each public monitor checked since the last frame.
+                    c.CheckFrames++;
+                    c.Checks += CountChecks(item.Data);
+                }
                 else if (item.EventType == "check")
                 {
+                    // Servers before coalescing sent one frame per check.
+                    c.CheckFrames++;
                     c.Checks++;
                 }
             }
@@ -242,6 +252,12 @@ internal static class LiveScenario
                 await Task.Delay(1000, CancellationToken.None);
             }
         }
+    }
+
+    private static int CountChecks(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("checks").GetArrayLength();
     }
 
     private static DateTimeOffset At(string json)

@@ -91,6 +91,12 @@ internal sealed class LiveOptions
 
     /// <summary>The longest a long poll is held.</summary>
     public int MaxPollTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How often the public SSE stream gets one <c>checks</c> frame with the newest check of every public monitor
+    /// checked since the last one. Status changes never wait for it: they go out at once.
+    /// </summary>
+    public int CheckFrameMs { get; set; } = 2000;
 }
 
 /// <summary><c>UptimeWatch:StatusPage</c>: what the public page says about itself.</summary>

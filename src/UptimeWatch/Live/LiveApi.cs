@@ -23,7 +23,7 @@ internal static partial class LiveApi
     {
         var live = app.MapGroup("/api/live").WithTags("Live");
         live.MapGet("/events", StreamAsync).WithName("LiveEvents")
-            .WithSummary("Server-Sent Events: status changes (id = event-log id) and check results, resumable with Last-Event-ID.");
+            .WithSummary("Server-Sent Events: status changes (id = event-log id) at once, and the public monitors' check results coalesced into one checks frame every Live:CheckFrameMs; resumable with Last-Event-ID.");
         live.MapGet("/poll", PollAsync).WithName("LivePoll")
             .WithSummary("Long polling: status events after the cursor, held until one arrives or the timeout passes (then 204).");
         return app;
@@ -42,7 +42,7 @@ internal static partial class LiveApi
         }
         // Subscribe before reading the log: whatever commits during the replay is queued, and duplicates are
         // dropped by id below, so the hand-over from replay to live has neither a gap nor a repeat.
-        using var connection = await LiveConnection.OpenAsync(http, "sse", hub, limiter, settings, lifetime, json);
+        using var connection = await LiveConnection.OpenAsync(http, "sse", LiveFeed.PublicStream, hub, limiter, settings, lifetime, json);
         if (connection is null)
         {
             return;
@@ -87,37 +87,20 @@ internal static partial class LiveApi
                 await body.FlushAsync(cancellationToken);
             }
 
-            var heartbeat = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
+            // Keepalive comments come through the subscription too (LiveTimers), so the loop only ever waits for it.
             var reader = subscription.Reader;
-            while (!cancellationToken.IsCancellationRequested)
+            while (await reader.WaitToReadAsync(cancellationToken))
             {
-                bool more;
-                using (var wait = new CancellationTokenSource(heartbeat, time))
-                using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait.Token))
-                {
-                    try
-                    {
-                        more = await reader.WaitToReadAsync(either.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // Nothing for a while: a comment keeps proxies and load balancers from closing the stream.
-                        await body.WriteAsync(KeepAlive, cancellationToken);
-                        await body.FlushAsync(cancellationToken);
-                        continue;
-                    }
-                }
-                if (!more)
-                {
-                    break;
-                }
                 while (reader.TryRead(out var e))
                 {
-                    if (!e.Public || (e.Id is { } id && sent is { } last && id <= last))
+                    if (e.Id is { } id)
                     {
-                        continue;
+                        if (sent is { } last && id <= last)
+                        {
+                            continue;
+                        }
+                        sent = id;
                     }
-                    sent = e.Id ?? sent;
                     await body.WriteAsync(e.Frame, cancellationToken);
                 }
                 await body.FlushAsync(cancellationToken);
@@ -152,7 +135,7 @@ internal static partial class LiveApi
                 ProblemResponse.Field("timeout", timeoutText, $"must be a whole number of seconds from 0 to {settings.MaxPollTimeoutSeconds}"), json);
             return;
         }
-        using var connection = await LiveConnection.OpenAsync(http, "longpoll", hub, limiter, settings, lifetime, json);
+        using var connection = await LiveConnection.OpenAsync(http, "longpoll", LiveFeed.PublicStatus, hub, limiter, settings, lifetime, json);
         if (connection is null)
         {
             return;
@@ -163,8 +146,16 @@ internal static partial class LiveApi
 
         List<ReadOnlyMemory<byte>> found = [];
         long cursor;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        if (after is { } upToDate && upToDate > 0 && upToDate == hub.LastId)
         {
+            // The client has the newest event this process published, and it subscribed before looking: nothing in
+            // the log is newer, and anything that commits from now on is in its queue. After every status change
+            // all held polls come back at once with this cursor; four queries each were most of the fan-out's CPU.
+            cursor = upToDate;
+        }
+        else
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var newest = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
             cursor = after ?? newest;
             if (await IsTooOldAsync(db, cursor, cancellationToken) is not null)
@@ -189,7 +180,8 @@ internal static partial class LiveApi
                 {
                     while (subscription.Reader.TryRead(out var e))
                     {
-                        if (e is { Public: true, Id: { } id } && id > cursor)
+                        // The feed has public status events only.
+                        if (e.Id is { } id && id > cursor)
                         {
                             found.Add(e.Json);
                             cursor = id;
@@ -269,8 +261,6 @@ internal static partial class LiveApi
         return false;
     }
 
-    private static readonly ReadOnlyMemory<byte> KeepAlive = ": keepalive\n\n"u8.ToArray();
-
     internal static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     internal static Task Refuse(HttpContext http, int status, IOptions<JsonOptions> json)
@@ -315,7 +305,7 @@ internal sealed class LiveConnection : IDisposable
     public CancellationToken Token => _stop.Token;
 
     /// <summary>Opens one, or answers 429/503 and returns null when the limits say no.</summary>
-    public static async Task<LiveConnection?> OpenAsync(HttpContext http, string transport, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
+    public static async Task<LiveConnection?> OpenAsync(HttpContext http, string transport, LiveFeed feed, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
         IHostApplicationLifetime lifetime, IOptions<JsonOptions> json)
     {
         var (slot, refusal) = limiter.TryAcquire(LiveApi.ClientIp(http), transport);
@@ -324,7 +314,7 @@ internal sealed class LiveConnection : IDisposable
             await LiveApi.Refuse(http, refusal, json);
             return null;
         }
-        return new LiveConnection(slot, hub.Subscribe(settings.ClientQueueSize),
+        return new LiveConnection(slot, hub.Subscribe(settings.ClientQueueSize, feed),
             CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping));
     }
 

@@ -7,6 +7,7 @@ internal static class LiveExtensions
         builder.Services.AddSingleton<EventHub>();
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddSingleton<ConnectionLimiter>();
+        builder.Services.AddHostedService<LiveTimers>();
         return builder;
     }
 

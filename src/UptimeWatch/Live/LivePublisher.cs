@@ -8,13 +8,21 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Live;
 
 /// <summary>
-/// Turns what the writer has just committed into <see cref="LiveEvent"/>s: a <c>status</c> event per status
-/// change (same JSON as <c>/api/events</c>, id = event-log id) and a <c>check</c> event per check result, then
-/// publishes them. Runs after the commit, so nothing is ever announced that a reload would not show.
+/// Turns what the writer has just committed into <see cref="LiveEvent"/>s and publishes them: a <c>status</c> event
+/// per status change (same JSON as <c>/api/events</c>, id = event-log id), at once, and a <c>check</c> event per check
+/// result for the admin socket. Public monitors' checks also go into <see cref="CheckFrames"/>, which
+/// <see cref="FlushChecks"/> turns into one <c>checks</c> frame for the public streams every
+/// <c>Live:CheckFrameMs</c>. Runs after the commit, so nothing is ever announced that a reload would not show.
 /// </summary>
 internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Operations.UptimeWatchMetrics metrics)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
+    private readonly CheckFrames _checks = new();
+
+    // One order for every client: the writer, the frame timer and admin commands publish from different threads, and
+    // a checks frame must not overtake a status event that was published before it (or the page would show a stale
+    // status). Held for one fan-out, which never waits for a client.
+    private readonly Lock _gate = new();
 
     public void PublishCommitted(IReadOnlyList<CommittedCheck> committed)
     {
@@ -23,37 +31,69 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
             return;
         }
         var events = new List<LiveEvent>(committed.Count * 2);
-        foreach (var c in committed)
+        lock (_gate)
         {
-            if (!registry.TryGet(c.MonitorId, out var monitor))
+            foreach (var c in committed)
             {
-                continue;
+                if (!registry.TryGet(c.MonitorId, out var monitor))
+                {
+                    continue;
+                }
+                var definition = monitor.Definition;
+                if (c.Event is { } e)
+                {
+                    var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason);
+                    events.Add(Build(e.Id, "status", definition.Public, dto));
+                    if (c.Check is null)
+                    {
+                        _checks.StatusChanged(c.MonitorId, c.DisplayStatus);
+                    }
+                }
+                if (c.Alert is { } alert)
+                {
+                    // Admin only: alerts never go to the public status page.
+                    events.Add(Build(alert.Seq, alert.Step, false, AdminConsole.AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
+                }
+                if (c.Check is { } check)
+                {
+                    var dto = new CheckEventDto(definition.Slug, check.At, check.Outcome.ToString().ToLowerInvariant(), check.ResponseMs, c.DisplayStatus);
+                    // Each check on its own for the admin socket only; public viewers get it in the next checks frame.
+                    events.Add(Build(null, "check", definition.Public, dto));
+                    if (definition.Public)
+                    {
+                        _checks.Add(c.MonitorId, dto);
+                    }
+                }
             }
-            var definition = monitor.Definition;
-            if (c.Event is { } e)
+            Publish(events);
+        }
+    }
+
+    /// <summary>
+    /// Publishes one <c>checks</c> frame to the public streams with what was checked since the last one (nothing
+    /// when nothing was). Called by <see cref="LiveTimers"/> every <c>Live:CheckFrameMs</c>.
+    /// </summary>
+    public void FlushChecks()
+    {
+        lock (_gate)
+        {
+            // A monitor made private since its check was coalesced is left out.
+            var frame = _checks.Take(id => registry.TryGet(id, out var monitor) && monitor.Definition.Public);
+            if (frame is not null)
             {
-                var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason);
-                events.Add(Build(e.Id, "status", definition.Public, dto));
-            }
-            if (c.Alert is { } alert)
-            {
-                // Admin only: alerts never go to the public status page.
-                events.Add(Build(alert.Seq, alert.Step, false, AdminConsole.AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
-            }
-            if (c.Check is { } check)
-            {
-                var dto = new CheckEventDto(definition.Slug, check.At, check.Outcome.ToString().ToLowerInvariant(), check.ResponseMs, c.DisplayStatus);
-                events.Add(Build(null, "check", definition.Public, dto));
+                Publish([Build(null, CheckFrames.Kind, true, frame)]);
             }
         }
-        Publish(events);
     }
 
     /// <summary>An admin-only, live-only event (not in the log): a definition changed, the config file was rejected.</summary>
     public void PublishAdmin<T>(string kind, T payload)
     {
         LiveEvent[] events = [Build(null, kind, false, payload)];
-        Publish(events);
+        lock (_gate)
+        {
+            Publish(events);
+        }
     }
 
     private void Publish(IReadOnlyList<LiveEvent> events)

@@ -40,6 +40,13 @@ internal static class LoggingExtensions
                     rollOnFileSizeLimit: true);
             }
         });
+        // One logger per category (see CachingLoggerFactory): wrap the factory Serilog registered.
+        var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
+        builder.Services.Remove(serilogFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(services => new CachingLoggerFactory((ILoggerFactory)(
+            serilogFactory.ImplementationInstance
+            ?? serilogFactory.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, serilogFactory.ImplementationType!))));
         return builder;
     }
 

@@ -62,6 +62,31 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Last_checked_time_and_todays_bar_move_live_with_the_coalesced_check_frames()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
+        var page = await OpenAsync(host, "/");
+        var checkout = Card(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("live", Soon);
+        await MarkPageAsync(page);
+        var checkedAt = await checkout.Locator(".checked time").GetAttributeAsync("datetime");
+
+        // Newer checks arrive in checks frames: "Checked … ago" moves on without a reload.
+        await page.WaitForFunctionAsync(
+            "before => { const t = document.querySelector('article[data-slug=\"checkout-api\"] .checked time'); return t && t.dateTime > before; }",
+            checkedAt ?? "", new() { Timeout = 15_000 });
+
+        // Failed checks lower today's uptime: only the folded-in check results can say so (a status event counts an incident).
+        _target.Healthy = false;
+        await Expect(checkout.Locator(".bars .bar").Last).ToHaveAttributeAsync("aria-label", new Regex(@"; \d{1,2}\.\d\d% uptime"), new() { Timeout = 15_000 });
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(checkout.Locator(".chart-caption")).ToHaveTextAsync(new Regex(@"avg \d"), Soon);
+        await AssertSamePageAsync(page);
+        AssertNoScriptRan();
+    }
+
+    [Fact]
     public async Task With_transport_poll_a_monitor_turns_down_live_and_the_indicator_says_polling()
     {
         await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));

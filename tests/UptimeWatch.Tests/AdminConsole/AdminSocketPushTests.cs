@@ -65,6 +65,30 @@ public sealed class AdminSocketPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_public_monitors_checks_still_come_one_by_one_as_check_pushes_and_never_as_the_status_pages_checks_frames()
+    {
+        await using var app = App(new() { ["UptimeWatch:Live:CheckFrameMs"] = "200" });
+        var cookie = await app.SessionCookieAsync();
+        await using var socket = await AdminSocketClient.ConnectAsync(app, cookie);
+        Assert.Equal("ok", (await socket.CommandAsync("subscribe")).Type());
+
+        // Three checks of the public monitor in a row, each its own push, while frames for the public page go out.
+        var pushes = new List<JsonElement>();
+        while (pushes.Count(p => p.Type() == "check" && Monitor(p) == "storefront") < 3)
+        {
+            pushes.Add(await socket.NextPushAsync(_ => true, "any push"));
+        }
+
+        var checks = pushes.Where(p => p.Type() == "check" && Monitor(p) == "storefront").ToList();
+        Assert.Equal(3, checks.Select(c => c.GetProperty("payload").GetProperty("at").GetDateTimeOffset()).Distinct().Count());
+        Assert.All(checks, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("seq").ValueKind));
+        Assert.DoesNotContain(pushes, p => p.Type() == "checks");
+    }
+
+    private static string? Monitor(JsonElement push) =>
+        push.GetProperty("payload").TryGetProperty("monitor", out var monitor) ? monitor.GetString() : null;
+
+    [Fact]
     public async Task A_subscriber_that_falls_too_far_behind_is_closed_with_1013()
     {
         await using var app = App(new() { ["UptimeWatch:Live:ClientQueueSize"] = "8" });

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Live;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.Tests.Live;
 
@@ -108,9 +110,9 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.Equal(JsonSerializer.Serialize(logged, JsonOptions), JsonSerializer.Serialize(JsonSerializer.Deserialize<EventDto>(frame["data"], JsonOptions), JsonOptions));
         Assert.Equal(("unknown", "up"), (logged.From, logged.To));
 
-        var check = await sse.NextEventAsync("check");
-        Assert.False(check.ContainsKey("id"));
-        Assert.Contains("\"monitor\":\"shop\"", check["data"]);
+        var checks = await sse.NextEventAsync("checks");
+        Assert.False(checks.ContainsKey("id"));
+        Assert.Contains("\"monitor\":\"shop\"", checks["data"]);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -256,6 +258,117 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Contains("Too many live connections from your address", await second.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Check_results_arrive_coalesced_with_each_monitors_newest_check_and_the_totals_of_its_checks_since_the_last_frame()
+    {
+        // Checked every second, framed every 2.5 s: most frames stand for two or three checks.
+        await using var app = App(new() { ["UptimeWatch:Live:CheckFrameMs"] = "2500" });
+        await app.WaitForStatusAsync("shop", "up");
+        using var client = app.CreateClient();
+        var (response, sse) = await OpenAsync(client, "/api/live/events");
+        using var _ = response;
+        using var __ = sse;
+
+        var first = ShopEntry(await sse.NextEventAsync("checks"));
+        var second = ShopEntry(await sse.NextEventAsync("checks"));
+
+        // The second frame holds exactly the checks stored after the first frame's newest, up to its own newest.
+        var stored = (await app.ChecksAsync("shop"))
+            .Where(c => c.At > first.At && c.At <= second.At)
+            .OrderBy(c => c.At)
+            .ToList();
+        var timed = stored.Where(c => c.Outcome != "down" && c.ResponseMs is not null).Select(c => c.ResponseMs!.Value).ToList();
+        Assert.NotEmpty(stored);
+        Assert.Equal((stored[^1].At, stored[^1].Outcome, stored[^1].ResponseMs, "up"), (second.At, second.Outcome, second.ResponseMs, second.Status));
+        Assert.Equal((stored.Count, stored.Count(c => c.Outcome == "down"), timed.Count), (second.Count, second.Failures, second.Timed));
+        Assert.Equal((int)Math.Round(timed.Average()), second.AvgMs);
+        Assert.Equal(timed.Max(), second.MaxMs);
+    }
+
+    [Fact]
+    public async Task A_private_monitor_never_appears_on_the_public_stream_while_its_checks_and_changes_happen()
+    {
+        await using var app = new UptimeWatchApp(_data,
+        [
+            UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1),
+            UptimeWatchApp.Monitor("Back office", _target.Url("/health"), failureThreshold: 1, isPublic: false),
+        ], new() { ["UptimeWatch:Live:CheckFrameMs"] = "500" });
+        await app.WaitForStatusAsync("shop", "up");
+        using var client = app.CreateClient();
+        var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: 0);
+        using var _ = response;
+        using var __ = sse;
+
+        // Both are checked every second, and the public one goes down and comes back: the stream tells of it only.
+        var frames = new List<Dictionary<string, string>>();
+        _target.Healthy = false;
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"down\""));
+        _target.Healthy = true;
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"up\""));
+        await Eventually.Until(() => PrivateChecksAsync(app), n => n >= 3, what: "three checks of the private monitor");
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "checks");
+
+        Assert.Contains(frames, f => f.GetValueOrDefault("event") == "checks" && f["data"].Contains("\"monitor\":\"shop\""));
+        Assert.DoesNotContain(frames, f => f.Values.Any(v => v.Contains("back-office") || v.Contains("Back office")));
+        Assert.DoesNotContain(frames, f => f.GetValueOrDefault("event") == "check");
+    }
+
+    [Fact]
+    public async Task Status_changes_go_out_at_once_and_exactly_once_whatever_the_check_frame_window()
+    {
+        // A window far longer than the test: no checks frame comes, and status events must not wait for one.
+        await using var app = App(new() { ["UptimeWatch:Live:CheckFrameMs"] = "60000" });
+        await app.WaitForStatusAsync("shop", "up");
+        var cursor = (await app.EventsAsync())[^1].Id;
+        using var client = app.CreateClient();
+        var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: cursor);
+        using var _ = response;
+        using var __ = sse;
+
+        var frames = new List<Dictionary<string, string>>();
+        for (var flip = 0; flip < 4; flip++)
+        {
+            _target.Healthy = flip % 2 == 1;
+            var to = _target.Healthy ? "up" : "down";
+            await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains($"\"to\":\"{to}\""));
+        }
+
+        // Every change up to the last one seen (flapping may add some of its own), each once, in order.
+        var received = frames.Where(f => f.GetValueOrDefault("event") == "status").Select(f => long.Parse(f["id"])).ToList();
+        var logged = (await app.EventsAsync(after: cursor)).Where(e => e.Id <= received[^1]).Select(e => e.Id).ToList();
+        Assert.Equal(logged, received);
+        Assert.True(received.Count >= 4);
+        Assert.DoesNotContain(frames, f => f.GetValueOrDefault("event") is "checks" or "check");
+    }
+
+    private static async Task<int> PrivateChecksAsync(UptimeWatchApp app)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        var id = await db.Monitors.Where(m => m.Slug == "back-office").Select(m => m.Id).SingleAsync();
+        return await db.CheckResults.CountAsync(c => c.MonitorId == id);
+    }
+
+    private static async Task CollectUntilAsync(SseReader sse, List<Dictionary<string, string>> frames, Func<Dictionary<string, string>, bool> last)
+    {
+        while (true)
+        {
+            var frame = await sse.NextAsync();
+            frames.Add(frame);
+            if (last(frame))
+            {
+                return;
+            }
+        }
+    }
+
+    private static CoalescedCheck ShopEntry(Dictionary<string, string> frame) =>
+        JsonSerializer.Deserialize<ChecksFrame>(frame["data"], JsonOptions)!.Checks.Single(c => c.Monitor == "shop");
+
+    private sealed record ChecksFrame(List<CoalescedCheck> Checks);
+
+    private sealed record CoalescedCheck(string Monitor, DateTimeOffset At, string Outcome, int? ResponseMs, string Status,
+        int Count, int Failures, int Timed, int? AvgMs, int? MaxMs);
 
     private sealed record PollDto(List<EventDto> Events, long Cursor, bool Reset);
 }

@@ -16,7 +16,9 @@ export class LiveFeed {
    * @param {number} options.cursor the snapshot's cursor: every event after it is new to the page
    * @param {boolean} options.forcePoll long polling from the start (?transport=poll)
    * @param {(event: object) => void} options.onStatus a status change, each id once, in order
-   * @param {(check: object) => void} options.onCheck a check result (SSE only; it has no id)
+   * @param {(check: object) => void} options.onCheck a monitor's newest check and the totals of its checks since
+   *   the last frame (SSE only: the server sends the public monitors' checks coalesced, one `checks` frame every
+   *   few seconds; they have no id)
    * @param {() => Promise<number>} options.onReset reload the snapshot; resolves to its cursor
    * @param {(state: string) => void} options.onState connecting | live | reconnecting | polling
    */
@@ -88,11 +90,11 @@ export class LiveFeed {
       if (event && e.lastEventId && event.id === undefined) event.id = Number(e.lastEventId);
       if (event) this.deliver(event);
     });
-    es.addEventListener('check', (e) => {
+    es.addEventListener('checks', (e) => {
       if (!current()) return;
       this.heard();
-      const check = parse(e.data);
-      if (check) this.onCheck(check);
+      const frame = parse(e.data);
+      for (const check of frame?.checks ?? []) this.onCheck(check);
     });
     es.addEventListener('reset', () => {
       if (!current()) return;

@@ -226,7 +226,12 @@ function fillChart(card, points) {
 
 // --- Live changes to a monitor's data -----------------------------------------------------------------------
 
-/** Folds one check into the latest hour of the chart and today's bar, as the server's rollups would. */
+/**
+ * Folds a monitor's checks into the latest hour of the chart and today's bar, as the server's rollups would. `check`
+ * is an entry of a `checks` frame: the newest check (`at`, `outcome`, `responseMs`, `status`) and the totals of the
+ * monitor's checks since the last frame — `count` checks, `failures` of them down, `timed` with a response time that
+ * counts, averaging `avgMs`, at most `maxMs`. Without totals it is one check.
+ */
 export function applyCheck(monitor, check) {
   monitor.lastCheckedAt = check.at;
   if (check.responseMs !== null && check.responseMs !== undefined) monitor.lastResponseMs = check.responseMs;
@@ -234,6 +239,14 @@ export function applyCheck(monitor, check) {
 
   const at = Date.parse(check.at);
   if (!Number.isFinite(at)) return;
+
+  const single = check.count === undefined;
+  const answered = check.responseMs !== null && check.responseMs !== undefined && check.outcome !== 'down';
+  const count = single ? 1 : check.count;
+  const failures = single ? (check.outcome === 'down' ? 1 : 0) : check.failures;
+  const timed = single ? (answered ? 1 : 0) : check.timed;
+  const avgMs = single ? check.responseMs : check.avgMs;
+  const maxMs = single ? check.responseMs : check.maxMs;
 
   const days = monitor.days ?? (monitor.days = []);
   const date = check.at.slice(0, 10);
@@ -244,29 +257,29 @@ export function applyCheck(monitor, check) {
     if (days.length > 90) days.shift();
   }
   const checksPerHour = today.date === date ? Math.max(1, Math.round(today.checks / Math.max(1, (at - Date.parse(`${date}T00:00:00Z`)) / HOUR))) : 1;
-  if (today.date === date) {
-    const up = check.outcome === 'down' ? 0 : 100;
-    today.uptime = today.checks > 0 && today.uptime !== null ? (today.uptime * today.checks + up) / (today.checks + 1) : up;
-    today.checks++;
-    if (check.outcome === 'down') today.failures++;
+  if (today.date === date && count > 0) {
+    const up = 100 * (count - failures);
+    today.uptime = today.checks > 0 && today.uptime !== null ? (today.uptime * today.checks + up) / (today.checks + count) : up / count;
+    today.checks += count;
+    today.failures += failures;
   }
 
   // Like the server's hourly figures: response times of checks that got an acceptable answer only.
-  if (check.responseMs === null || check.responseMs === undefined || check.outcome === 'down') return;
+  if (!(timed > 0) || avgMs === null || avgMs === undefined) return;
   const hour = Math.floor(at / HOUR) * HOUR;
   const points = monitor.responseTimes ?? (monitor.responseTimes = []);
   let point = points.at(-1);
   if (!point || Date.parse(point.at) < hour) {
-    point = { at: new Date(hour).toISOString(), avgMs: check.responseMs, p95Ms: check.responseMs, maxMs: check.responseMs, weight: 0 };
+    point = { at: new Date(hour).toISOString(), avgMs, p95Ms: maxMs ?? avgMs, maxMs: maxMs ?? avgMs, weight: 0 };
     points.push(point);
     while (points.length && Date.parse(points[0].at) < hour - 23 * HOUR) points.shift();
   } else if (point.weight === undefined) {
     // The server's figure for this hour stands for about as many checks as an average hour today.
     point.weight = checksPerHour;
   }
-  point.avgMs = (point.avgMs * point.weight + check.responseMs) / (point.weight + 1);
-  point.weight++;
-  point.maxMs = Math.max(point.maxMs ?? 0, check.responseMs);
+  point.avgMs = (point.avgMs * point.weight + avgMs * timed) / (point.weight + timed);
+  point.weight += timed;
+  point.maxMs = Math.max(point.maxMs ?? 0, maxMs ?? avgMs);
   point.p95Ms = Math.max(point.p95Ms ?? 0, point.avgMs);
 }
 
