@@ -49,6 +49,9 @@ internal sealed class EventHub(TimeProvider? time = null)
 
     public int SubscriberCount => _everything.Count + _streams.Count + _polls.Count;
 
+    /// <summary>Whether any client of <paramref name="feed"/> is connected now.</summary>
+    public bool HasSubscribers(LiveFeed feed) => !Set(feed).IsEmpty;
+
     public Subscription Subscribe(int capacity, LiveFeed feed = LiveFeed.Everything)
     {
         var subscription = new Subscription(this, capacity, feed, _time.GetTimestamp());

@@ -10,11 +10,12 @@ public sealed class BackupTests
     {
         await using var target = await TargetServer.StartAsync();
         var work = TestPaths.NewTempDirectory();
-        // 40 monitors checked every second: the writer commits a batch every few milliseconds while the backup runs.
+        // 40 monitors checked every second, each result written at once (no write window): the writer commits every
+        // few milliseconds while the backup runs.
         var monitors = Enumerable.Range(1, 40)
             .Select(i => new { Name = $"site {i}", Url = target.Url($"/counted/site-{i}").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1 })
             .ToList();
-        var config = ServingProcess.WriteConfig(work, monitors);
+        var config = ServingProcess.WriteConfig(work, monitors, new { Storage = new { WriteWindowMilliseconds = 0 } });
         var (host, client) = await ServingProcess.StartAsync(work, config);
         await using var _ = host;
         using var __ = client;

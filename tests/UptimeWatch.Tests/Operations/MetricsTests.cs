@@ -50,6 +50,8 @@ public sealed partial class MetricsTests : IAsyncLifetime
         Assert.Equal(0, down.Value("uptimewatch_write_queue_length"));
         Assert.Equal(0, down.Value("uptimewatch_outbox_pending"));
         Assert.True(down.Value("uptimewatch_events_published_total", ("kind", "status")) >= 2);
+        // Each check on its own is for admin sockets, and none is connected: not even built.
+        Assert.Equal(0, down.Value("uptimewatch_events_published_total", ("kind", "check")));
         // The runtime's own metrics come along (CPU, GC, memory).
         Assert.Contains(down.Samples, s => s.Name.StartsWith("dotnet_process_cpu_time", StringComparison.Ordinal));
     }
