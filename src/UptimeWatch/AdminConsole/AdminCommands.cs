@@ -490,9 +490,8 @@ internal sealed partial class AdminCommands(
             // The stored state, not the in-memory one: that is ahead by what the writer has not committed yet, and
             // the status shown must never be one whose check is not among the recent ones.
             var state = MonitorRows.ToState(row);
-            registry.TryGet(row.Id, out var runtime);
             // The registry holds the validated definition; only a monitor it does not know is validated again here.
-            var definition = runtime?.Definition ?? MonitorRows.ToDefinition(row);
+            var definition = registry.TryGet(row.Id, out var runtime) ? runtime.Definition : MonitorRows.ToDefinition(row);
             views.Add(new MonitorView(
                 row.Slug, row.Name, row.Group, row.Type, row.Target, row.IntervalSeconds, row.IsPublic, row.Source,
                 row.Source == ConfigMonitorSync.ConfigSource ? file : null,

@@ -31,7 +31,7 @@ internal static partial class LiveApi
 
     internal static async Task StreamAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, IOptions<UptimeWatchOptions> options,
         IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime,
-        TimeProvider time, ILoggerFactory loggers)
+        ILoggerFactory loggers)
     {
         var settings = options.Value.Live;
         var lastText = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();

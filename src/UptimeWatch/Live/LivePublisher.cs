@@ -34,7 +34,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
         lock (_gate)
         {
             // Each check on its own is for admin sockets only, and it is live only (never replayed): with none
-            // connected there is no one to build it for. At 333 checks a second that is most of the publisher's work.
+            // connected there is no one to build it for.
             var checkEvents = hub.HasSubscribers(LiveFeed.Everything);
             foreach (var c in committed)
             {

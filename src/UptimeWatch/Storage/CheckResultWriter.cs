@@ -320,6 +320,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
                 s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
             .ToList());
+        // Last, after the publish: whoever waits on a write may next read the live state too.
         foreach (var item in batch)
         {
             (item as CheckWrite)?.Stored?.TrySetResult();
