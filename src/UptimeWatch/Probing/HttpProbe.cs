@@ -14,6 +14,8 @@ namespace UptimeWatch.Probing;
 /// request goes out with <c>Connection: close</c> on a fresh connection, timed phase by phase (see
 /// <see cref="HttpProbeHandler"/>). The body is read once, at most <see cref="MaxBodyBytes"/>, and only when an
 /// assertion needs it (<see cref="HttpCheck.ReadsBody"/>).
+/// <para>Redirects: credentials and every <see cref="SecretHeaders"/> header go only to the monitor's own origin;
+/// a step from https down to http is refused unless <see cref="HttpCheck.AllowInsecureRedirects"/>.</para>
 /// <para>Timings: DNS, connect and TLS are the time spent in each (summed over redirect hops; null when the phase
 /// did not happen, e.g. no DNS for an IP address); FirstByteMs is from the start of the check to the first byte
 /// of the final response, like curl's time_starttransfer, so it is at most ElapsedMs.</para>
