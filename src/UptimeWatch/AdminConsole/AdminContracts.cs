@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using UptimeWatch.Configuration;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -115,7 +116,7 @@ internal static class MonitorJson
 
     /// <summary>
     /// Whether a field holds a secret, shown as <see cref="AdminCommands.Mask"/>: credentials, and header values whose
-    /// name suggests one (Authorization, Cookie, X-Api-Key, …).
+    /// name suggests one (<see cref="SecretHeaders"/>, the list the probe also keeps from other origins).
     /// </summary>
     public static bool IsSecret(string key)
     {
@@ -127,11 +128,8 @@ internal static class MonitorJson
         {
             return false;
         }
-        var name = key["Headers:".Length..];
-        return SecretHeaderWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase));
+        return SecretHeaders.IsSecret(key["Headers:".Length..]);
     }
-
-    private static readonly string[] SecretHeaderWords = ["auth", "token", "secret", "key", "cookie", "password", "signature"];
 
     /// <summary>
     /// The reverse of <see cref="Flatten"/>: nested objects, and arrays where every key of a level is 0, 1, 2, ….

@@ -69,7 +69,8 @@ internal sealed record HttpCheck(
     string? BasicAuthPassword,
     string? BearerToken,
     bool IgnoreTlsErrors,
-    int MaxRedirects)
+    int MaxRedirects,
+    bool AllowInsecureRedirects = false)
 {
     /// <summary>Whether the body has to be read at all.</summary>
     public bool ReadsBody => Keyword is not null || KeywordAbsent is not null || Json is not null;

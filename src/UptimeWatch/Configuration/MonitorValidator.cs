@@ -28,11 +28,11 @@ internal static class MonitorValidator
         "Name", "Type", "Url", "IntervalSeconds", "TimeoutSeconds", "Group", "Public", "FailureThreshold",
         "SuccessThreshold", "RetryIntervalSeconds", "MaxResponseMs", "CertificateExpiryWarningDays", "Flapping",
         "Maintenance", "Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body",
-        "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "GraceSeconds", "PushToken", "Alerts",
+        "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "AllowInsecureRedirects", "GraceSeconds", "PushToken", "Alerts",
     ];
 
     private static readonly string[] HttpOnly =
-        ["Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body", "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects"];
+        ["Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body", "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "AllowInsecureRedirects"];
 
     /// <summary>Validates one monitor. Returns the definition, or null with every error found.</summary>
     public static MonitorDefinition? Validate(IReadOnlyDictionary<string, string?> fields, List<FieldError> errors)
@@ -336,10 +336,12 @@ internal static class MonitorValidator
 
         var ignoreTls = f.Bool("IgnoreTlsErrors", false);
         var maxRedirects = f.Int("MaxRedirects", MaxRedirectsLimit, 0, MaxRedirectsLimit, $"must be a whole number from 0 to {MaxRedirectsLimit}");
+        var allowInsecureRedirects = f.Bool("AllowInsecureRedirects", false);
 
         return f.Errors.Count > before
             ? null
-            : new HttpCheck(method, expected!, keyword, keywordAbsent, json, headers, body, required, user, password, bearer, ignoreTls, maxRedirects!.Value);
+            : new HttpCheck(method, expected!, keyword, keywordAbsent, json, headers, body, required, user, password, bearer, ignoreTls, maxRedirects!.Value,
+                allowInsecureRedirects);
     }
 
     private static string? BodyText(FieldReader f, string field, string what, string method)

@@ -152,10 +152,13 @@ internal sealed class MetricsOptions
 {
     public const int MinBearerTokenLength = 16;
 
-    /// <summary>Serve <c>/metrics</c>. On by default: it shows counts and timings, never secrets or URLs.</summary>
+    /// <summary>
+    /// Serve <c>/metrics</c>. On by default: it shows counts, timings and monitor slugs (private ones too), never
+    /// secrets or URLs. Without <see cref="BearerToken"/> only loopback clients get it (others 403).
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>When set, a scrape must send <c>Authorization: Bearer &lt;token&gt;</c>; anything else gets 401.</summary>
+    /// <summary>When set, a scrape from any address must send <c>Authorization: Bearer &lt;token&gt;</c>; anything else gets 401.</summary>
     public string? BearerToken { get; set; }
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -12,8 +13,8 @@ namespace UptimeWatch.Operations;
 
 /// <summary>
 /// <c>GET /metrics</c> in Prometheus text format: UptimeWatch's own instruments, the runtime's and ASP.NET Core's,
-/// through the OpenTelemetry SDK and its Prometheus exporter. On by default; <c>Metrics:Enabled</c> turns it off and
-/// <c>Metrics:BearerToken</c> makes scrapes authenticate.
+/// through the OpenTelemetry SDK and its Prometheus exporter. On by default, for loopback clients only;
+/// <c>Metrics:Enabled</c> turns it off and <c>Metrics:BearerToken</c> opens it to any client that sends the token.
 /// </summary>
 internal static class MetricsExtensions
 {
@@ -55,10 +56,10 @@ internal static class MetricsExtensions
         app.ServiceProvider.GetRequiredService<StateGauges>();
         app.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch =>
             {
-                if (options.BearerToken is { } token)
-                {
-                    branch.Use(next => context => Authorized(context.Request, token) ? next(context) : RefuseAsync(context));
-                }
+                // Every monitor's slug is in there, private ones included: without a token only this machine may look.
+                branch.Use(next => context => options.BearerToken is { } token
+                    ? Authorized(context.Request, token) ? next(context) : RefuseAsync(context)
+                    : IsLocal(context.Connection.RemoteIpAddress) ? next(context) : RefuseRemoteAsync(context));
             }, optionsName: null)
             .WithName("Metrics")
             .WithSummary("Prometheus metrics: checks, durations, monitor states, live connections, outbox and write queue.")
@@ -81,6 +82,22 @@ internal static class MetricsExtensions
         }
         var sent = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(sent), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    /// <summary>
+    /// Whether the client is this machine. The address is the one after forwarded-header processing, so a remote
+    /// client behind a trusted local proxy is remote here. No address at all is a Unix socket or an in-process host.
+    /// </summary>
+    private static bool IsLocal(IPAddress? address) =>
+        address is null || IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    private static Task RefuseRemoteAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(
+            "/metrics answers only this machine (127.0.0.1, ::1); to scrape it from elsewhere set UptimeWatch:Metrics:BearerToken and send \"Authorization: Bearer <token>\"\n",
+            context.RequestAborted);
     }
 
     private static Task RefuseAsync(HttpContext context)

@@ -14,6 +14,8 @@ namespace UptimeWatch.Probing;
 /// request goes out with <c>Connection: close</c> on a fresh connection, timed phase by phase (see
 /// <see cref="HttpProbeHandler"/>). The body is read once, at most <see cref="MaxBodyBytes"/>, and only when an
 /// assertion needs it (<see cref="HttpCheck.ReadsBody"/>).
+/// <para>Redirects: credentials and every <see cref="SecretHeaders"/> header go only to the monitor's own origin;
+/// a step from https down to http is refused unless <see cref="HttpCheck.AllowInsecureRedirects"/>.</para>
 /// <para>Timings: DNS, connect and TLS are the time spent in each (summed over redirect hops; null when the phase
 /// did not happen, e.g. no DNS for an IP address); FirstByteMs is from the start of the check to the first byte
 /// of the final response, like curl's time_starttransfer, so it is at most ElapsedMs.</para>
@@ -63,6 +65,14 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                     if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
                     {
                         return Down(context, FailureKind.BadRedirect, $"HTTP {status} redirects to \"{next}\", which is not an http(s) URL", status);
+                    }
+                    // A downgrade puts the request (and whatever the target put in the URL) on the wire in clear text.
+                    // Only the scheme and host are named: the path or query of the new URL may carry a token.
+                    if (url.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp && !check.AllowInsecureRedirects)
+                    {
+                        return Down(context, FailureKind.BadRedirect,
+                            $"HTTP {status}: refused an insecure redirect from https to http (http://{next.Authority}/…); set AllowInsecureRedirects: true to follow it",
+                            status);
                     }
                     // Browsers turn these into GET (without the body); so does every client a user would compare us with.
                     if (status == 303 || (status is 301 or 302 && method == HttpMethod.Post))
@@ -134,7 +144,8 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
     private HttpRequestMessage CreateRequest(HttpCheck check, HttpMethod method, Uri url, Uri origin, bool sendBody, HttpProbeContext context)
     {
         var request = new HttpRequestMessage(method, url);
-        // Credentials go only where the user pointed them: a redirect to another origin must not receive them.
+        // Credentials go only where the user pointed them: a redirect to another origin (scheme, host or port) gets
+        // no secret header, by the same rule that masks them in the admin API.
         var sameOrigin = url.Scheme == origin.Scheme && url.Port == origin.Port
             && string.Equals(url.IdnHost, origin.IdnHost, StringComparison.OrdinalIgnoreCase);
         if (sendBody)
@@ -144,7 +155,7 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
         string? contentType = null;
         foreach (var (name, value) in check.Headers)
         {
-            if (IsOwnedByProbe(name) || (!sameOrigin && IsCredential(name)))
+            if (IsOwnedByProbe(name) || (!sameOrigin && SecretHeaders.IsSecret(name)))
             {
                 continue;
             }
@@ -185,11 +196,6 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
         header.Equals("Connection", StringComparison.OrdinalIgnoreCase)
         || header.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
         || header.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsCredential(string header) =>
-        header.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-        || header.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
-        || header.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase);
 
     private static string DefaultContentType(string body)
     {

@@ -180,6 +180,25 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AllowInsecureRedirects_is_a_monitor_field_that_create_and_update_accept_and_check()
+    {
+        await using var app = AdminTesting.NewApp();
+        using var script = await ScriptAsync(app);
+
+        using var created = await script.PostAsJsonAsync("/api/admin/monitors", Fast("Legacy", "/ok", extra: [("AllowInsecureRedirects", true)]));
+        var shown = await MonitorAsync(script, "legacy");
+        var definition = shown.Definition.DeepClone().AsObject();
+        definition["AllowInsecureRedirects"] = "sometimes";
+        using var update = await script.PutAsJsonAsync("/api/admin/monitors/legacy", definition);
+        var problem = (await update.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("true", shown.Definition["AllowInsecureRedirects"]!.ToString(), ignoreCase: true);
+        Assert.Equal(HttpStatusCode.BadRequest, update.StatusCode);
+        Assert.Equal("must be true or false", problem["errors"]!["AllowInsecureRedirects"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Export_is_an_appsettings_block_with_every_monitor_that_the_config_reader_accepts()
     {
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Web", _target.Url("/health"))]);

@@ -1,3 +1,4 @@
+using Markdig;
 using UptimeWatch.Alerting.Channels;
 using static UptimeWatch.Tests.Alerting.ChannelTestKit;
 
@@ -140,11 +141,43 @@ public sealed class HttpChannelFormatTests : IAsyncLifetime, IDisposable
         Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
         Assert.Equal("1.4", card.GetProperty("version").GetString());
         var title = card.GetProperty("body")[0];
-        Assert.Equal($"[DOWN] {NastyName}", title.GetProperty("text").GetString());
+        Assert.Equal($"[DOWN] {NastyName}", Markdown.ToPlainText(title.GetProperty("text").GetString()!).TrimEnd('\n'));
         Assert.Equal("Attention", title.GetProperty("color").GetString());
         Assert.Equal("FactSet", card.GetProperty("body")[2].GetProperty("type").GetString());
         Assert.Equal("Action.OpenUrl", card.GetProperty("actions")[0].GetProperty("type").GetString());
     }
+
+    [Theory]
+    [InlineData("[click](https://evil.example.com)")]
+    [InlineData("<b>x</b>")]
+    [InlineData("*bold* _it_ `code` ![img](https://evil.example.com/a.png) <https://evil.example.com> &amp;")]
+    [InlineData("1. first\n- second\n# third")]
+    public async Task Teams_shows_markdown_and_html_in_user_text_as_typed_and_makes_no_link(string hostile)
+    {
+        await _kit.Sender("teams").SendAsync(Channel("teams", _receiver.Url("/workflows/abc")),
+            Down(hostile, reason: $"HTTP 503: {hostile}"), CancellationToken.None);
+
+        var card = _receiver.Single().Json.GetProperty("attachments")[0].GetProperty("content");
+        var body = card.GetProperty("body");
+        var facts = body[2].GetProperty("facts").EnumerateArray().ToList();
+        // Teams renders card text as Markdown (CommonMark, as Markdig does): what a reader sees is the rendered text.
+        Assert.Equal($"[DOWN] {hostile}", Rendered(body[0].GetProperty("text").GetString()!));
+        Assert.Equal($"{hostile} is down.", Rendered(body[1].GetProperty("text").GetString()!));
+        Assert.Contains(facts, f => Rendered(f.GetProperty("title").GetString()!) == "Reason"
+            && Rendered(f.GetProperty("value").GetString()!) == $"HTTP 503: {hostile}");
+        var texts = new[] { body[0].GetProperty("text").GetString()!, body[1].GetProperty("text").GetString()! }
+            .Concat(facts.SelectMany(f => new[] { f.GetProperty("title").GetString()!, f.GetProperty("value").GetString()! }));
+        foreach (var text in texts)
+        {
+            var html = Markdown.ToHtml(text);
+            Assert.DoesNotContain("<a ", html);
+            Assert.DoesNotContain("<img", html);
+            Assert.DoesNotContain("<b>", html);
+            Assert.DoesNotContain("<em>", html);
+        }
+    }
+
+    private static string Rendered(string markdown) => Markdown.ToPlainText(markdown).TrimEnd('\n');
 
     [Fact]
     public async Task Telegram_calls_sendMessage_on_the_bot_path_with_escaped_html()

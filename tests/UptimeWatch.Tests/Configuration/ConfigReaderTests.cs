@@ -62,6 +62,8 @@ public sealed class ConfigReaderTests
     [InlineData("\"SuccessThreshold\": -1", "SuccessThreshold \"-1\" must be a whole number from 1 to 100")]
     [InlineData("\"Public\": \"yes\"", "Public \"yes\" must be true or false")]
     [InlineData("\"MaxRedirects\": 6", "MaxRedirects \"6\" must be a whole number from 0 to 5")]
+    [InlineData("\"AllowInsecureRedirects\": \"sometimes\"", "AllowInsecureRedirects \"sometimes\" must be true or false")]
+    [InlineData("\"AllowInsecureRedirect\": true", "AllowInsecureRedirect is not a monitor field (did you mean AllowInsecureRedirects?)")]
     [InlineData("\"Method\": \"HEAD\", \"Keyword\": \"ok\"", "Keyword \"ok\" cannot be checked with Method HEAD")]
     [InlineData("\"Keyword\": \"\"", "Keyword \"\" is empty")]
     [InlineData("\"IntervalSecond\": 30", "IntervalSecond is not a monitor field (did you mean IntervalSeconds?)")]

@@ -56,12 +56,14 @@ public sealed class MonitorTypesConfigTests
     [Fact]
     public void Http_only_fields_on_another_type_are_errors()
     {
-        var (_, errors) = Validate(("Url", "tcp://db:5432"), ("Keyword", "ok"), ("Headers:Accept", "text/plain"), ("BearerToken", "secret-token"));
+        var (_, errors) = Validate(("Url", "tcp://db:5432"), ("Keyword", "ok"), ("Headers:Accept", "text/plain"), ("BearerToken", "secret-token"),
+            ("AllowInsecureRedirects", "true"));
 
         Assert.Contains("Keyword \"ok\" applies only to http(s) monitors", errors);
         Assert.Contains("Headers applies only to http(s) monitors", errors);
         // A secret is never echoed back.
         Assert.Contains("BearerToken \"***\" applies only to http(s) monitors", errors);
+        Assert.Contains("AllowInsecureRedirects \"true\" applies only to http(s) monitors", errors);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class MonitorTypesConfigTests
             ("Url", "https://api.example.com/health"), ("Method", "POST"), ("Body", "{\"probe\":true}"),
             ("Headers:X-Api-Key", "abc"), ("RequiredHeaders:Content-Type", "application/json"), ("KeywordAbsent", "error"),
             ("Json", "$.queue.depth < 100"), ("BasicAuth:Username", "monitor"), ("BasicAuth:Password", "s3cret"),
-            ("IgnoreTlsErrors", "true")).Monitor!.Http!;
+            ("IgnoreTlsErrors", "true"), ("AllowInsecureRedirects", "true")).Monitor!.Http!;
 
         Assert.Equal("POST", http.Method);
         Assert.Equal("abc", http.Headers["x-api-key"]);
@@ -104,6 +106,8 @@ public sealed class MonitorTypesConfigTests
         Assert.Equal(("$.queue.depth", "<"), (http.Json!.Path, http.Json.Operator));
         Assert.Equal(("monitor", "s3cret"), (http.BasicAuthUsername, http.BasicAuthPassword));
         Assert.True(http.IgnoreTlsErrors);
+        Assert.True(http.AllowInsecureRedirects);
+        Assert.False(Validate(("Url", "https://api.example.com/health")).Monitor!.Http!.AllowInsecureRedirects);
     }
 
     [Theory]

@@ -150,6 +150,65 @@ public sealed partial class MetricsTests : IAsyncLifetime
         Assert.Contains("uptimewatch_monitors", await right.Content.ReadAsStringAsync());
     }
 
+    private static Task<HttpResponseMessage> ScrapeAsync(HttpClient client, string? forwardedFor, string? token = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Without_a_bearer_token_only_loopback_clients_get_the_metrics_as_seen_through_a_trusted_proxy()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var (host, client) = await ServingProcess.StartAsync(work, ServingProcess.WriteConfig(work, []));
+        await using var _ = host;
+        using var __ = client;
+
+        // The test client plays a proxy on 127.0.0.1 (trusted by default) forwarding for the address it names.
+        using var direct = await ScrapeAsync(client, forwardedFor: null);
+        using var localThroughProxy = await ScrapeAsync(client, forwardedFor: "127.0.0.1");
+        using var remoteThroughProxy = await ScrapeAsync(client, forwardedFor: "203.0.113.7");
+        using var remoteV6ThroughProxy = await ScrapeAsync(client, forwardedFor: "2001:db8::7");
+        // What a remote client wrote itself before the proxy's entry is not believed.
+        using var spoofed = await ScrapeAsync(client, forwardedFor: "127.0.0.1, 203.0.113.7");
+
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Contains("uptimewatch_monitors", await direct.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, localThroughProxy.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, remoteThroughProxy.StatusCode);
+        Assert.Contains("UptimeWatch:Metrics:BearerToken", await remoteThroughProxy.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("uptimewatch_", await remoteThroughProxy.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, remoteV6ThroughProxy.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, spoofed.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_bearer_token_a_remote_client_that_sends_it_gets_the_metrics()
+    {
+        const string token = "scrape-token-0123456789";
+        var work = TestPaths.NewTempDirectory();
+        var (host, client) = await ServingProcess.StartAsync(work, ServingProcess.WriteConfig(work, [], new { Metrics = new { BearerToken = token } }));
+        await using var _ = host;
+        using var __ = client;
+
+        using var remoteWithToken = await ScrapeAsync(client, forwardedFor: "203.0.113.7", token);
+        using var remoteWithout = await ScrapeAsync(client, forwardedFor: "203.0.113.7");
+        using var localWithout = await ScrapeAsync(client, forwardedFor: null);
+
+        Assert.Equal(HttpStatusCode.OK, remoteWithToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, remoteWithout.StatusCode);
+        // The token, once set, is asked of everyone: loopback is no exception.
+        Assert.Equal(HttpStatusCode.Unauthorized, localWithout.StatusCode);
+    }
+
     [Fact]
     public async Task Metrics_turned_off_are_not_served()
     {

@@ -33,6 +33,7 @@ internal sealed class HttpsTarget : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapGet("/", () => Results.Text("secure hello"));
+        app.MapGet("/redirect", (string to) => Results.Redirect(to));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HttpsTarget(app, new Uri(address).Port);

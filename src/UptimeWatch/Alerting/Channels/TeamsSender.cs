@@ -1,11 +1,14 @@
+using System.Text.RegularExpressions;
+
 namespace UptimeWatch.Alerting.Channels;
 
 /// <summary>
 /// Microsoft Teams through a Workflows ("When a Teams webhook request is received") URL: a message with one
 /// Adaptive Card attachment, which the workflow posts to the channel. The old Office 365 connector MessageCard
-/// format is retired.
+/// format is retired. Teams renders TextBlock text and fact titles and values as Markdown, so user text is escaped:
+/// a monitor named <c>[click](https://…)</c> must not become a link in the ops channel.
 /// </summary>
-internal sealed class TeamsSender(HttpDelivery delivery) : IChannelSender
+internal sealed partial class TeamsSender(HttpDelivery delivery) : IChannelSender
 {
     public string Type => "teams";
 
@@ -22,9 +25,9 @@ internal sealed class TeamsSender(HttpDelivery delivery) : IChannelSender
     {
         var body = new List<object>
         {
-            new { type = "TextBlock", text = NotificationText.Title(n), weight = "Bolder", size = "Medium", color = Colour(n), wrap = true },
-            new { type = "TextBlock", text = NotificationText.Headline(n), wrap = true },
-            new { type = "FactSet", facts = NotificationText.Facts(n).Select(f => new { title = f.Label, value = f.Value }).ToList() },
+            new { type = "TextBlock", text = Escape(NotificationText.Title(n)), weight = "Bolder", size = "Medium", color = Colour(n), wrap = true },
+            new { type = "TextBlock", text = Escape(NotificationText.Headline(n)), wrap = true },
+            new { type = "FactSet", facts = NotificationText.Facts(n).Select(f => new { title = Escape(f.Label), value = Escape(f.Value) }).ToList() },
         };
         var card = new Dictionary<string, object>
         {
@@ -59,4 +62,19 @@ internal sealed class TeamsSender(HttpDelivery delivery) : IChannelSender
         NotificationSeverity.Ok => "Good",
         _ => "Accent",
     };
+
+    /// <summary>
+    /// A backslash before each character that could start Markdown (CommonMark lets any ASCII punctuation be escaped
+    /// this way), so the text shows as typed: no link, image, emphasis, code, HTML or entity. Line-start markers
+    /// (lists, quotes, headings) are escaped where they would take effect.
+    /// </summary>
+    public static string Escape(string text) => LineStartMarker().Replace(MarkdownCharacter().Replace(text, @"\$0"), @"$1\$2");
+
+    [GeneratedRegex(@"[\\`*_~\[\]()<>&!#|]")]
+    private static partial Regex MarkdownCharacter();
+
+    // "- item", "+ item", "=" (a heading underline) and "1. item" only mean something at a line start ("1)" has its
+    // parenthesis escaped already).
+    [GeneratedRegex(@"^(\s*(?:\d{1,9}(?=\.))?)([-+=.])", RegexOptions.Multiline)]
+    private static partial Regex LineStartMarker();
 }

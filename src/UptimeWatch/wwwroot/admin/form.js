@@ -6,7 +6,7 @@ import { el } from '/status/format.js';
 
 /** Fields with an input of their own, in the config file's spelling. */
 const TEXT_FIELDS = ['Name', 'Url', 'IntervalSeconds', 'TimeoutSeconds', 'Group', 'ExpectedStatus', 'Keyword', 'MaxResponseMs'];
-const FORM_FIELDS = [...TEXT_FIELDS, 'Type', 'Public', 'Method', 'IgnoreTlsErrors'];
+const FORM_FIELDS = [...TEXT_FIELDS, 'Type', 'Public', 'Method', 'IgnoreTlsErrors', 'AllowInsecureRedirects'];
 
 const lower = (s) => s.toLowerCase();
 
@@ -105,6 +105,7 @@ export class MonitorForm {
         if (text(name) !== '') fields[name] = name === 'Keyword' ? this.input(name).value : text(name);
       }
       if (this.input('IgnoreTlsErrors').checked) fields.IgnoreTlsErrors = true;
+      if (this.input('AllowInsecureRedirects').checked) fields.AllowInsecureRedirects = true;
     }
 
     const advanced = this.input('advanced').value.trim();
