@@ -42,6 +42,7 @@ try
     builder.AddMetrics();
 
     var app = builder.Build();
+    app.CheckBeforeStart();
     app.UseProxyHeaders();
     app.UseRequestLogging();
     app.MapOpenApi();
@@ -53,8 +54,7 @@ try
     app.MapAdminConsole();
     app.MapMetrics();
 
-    await app.RunAsync();
-    return 0;
+    return await app.RunUntilStoppedAsync();
 }
 catch (OptionsValidationException ex) when (ex.OptionsType == typeof(UptimeWatchOptions))
 {
@@ -63,17 +63,29 @@ catch (OptionsValidationException ex) when (ex.OptionsType == typeof(UptimeWatch
     {
         await Console.Error.WriteLineAsync($"  - {failure}");
     }
-    return 2;
+    return ExitCodes.NotStarted;
+}
+catch (DataDirectoryLockedException ex)
+{
+    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
+    return ExitCodes.NotStarted;
 }
 catch (ConfigurationFileException ex)
 {
     await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
-    return 2;
+    return ExitCodes.NotStarted;
 }
 catch (InvalidDataException ex)
 {
     await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ConfigurationFileException.FromSyntaxError(ex).Message}");
-    return 2;
+    return ExitCodes.NotStarted;
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    // Anything else (a database that cannot be opened, a port in use): the host has logged the details. Exit 1 rather
+    // than the runtime's abort (134) for an unhandled exception: a fault a restart may cure, not a bad setting.
+    await Console.Error.WriteLineAsync($"UptimeWatch stopped: {ex.GetType().Name}: {ex.Message}");
+    return ExitCodes.Failed;
 }
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

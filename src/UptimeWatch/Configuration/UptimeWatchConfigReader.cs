@@ -25,6 +25,12 @@ internal static class UptimeWatchConfigReader
                 errors.Add($"{UptimeWatchOptions.Section}:{child.Key} is not a known setting" +
                            (hint is null ? "" : $" (did you mean {UptimeWatchOptions.Section}:{hint}?)"));
             }
+            else if (!child.Key.Equals("DataDirectory", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(child.Value)
+                     && !child.GetChildren().Any())
+            {
+                // "Storage": "..." instead of "Storage": { ... }. The value is not repeated: it may be a connection string.
+                errors.Add($"{UptimeWatchOptions.Section}:{child.Key} must be a group of settings ({{ \"Key\": value }}), not a single value");
+            }
         }
 
         var dataDirectory = section["DataDirectory"];
@@ -40,17 +46,19 @@ internal static class UptimeWatchConfigReader
             }
         }
 
-        var storage = section.GetSection("Storage");
-        options.Storage.ConnectionString = storage["ConnectionString"] is { Length: > 0 } cs ? cs : null;
+        // These sections are read through TrackedSection: whatever key no line below reads is refused at the end.
+        var storage = new TrackedSection(section.GetSection("Storage"), "Storage");
+        StorageSettingsReader.Read(storage, options.Storage, errors);
         options.Storage.WriteQueueCapacity = Int(storage, "Storage", "WriteQueueCapacity", options.Storage.WriteQueueCapacity, 100, 10_000_000, errors);
         options.Storage.WriteBatchSize = Int(storage, "Storage", "WriteBatchSize", options.Storage.WriteBatchSize, 1, 100_000, errors);
         options.Storage.WriteWindowMilliseconds = Int(storage, "Storage", "WriteWindowMilliseconds", options.Storage.WriteWindowMilliseconds, 0, 1_000, errors);
 
-        var scheduler = section.GetSection("Scheduler");
+        var scheduler = new TrackedSection(section.GetSection("Scheduler"), "Scheduler");
         options.Scheduler.MaxConcurrency = Int(scheduler, "Scheduler", "MaxConcurrency", options.Scheduler.MaxConcurrency, 1, 100_000, errors);
         options.Scheduler.ShutdownTimeoutSeconds = Int(scheduler, "Scheduler", "ShutdownTimeoutSeconds", options.Scheduler.ShutdownTimeoutSeconds, 1, 3_600, errors);
 
-        var caFile = section["Probing:CaCertificatesFile"];
+        var probing = new TrackedSection(section.GetSection("Probing"), "Probing");
+        var caFile = probing["CaCertificatesFile"];
         if (!string.IsNullOrEmpty(caFile))
         {
             try
@@ -64,7 +72,7 @@ internal static class UptimeWatchConfigReader
             }
         }
 
-        var live = section.GetSection("Live");
+        var live = new TrackedSection(section.GetSection("Live"), "Live");
         options.Live.HeartbeatSeconds = Int(live, "Live", "HeartbeatSeconds", options.Live.HeartbeatSeconds, 1, 300, errors);
         options.Live.RetryMs = Int(live, "Live", "RetryMs", options.Live.RetryMs, 100, 600_000, errors);
         options.Live.MaxStreams = Int(live, "Live", "MaxStreams", options.Live.MaxStreams, 1, 1_000_000, errors);
@@ -73,13 +81,15 @@ internal static class UptimeWatchConfigReader
         options.Live.MaxPollTimeoutSeconds = Int(live, "Live", "MaxPollTimeoutSeconds", options.Live.MaxPollTimeoutSeconds, 1, 600, errors);
         options.Live.CheckFrameMs = Int(live, "Live", "CheckFrameMs", options.Live.CheckFrameMs, 100, 60_000, errors);
 
-        var page = section.GetSection("StatusPage");
+        var page = new TrackedSection(section.GetSection("StatusPage"), "StatusPage");
         options.StatusPage.Title = page["Title"] is { Length: > 0 } title ? title : options.StatusPage.Title;
         options.StatusPage.Description = page["Description"] is { Length: > 0 } description ? description : null;
         options.StatusPage.Footer = page["Footer"] is { Length: > 0 } footer ? footer : null;
         if (page["LogoUrl"] is { Length: > 0 } logo)
         {
-            if (Uri.TryCreate(logo, UriKind.Absolute, out var logoUri) ? logoUri.Scheme is "http" or "https" : logo.StartsWith('/'))
+            // A path first: on Linux "/logo.png" also parses as an absolute file:// URI.
+            if ((logo.StartsWith('/') && !logo.StartsWith("//", StringComparison.Ordinal))
+                || (Uri.TryCreate(logo, UriKind.Absolute, out var logoUri) && logoUri.Scheme is "http" or "https"))
             {
                 options.StatusPage.LogoUrl = logo;
             }
@@ -89,7 +99,7 @@ internal static class UptimeWatchConfigReader
             }
         }
 
-        var retention = section.GetSection("Retention");
+        var retention = new TrackedSection(section.GetSection("Retention"), "Retention");
         options.Retention.RawDays = Int(retention, "Retention", "RawDays", options.Retention.RawDays, 1, 3650, errors);
         options.Retention.RollupDays = Int(retention, "Retention", "RollupDays", options.Retention.RollupDays, 2, 36_500, errors);
 
@@ -104,6 +114,10 @@ internal static class UptimeWatchConfigReader
             {
                 errors.Add($"Monitors \"{monitor.Name}\": {problem}");
             }
+        }
+        foreach (var tracked in new[] { storage, scheduler, probing, live, page, retention })
+        {
+            tracked.ReportUnknownKeys(errors);
         }
         options.Errors = errors;
         return options;

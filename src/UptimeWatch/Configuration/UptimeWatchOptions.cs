@@ -38,7 +38,15 @@ internal sealed class UptimeWatchOptions
 /// <summary><c>UptimeWatch:Storage</c>.</summary>
 internal sealed class StorageOptions
 {
-    /// <summary>Overrides the database location; default is <c>Data Source={DataDirectory}/uptimewatch.db</c>.</summary>
+    /// <summary>The database engine. Only <c>Sqlite</c> in this version.</summary>
+    public string Provider { get; set; } = SqliteProvider;
+
+    public const string SqliteProvider = "Sqlite";
+
+    /// <summary>
+    /// Overrides the SQLite connection string; default is <c>Data Source={DataDirectory}/uptimewatch.db</c>. Validated
+    /// when read (it may hold a password, so no message repeats it).
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>How many pending writes the writer holds before probes wait for it.</summary>

@@ -20,6 +20,9 @@ internal static class StorageExtensions
         builder.Services.AddScoped(services =>
             services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContext());
 
+        // First hosted service: it locks the data folder in the host's starting phase, before anything else starts.
+        builder.Services.AddSingleton<DataDirectoryLock>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DataDirectoryLock>());
         builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddSingleton<CheckResultWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckResultWriter>());

@@ -78,6 +78,16 @@ internal sealed class HostProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>The PID of the app itself (<c>dotnet UptimeWatch.dll</c> runs in this process, no wrapper).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>SIGKILL, as <c>kill -9</c> or the OOM killer: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        Process.Start("kill", ["-KILL", _process.Id.ToString()])!.WaitForExit();
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Asks for a graceful shutdown, as systemd and Docker do.</summary>
     public void SendSigterm() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
 

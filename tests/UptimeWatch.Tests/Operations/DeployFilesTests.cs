@@ -47,6 +47,9 @@ public sealed class DeployFilesTests
         Assert.Contains("UPTIMEWATCH_CONFIG=/etc/uptimewatch/appsettings.json", unit["Environment"]);
         // No sd_notify support in the app: Type=notify would leave the unit "activating" until systemd gave up.
         Assert.DoesNotContain("notify", unit["Type"]);
+        // Exit code 1 (a fault while running) is restarted; 2 (bad config, data folder in use) is not.
+        Assert.Equal(["on-failure"], unit["Restart"]);
+        Assert.Equal(["2"], unit["RestartPreventExitStatus"]);
     }
 
     [Fact]

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Configuration;
+using UptimeWatch.Configuration;
+using UptimeWatch.Tests.EndToEnd;
+using UptimeWatch.Tests.Operations;
+
+namespace UptimeWatch.Tests.Configuration;
+
+/// <summary>The settings besides the monitors are refused like the monitors' fields: unknown keys, bad values, named.</summary>
+public sealed class SettingsValidationTests
+{
+    private const string Secret = "s3cr3t-Pa55w0rd";
+    private const string PostgresConnectionString = $"Host=127.0.0.1;Port=5432;Username=uw;Password={Secret};Database=uptimewatch";
+
+    private static UptimeWatchOptions Read(string json) =>
+        UptimeWatchConfigReader.Read(new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build());
+
+    [Theory]
+    [InlineData("Storage", "WriteBatchSise", "Storage:WriteBatchSise is not a known setting (did you mean Storage:WriteBatchSize?)")]
+    [InlineData("Storage", "Provder", "Storage:Provder is not a known setting (did you mean Storage:Provider?)")]
+    [InlineData("Scheduler", "MaxConcurency", "Scheduler:MaxConcurency is not a known setting (did you mean Scheduler:MaxConcurrency?)")]
+    [InlineData("Probing", "CaCertificateFile", "Probing:CaCertificateFile is not a known setting (did you mean Probing:CaCertificatesFile?)")]
+    [InlineData("Live", "HeartbeatSecs", "Live:HeartbeatSecs is not a known setting (did you mean Live:HeartbeatSeconds?)")]
+    [InlineData("StatusPage", "Titel", "StatusPage:Titel is not a known setting (did you mean StatusPage:Title?)")]
+    [InlineData("Retention", "RawDay", "Retention:RawDay is not a known setting (did you mean Retention:RawDays?)")]
+    [InlineData("Retention", "Forever", "Retention:Forever is not a known setting")]
+    public void An_unknown_key_in_a_settings_section_is_refused_with_the_closest_name(string section, string key, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "{{section}}": { "{{key}}": "1" } } }""");
+
+        Assert.Equal([error], options.Errors);
+    }
+
+    [Fact]
+    public void A_settings_section_given_as_one_value_is_refused_without_repeating_it()
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Storage": "{{PostgresConnectionString}}" } }""");
+
+        Assert.Equal(["UptimeWatch:Storage must be a group of settings ({ \"Key\": value }), not a single value"], options.Errors);
+    }
+
+    [Fact]
+    public void Every_documented_setting_is_known()
+    {
+        var options = Read("""
+            { "UptimeWatch": {
+                "Storage": { "Provider": "sqlite", "ConnectionString": "Data Source=/tmp/x.db;Cache=Shared", "WriteQueueCapacity": 1000, "WriteBatchSize": 10, "WriteWindowMilliseconds": 0 },
+                "Scheduler": { "MaxConcurrency": 10, "ShutdownTimeoutSeconds": 5 },
+                "Live": { "HeartbeatSeconds": 5, "RetryMs": 1000, "MaxStreams": 10, "MaxStreamsPerIp": 5, "ClientQueueSize": 16, "MaxPollTimeoutSeconds": 5, "CheckFrameMs": 500 },
+                "StatusPage": { "Title": "T", "Description": "D", "Footer": "F", "LogoUrl": "/logo.png" },
+                "Retention": { "RawDays": 3, "RollupDays": 30 } } }
+            """);
+
+        Assert.Empty(options.Errors);
+        Assert.Equal("Sqlite", options.Storage.Provider);
+        Assert.Equal("Data Source=/tmp/x.db;Cache=Shared", options.Storage.ConnectionString);
+    }
+
+    [Fact]
+    public void PostgreSQL_is_refused_as_not_available_in_this_version_without_showing_its_connection_string()
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Storage": { "Provider": "PostgreSQL", "ConnectionString": "{{PostgresConnectionString}}" } } }""");
+
+        var error = Assert.Single(options.Errors);
+        Assert.StartsWith("Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch, which stores its data in SQLite only", error);
+        Assert.DoesNotContain(Secret, error);
+    }
+
+    [Theory]
+    [InlineData(PostgresConnectionString, "is not a SQLite connection string: SQLite does not know the keyword(s) \"Host\", \"Port\", \"Username\", \"Database\"")]
+    [InlineData($"Data Source=x.db;Password={Secret}", "sets a Password, but the SQLite shipped with UptimeWatch does not encrypt databases")]
+    [InlineData($"Data Source=x.db;Mode=Secret{Secret}", "has a value SQLite cannot use")]
+    [InlineData($"Data Source=x.db;Password='{Secret}", "cannot be parsed")]
+    [InlineData("Data Source=:memory:", "names an in-memory database")]
+    [InlineData("Cache=Shared", "does not name the database file")]
+    public void A_connection_string_SQLite_cannot_use_names_the_field_and_never_the_value(string connectionString, string problem)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Storage": { "ConnectionString": "{{connectionString.Replace("\"", "\\\"")}}" } } }""");
+
+        var error = Assert.Single(options.Errors);
+        Assert.StartsWith("Storage:ConnectionString ", error);
+        Assert.Contains(problem, error);
+        Assert.DoesNotContain(Secret, error);
+        Assert.Null(options.Storage.ConnectionString);
+    }
+
+    [Fact]
+    public async Task The_real_binary_refuses_a_PostgreSQL_storage_with_exit_2_a_sentence_no_stack_trace_and_no_secret()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work, [], new { Storage = new { Provider = "PostgreSQL", ConnectionString = PostgresConnectionString } });
+
+        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}"]);
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var validate = await ServingProcess.RunAsync(work, "validate-config", config);
+
+        var output = host.Stdout + host.Stderr;
+        Assert.Equal(2, exitCode);
+        Assert.Contains("UptimeWatch did not start: the configuration has 1 error(s):", host.Stderr);
+        Assert.Contains("  - Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch", host.Stderr);
+        Assert.DoesNotContain(Secret, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Exception", output);
+        Assert.False(Directory.Exists(Path.Combine(work, "data")), "a refused configuration must not create the data folder");
+
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Contains("Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch", validate.Stderr);
+        Assert.DoesNotContain(Secret, validate.Stdout + validate.Stderr);
+    }
+
+    [Fact]
+    public async Task The_real_binary_refuses_a_connection_string_SQLite_cannot_parse_with_exit_2_naming_the_field_only()
+    {
+        var work = TestPaths.NewTempDirectory();
+        var config = ServingProcess.WriteConfig(work, [], new { Storage = new { ConnectionString = PostgresConnectionString } });
+
+        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}"]);
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var validate = await ServingProcess.RunAsync(work, "validate-config", config);
+
+        var output = host.Stdout + host.Stderr;
+        Assert.Equal(2, exitCode);
+        Assert.Contains("  - Storage:ConnectionString is not a SQLite connection string", host.Stderr);
+        Assert.DoesNotContain(Secret, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Contains("Storage:ConnectionString is not a SQLite connection string", validate.Stderr);
+        Assert.DoesNotContain(Secret, validate.Stdout + validate.Stderr);
+    }
+}
