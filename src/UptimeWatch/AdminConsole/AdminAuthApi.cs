@@ -49,14 +49,14 @@ internal static partial class AdminAuthApi
         if (string.IsNullOrWhiteSpace(request.SetupCode))
         {
             return TypedResults.BadRequest(new ProblemResponse($"setupCode is required: {WhereTheCodeIs}",
-                new Dictionary<string, string> { ["setupCode"] = $"is required: {WhereTheCodeIs}" }));
+                new Dictionary<string, string> { ["setupCode"] = "is required" }));
         }
         if (!setupCode.Matches(request.SetupCode))
         {
             LogWrongSetupCode(logger, context.Connection.RemoteIpAddress?.ToString());
             // Not echoed: it may be a typo of the real one.
             return TypedResults.Json(new ProblemResponse($"setupCode is not this start's setup code: {WhereTheCodeIs}",
-                new Dictionary<string, string> { ["setupCode"] = $"is not this start's setup code: {WhereTheCodeIs}" }),
+                new Dictionary<string, string> { ["setupCode"] = "is not this start's setup code" }),
                 statusCode: StatusCodes.Status403Forbidden);
         }
         if (PasswordProblem("password", request.Password) is { } problem)

@@ -421,7 +421,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByLabel("New password", new() { Exact = true }).FillAsync(Password);
         await page.GetByLabel("Repeat the password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
-        await Expect(page.Locator("#setup-code-error")).ToContainTextAsync("is not this start's setup code");
+        await Expect(page.Locator("#setup-code-error")).ToHaveTextAsync("is not this start's setup code");
         await SaveScreenshotAsync(page, "admin-console-wrong-setup-code.png");
 
         await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);

@@ -24,6 +24,9 @@ public sealed class PasswordHashingCapTests
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _running;
         private int _maxRunning;
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
 
         public bool Hold { get; set; }
 
@@ -40,6 +43,7 @@ public sealed class PasswordHashingCapTests
 
         private T Run<T>(Func<T> hash)
         {
+            Interlocked.Increment(ref _calls);
             var running = Interlocked.Increment(ref _running);
             for (var max = _maxRunning; running > max; max = _maxRunning)
             {
@@ -61,23 +65,32 @@ public sealed class PasswordHashingCapTests
         }
     }
 
-    [Fact]
-    public async Task Beyond_the_cap_a_sign_in_waits_its_turn_and_beyond_the_queue_it_is_503_with_Retry_After()
+    /// <summary>The app on Kestrel with the held hasher behind a gate of one hash at a time and one waiting (the default is half the cores, eight times that waiting).</summary>
+    private static (WebApplicationFactory<Program> App, PasswordHashGate Gate, HttpClient Http) Start(UptimeWatchApp app, HeldHasher hasher)
     {
-        var hasher = new HeldHasher();
-        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password });
-        // One hash at a time and one waiting: the default is half the cores and eight times that waiting.
-        await using var held = app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+        var held = app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.AddSingleton<IPasswordHasher<AdminAccount>>(hasher);
             services.AddSingleton(_ => new PasswordHashGate(hasher, permits: 1, queue: 1));
         }));
         held.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         held.StartServer();
-        var gate = held.Services.GetRequiredService<PasswordHashGate>();
         var address = held.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
-        Task<HttpResponseMessage> LoginAsync() => http.PostAsJsonAsync("/api/admin/login", new { password = AdminTesting.Password });
+        return (held, held.Services.GetRequiredService<PasswordHashGate>(), new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    private static Task<HttpResponseMessage> LoginAsync(HttpClient http, CancellationToken cancellationToken = default) =>
+        http.PostAsJsonAsync("/api/admin/login", new { password = AdminTesting.Password }, cancellationToken);
+
+    [Fact]
+    public async Task Beyond_the_cap_a_sign_in_waits_its_turn_and_beyond_the_queue_it_is_503_with_Retry_After()
+    {
+        var hasher = new HeldHasher();
+        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password });
+        var (held, gate, http) = Start(app, hasher);
+        await using var _ = held;
+        using var __ = http;
+        Task<HttpResponseMessage> LoginAsync() => PasswordHashingCapTests.LoginAsync(http);
         hasher.Hold = true;
 
         var hashing = LoginAsync();
@@ -94,6 +107,37 @@ public sealed class PasswordHashingCapTests
         Assert.Equal(PasswordHashGate.BusyMessage, (await refused.ProblemAsync()).Error);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.Equal(1, hasher.MaxRunning);
+    }
+
+    [Fact]
+    public async Task A_waiting_sign_in_whose_client_gives_up_leaves_the_queue_without_hashing()
+    {
+        var hasher = new HeldHasher();
+        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password });
+        var (held, gate, http) = Start(app, hasher);
+        await using var _ = held;
+        using var __ = http;
+        // The account was made at start-up, with one hash.
+        var before = hasher.Calls;
+        hasher.Hold = true;
+
+        var hashing = LoginAsync(http);
+        Assert.True(await hasher.Entered.WaitAsync(TimeSpan.FromSeconds(30)), "the first sign-in never reached the hasher");
+        using var givesUp = new CancellationTokenSource();
+        var abandoned = LoginAsync(http, givesUp.Token);
+        await Eventually.Until(() => Task.FromResult(gate.Statistics!.CurrentQueuedCount), n => n == 1, what: "the second sign-in to wait");
+        await givesUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        await Eventually.Until(() => Task.FromResult(gate.Statistics!.CurrentQueuedCount), n => n == 0, what: "the abandoned sign-in to leave the queue");
+        // Its place is free again: the next one waits instead of being refused.
+        var next = LoginAsync(http);
+        await Eventually.Until(() => Task.FromResult(gate.Statistics!.CurrentQueuedCount), n => n == 1, what: "the next sign-in to wait");
+        hasher.Release();
+        using var first = await hashing;
+        using var third = await next;
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, third.StatusCode));
+        Assert.Equal(2, hasher.Calls - before);
     }
 
     [Fact]

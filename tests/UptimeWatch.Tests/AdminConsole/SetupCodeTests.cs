@@ -29,9 +29,13 @@ public sealed class SetupCodeTests
         using var right = await SetUpAsync(client, code!.Replace("-", "").ToLowerInvariant());
 
         Assert.Equal(HttpStatusCode.BadRequest, without.StatusCode);
-        Assert.Contains("setup-code", (await without.ProblemAsync()).Fields!["setupCode"]);
+        var missing = await without.ProblemAsync();
+        Assert.Equal("is required", missing.Fields!["setupCode"]);
+        // The message says where the owner finds it: the log line and the file.
+        Assert.Contains("First-run setup code", missing.Error);
+        Assert.Contains("setup-code", missing.Error);
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
-        Assert.StartsWith("is not this start's setup code", (await wrong.ProblemAsync()).Fields!["setupCode"]);
+        Assert.Equal("is not this start's setup code", (await wrong.ProblemAsync()).Fields!["setupCode"]);
         Assert.True(stillRequired!.SetupRequired);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.Equal("session", (await client.GetFromJsonAsync<MeDto>("/api/admin/me"))!.AuthenticatedBy);
