@@ -118,7 +118,7 @@ internal static class AdminApi
         return user.FindFirstValue(AdminClaims.TokenName) is { } token ? $"{name} (token {token})" : name;
     }
 
-    private static IResult Problem(AdminCommandException ex)
+    internal static IResult Problem(AdminCommandException ex)
     {
         var status = AdminErrorCodes.HttpStatus(ex.Code);
         var extensions = new Dictionary<string, object?> { ["code"] = ex.Code };
@@ -137,6 +137,8 @@ internal static class AdminApi
         AdminErrorCodes.ConfigManaged => "Defined in the config file",
         AdminErrorCodes.Conflict => "Conflict",
         AdminErrorCodes.Internal => "Unexpected error",
+        AdminErrorCodes.CrossOrigin => "Cross-origin request refused",
+        AdminErrorCodes.UnsupportedMediaType => "Unsupported media type",
         _ => "Bad request",
     };
 

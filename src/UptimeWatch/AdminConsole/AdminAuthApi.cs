@@ -20,7 +20,7 @@ internal static partial class AdminAuthApi
         api.MapGet("/setup", GetSetup).WithName("GetAdminSetup")
             .WithSummary("Whether the admin password still has to be chosen (first run).");
         api.MapPost("/setup", PostSetup).WithName("SetUpAdmin").RequireRateLimiting(AdminConsoleExtensions.LoginRateLimit)
-            .WithSummary("Chooses the admin password on first run and signs in. Refused once an account exists.");
+            .WithSummary("Chooses the admin password on first run with the one-time setup code from the log, and signs in. Refused once an account exists.");
         api.MapPost("/login", Login).WithName("AdminLogin").RequireRateLimiting(AdminConsoleExtensions.LoginRateLimit)
             .WithSummary("Signs in with the admin password; sets the session cookie.");
         api.MapPost("/logout", Logout).WithName("AdminLogout")
@@ -36,19 +36,39 @@ internal static partial class AdminAuthApi
     internal static async Task<Ok<SetupStatus>> GetSetup(UptimeWatchDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(new SetupStatus(!await db.AdminAccounts.AnyAsync(cancellationToken)));
 
-    internal static async Task<Results<Ok<MeResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> PostSetup(
-        PasswordRequest request, HttpContext context, UptimeWatchDbContext db, IPasswordHasher<AdminAccount> hasher,
+    internal static async Task<Results<Ok<MeResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>, JsonHttpResult<ProblemResponse>>> PostSetup(
+        SetupRequest request, HttpContext context, UptimeWatchDbContext db, PasswordHashGate hashing, SetupCode setupCode,
         TimeProvider time, ILogger<AdminAuthApiLog> logger, CancellationToken cancellationToken)
     {
-        if (PasswordProblem("password", request.Password) is { } problem)
-        {
-            return TypedResults.BadRequest(problem);
-        }
         if (await db.AdminAccounts.AnyAsync(cancellationToken))
         {
             return TypedResults.Conflict(AlreadySetUp);
         }
-        var account = AdminAccountFactory.Create(request.Password!, hasher, time);
+        // The code first: without it nothing else about the request is worth an answer. Each try counts against the
+        // sign-in rate limit (the endpoint's), so guessing 60 bits at 10 a minute is hopeless.
+        if (string.IsNullOrWhiteSpace(request.SetupCode))
+        {
+            return TypedResults.BadRequest(new ProblemResponse($"setupCode is required: {WhereTheCodeIs}",
+                new Dictionary<string, string> { ["setupCode"] = "is required" }));
+        }
+        if (!setupCode.Matches(request.SetupCode))
+        {
+            LogWrongSetupCode(logger, context.Connection.RemoteIpAddress?.ToString());
+            // Not echoed: it may be a typo of the real one.
+            return TypedResults.Json(new ProblemResponse($"setupCode is not this start's setup code: {WhereTheCodeIs}",
+                new Dictionary<string, string> { ["setupCode"] = "is not this start's setup code" }),
+                statusCode: StatusCodes.Status403Forbidden);
+        }
+        if (PasswordProblem("password", request.Password) is { } problem)
+        {
+            return TypedResults.BadRequest(problem);
+        }
+        var account = AdminAccountFactory.Create(time);
+        if (await hashing.HashAsync(account, request.Password!, cancellationToken) is not { } hash)
+        {
+            return PasswordHashGate.Busy(context);
+        }
+        account.PasswordHash = hash;
         db.AdminAccounts.Add(account);
         try
         {
@@ -59,22 +79,31 @@ internal static partial class AdminAuthApi
             // Two first-run requests at once: the unique user name lets exactly one win.
             return TypedResults.Conflict(AlreadySetUp);
         }
+        setupCode.Retire();
         LogSetUp(logger, context.Connection.RemoteIpAddress?.ToString());
         await SignInAsync(context, account);
         return TypedResults.Ok(new MeResponse(account.UserName, "session", null));
     }
 
+    /// <summary>Where the owner finds the setup code; the data directory's path is not told to a stranger.</summary>
+    private const string WhereTheCodeIs =
+        "UptimeWatch prints it in its log at start (\"First-run setup code: …\") and writes it to the file setup-code in its data directory (/data/setup-code in the Docker image)";
+
     private static readonly ProblemResponse AlreadySetUp =
         new("The admin account already exists: sign in, or change the password from the console", null);
 
     internal static async Task<Results<Ok<MeResponse>, JsonHttpResult<ProblemResponse>>> Login(
-        PasswordRequest request, HttpContext context, UptimeWatchDbContext db, IPasswordHasher<AdminAccount> hasher,
+        PasswordRequest request, HttpContext context, UptimeWatchDbContext db, PasswordHashGate hashing,
         ILogger<AdminAuthApiLog> logger, CancellationToken cancellationToken)
     {
         var account = await db.AdminAccounts.OrderBy(a => a.Id).FirstOrDefaultAsync(cancellationToken);
         var verdict = account is null || string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength
             ? PasswordVerificationResult.Failed
-            : hasher.VerifyHashedPassword(account, account.PasswordHash, request.Password);
+            : await hashing.VerifyAsync(account, account.PasswordHash, request.Password, cancellationToken);
+        if (verdict is null)
+        {
+            return PasswordHashGate.Busy(context);
+        }
         if (account is null || verdict == PasswordVerificationResult.Failed)
         {
             LogLoginFailed(logger, context.Connection.RemoteIpAddress?.ToString());
@@ -84,8 +113,11 @@ internal static partial class AdminAuthApi
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
             // A hash from an older iteration count: upgrade it while the password is at hand.
-            account.PasswordHash = hasher.HashPassword(account, request.Password!);
-            await db.SaveChangesAsync(cancellationToken);
+            if (await hashing.HashAsync(account, request.Password!, cancellationToken) is { } upgraded)
+            {
+                account.PasswordHash = upgraded;
+                await db.SaveChangesAsync(cancellationToken);
+            }
         }
         await SignInAsync(context, account);
         return TypedResults.Ok(new MeResponse(account.UserName, "session", null));
@@ -116,9 +148,9 @@ internal static partial class AdminAuthApi
         TypedResults.Ok(new MeResponse(user.Identity?.Name ?? "admin", user.FindFirstValue(AdminClaims.Method) ?? "session",
             user.FindFirstValue(AdminClaims.TokenName)));
 
-    internal static async Task<Results<NoContent, BadRequest<ProblemResponse>, UnauthorizedHttpResult>> ChangePassword(
+    internal static async Task<Results<NoContent, BadRequest<ProblemResponse>, UnauthorizedHttpResult, JsonHttpResult<ProblemResponse>>> ChangePassword(
         PasswordChangeRequest request, HttpContext context, ClaimsPrincipal user, UptimeWatchDbContext db,
-        IPasswordHasher<AdminAccount> hasher, AdminSessions sessions, TimeProvider time, ILogger<AdminAuthApiLog> logger,
+        PasswordHashGate hashing, AdminSessions sessions, TimeProvider time, ILogger<AdminAuthApiLog> logger,
         CancellationToken cancellationToken)
     {
         if (PasswordProblem("new", request.New) is { } problem)
@@ -131,15 +163,25 @@ internal static partial class AdminAuthApi
         {
             return TypedResults.Unauthorized();
         }
-        if (string.IsNullOrEmpty(request.Current)
-            || hasher.VerifyHashedPassword(account, account.PasswordHash, request.Current) == PasswordVerificationResult.Failed)
+        var verdict = string.IsNullOrEmpty(request.Current) || request.Current.Length > MaxPasswordLength
+            ? PasswordVerificationResult.Failed
+            : await hashing.VerifyAsync(account, account.PasswordHash, request.Current, cancellationToken);
+        if (verdict is null)
+        {
+            return PasswordHashGate.Busy(context);
+        }
+        if (verdict == PasswordVerificationResult.Failed)
         {
             return TypedResults.BadRequest(new ProblemResponse("current is not the current password",
                 new Dictionary<string, string> { ["current"] = "is not the current password" }));
         }
 
+        if (await hashing.HashAsync(account, request.New!, cancellationToken) is not { } hash)
+        {
+            return PasswordHashGate.Busy(context);
+        }
         var oldStamp = account.SecurityStamp;
-        account.PasswordHash = hasher.HashPassword(account, request.New!);
+        account.PasswordHash = hash;
         account.SecurityStamp = AdminAccountFactory.NewStamp();
         account.PasswordChangedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
@@ -173,6 +215,9 @@ internal static partial class AdminAuthApi
     [LoggerMessage(LogLevel.Warning, "Admin sign-in failed from {ClientIp}")]
     private static partial void LogLoginFailed(ILogger logger, string? clientIp);
 
+    [LoggerMessage(LogLevel.Warning, "First-run setup refused from {ClientIp}: wrong setup code")]
+    private static partial void LogWrongSetupCode(ILogger logger, string? clientIp);
+
     [LoggerMessage(LogLevel.Information, "Admin password chosen on first run from {ClientIp}")]
     private static partial void LogSetUp(ILogger logger, string? clientIp);
 
@@ -185,6 +230,9 @@ internal sealed class AdminAuthApiLog;
 
 internal sealed record SetupStatus(bool SetupRequired);
 internal sealed record PasswordRequest(string? Password);
+
+/// <summary>First-run setup: the password to choose, and the one-time code from the log or the data directory.</summary>
+internal sealed record SetupRequest(string? Password, string? SetupCode);
 internal sealed record PasswordChangeRequest(string? Current, string? New);
 
 /// <summary><paramref name="AuthenticatedBy"/> is <c>session</c> or <c>token</c>; <paramref name="TokenName"/> is set for tokens.</summary>

@@ -18,6 +18,13 @@ internal static class AdminClaims
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     public const string BearerScheme = "ApiToken";
 
+    /// <summary>
+    /// Whether the request authenticates with an API token (and nothing else: its cookie, if any, is not read). Picks
+    /// the scheme, and exempts the request from the browser-only rules of <see cref="AdminWriteGuard"/>.
+    /// </summary>
+    public static bool IsBearer(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+
     public const string AccountId = "uw:account";
     public const string SecurityStamp = "uw:stamp";
     public const string SessionId = "uw:session";

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
@@ -30,6 +31,8 @@ internal static class AdminConsoleExtensions
         services.AddSingleton<AdminCommands>();
         services.AddSingleton<AdminEventLog>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
+        services.AddSingleton(sp => new PasswordHashGate(sp.GetRequiredService<IPasswordHasher<AdminAccount>>()));
+        services.AddSingleton<SetupCode>();
         services.AddSingleton<AdminCookieEvents>();
         // Session cookies are encrypted with Data Protection keys. Kept in the data folder, so that sessions survive
         // a restart or a new container (the default location is in-memory in containers).
@@ -42,9 +45,7 @@ internal static class AdminConsoleExtensions
 
         services.AddAuthentication(AdminClaims.Scheme)
             .AddPolicyScheme(AdminClaims.Scheme, "Session cookie or API token", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? AdminClaims.BearerScheme
-                    : AdminClaims.CookieScheme)
+                AdminClaims.IsBearer(context.Request) ? AdminClaims.BearerScheme : AdminClaims.CookieScheme)
             .AddCookie(AdminClaims.CookieScheme, o =>
             {
                 o.Cookie.Name = CookieName;
@@ -65,8 +66,9 @@ internal static class AdminConsoleExtensions
         services.AddRateLimiter(o =>
         {
             // The built-in limiters keep their own clock (no TimeProvider), so tests exercise them in real time.
+            // Keyed like the live-connection limits: an IPv6 client by its /64, so rotating addresses gains nothing.
             o.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientKey.For(context),
                 _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = LoginAttemptsPerMinute,
@@ -89,7 +91,9 @@ internal static class AdminConsoleExtensions
     public static WebApplication MapAdminConsole(this WebApplication app)
     {
         // Authentication and authorization middleware are added by the host because their services exist;
-        // the rate limiter must be added by hand, after routing so that endpoint policies apply.
+        // the rate limiter must be added by hand, after routing so that endpoint policies apply. The write guard
+        // comes first: a refused cross-origin request must not use up the owner's sign-in attempts.
+        app.UseAdminWriteGuard();
         app.UseRateLimiter();
         app.MapAdminAuthApi();
         app.MapApiTokenApi();

@@ -33,9 +33,17 @@ internal static class AdminErrorCodes
     public const string Conflict = "conflict";
     public const string Internal = "internal";
 
+    /// <summary>REST only: a browser write from an origin other than the site's own (<see cref="AdminWriteGuard"/>).</summary>
+    public const string CrossOrigin = "cross_origin";
+
+    /// <summary>REST only: a browser write whose body is not <c>application/json</c>.</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
     public static int HttpStatus(string code) => code switch
     {
         NotFound => StatusCodes.Status404NotFound,
+        CrossOrigin => StatusCodes.Status403Forbidden,
+        UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ConfigManaged or Conflict => StatusCodes.Status409Conflict,
         Internal => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status400BadRequest,

@@ -38,8 +38,8 @@ internal static partial class AdminSocketEndpoint
         var settings = options.Value;
         // Browsers send the cookie with a cross-site WebSocket upgrade too (SameSite does not cover every case, e.g.
         // a sibling subdomain is same-site), so the Origin is what tells a page of this site from anyone else's.
-        var site = SiteOrigin(http.Request);
-        if (RefusedOrigin(http.Request, site, settings.Admin.AllowedOrigins) is { } origin)
+        var site = AdminOrigin.SiteOrigin(http.Request);
+        if (AdminOrigin.Refused(http.Request, site, settings.Admin.AllowedOrigins) is { } origin)
         {
             LogRefusedOrigin(logger, origin, site, LiveApi.ClientIp(http));
             await AdminProblems.WriteAsync(http, StatusCodes.Status403Forbidden,
@@ -78,31 +78,6 @@ internal static partial class AdminSocketEndpoint
         var closed = await socket.RunAsync(ended.Token, http.RequestAborted, lifetime.ApplicationStopping);
         LogClosed(logger, by, client, closed is { } code ? (int)code : null);
     }
-
-    /// <summary>This request's own origin as a browser writes it: scheme://host[:port], lower case, default port left out.</summary>
-    internal static string SiteOrigin(HttpRequest request) => Normalise($"{request.Scheme}://{request.Host.Value}") ?? "";
-
-    /// <summary>The Origin header when it is present and not allowed (as sent, for the message and the log); otherwise null.</summary>
-    internal static string? RefusedOrigin(HttpRequest request, string site, IReadOnlyList<string> allowed)
-    {
-        if (!request.Headers.TryGetValue("Origin", out var values))
-        {
-            return null;
-        }
-        var sent = values.ToString();
-        var origin = Normalise(sent);
-        if (origin is not null && (origin == site || allowed.Contains(origin, StringComparer.Ordinal)))
-        {
-            return null;
-        }
-        // The header is the caller's text: bounded before it goes into a message or the log.
-        return sent.Length > 200 ? sent[..200] + "…" : sent;
-    }
-
-    private static string? Normalise(string origin) =>
-        Uri.TryCreate(origin.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
-            ? uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant()
-            : null;
 
     [LoggerMessage(LogLevel.Warning, "Refused an admin WebSocket from origin {Origin} (this site is {SiteOrigin}) from {ClientIp}")]
     private static partial void LogRefusedOrigin(ILogger logger, string origin, string siteOrigin, string clientIp);

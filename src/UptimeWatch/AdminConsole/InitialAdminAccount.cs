@@ -7,24 +7,37 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.AdminConsole;
 
 /// <summary>
-/// Creates the admin account from <c>Admin:InitialPassword</c> when there is none yet, for installs that are never
-/// opened in a browser before use. Runs after the database migrator (registered after it).
+/// At start-up, when there is no admin account yet: creates it from <c>Admin:InitialPassword</c> (for installs that
+/// are never opened in a browser before use), or else issues the one-time <see cref="SetupCode"/> that first-run
+/// setup needs. Runs after the database migrator (registered after it), and before the server takes requests.
 /// </summary>
 internal sealed partial class InitialAdminAccount(
     IOptions<UptimeWatchOptions> options,
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     IPasswordHasher<AdminAccount> hasher,
+    SetupCode setupCode,
     TimeProvider time,
     ILogger<InitialAdminAccount> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var exists = await db.AdminAccounts.AnyAsync(cancellationToken);
         if (options.Value.Admin.InitialPassword is not { } password)
         {
+            if (exists)
+            {
+                // A file left by a start that was stopped right after setup: its code is void, so it goes.
+                setupCode.Retire();
+            }
+            else
+            {
+                setupCode.Issue();
+            }
             return;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await db.AdminAccounts.AnyAsync(cancellationToken))
+        setupCode.Retire();
+        if (exists)
         {
             // The console may have changed the password since; the config value must not silently reset it.
             LogIgnored();
@@ -48,10 +61,14 @@ internal static class AdminAccountFactory
 {
     public static AdminAccount Create(string password, IPasswordHasher<AdminAccount> hasher, TimeProvider time)
     {
-        var account = new AdminAccount { PasswordHash = "", SecurityStamp = NewStamp(), PasswordChangedAt = time.GetUtcNow() };
+        var account = Create(time);
         account.PasswordHash = hasher.HashPassword(account, password);
         return account;
     }
+
+    /// <summary>An account whose <see cref="AdminAccount.PasswordHash"/> the caller fills in.</summary>
+    public static AdminAccount Create(TimeProvider time) =>
+        new() { PasswordHash = "", SecurityStamp = NewStamp(), PasswordChangedAt = time.GetUtcNow() };
 
     public static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

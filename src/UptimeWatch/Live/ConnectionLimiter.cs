@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
+using UptimeWatch.Hosting;
 
 namespace UptimeWatch.Live;
 
-/// <summary>Caps live connections (SSE streams and held polls) in total and per client IP, and counts them for the metrics.</summary>
+/// <summary>
+/// Caps live connections (SSE streams and held polls) in total and per client (an IPv4 address or an IPv6 /64, see
+/// <see cref="ClientKey"/>), and counts them for the metrics.
+/// </summary>
 internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options, Operations.UptimeWatchMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, int> _perIp = new();
@@ -12,10 +17,12 @@ internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options, Op
 
     public int Total => Volatile.Read(ref _total);
 
-    /// <summary>A slot, or why there is none: <c>(null, 503)</c> when the server is full, <c>(null, 429)</c> for this IP.</summary>
+    /// <summary>A slot, or why there is none: <c>(null, 503)</c> when the server is full, <c>(null, 429)</c> for this client.</summary>
+    /// <param name="client">The client's address (after forwarded headers).</param>
     /// <param name="transport"><c>sse</c> or <c>longpoll</c>: the metrics count them apart.</param>
-    public (IDisposable? Slot, int RefusalStatus) TryAcquire(string ip, string transport)
+    public (IDisposable? Slot, int RefusalStatus) TryAcquire(IPAddress? client, string transport)
     {
+        var ip = ClientKey.For(client);
         var live = options.Value.Live;
         if (Interlocked.Increment(ref _total) > live.MaxStreams)
         {

@@ -308,7 +308,7 @@ internal sealed class LiveConnection : IDisposable
     public static async Task<LiveConnection?> OpenAsync(HttpContext http, string transport, LiveFeed feed, EventHub hub, ConnectionLimiter limiter, LiveOptions settings,
         IHostApplicationLifetime lifetime, IOptions<JsonOptions> json)
     {
-        var (slot, refusal) = limiter.TryAcquire(LiveApi.ClientIp(http), transport);
+        var (slot, refusal) = limiter.TryAcquire(http.Connection.RemoteIpAddress, transport);
         if (slot is null)
         {
             await LiveApi.Refuse(http, refusal, json);

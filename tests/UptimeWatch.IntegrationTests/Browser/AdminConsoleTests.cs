@@ -38,7 +38,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await using var host = StatusPageHost.Start(new PageMonitor("From the file", Target.Url("/ok")));
         var page = await OpenAsync(host);
 
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await SaveScreenshotAsync(page, "admin-console-1-signed-in.png");
 
         // A monitor of the config file: operations yes, definition changes no, and the page says why.
@@ -94,7 +94,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     {
         await using var host = StatusPageHost.Start();
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
 
         await FillNewMonitorAsync(page, "Website", Target.Url("/ok"), interval: "0", advanced: """{ "FailureTreshold": 1 }""");
         await SaveMonitorAsync(page);
@@ -123,7 +123,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         const string name = "<img src=x onerror=window.__xss=1>";
         await using var host = StatusPageHost.Start();
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
 
         await FillNewMonitorAsync(page, name, Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
         await page.GetByLabel("Group").FillAsync("<script>window.__xss=2</script>");
@@ -152,7 +152,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     {
         await using var host = StatusPageHost.Start();
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await FillNewMonitorAsync(page, "Website", Target.Url("/ok"), interval: "1", advanced: "");
         await page.GetByLabel("Group").FillAsync("Public site");
         await SaveMonitorAsync(page);
@@ -249,7 +249,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
                 server.Send(text);
             });
         }));
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await FillNewMonitorAsync(page, "Checkout API", Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
         await SaveMonitorAsync(page);
         var checkout = Row(page, "Checkout API");
@@ -289,7 +289,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await File.WriteAllTextAsync(file, ConfigFile(Target.Url("/ok").ToString()));
         await using var host = StatusPageHost.Start(file);
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
 
         var fromFile = Row(page, "From the file");
         await Expect(fromFile.Locator(".config-note")).ToContainTextAsync($"Defined in {file}");
@@ -364,7 +364,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
                 ws.Send(frame.Text!);
             });
         }));
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await FillNewMonitorAsync(page, "Checkout API", Target.Url("/health"), interval: "1", advanced: """{ "FailureThreshold": 1 }""");
         await SaveMonitorAsync(page);
         var checkout = Row(page, "Checkout API");
@@ -407,11 +407,35 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_first_run_form_asks_for_the_setup_code_says_where_to_find_it_and_refuses_a_wrong_one()
+    {
+        await using var host = StatusPageHost.Start();
+        var page = await OpenAsync(host);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose the admin password" })).ToBeVisibleAsync();
+
+        // Where the owner finds it: the log line and the file in the data directory.
+        var help = page.Locator("#setup-code-help");
+        await Expect(help).ToContainTextAsync("First-run setup code:");
+        await Expect(help).ToContainTextAsync("setup-code");
+        await page.GetByLabel("Setup code").FillAsync("AAAA-BBBB-CCCC");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByLabel("Repeat the password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
+        await Expect(page.Locator("#setup-code-error")).ToHaveTextAsync("is not this start's setup code");
+        await SaveScreenshotAsync(page, "admin-console-wrong-setup-code.png");
+
+        await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task Sign_in_shows_the_servers_error_for_a_wrong_password_and_signing_out_returns_to_the_form()
     {
         await using var host = StatusPageHost.Start();
         var first = await OpenAsync(host);
-        await ChoosePasswordAsync(first);
+        await ChoosePasswordAsync(first, host);
 
         // Another browser: no cookie, an account exists, so the sign-in form.
         var page = await OpenAsync(host);
@@ -449,7 +473,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     public async Task Too_many_sign_in_attempts_show_the_servers_rate_limit_message()
     {
         await using var host = StatusPageHost.Start();
-        await ChoosePasswordAsync(await OpenAsync(host));
+        await ChoosePasswordAsync(await OpenAsync(host), host);
         var page = await OpenAsync(host);
         var error = page.Locator("#login-form .form-error");
 
@@ -470,7 +494,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     {
         await using var host = StatusPageHost.Start(new PageMonitor("A monitor with a rather long name that has to wrap on a narrow phone", Target.Url("/ok")));
         var page = await OpenAsync(host, p => p.SetViewportSizeAsync(375, 812));
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await Expect(Row(page, "A monitor with a rather long name that has to wrap on a narrow phone").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await page.GetByRole(AriaRole.Button, new() { Name = "New monitor" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
@@ -527,10 +551,11 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         return page;
     }
 
-    /// <summary>The first-run form: choose the password, which signs in; the console connects.</summary>
-    private static async Task ChoosePasswordAsync(IPage page)
+    /// <summary>The first-run form: the setup code from the data directory and the password, which signs in; the console connects.</summary>
+    private static async Task ChoosePasswordAsync(IPage page, StatusPageHost host)
     {
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose the admin password" })).ToBeVisibleAsync();
+        await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);
         await page.GetByLabel("New password", new() { Exact = true }).FillAsync(Password);
         await page.GetByLabel("Repeat the password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();

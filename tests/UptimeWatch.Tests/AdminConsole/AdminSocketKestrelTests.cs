@@ -22,10 +22,10 @@ public sealed class AdminSocketKestrelTests
         return (app, new Uri(address));
     }
 
-    private static async Task<string> LoginCookieAsync(Uri baseUrl)
+    private static async Task<string> LoginCookieAsync(UptimeWatchApp app, Uri baseUrl)
     {
         using var http = new HttpClient { BaseAddress = baseUrl };
-        using var setup = await http.PostAsJsonAsync("/api/admin/setup", new { password = AdminTesting.Password });
+        using var setup = await http.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password));
         setup.EnsureSuccessStatusCode();
         return Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
     }
@@ -35,7 +35,7 @@ public sealed class AdminSocketKestrelTests
     {
         var (app, baseUrl) = await StartAsync();
         await using var _ = app;
-        var cookie = await LoginCookieAsync(baseUrl);
+        var cookie = await LoginCookieAsync(app, baseUrl);
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", cookie);
         socket.Options.SetRequestHeader("Origin", baseUrl.GetLeftPart(UriPartial.Authority));
@@ -57,7 +57,7 @@ public sealed class AdminSocketKestrelTests
     {
         var (app, baseUrl) = await StartAsync();
         await using var _ = app;
-        var cookie = await LoginCookieAsync(baseUrl);
+        var cookie = await LoginCookieAsync(app, baseUrl);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, baseUrl.Port);
         var stream = tcp.GetStream();

@@ -19,8 +19,9 @@ internal static class AdminTesting
             AllowAutoRedirect = false,
         });
 
-    public static Task<HttpResponseMessage> SetUpAsync(this HttpClient client, string password = Password) =>
-        client.PostAsJsonAsync("/api/admin/setup", new { password });
+    /// <summary>First-run setup with the code the app wrote to its data directory.</summary>
+    public static Task<HttpResponseMessage> SetUpAsync(this HttpClient client, UptimeWatchApp app, string password = Password) =>
+        client.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, password));
 
     public static Task<HttpResponseMessage> LoginAsync(this HttpClient client, string password = Password) =>
         client.PostAsJsonAsync("/api/admin/login", new { password });
@@ -29,7 +30,7 @@ internal static class AdminTesting
     public static async Task<HttpClient> SignedInAsync(this UptimeWatchApp app)
     {
         var client = app.Browser();
-        using var setup = await client.SetUpAsync();
+        using var setup = await client.SetUpAsync(app);
         if (setup.StatusCode == HttpStatusCode.Conflict)
         {
             using var login = await client.LoginAsync();

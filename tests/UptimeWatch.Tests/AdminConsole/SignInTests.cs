@@ -13,9 +13,9 @@ public sealed class SignInTests
         using var client = app.Browser();
 
         var before = await client.GetFromJsonAsync<SetupDto>("/api/admin/setup");
-        using var setup = await client.SetUpAsync();
+        using var setup = await client.SetUpAsync(app);
         var after = await client.GetFromJsonAsync<SetupDto>("/api/admin/setup");
-        using var again = await app.Browser().SetUpAsync("another long password");
+        using var again = await app.Browser().SetUpAsync(app, "another long password");
 
         Assert.True(before!.SetupRequired);
         Assert.Equal(HttpStatusCode.OK, setup.StatusCode);
@@ -30,7 +30,7 @@ public sealed class SignInTests
         await using var app = AdminTesting.NewApp();
         using var client = app.Browser();
 
-        using var response = await client.SetUpAsync("short-pw");
+        using var response = await client.SetUpAsync(app, "short-pw");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ProblemAsync();
@@ -184,7 +184,7 @@ public sealed class SignInTests
     {
         await using var app = AdminTesting.NewApp();
         using var browser = app.Browser();
-        using var setup = await browser.SetUpAsync();
+        using var setup = await browser.SetUpAsync(app);
         var cookie = Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
         using var copy = app.Browser();
         copy.DefaultRequestHeaders.Add("Cookie", cookie);
@@ -206,7 +206,7 @@ public sealed class SignInTests
         string cookie;
         await using (var first = new UptimeWatchApp(data, []))
         {
-            using var login = await first.Browser().SetUpAsync();
+            using var login = await first.Browser().SetUpAsync(first);
             cookie = Assert.Single(login.Headers.GetValues("Set-Cookie")).Split(';')[0];
         }
 

@@ -78,7 +78,7 @@ public sealed class ForwardedHeadersTests
         var (app, baseUrl) = await StartAsync([]);
         await using var _ = app;
         using var http = new HttpClient { BaseAddress = baseUrl };
-        using var setup = await http.PostAsJsonAsync("/api/admin/setup", new { password = AdminTesting.Password });
+        using var setup = await http.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password));
         setup.EnsureSuccessStatusCode();
         var cookie = Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
 

@@ -120,7 +120,7 @@ public sealed class ReverseProxyTests
         using var __ = direct;
         await using var proxy = await StartProxyAsync(proxyName, direct.BaseAddress!.Port);
         using var viaProxy = ProxyClient(proxy);
-        using var setup = await viaProxy.PostAsJsonAsync("/api/admin/setup", new { password = AdminTesting.Password });
+        using var setup = await viaProxy.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(Path.Combine(work, "data"), AdminTesting.Password));
         setup.EnsureSuccessStatusCode();
         var cookie = Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0];
         // What a browser on the proxied site sends: the site's own origin, e.g. https://127.0.0.1:41234.

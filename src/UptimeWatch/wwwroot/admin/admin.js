@@ -35,24 +35,26 @@ function showAuth(which, message) {
   if (message) showMessage(message, 'warn');
   const form = $(which === 'setup' ? 'setup-form' : 'login-form');
   clearFormErrors(form);
-  form.querySelector('input[type="password"]').focus();
+  form.querySelector(which === 'setup' ? '#setup-code' : 'input[type="password"]').focus();
 }
 
 $('setup-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = event.currentTarget;
   clearFormErrors(form);
+  const setupCode = $('setup-code').value.trim();
   const password = $('setup-password').value;
   const fields = {};
-  if (password.length < MIN_PASSWORD) fields.password = `must be at least ${MIN_PASSWORD} characters long`;
+  if (!setupCode) fields.setupCode = 'is required: see where to find it below';
+  else if (password.length < MIN_PASSWORD) fields.password = `must be at least ${MIN_PASSWORD} characters long`;
   else if ($('setup-confirm').value !== password) fields.confirm = 'does not match the password above';
   if (Object.keys(fields).length) {
-    showFormErrors(form, { fields, message: '' }, { password: 'setup-password', confirm: 'setup-confirm' });
+    showFormErrors(form, { fields, message: '' }, { setupCode: 'setup-code', password: 'setup-password', confirm: 'setup-confirm' });
     return;
   }
   await busy(form, async () => {
     try {
-      await api.setUp(password);
+      await api.setUp(setupCode, password);
       form.reset();
       startConsole();
     } catch (error) {
@@ -61,7 +63,7 @@ $('setup-form').addEventListener('submit', async (event) => {
         showAuth('login', error.message);
         return;
       }
-      showFormErrors(form, error, { password: 'setup-password' });
+      showFormErrors(form, error, { setupCode: 'setup-code', password: 'setup-password' });
     }
   });
 });

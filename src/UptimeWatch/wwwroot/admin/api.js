@@ -42,7 +42,7 @@ export async function api(method, path, body) {
 }
 
 export const setupStatus = () => api('GET', '/api/admin/setup');
-export const setUp = (password) => api('POST', '/api/admin/setup', { password });
+export const setUp = (setupCode, password) => api('POST', '/api/admin/setup', { setupCode, password });
 export const login = (userName, password) => api('POST', '/api/admin/login', { userName, password });
 export const logout = () => api('POST', '/api/admin/logout');
 export const changePassword = (current, next) => api('POST', '/api/admin/password', { current, new: next });
