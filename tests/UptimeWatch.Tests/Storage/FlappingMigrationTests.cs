@@ -53,7 +53,8 @@ public sealed class FlappingMigrationTests
                 new { From = MonitorStatus.Unknown, To = MonitorStatus.Up, Flapping = false },
                 // Flapping started: the status it had, with the flag.
                 new { From = MonitorStatus.Up, To = MonitorStatus.Up, Flapping = true },
-                new { From = MonitorStatus.Up, To = MonitorStatus.Up, Flapping = false },
+                // The acknowledgement while it flapped.
+                new { From = MonitorStatus.Up, To = MonitorStatus.Up, Flapping = true },
                 // Settled down: from the status it had before it flapped.
                 new { From = MonitorStatus.Up, To = MonitorStatus.Down, Flapping = false },
                 new { From = MonitorStatus.Unknown, To = MonitorStatus.Unknown, Flapping = true },
