@@ -553,6 +553,9 @@ namespace UptimeWatch.Migrations
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Flapping")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("From")
                         .IsRequired()
                         .HasMaxLength(16)

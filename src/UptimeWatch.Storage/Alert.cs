@@ -1,7 +1,7 @@
 namespace UptimeWatch.Storage;
 
 /// <summary>
-/// One incident of one monitor: raised when it goes down (or starts flapping), in the same transaction as the status
+/// One incident of one monitor: raised when it goes down (held back while it flaps), in the same transaction as the status
 /// change; acknowledged by someone; resolved when it comes back, is paused, put in maintenance or deleted. Its id is
 /// the incident id every notification about it carries.
 /// </summary>
@@ -10,7 +10,7 @@ public sealed class Alert
     public long Id { get; set; }
     public int MonitorId { get; set; }
 
-    /// <summary><c>down</c> or <c>flapping</c>: what the monitor did when the alert was raised.</summary>
+    /// <summary><c>down</c>; <c>flapping</c> only on alerts raised before flapping became a flag beside the status.</summary>
     public required string Kind { get; set; }
     public DateTimeOffset RaisedAt { get; set; }
 

@@ -38,7 +38,7 @@ public sealed class MonitorEntity
     /// <summary>Secret part of a push monitor's URL.</summary>
     public string? PushToken { get; set; }
 
-    /// <summary>The status shown and logged: maintenance and flapping over the threshold verdict.</summary>
+    /// <summary>The status shown and logged: maintenance over the threshold verdict.</summary>
     public MonitorStatus Status { get; set; }
 
     /// <summary>What the thresholds alone say (unknown, up, degraded, down).</summary>
@@ -49,6 +49,8 @@ public sealed class MonitorEntity
 
     /// <summary>The last 21 verdicts, oldest first, one letter each (U up, G degraded, D down), for flap detection.</summary>
     public string VerdictHistory { get; set; } = "";
+
+    /// <summary>Flapping: a flag shown beside the status ("unstable"); while set, down/up notifications are held back.</summary>
     public bool IsFlapping { get; set; }
     public DateTimeOffset? LastCheckedAt { get; set; }
     public int? LastResponseMs { get; set; }

@@ -7,6 +7,12 @@ public enum MonitorStatus
     Up,
     Degraded,
     Down,
+
+    /// <summary>
+    /// No longer a status: flapping is a flag beside it (<see cref="MonitorEntity.IsFlapping"/>,
+    /// <see cref="StatusEvent.Flapping"/>). Kept so the numbering (metrics) stays and so that rows written before the
+    /// change still read; the <c>SeparateFlappingFromStatus</c> migration rewrites them, and nothing writes it.
+    /// </summary>
     Flapping,
     Maintenance,
     Paused,

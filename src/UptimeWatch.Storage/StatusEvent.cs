@@ -3,7 +3,7 @@ namespace UptimeWatch.Storage;
 /// <summary>What an event-log entry records.</summary>
 public enum EventKind
 {
-    /// <summary>A change of a monitor's status (the only kind public transports send).</summary>
+    /// <summary>A change of a monitor's status or of its flapping flag (the only kind public transports send).</summary>
     Status = 0,
 
     /// <summary>Someone acknowledged an alert (<see cref="StatusEvent.AlertId"/>); From and To are the status at the time.</summary>
@@ -27,4 +27,10 @@ public sealed class StatusEvent
 
     /// <summary>For <see cref="EventKind.AlertAcknowledged"/>: which alert.</summary>
     public long? AlertId { get; set; }
+
+    /// <summary>
+    /// Whether the monitor was flapping after this change (a flag beside the status, not a status). A change of the
+    /// flag alone is an event of its own, with <see cref="From"/> equal to <see cref="To"/>.
+    /// </summary>
+    public bool Flapping { get; set; }
 }

@@ -91,8 +91,9 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
 }
 
 internal sealed record StatusDto(string Overall, List<MonitorStatusDto> Monitors);
-internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status, DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h);
+internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status, DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h,
+    bool Flapping = false);
 internal sealed record EventsDto(List<EventDto> Events);
-internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason);
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason, bool Flapping = false);
 internal sealed record ChecksDto(List<CheckDto> Checks);
 internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error);

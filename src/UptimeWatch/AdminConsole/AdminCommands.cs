@@ -223,7 +223,7 @@ internal sealed partial class AdminCommands(
                 $"The check of \"{slug}\" did not finish within {deadline.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
         }
         return Result(definition.Slug, outcome.At, outcome.Result, recorded: outcome.Result.NothingNewUntil is null,
-            StatusApi.DisplayStatus(outcome.State.Status, outcome.State.ConsecutiveFailures));
+            StatusApi.DisplayStatus(outcome.State.Status, outcome.State.ConsecutiveFailures)) with { Flapping = outcome.State.Flapping };
     }
 
     private static CheckNowResult Result(string slug, DateTimeOffset at, ProbeResult result, bool recorded, string status) =>
@@ -499,7 +499,7 @@ internal sealed partial class AdminCommands(
                 row.PushToken is { } token ? $"/api/push/{token}" : null,
                 [.. recent.AsEnumerable().Reverse().Select(c => new RecentCheck(c.At, c.Outcome.ToString().ToLowerInvariant(), c.ResponseMs))],
                 [.. windows[row.Id].Select(w => new MaintenanceView(w.Id, row.Slug, w.Start, w.End, w.Reason))],
-                MonitorJson.Nest(definition.Fields, mask: true)));
+                MonitorJson.Nest(definition.Fields, mask: true)) { Flapping = state.Flapping });
         }
         return views;
     }

@@ -68,7 +68,11 @@ internal sealed record MonitorView(
     string? PushUrl,
     IReadOnlyList<RecentCheck> Recent,
     IReadOnlyList<MaintenanceView> Maintenance,
-    JsonObject Definition);
+    JsonObject Definition)
+{
+    /// <summary>Flapping: a flag beside the status (the console shows "unstable"); notifications are held back meanwhile.</summary>
+    public bool Flapping { get; init; }
+}
 
 internal sealed record RecentCheck(DateTimeOffset At, string Outcome, int? ResponseMs);
 
@@ -76,7 +80,10 @@ internal sealed record MaintenanceView(long Id, string Monitor, DateTimeOffset S
 
 /// <summary>The result of <c>monitors.checkNow</c>.</summary>
 internal sealed record CheckNowResult(
-    string Slug, DateTimeOffset At, string Outcome, int? ResponseMs, int? HttpStatus, string? Error, bool Recorded, string Status);
+    string Slug, DateTimeOffset At, string Outcome, int? ResponseMs, int? HttpStatus, string? Error, bool Recorded, string Status)
+{
+    public bool Flapping { get; init; }
+}
 
 /// <summary>One incident of one monitor: raised, maybe acknowledged, maybe resolved.</summary>
 internal sealed record AlertView(

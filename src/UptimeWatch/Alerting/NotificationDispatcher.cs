@@ -226,7 +226,8 @@ internal sealed partial class NotificationDispatcher(
     /// </summary>
     public async Task QueueRemindersAsync(CancellationToken cancellationToken)
     {
-        var reminding = registry.Active.Where(m => m.AlertRules.RemindEveryMinutes > 0 && m.AlertRules.Channels is { Count: > 0 })
+        // Not while it flaps: reminders are down notifications too, and flapping holds those back (see AlertRules).
+        var reminding = registry.Active.Where(m => m.AlertRules.RemindEveryMinutes > 0 && m.AlertRules.Channels is { Count: > 0 } && !m.State.Flapping)
             .ToDictionary(m => m.Id);
         if (reminding.Count == 0)
         {

@@ -45,7 +45,10 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 var definition = monitor.Definition;
                 if (c.Event is { } e)
                 {
-                    var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason);
+                    var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason)
+                    {
+                        Flapping = e.Flapping,
+                    };
                     events.Add(Build(e.Id, "status", definition.Public, dto));
                     if (c.Check is null)
                     {

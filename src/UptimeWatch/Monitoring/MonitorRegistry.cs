@@ -116,7 +116,9 @@ internal static class MonitorRows
     }
 
     public static MonitorState ToState(MonitorEntity row) =>
-        new(row.Status, row.BaseStatus, row.ConsecutiveFailures, row.ConsecutiveSuccesses, row.VerdictHistory, row.IsFlapping);
+        // Flapping was a status before it became a flag: the migration rewrites such rows, this only guards a row it missed.
+        new(row.Status == MonitorStatus.Flapping ? row.BaseStatus : row.Status, row.BaseStatus, row.ConsecutiveFailures, row.ConsecutiveSuccesses,
+            row.VerdictHistory, row.IsFlapping || row.Status == MonitorStatus.Flapping);
 
     /// <summary>Copies a definition onto a row; returns whether anything changed.</summary>
     public static bool Apply(MonitorDefinition definition, MonitorEntity row)

@@ -81,11 +81,16 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             LastCheckFinishedAt = finishedAt;
 
             StatusChange? change = null;
-            if (_state.Status != before.Status)
+            if (_state.Status != before.Status || _state.Flapping != before.Flapping)
             {
-                _statusSince = startedAt;
+                // The flag starting or stopping is an event of its own (from = to): it changes what notifications do.
+                _statusSince = _state.Status != before.Status ? startedAt : _statusSince;
                 change = new StatusChange(before.Status, _state.Status, startedAt,
-                    MonitorStateMachine.Reason(before, _state, result, thresholds, maintenanceEnd));
+                    MonitorStateMachine.Reason(before, _state, result, thresholds, maintenanceEnd))
+                {
+                    WasFlapping = before.Flapping,
+                    Flapping = _state.Flapping,
+                };
             }
 
             var outcome = result.Verdict switch
@@ -103,7 +108,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
             return new CheckWrite(Id, definition.Slug, [check], snapshot, change)
             {
-                Notify = change is null ? null : NotificationPlan.For(change, definition, AlertRules, result),
+                Notify = change is null ? null : NotificationPlan.For(definition, AlertRules, result),
             };
         }
     }
@@ -111,7 +116,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>Stops judging the monitor: status <c>paused</c> until resumed. Null when it already is paused.</summary>
     public CheckWrite? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
         ? null
-        : (s with { Status = MonitorStatus.Paused }, $"paused by {by}"));
+        : (s with { Status = MonitorStatus.Paused, Flapping = false }, $"paused by {by}"));
 
     /// <summary>
     /// Starts judging again from scratch (status <c>unknown</c> until the next checks decide), since what was known
@@ -139,7 +144,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             _state = next.State;
             _statusSince = at;
             return new CheckWrite(Id, Definition.Slug, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
-                new StatusChange(before.Status, _state.Status, at, next.Reason));
+                new StatusChange(before.Status, _state.Status, at, next.Reason) { WasFlapping = before.Flapping, Flapping = _state.Flapping });
         }
     }
 }
@@ -157,8 +162,15 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 internal sealed record StateSnapshot(MonitorState State, DateTimeOffset? StatusSince, DateTimeOffset? LastCheckedAt, int? LastResponseMs,
     DateTimeOffset? LastHeartbeatAt);
 
-/// <summary>A change of status, to append to the event log.</summary>
-internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTimeOffset At, string Reason);
+/// <summary>A change of status or of the flapping flag (or both), to append to the event log.</summary>
+internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTimeOffset At, string Reason)
+{
+    /// <summary>Whether the monitor was flapping before the change.</summary>
+    public bool WasFlapping { get; init; }
+
+    /// <summary>Whether it is flapping after it.</summary>
+    public bool Flapping { get; init; }
+}
 
 /// <summary>Something for the single writer to store; it stores them in the order they were queued.</summary>
 internal abstract record StoreWrite;
@@ -180,44 +192,21 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
     public CheckWrite Awaited() => this with { Stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
 }
 
-/// <summary>A notification to queue for each of <paramref name="Channels"/>.</summary>
-internal sealed record NotificationPlan(string Event, IReadOnlyList<string> Channels, string MonitorName, string Target)
+/// <summary>
+/// Who to tell about a status change and under which rules. Which notification it is (if any) is decided by the
+/// writer with <see cref="Monitoring.AlertRules.Notification"/>, once it knows whether the change raised or resolved
+/// an alert: that depends on the alert open in the database, not only on the change.
+/// </summary>
+internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Alerting.AlertRulesSettings Rules,
+    bool Certificate)
 {
-    /// <summary>
-    /// Which notification a status change calls for under the monitor's rules, if any: down / flapping started when
-    /// an alert is raised, recovered / flapping stopped when it is resolved by the monitor coming back (not when it
-    /// enters maintenance: that is quiet), degraded or certificate when it starts working worse.
-    /// </summary>
-    public static NotificationPlan? For(StatusChange change, Configuration.MonitorDefinition definition, Alerting.AlertRulesSettings rules,
-        Probing.ProbeResult result)
-    {
-        string? kind = null;
-        if (change.To is MonitorStatus.Maintenance or MonitorStatus.Paused)
-        {
-            // Quiet: planned, or someone chose it.
-        }
-        else if (change.To == MonitorStatus.Flapping)
-        {
-            // Also when it was already down: "it is flapping" is news either way, and it is the last word until it settles.
-            kind = rules.OnFlapping ? "flapping.started" : null;
-        }
-        else if (change.From == MonitorStatus.Flapping)
-        {
-            kind = rules.OnFlapping ? "flapping.stopped" : null;
-        }
-        else if (Monitoring.AlertRules.Raises(change))
-        {
-            kind = rules.OnDown ? "down" : null;
-        }
-        else if (Monitoring.AlertRules.Resolves(change))
-        {
-            kind = rules.OnRecovery ? "recovered" : null;
-        }
-        else if (change.To == MonitorStatus.Degraded && change.From is MonitorStatus.Up or MonitorStatus.Unknown)
-        {
-            var certificate = result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays;
-            kind = certificate ? rules.OnCertificateExpiry ? "certificate" : null : rules.OnDegraded ? "degraded" : null;
-        }
-        return kind is null || rules.Channels is not { Count: > 0 } channels ? null : new NotificationPlan(kind, channels, definition.Name, definition.Target);
-    }
+    /// <summary>Null when the monitor has no channel to tell.</summary>
+    public static NotificationPlan? For(Configuration.MonitorDefinition definition, Alerting.AlertRulesSettings rules, Probing.ProbeResult result) =>
+        rules.Channels is { Count: > 0 } channels
+            ? new NotificationPlan(channels, definition.Name, definition.Target, rules,
+                result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays)
+            : null;
+
+    /// <summary>The notification event for <paramref name="change"/> after the writer's <paramref name="step"/> on its alert, or null.</summary>
+    public string? EventFor(StatusChange change, IncidentStep step) => Monitoring.AlertRules.Notification(change, step, Rules, Certificate);
 }

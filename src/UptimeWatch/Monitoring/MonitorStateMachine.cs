@@ -6,8 +6,10 @@ namespace UptimeWatch.Monitoring;
 
 /// <summary>
 /// A monitor's state: the status everyone sees (<see cref="Status"/>), what the thresholds alone say
-/// (<see cref="Base"/>), the streaks that lead to the next threshold verdict, and the recent verdicts that
-/// flap detection reads. All of it is persisted, so a restart resumes mid-streak without a spurious event.
+/// (<see cref="Base"/>), the streaks that lead to the next threshold verdict, the recent verdicts that flap
+/// detection reads, and whether it is flapping: a flag beside the status, never a status of its own, so a real
+/// outage shows as down after <c>FailureThreshold</c> failures however unstable the monitor was before. All of it
+/// is persisted, so a restart resumes mid-streak without a spurious event.
 /// </summary>
 internal readonly record struct MonitorState(
     MonitorStatus Status,
@@ -36,7 +38,8 @@ internal static class MonitorStateMachine
     /// Thresholds: <c>FailureThreshold</c> consecutive down verdicts make the base status down;
     /// <c>SuccessThreshold</c> consecutive working verdicts bring it back (up or degraded, whichever the latest
     /// verdict is). Between up and degraded it moves at once: that is a change of quality, not of availability.
-    /// Then flapping and maintenance are laid over it to give the status people see.
+    /// Maintenance is laid over it to give the status people see; flapping is worked out beside it and changes
+    /// nothing of the status (it only holds notifications back, see <see cref="AlertRules"/>).
     /// </summary>
     public static MonitorState Apply(MonitorState state, Probing.Verdict verdict, Thresholds thresholds, bool inMaintenance)
     {
@@ -72,7 +75,7 @@ internal static class MonitorStateMachine
         var percent = PercentStateChange(history);
         var flapping = state.Flapping ? percent > thresholds.FlapStop : percent >= thresholds.FlapStart;
 
-        var status = inMaintenance ? MonitorStatus.Maintenance : flapping ? MonitorStatus.Flapping : baseStatus;
+        var status = inMaintenance ? MonitorStatus.Maintenance : baseStatus;
         return new MonitorState(status, baseStatus, failures, successes, history, flapping);
     }
 
@@ -97,21 +100,24 @@ internal static class MonitorStateMachine
         return weighted * 100 / transitions;
     }
 
-    /// <summary>Why the status changed, in words, for the event log.</summary>
+    /// <summary>Why the status (or the flapping flag) changed, in words, for the event log.</summary>
     public static string Reason(MonitorState before, MonitorState after, ProbeResult result, Thresholds thresholds, DateTimeOffset? maintenanceEnd)
     {
         var percent = PercentStateChange(after.History).ToString("0", CultureInfo.InvariantCulture);
-        return after.Status switch
+        var status = after.Status switch
         {
             MonitorStatus.Maintenance => maintenanceEnd is { } end
                 ? $"maintenance window until {end.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
                 : "maintenance window",
-            MonitorStatus.Flapping =>
-                $"flapping: {percent}% of the last {after.History.Length} checks changed state (starts at {thresholds.FlapStart.ToString(CultureInfo.InvariantCulture)}%)",
-            _ when before.Status == MonitorStatus.Flapping =>
-                $"stopped flapping ({percent}% state change); {Describe(after, result)}",
             _ when before.Status == MonitorStatus.Maintenance => $"maintenance ended; {Describe(after, result)}",
             _ => Describe(after, result),
+        };
+        return (before.Flapping, after.Flapping) switch
+        {
+            (false, true) =>
+                $"flapping: {percent}% of the last {after.History.Length} checks changed state (starts at {thresholds.FlapStart.ToString(CultureInfo.InvariantCulture)}%); {status}",
+            (true, false) => $"stopped flapping ({percent}% state change); {status}",
+            _ => status,
         };
     }
 

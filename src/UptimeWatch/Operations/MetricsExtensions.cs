@@ -120,7 +120,9 @@ internal sealed class StateGauges
     {
         var meter = metrics.Meter;
         meter.CreateObservableGauge("uptimewatch.monitor.status", () => Statuses(registry), "{status}",
-            "Current status of each active monitor: 0 unknown, 1 up, 2 degraded, 3 down, 4 flapping, 5 maintenance, 6 paused, 7 pending.");
+            "Current status of each active monitor: 0 unknown, 1 up, 2 degraded, 3 down, 5 maintenance, 6 paused, 7 pending (4 is no longer used).");
+        meter.CreateObservableGauge("uptimewatch.monitor.flapping", () => Flapping(registry), "{monitor}",
+            "1 while an active monitor is flapping (its notifications are held back), else 0.");
         meter.CreateObservableGauge("uptimewatch.monitors", () => (long)registry.Active.Count, "{monitor}", "Active (not archived) monitors.");
         meter.CreateObservableGauge("uptimewatch.write_queue.length", () => (long)writer.QueueLength, "{write}",
             "Check results and state changes waiting to be written to the database.");
@@ -138,6 +140,9 @@ internal sealed class StateGauges
             yield return new Measurement<long>(Code(monitor.State), new KeyValuePair<string, object?>("monitor", monitor.Definition.Slug));
         }
     }
+
+    private static IEnumerable<Measurement<long>> Flapping(MonitorRegistry registry) =>
+        registry.Active.Select(m => new Measurement<long>(m.State.Flapping ? 1 : 0, new KeyValuePair<string, object?>("monitor", m.Definition.Slug)));
 
     private static long Pending(IDbContextFactory<UptimeWatchDbContext> dbFactory)
     {

@@ -48,13 +48,16 @@ internal static class PageApi
         // The live half comes from the rows on every request: which monitors are public, and their state.
         var monitors = await PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
-            .Select(m => new PageMonitorState(m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs))
+            .Select(m => new PageMonitorState(m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs)
+            {
+                Flapping = m.IsFlapping,
+            })
             .ToListAsync(cancellationToken);
         var histories = await history.GetAsync([.. monitors.Select(m => m.Id)], now, cancellationToken);
 
         var page = options.Value.StatusPage;
         return new PageResult(new PageHeader(page.Title, page.Description, page.LogoUrl, page.Footer,
-            StatusApi.Overall(monitors.Select(m => m.Status)), cursor, now), monitors, histories);
+            StatusApi.Overall(monitors.Select(m => (m.Status, m.Flapping))), cursor, now), monitors, histories);
     }
 
     internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
@@ -77,7 +80,7 @@ internal static class PageApi
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
                 where e.Kind == EventKind.Status
                 orderby e.Id descending
-                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Flapping })
             .Skip((number - 1) * size)
             .Take(size + 1)
             .ToListAsync(cancellationToken);
@@ -87,7 +90,7 @@ internal static class PageApi
         var days = events.Take(size)
             .GroupBy(e => DateOnly.FromDateTime(e.At.UtcDateTime))
             .Select(g => new IncidentDayDto(g.Key, [.. g.Select(e =>
-                new EventDto(e.Id, e.Slug, e.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason))]))
+                new EventDto(e.Id, e.Slug, e.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason) { Flapping = e.Flapping })]))
             .ToList();
         return TypedResults.Ok(new IncidentsResponse(days, number, size, events.Count > size));
     }
@@ -100,7 +103,7 @@ internal static class PageApi
 internal sealed record PageResponse(string Title, string? Description, string? LogoUrl, string? Footer, string Overall,
     long Cursor, DateTimeOffset GeneratedAt, IReadOnlyList<PageMonitorDto> Monitors);
 
-internal sealed record PageMonitorDto(string Slug, string Name, string? Group, string Type, string Status,
+internal sealed record PageMonitorDto(string Slug, string Name, string? Group, string Type, string Status, bool Flapping,
     DateTimeOffset? LastCheckedAt, int? LastResponseMs, UptimeDto Uptime, DaysDto Days, ResponseTimesDto ResponseTimes);
 
 /// <summary>Uptime in percent per period; null when there was nothing to count (no checks, or all in maintenance).</summary>

@@ -43,6 +43,7 @@ internal sealed class PageResult(PageHeader header, IReadOnlyList<PageMonitorSta
             writer.WriteString("group", m.Group);
             writer.WriteString("type", m.Type);
             writer.WriteString("status", StatusApi.DisplayStatus(m.Status, m.ConsecutiveFailures));
+            writer.WriteBoolean("flapping", m.Flapping);
             writer.WritePropertyName("lastCheckedAt");
             JsonSerializer.Serialize(writer, m.LastCheckedAt, json);
             writer.WritePropertyName("lastResponseMs");
@@ -74,4 +75,7 @@ internal sealed record PageHeader(string Title, string? Description, string? Log
 
 /// <summary>A public monitor's row as the page reads it on every request.</summary>
 internal sealed record PageMonitorState(int Id, string Slug, string Name, string? Group, string Type, MonitorStatus Status,
-    int ConsecutiveFailures, DateTimeOffset? LastCheckedAt, int? LastResponseMs);
+    int ConsecutiveFailures, DateTimeOffset? LastCheckedAt, int? LastResponseMs)
+{
+    public bool Flapping { get; init; }
+}

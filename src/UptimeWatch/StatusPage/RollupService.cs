@@ -112,7 +112,7 @@ internal sealed partial class RollupService(
             .Select(c => new RawCheck(c.At, c.Outcome, c.ResponseMs, c.InMaintenance))
             .ToListAsync(cancellationToken);
         var downs = await db.StatusEvents.AsNoTracking()
-            .Where(e => e.MonitorId == monitorId && e.Kind == EventKind.Status && e.To == MonitorStatus.Down && e.At >= from && e.At < to)
+            .Where(e => e.MonitorId == monitorId && e.Kind == EventKind.Status && e.To == MonitorStatus.Down && e.From != MonitorStatus.Down && e.At >= from && e.At < to)
             .Select(e => e.At)
             .ToListAsync(cancellationToken);
         var incidentsByHour = downs.GroupBy(RollupMath.HourOf).ToDictionary(g => g.Key, g => g.Count());

@@ -29,7 +29,7 @@ internal static class StatusApi
     {
         var monitors = await PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
-            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs })
+            .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs, m.IsFlapping })
             .ToListAsync(cancellationToken);
 
         var since = time.GetUtcNow().AddHours(-24);
@@ -43,8 +43,8 @@ internal static class StatusApi
 
         var items = monitors.Select(m => new MonitorStatusDto(
             m.Slug, m.Name, m.Group, m.Type, DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
-            uptime.TryGetValue(m.Id, out var u) && u.Total > 0 ? Math.Round(100.0 * u.Up / u.Total, 3) : null)).ToList();
-        return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => m.Status)), items));
+            uptime.TryGetValue(m.Id, out var u) && u.Total > 0 ? Math.Round(100.0 * u.Up / u.Total, 3) : null) { Flapping = m.IsFlapping }).ToList();
+        return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => (m.Status, m.IsFlapping))), items));
     }
 
     internal static async Task<Results<Ok<ChecksResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>>> GetChecks(
@@ -97,26 +97,26 @@ internal static class StatusApi
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
                 where e.Id > after && e.Kind == EventKind.Status
                 orderby e.Id
-                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason })
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Flapping })
             .Take(take)
             .ToListAsync(cancellationToken);
-        return events.Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason)).ToList();
+        return events.Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason) { Flapping = e.Flapping }).ToList();
     }
 
     /// <summary>
-    /// Down when every monitor with a verdict is down; degraded when some are, or any is degraded or flapping;
-    /// up when all are up. Unknown when none has a verdict yet. Monitors without a verdict, in maintenance or
-    /// paused do not count.
+    /// Down when every monitor with a verdict is down; degraded when some are, or any is degraded or flapping
+    /// (up but unstable); up when all are up and steady. Unknown when none has a verdict yet. Monitors without a
+    /// verdict, in maintenance or paused do not count.
     /// </summary>
-    internal static string Overall(IEnumerable<MonitorStatus> statuses)
+    internal static string Overall(IEnumerable<(MonitorStatus Status, bool Flapping)> monitors)
     {
-        var known = statuses.Where(s => s is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded or MonitorStatus.Flapping).ToList();
+        var known = monitors.Where(m => m.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded).ToList();
         if (known.Count == 0)
         {
             return "unknown";
         }
-        var down = known.Count(s => s == MonitorStatus.Down);
-        return down == known.Count ? "down" : known.All(s => s == MonitorStatus.Up) ? "up" : "degraded";
+        var down = known.Count(m => m.Status == MonitorStatus.Down);
+        return down == known.Count ? "down" : known.All(m => m is { Status: MonitorStatus.Up, Flapping: false }) ? "up" : "degraded";
     }
 
     internal static string StatusText(MonitorStatus status) => status.ToString().ToLowerInvariant();
@@ -133,7 +133,11 @@ internal static class StatusApi
 internal sealed record StatusResponse(string Overall, IReadOnlyList<MonitorStatusDto> Monitors);
 
 internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Type, string Status,
-    DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h);
+    DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h)
+{
+    /// <summary>Flapping: a flag beside the status (shown as "unstable"), not a status of its own.</summary>
+    public bool Flapping { get; init; }
+}
 
 internal sealed record ChecksResponse(IReadOnlyList<CheckDto> Checks);
 
@@ -142,7 +146,11 @@ internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, 
 
 internal sealed record EventsResponse(IReadOnlyList<EventDto> Events);
 
-internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason);
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason)
+{
+    /// <summary>Whether the monitor is flapping after this event; an event that only changes the flag has from = to.</summary>
+    public bool Flapping { get; init; }
+}
 
 /// <summary>An error a client can act on: what is wrong and, for a bad parameter, which one and its value.</summary>
 internal sealed record ProblemResponse(string Error, IReadOnlyDictionary<string, string>? Fields)

@@ -337,20 +337,25 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             {
                 continue;
             }
-            // The incident it belongs to: the one it raised or resolved, or the one still open (down → flapping).
-            var alert = step.Alert ?? (AlertRules.IsAlerting(change.To) ? open.GetValueOrDefault(write.MonitorId) : null);
+            var taken = step.AlertStep switch { "alert.raised" => IncidentStep.Raise, "alert.resolved" => IncidentStep.Resolve, _ => IncidentStep.None };
+            if (plan.EventFor(change, taken) is not { } kind)
+            {
+                continue;
+            }
+            // The incident it belongs to: the one it raised or resolved, or the one still open (flapping started while down).
+            var alert = step.Alert ?? open.GetValueOrDefault(write.MonitorId);
             foreach (var channel in plan.Channels)
             {
                 // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
                 var key = step.Alert is not null
-                    ? $"alert:{step.Alert.Id}:{plan.Event}:{channel}"
-                    : $"event:{statusEvent.Id}:{plan.Event}:{channel}";
-                var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, plan.Event, write.Slug, plan.MonitorName, plan.Target,
+                    ? $"alert:{step.Alert.Id}:{kind}:{channel}"
+                    : $"event:{statusEvent.Id}:{kind}:{channel}";
+                var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
                     StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
                     alert?.RaisedAt, _publicUrl?.ToString());
                 db.Notifications.Add(new OutboxNotification
                 {
-                    Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = plan.Event,
+                    Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = kind,
                     Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
                     CreatedAt = now, NextAttemptAt = now,
                 });
@@ -397,15 +402,18 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         var statusEvent = new StatusEvent
         {
             MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
+            Flapping = change.Flapping,
         };
         db.StatusEvents.Add(statusEvent);
-        if (AlertRules.Raises(change))
+        // Decided on the alert actually open, not on the change alone: flapping holds steps back (see AlertRules).
+        var incident = AlertRules.Step(change, open.ContainsKey(write.MonitorId));
+        if (incident == IncidentStep.Raise)
         {
-            var alert = new Alert { MonitorId = write.MonitorId, Kind = AlertRules.Kind(change.To), RaisedAt = change.At, Reason = statusEvent.Reason };
+            var alert = new Alert { MonitorId = write.MonitorId, Kind = AlertRules.DownKind, RaisedAt = change.At, Reason = statusEvent.Reason };
             open[write.MonitorId] = alert;
             return new Step(write.MonitorId, write, shown, statusEvent, alert, "alert.raised", null, change.At);
         }
-        if (AlertRules.Resolves(change) && open.Remove(write.MonitorId, out var resolved))
+        if (incident == IncidentStep.Resolve && open.Remove(write.MonitorId, out var resolved))
         {
             return new Step(write.MonitorId, write, shown, statusEvent, resolved, "alert.resolved", change.Reason, change.At);
         }

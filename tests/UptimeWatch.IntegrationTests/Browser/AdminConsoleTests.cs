@@ -90,6 +90,41 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flapping_monitor_shows_unstable_beside_its_real_state_in_the_list()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", Target.Url("/health")));
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+        var row = Row(page, "Checkout API");
+        await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(row.Locator(".unstable")).ToBeHiddenAsync();
+
+        // Flip the target every second, bounded; the flag arrives with a status push.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var flipping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Target.Healthy = !Target.Healthy;
+                await Task.Delay(1000, CancellationToken.None);
+            }
+        });
+        try
+        {
+            await Expect(row.Locator(".unstable")).ToBeVisibleAsync(new() { Timeout = 40_000 });
+            await Expect(row.Locator(".unstable")).ToHaveTextAsync("Unstable");
+            await Expect(row.Locator(".state-text")).ToHaveTextAsync(new Regex("^(Up|Down|Pending)$"));
+            await SaveScreenshotAsync(page, "admin-console-unstable.png");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await flipping;
+        }
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task A_bad_interval_is_shown_next_to_its_field_and_an_unknown_field_above_the_buttons()
     {
         await using var host = StatusPageHost.Start();

@@ -62,6 +62,42 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flapping_monitor_shows_unstable_beside_its_real_state_live()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
+        var page = await OpenAsync(host, "/");
+        var checkout = Card(page, "Checkout API");
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(checkout.Locator(".unstable")).ToBeHiddenAsync();
+
+        // Flip the target every second, bounded; the flag comes over the live stream, without a reload.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var flipping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _target.Healthy = !_target.Healthy;
+                await Task.Delay(1000, CancellationToken.None);
+            }
+        });
+        try
+        {
+            await Expect(checkout.Locator(".unstable")).ToBeVisibleAsync(new() { Timeout = 40_000 });
+            await Expect(checkout.Locator(".unstable")).ToHaveTextAsync("Unstable");
+            // The state beside it is still what the checks say.
+            await Expect(checkout.Locator(".state-text")).ToHaveTextAsync(new Regex("^(Up|Down)$"));
+            await Expect(page.Locator("#banner .banner-detail")).ToContainTextAsync("1 unstable", new() { Timeout = 15_000 });
+            await SaveScreenshotAsync(page, "status-page-unstable.png");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await flipping;
+        }
+        AssertNoScriptRan();
+    }
+
+    [Fact]
     public async Task Last_checked_time_and_todays_bar_move_live_with_the_coalesced_check_frames()
     {
         await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));

@@ -116,13 +116,15 @@ public sealed class DeliveryTests : IAsyncLifetime
         });
         try
         {
-            await app.WaitForStatusAsync("checkout", "flapping", TimeSpan.FromSeconds(25));
+            await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(25), "checkout to be flapping");
             var atStart = (await DeliveredAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice")).Count;
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            var flagged = (await app.EventsAsync()).Count;
+            // Its status keeps changing up and down (each change logged) ...
+            await Eventually.Until(() => app.EventsAsync(), e => e.Count >= flagged + 3, TimeSpan.FromSeconds(15), "status changes while it flaps");
             var events = _receiver.Accepted.Select(d => d.Event).ToList();
 
             Assert.Single(events, e => e == "flapping.started");
-            // While it flaps (still flipping), nothing more.
+            // ... and none of those changes is notified while it flaps.
             Assert.Equal(atStart, events.Count);
         }
         finally
@@ -130,6 +132,59 @@ public sealed class DeliveryTests : IAsyncLifetime
             await stop.CancelAsync();
             await flipping;
         }
+    }
+
+    [Fact]
+    public async Task A_flapping_monitor_that_then_fails_steadily_shows_down_at_once_and_sends_exactly_one_down_alert_when_it_settles()
+    {
+        // Three failures confirm a down: flips every second move the verdicts (and set the flag) but not the status.
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor(failureThreshold: 3)], Settings());
+        using var console = await app.SignedInAsync();
+        await app.WaitForStatusAsync("checkout", "up");
+
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var flipping = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    _target.Healthy = !_target.Healthy;
+                    await Task.Delay(1000, CancellationToken.None);
+                }
+            });
+            try
+            {
+                await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(40), "checkout to be flapping");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await flipping;
+            }
+        }
+
+        // Then it fails on every check: down after FailureThreshold failures, while the flag is still set.
+        _target.Healthy = false;
+        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: true }, TimeSpan.FromSeconds(20),
+            "checkout to show down while still flapping");
+        var whileFlapping = _receiver.Accepted.Select(d => d.Event).ToList();
+        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: false }, TimeSpan.FromSeconds(60),
+            "checkout to settle down");
+        var delivered = await DeliveredAsync(d => d.Any(x => x.Event == "down"), "the down alert");
+        var alerts = await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray(),
+            a => a.Count >= 1, TimeSpan.FromSeconds(10), "the alert");
+        // Anything else that was going to be queued by now has been: the writer queues with the status change.
+        await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray(),
+            n => n.All(x => x!["state"]!.GetValue<string>() == "sent"), TimeSpan.FromSeconds(10), "the outbox to be empty");
+
+        // Held back while it flapped (the flapping notice only), then exactly one down, once it settled.
+        Assert.Equal(["flapping.started"], whileFlapping);
+        Assert.Equal(["flapping.started", "down"], _receiver.Accepted.Select(d => d.Event));
+        var down = delivered.Single(d => d.Event == "down");
+        Assert.Equal("down", down.Body["status"]!.GetValue<string>());
+        var alert = Assert.Single(alerts);
+        Assert.Equal(("down", "open"), (alert!["kind"]!.GetValue<string>(), alert["state"]!.GetValue<string>()));
+        Assert.Equal(alert["id"]!.GetValue<long>(), down.Body["incidentId"]!.GetValue<long>());
     }
 
     [Fact]

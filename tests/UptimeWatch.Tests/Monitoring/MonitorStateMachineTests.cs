@@ -98,21 +98,42 @@ public sealed class MonitorStateMachineTests
     }
 
     [Fact]
-    public void Alternating_verdicts_become_flapping_once_instead_of_a_storm_of_changes()
+    public void Alternating_verdicts_set_the_flapping_flag_once_and_the_status_keeps_following_the_checks()
     {
-        var states = Run(string.Concat(Enumerable.Repeat("+-", 12)), failureThreshold: 1, successThreshold: 1);
+        var checks = string.Concat(Enumerable.Repeat("+-", 12));
+        var states = Run(checks, failureThreshold: 1, successThreshold: 1);
 
-        var changes = Statuses(states).Zip(Statuses(states).Skip(1)).Count(p => p.First != p.Second);
-        Assert.Equal(MonitorStatus.Flapping, states[^1].Status);
         Assert.True(states[^1].Flapping);
-        // Up/down changes until the weighted change reaches 20 %, then one change to flapping and quiet.
-        var firstFlapping = states.FindIndex(s => s.Status == MonitorStatus.Flapping);
+        // The status is the threshold verdict of every check, flapping or not.
+        Assert.Equal(checks.Select(c => c == '+' ? MonitorStatus.Up : MonitorStatus.Down), Statuses(states));
+        // The flag is set once, when the weighted change reaches 20 %, and stays set while it flips.
+        var firstFlapping = states.FindIndex(s => s.Flapping);
         Assert.InRange(firstFlapping, 3, 8);
-        Assert.Equal(firstFlapping + 1, changes + 1);
+        Assert.All(states.Skip(firstFlapping), s => Assert.True(s.Flapping));
+        Assert.All(states.Take(firstFlapping), s => Assert.False(s.Flapping));
     }
 
     [Fact]
-    public void Flapping_stops_when_the_state_change_falls_to_the_stop_threshold_and_shows_the_real_status()
+    public void A_monitor_that_flips_a_few_times_then_fails_steadily_is_down_after_the_failure_threshold_with_the_flag_set()
+    {
+        // The sequence: flips up/down a few times (enough to set the flag), then fails every check.
+        var flips = Run("+-+-+-+-+", failureThreshold: 1);
+        Assert.True(flips[^1].Flapping);
+        Assert.Equal(MonitorStatus.Up, flips[^1].Status);
+
+        var outage = Run(new string('-', 30), failureThreshold: 3, start: flips[^1]);
+
+        Assert.Equal([MonitorStatus.Up, MonitorStatus.Up, MonitorStatus.Down], Statuses(outage.Take(3)));
+        Assert.True(outage[2].Flapping);
+        Assert.All(outage.Skip(2), s => Assert.Equal(MonitorStatus.Down, s.Status));
+        // The flag clears by itself once the failures have pushed the flips out of the window; the status never moved.
+        var settled = outage.FindIndex(s => !s.Flapping);
+        Assert.InRange(settled, 3, 21);
+        Assert.All(outage.Skip(settled), s => Assert.False(s.Flapping));
+    }
+
+    [Fact]
+    public void Flapping_stops_when_the_state_change_falls_to_the_stop_threshold()
     {
         var flapping = Run(string.Concat(Enumerable.Repeat("+-", 12)), failureThreshold: 1)[^1];
 
@@ -120,9 +141,20 @@ public sealed class MonitorStateMachineTests
 
         var stop = after.FindIndex(s => !s.Flapping);
         Assert.InRange(stop, 1, 20);
-        Assert.Equal(MonitorStatus.Up, after[stop].Status);
         Assert.True(MonitorStateMachine.PercentStateChange(after[stop].History) <= 5);
-        Assert.All(after.Take(stop), s => Assert.Equal(MonitorStatus.Flapping, s.Status));
+        Assert.All(after, s => Assert.Equal(MonitorStatus.Up, s.Status));
+    }
+
+    [Fact]
+    public void Reasons_say_when_flapping_starts_and_stops_beside_the_status()
+    {
+        var thresholds = new Thresholds(1, 1);
+        var before = Run("+-+-+-+", failureThreshold: 1).Last(s => !s.Flapping);
+        var started = before with { Flapping = true, History = "UDUDUDUD" };
+        var down = new ProbeResult(Verdict.Down, 12, 503, null, "HTTP 503");
+
+        Assert.StartsWith("flapping: ", MonitorStateMachine.Reason(before, started, down, thresholds, null));
+        Assert.StartsWith("stopped flapping (", MonitorStateMachine.Reason(started, before, down, thresholds, null));
     }
 
     [Theory]

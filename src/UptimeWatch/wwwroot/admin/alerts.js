@@ -101,7 +101,7 @@ export class AlertFeed {
   fill(item, alert) {
     item.root.dataset.state = alert.state;
     item.name.textContent = alert.monitorName || alert.monitor;
-    item.state.textContent = `${STATE_LABELS[alert.state] ?? alert.state}${alert.kind === 'flapping' ? ' · flapping' : ''}`;
+    item.state.textContent = `${STATE_LABELS[alert.state] ?? alert.state}${alert.kind === 'flapping' ? ' · flapping (raised by an older version)' : ''}`;
     item.state.dataset.state = alert.state;
     item.reason.textContent = alert.reason ?? '';
     item.raised.textContent = `Raised ${fullTime(alert.raisedAt)}`;

@@ -1,7 +1,7 @@
 // The monitor list: one row per monitor, built once and then filled in place (live updates keep focus where it
 // is). Every name, group, target and error goes in as text.
 
-import { el, svg, statusLabel, knownStatus, ms, ago } from '/status/format.js';
+import { el, svg, statusLabel, knownStatus, unstablePill, ms, ago } from '/status/format.js';
 
 const RECENT = 30;
 const SPARK_W = 120;
@@ -88,8 +88,10 @@ export class MonitorList {
   applyStatus(event) {
     const row = this.rows.get(event.monitor);
     if (!row) return false;
+    // An event that only starts or stops flapping keeps the status, and its time.
+    if (row.monitor.status !== event.to) row.monitor.statusSince = event.at;
     row.monitor.status = event.to;
-    row.monitor.statusSince = event.at;
+    row.monitor.flapping = event.flapping === true;
     this.fill(row, row.monitor);
     return true;
   }
@@ -131,6 +133,7 @@ export class MonitorList {
     const slug = monitor.slug;
     const name = el('h3', { className: 'monitor-name', id });
     const state = stateBadge('unknown');
+    const unstable = unstablePill(false);
     const type = el('span', { className: 'type' });
     const target = el('span', { className: 'target' });
     const group = el('span', { className: 'group' });
@@ -155,7 +158,7 @@ export class MonitorList {
     const windows = el('ul', { className: 'windows' });
 
     const root = el('article', { className: 'monitor', 'aria-labelledby': id, 'data-slug': slug },
-      el('div', { className: 'monitor-head' }, name, state),
+      el('div', { className: 'monitor-head' }, name, el('span', { className: 'states' }, unstable, state)),
       el('p', { className: 'monitor-meta' }, type, target, group, source, visibility),
       el('div', { className: 'monitor-stats' },
         el('span', {}, 'Last response ', response),
@@ -168,7 +171,7 @@ export class MonitorList {
         windows),
       result);
 
-    const row = { root, monitor: null, name, state, type, target, group, source, visibility, response, checked, spark, result,
+    const row = { root, monitor: null, name, state, unstable, type, target, group, source, visibility, response, checked, spark, result,
       configNote, pauseButton, checkButton, logButton, editButton, deleteButton, minutes, windows, confirmTimer: 0 };
 
     const run = async (button, action) => {
@@ -228,7 +231,9 @@ export class MonitorList {
     row.name.textContent = monitor.name;
     row.state.dataset.status = status;
     row.state.querySelector('.state-text').textContent = statusLabel(status);
-    row.state.setAttribute('aria-label', `State: ${statusLabel(status)}`);
+    row.root.dataset.flapping = monitor.flapping ? 'true' : 'false';
+    row.unstable.hidden = !monitor.flapping;
+    row.state.setAttribute('aria-label', `State: ${statusLabel(status)}${monitor.flapping ? ', unstable (alerts held back)' : ''}`);
     row.type.textContent = TYPE_LABELS[monitor.type] ?? monitor.type;
     row.target.textContent = monitor.type === 'push' ? (monitor.pushUrl ?? 'push URL') : monitor.target;
     row.group.textContent = monitor.group ? `Group: ${monitor.group}` : 'No group';

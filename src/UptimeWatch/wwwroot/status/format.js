@@ -33,11 +33,22 @@ export const STATUS_LABELS = {
   degraded: 'Degraded',
   down: 'Down',
   pending: 'Pending',
-  flapping: 'Flapping',
   maintenance: 'Maintenance',
   paused: 'Paused',
   unknown: 'Unknown',
 };
+
+/**
+ * Flapping is a flag beside the status, shown as its own "Unstable" pill: the status stays what the checks say.
+ * Returns the pill, hidden unless `flapping`.
+ */
+export function unstablePill(flapping, small = false) {
+  const pill = el('span', { className: small ? 'unstable small' : 'unstable', title: 'Its checks keep changing state: alerts are held back until it settles' },
+    el('span', { className: 'unstable-icon', 'aria-hidden': 'true' }),
+    el('span', { text: 'Unstable' }));
+  pill.hidden = !flapping;
+  return pill;
+}
 
 export function statusLabel(status) {
   return STATUS_LABELS[status] ?? 'Unknown';

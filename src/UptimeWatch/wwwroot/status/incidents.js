@@ -1,7 +1,7 @@
 // Incident history: status changes grouped by the viewer's local day, newest first, paged with "Load more";
 // live events are prepended. Each event id is shown once, however it arrives.
 
-import { el, statusLabel, knownStatus, localDayKey, localDayTitle, localTime, fullTime } from './format.js';
+import { el, statusLabel, knownStatus, unstablePill, localDayKey, localDayTitle, localTime, fullTime } from './format.js';
 
 const PAGE_SIZE = 20;
 
@@ -86,6 +86,10 @@ export class IncidentHistory {
 function renderEvent(event) {
   const to = knownStatus(event.to);
   const from = knownStatus(event.from);
+  // Flapping starting or stopping without a change of status: the flag is the news, not the status.
+  const was = from === to
+    ? ` (${event.flapping ? 'became unstable' : 'stable again'})`
+    : ` (was ${statusLabel(from)})`;
   return el('li', { className: 'incident', 'data-status': to, 'data-id': event.id },
     el('time', { className: 'incident-time', datetime: event.at, title: fullTime(event.at), text: localTime(event.at) }),
     el('div', { className: 'incident-body' },
@@ -95,7 +99,9 @@ function renderEvent(event) {
         el('span', { className: 'state small', 'data-status': to },
           el('span', { className: 'state-icon', 'aria-hidden': 'true' }),
           el('span', { className: 'state-text', text: statusLabel(to) })),
-        el('span', { className: 'muted', text: ` (was ${statusLabel(from)})` })),
+        event.flapping ? ' ' : null,
+        event.flapping ? unstablePill(true, true) : null,
+        el('span', { className: 'muted', text: was })),
       event.reason ? el('p', { className: 'incident-reason', text: event.reason }) : null));
 }
 

@@ -1,7 +1,7 @@
 // Monitor cards: state, 90-day bar, uptime figures, 24-hour response-time chart, last check.
 // Cards are built once and then filled in place, so live updates keep focus and hover where they are.
 
-import { el, svg, statusLabel, knownStatus, percent, ms, ago, calendarDay, plural } from './format.js';
+import { el, svg, statusLabel, knownStatus, unstablePill, percent, ms, ago, calendarDay, plural } from './format.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -81,6 +81,7 @@ export function sameShape(cards, monitors) {
 function createCard(monitor) {
   const id = `monitor-${nextId++}`;
   const state = el('span', { className: 'state' }, el('span', { className: 'state-icon', 'aria-hidden': 'true' }), el('span', { className: 'state-text' }));
+  const unstable = unstablePill(false);
   const bars = el('div', { className: 'bars', role: 'group', 'aria-label': `${monitor.name}: daily uptime, last 90 days` });
   const uptime = {};
   const uptimeList = el('dl', { className: 'uptime' });
@@ -97,7 +98,7 @@ function createCard(monitor) {
   const root = el('article', { className: 'monitor', 'aria-labelledby': id, 'data-slug': monitor.slug },
     el('div', { className: 'monitor-head' },
       el('h3', { className: 'monitor-name', id, text: monitor.name }),
-      state),
+      el('span', { className: 'states' }, unstable, state)),
     el('div', { className: 'history' },
       bars,
       el('div', { className: 'bars-legend', 'aria-hidden': 'true' },
@@ -109,7 +110,7 @@ function createCard(monitor) {
       el('figure', { className: 'chart-figure' }, chart, chartCaption),
       checked));
 
-  const card = { root, monitor, state, bars, uptime, chart, chartCaption, checkedTime, response };
+  const card = { root, monitor, state, unstable, bars, uptime, chart, chartCaption, checkedTime, response };
   fillCard(card, monitor);
   return card;
 }
@@ -121,7 +122,9 @@ export function fillCard(card, monitor) {
   card.root.dataset.status = status;
   card.state.dataset.status = status;
   card.state.querySelector('.state-text').textContent = statusLabel(status);
-  card.state.setAttribute('aria-label', `Current state: ${statusLabel(status)}`);
+  card.root.dataset.flapping = monitor.flapping ? 'true' : 'false';
+  card.unstable.hidden = !monitor.flapping;
+  card.state.setAttribute('aria-label', `Current state: ${statusLabel(status)}${monitor.flapping ? ', unstable' : ''}`);
 
   fillBars(card, monitor.days ?? []);
   for (const key of Object.keys(card.uptime)) card.uptime[key].textContent = percent(monitor.uptime?.[key]);
@@ -283,10 +286,11 @@ export function applyCheck(monitor, check) {
   point.p95Ms = Math.max(point.p95Ms ?? 0, point.avgMs);
 }
 
-/** A status change: the new state, and one more incident today when it went down. */
+/** A status change (or flapping starting/stopping): the new state and flag, and one more incident today when it went down. */
 export function applyStatus(monitor, event) {
   monitor.status = event.to;
-  if (event.to !== 'down') return;
+  monitor.flapping = event.flapping === true;
+  if (event.to !== 'down' || event.from === 'down') return;
   const today = monitor.days?.at(-1);
   if (today && today.date === String(event.at).slice(0, 10)) today.incidents = (today.incidents ?? 0) + 1;
 }

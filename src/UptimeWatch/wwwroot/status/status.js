@@ -80,27 +80,30 @@ const BANNERS = {
   unknown: 'Status not known yet',
 };
 
-function overall(statuses) {
-  const counted = statuses.filter((s) => s === 'up' || s === 'down' || s === 'degraded' || s === 'flapping');
+/** As the server's `overall`: an unstable (flapping) monitor that is up counts as degraded. */
+function overall(statuses, unstable) {
+  const counted = statuses.filter((s) => s === 'up' || s === 'down' || s === 'degraded');
   const down = counted.filter((s) => s === 'down').length;
   const maintenance = statuses.some((s) => s === 'maintenance');
   if (counted.length === 0) return maintenance ? 'maintenance' : 'unknown';
   if (down === counted.length) return 'major';
   if (down > 0) return 'partial';
-  if (counted.some((s) => s !== 'up')) return 'degraded';
+  if (counted.some((s) => s !== 'up') || unstable > 0) return 'degraded';
   return maintenance ? 'maintenance' : 'up';
 }
 
 function updateBanner() {
-  const statuses = [...page.monitors.values()].map((m) => m.status);
-  const state = overall(statuses);
+  const monitors = [...page.monitors.values()];
+  const statuses = monitors.map((m) => m.status);
+  const unstable = monitors.filter((m) => m.flapping).length;
+  const state = overall(statuses, unstable);
   const banner = $('banner');
   banner.dataset.overall = state;
   const count = (s) => statuses.filter((x) => x === s).length;
   const details = [
     count('down') && `${count('down')} down`,
     count('degraded') && `${count('degraded')} degraded`,
-    count('flapping') && `${count('flapping')} flapping`,
+    unstable && `${unstable} unstable`,
     count('pending') && `${count('pending')} being checked`,
     count('maintenance') && `${count('maintenance')} in maintenance`,
     count('up') && `${count('up')} up`,

@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using UptimeWatch.Tests.AdminConsole;
+
+namespace UptimeWatch.Tests.Monitoring;
+
+/// <summary>
+/// Flapping is a flag beside the status, through a running app: the status keeps following the checks while every
+/// surface that shows a monitor (public REST, page snapshot, SSE, long poll, admin REST and WebSocket) carries the flag.
+/// </summary>
+public sealed class FlappingTests : IAsyncLifetime
+{
+    private TargetServer _target = null!;
+
+    public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
+
+    public async Task DisposeAsync() => await _target.DisposeAsync();
+
+    /// <summary>Flips the target every second until disposed (bounded by <paramref name="limit"/> in any case).</summary>
+    private sealed class Flipper : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _loop;
+
+        public Flipper(TargetServer target, TimeSpan limit)
+        {
+            _stop = new CancellationTokenSource(limit);
+            _loop = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    target.Healthy = !target.Healthy;
+                    await Task.Delay(1000, CancellationToken.None);
+                }
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            _stop.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_flapping_monitor_keeps_its_real_status_and_shows_the_flapping_flag_on_every_surface()
+    {
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
+            [UptimeWatchApp.Monitor("Flappy", _target.Url("/health"), failureThreshold: 1)]);
+        await app.WaitForStatusAsync("flappy", "up");
+        using var console = await app.SignedInAsync();
+
+        // Kept flipping while the surfaces are read, so the flag stays set throughout.
+        await using var flipper = new Flipper(_target, TimeSpan.FromSeconds(90));
+        var status = await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(40), "flappy to be flapping");
+        var events = await Eventually.Until(() => app.EventsAsync(), e => e.Count(x => x.Flapping && x.To is "up" or "down") >= 3,
+            TimeSpan.FromSeconds(30), "status changes while flapping");
+
+        // Public REST: the status is up, down or pending (never "flapping"), the flag beside it.
+        Assert.Contains(status.Monitors.Single().Status, new[] { "up", "down", "pending" });
+        Assert.DoesNotContain(events, e => e.To == "flapping" || e.From == "flapping");
+        var started = Assert.Single(events, e => e.Flapping && events.TakeWhile(x => x.Id < e.Id).LastOrDefault() is { Flapping: false });
+        Assert.StartsWith("flapping: ", started.Reason);
+        // Status changes go on being logged while it flaps: the status follows the checks.
+        Assert.True(events.Count(e => e.Id > started.Id && e.From != e.To) >= 2, string.Join("\n", events));
+
+        using var client = app.CreateClient();
+        var page = (await client.GetFromJsonAsync<JsonObject>("/api/status/page"))!;
+        Assert.True(page["monitors"]![0]!["flapping"]!.GetValue<bool>(), page.ToJsonString());
+
+        var poll = (await client.GetFromJsonAsync<JsonObject>("/api/live/poll?after=0&timeout=0"))!;
+        Assert.Contains(poll["events"]!.AsArray(), e => e!["id"]!.GetValue<long>() == started.Id && e["flapping"]!.GetValue<bool>());
+
+        var sse = await FirstSseStatusAsync(client, started.Id);
+        Assert.True(sse.GetProperty("flapping").GetBoolean(), sse.ToString());
+
+        var monitor = (await console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/flappy"))!;
+        Assert.True(monitor["flapping"]!.GetValue<bool>(), monitor.ToJsonString());
+        Assert.NotEqual("flapping", monitor["status"]!.GetValue<string>());
+
+        await using var socket = await AdminSocketClient.ConnectAsync(app, await app.SessionCookieAsync());
+        Assert.Equal("ok", (await socket.CommandAsync("subscribe", new { after = started.Id - 1 })).Type());
+        var pushed = await socket.NextPushAsync(p => p.Type() == "status" && p.GetProperty("seq").GetInt64() == started.Id, "the flapping status push");
+        Assert.True(pushed.GetProperty("payload").GetProperty("flapping").GetBoolean(), pushed.ToString());
+        var listed = await socket.CommandAsync("monitors.list");
+        Assert.Contains(listed.GetProperty("payload").GetProperty("monitors").EnumerateArray(), m => m.GetProperty("flapping").GetBoolean());
+    }
+
+    /// <summary>The replayed SSE <c>status</c> event with id <paramref name="id"/>, read from the stream resumed just before it.</summary>
+    private static async Task<JsonElement> FirstSseStatusAsync(HttpClient client, long id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/live/events");
+        request.Headers.Add("Last-Event-ID", (id - 1).ToString());
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        string? lastId = null;
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                lastId = line[4..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && lastId == id.ToString())
+            {
+                return JsonDocument.Parse(line[6..]).RootElement.Clone();
+            }
+        }
+        throw new EndOfStreamException("the stream ended before the event");
+    }
+}

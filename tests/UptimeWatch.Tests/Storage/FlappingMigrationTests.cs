@@ -1,0 +1,74 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using UptimeWatch.Storage;
+using UptimeWatch.Testing;
+
+namespace UptimeWatch.Tests.Storage;
+
+/// <summary>A database from when flapping was a status: its rows read as a status plus the flag after the migration.</summary>
+public sealed class FlappingMigrationTests
+{
+    private const string BeforeFlag = "20261130152208_DropCheckResultsAtIndex";
+
+    [Fact]
+    public async Task Monitors_and_events_stored_as_flapping_read_as_their_real_status_with_the_flag()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "uptimewatch.db");
+        var options = new DbContextOptionsBuilder<UptimeWatchDbContext>()
+            .UseSqlite($"Data Source={path}", sqlite => sqlite.MigrationsAssembly("UptimeWatch.Migrations")).Options;
+        await using (var db = new UptimeWatchDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync(BeforeFlag);
+        }
+        // What the old version wrote: up, then flapping (shown instead of the status), an acknowledgement while it
+        // flapped, then settled down; a second monitor still flapping with "down" underneath.
+        await ExecuteAsync(path, """
+            INSERT INTO monitors (Id, Slug, Name, Type, Target, IntervalSeconds, IsPublic, Definition, Source, CreatedAt, UpdatedAt,
+                Status, BaseStatus, ConsecutiveFailures, ConsecutiveSuccesses, VerdictHistory, IsFlapping)
+            VALUES (1, 'shop', 'Shop', 'http', 'https://example.test/', 60, 1, '{}', 'test', 0, 0, 'Down', 'Down', 9, 0, 'UDUDDDDDDDD', 0),
+                   (2, 'blog', 'Blog', 'http', 'https://example.test/', 60, 1, '{}', 'test', 0, 0, 'Flapping', 'Down', 1, 0, 'UDUDUD', 1);
+            INSERT INTO status_events (Id, MonitorId, "From", "To", At, Reason, Kind, AlertId) VALUES
+                (1, 1, 'Unknown', 'Up', 1000, '1 consecutive success', 0, NULL),
+                (2, 1, 'Up', 'Flapping', 2000, 'flapping: 25%', 0, NULL),
+                (3, 1, 'Flapping', 'Flapping', 2500, 'alert acknowledged by admin', 1, 1),
+                (4, 1, 'Flapping', 'Down', 3000, 'stopped flapping (5% state change)', 0, NULL),
+                (5, 2, 'Unknown', 'Flapping', 4000, 'flapping: 30%', 0, NULL);
+            """);
+
+        // What the app does at start-up.
+        await using (var db = new UptimeWatchDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using (var db = new UptimeWatchDbContext(options))
+        {
+            var monitors = await db.Monitors.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Status, m.IsFlapping }).ToListAsync();
+            Assert.Equal([new { Status = MonitorStatus.Down, IsFlapping = false }, new { Status = MonitorStatus.Down, IsFlapping = true }], monitors);
+            var events = await db.StatusEvents.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.From, e.To, e.Flapping }).ToListAsync();
+            Assert.Equal(
+            [
+                new { From = MonitorStatus.Unknown, To = MonitorStatus.Up, Flapping = false },
+                // Flapping started: the status it had, with the flag.
+                new { From = MonitorStatus.Up, To = MonitorStatus.Up, Flapping = true },
+                // The acknowledgement while it flapped.
+                new { From = MonitorStatus.Up, To = MonitorStatus.Up, Flapping = true },
+                // Settled down: from the status it had before it flapped.
+                new { From = MonitorStatus.Up, To = MonitorStatus.Down, Flapping = false },
+                new { From = MonitorStatus.Unknown, To = MonitorStatus.Unknown, Flapping = true },
+            ], events);
+            Assert.False(await db.StatusEvents.AnyAsync(e => e.From == MonitorStatus.Flapping || e.To == MonitorStatus.Flapping));
+        }
+    }
+
+    private static async Task ExecuteAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
