@@ -94,7 +94,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     {
         await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", Target.Url("/health")));
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         var row = Row(page, "Checkout API");
         await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await Expect(row.Locator(".unstable")).ToBeHiddenAsync();
