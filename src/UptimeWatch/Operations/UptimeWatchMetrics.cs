@@ -77,7 +77,8 @@ internal sealed class UptimeWatchMetrics
         {
             return;
         }
-        foreach (var e in events)
+        // A public copy is the same event once more, not another one.
+        foreach (var e in events.Where(e => !e.PublicOnly))
         {
             _events.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
         }
