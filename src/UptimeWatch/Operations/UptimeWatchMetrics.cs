@@ -77,9 +77,13 @@ internal sealed class UptimeWatchMetrics
         {
             return;
         }
-        // A public copy is the same event once more, not another one.
-        foreach (var e in events.Where(e => !e.PublicOnly))
+        foreach (var e in events)
         {
+            if (e.PublicOnly)
+            {
+                // The public copy of an event counted already.
+                continue;
+            }
             _events.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
         }
     }
