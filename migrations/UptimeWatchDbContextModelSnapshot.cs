@@ -249,6 +249,10 @@ namespace UptimeWatch.Migrations
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Category")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("CertificateDaysLeft")
                         .HasColumnType("INTEGER");
 
@@ -553,6 +557,10 @@ namespace UptimeWatch.Migrations
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Category")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Flapping")
                         .HasColumnType("INTEGER");
 
@@ -566,6 +574,10 @@ namespace UptimeWatch.Migrations
 
                     b.Property<int>("MonitorId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PublicReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Reason")
                         .IsRequired()

@@ -13,6 +13,12 @@ public sealed class CheckResult
     public int? HttpStatus { get; set; }
     public string? Error { get; set; }
 
+    /// <summary>
+    /// What kind of failure <see cref="Error"/> is, decided by the probe (<c>timeout</c>, <c>http_status</c>, …): what the
+    /// public is shown instead of the error itself. Null when the check did not fail, and on rows stored before it existed.
+    /// </summary>
+    public string? Category { get; set; }
+
     // The timing breakdown of an HTTP(S) or TLS check, each phase on its own; null when the phase did not
     // happen (a reused connection has no DNS, connect or TLS time).
     public int? DnsMs { get; set; }

@@ -23,6 +23,15 @@ public sealed class StatusEvent
     public MonitorStatus To { get; set; }
     public DateTimeOffset At { get; set; }
     public required string Reason { get; set; }
+
+    /// <summary>
+    /// The reason as the public sees it: a category (<c>connection_refused</c>, <c>paused</c>, …) and a short text
+    /// without hosts, URLs, response text or names. Null on rows stored before they existed.
+    /// </summary>
+    public string? Category { get; set; }
+
+    /// <inheritdoc cref="Category"/>
+    public string? PublicReason { get; set; }
     public EventKind Kind { get; set; }
 
     /// <summary>For <see cref="EventKind.AlertAcknowledged"/>: which alert.</summary>

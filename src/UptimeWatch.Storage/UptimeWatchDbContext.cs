@@ -57,6 +57,7 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             c.HasIndex(x => new { x.MonitorId, x.At });
             c.Property(x => x.Outcome).HasConversion<int>();
             c.Property(x => x.Error).HasMaxLength(1000);
+            c.Property(x => x.Category).HasMaxLength(32);
             c.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
         });
 
@@ -76,6 +77,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             e.ToTable("status_events");
             e.HasIndex(x => x.MonitorId);
             e.Property(x => x.Reason).HasMaxLength(1000);
+            e.Property(x => x.Category).HasMaxLength(32);
+            e.Property(x => x.PublicReason).HasMaxLength(200);
             e.Property(x => x.Kind).HasConversion<int>();
             e.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -25,6 +25,9 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         // Meter listeners are process-wide: in-process hosts of parallel tests would all feed each other's exporters.
         // Metrics are tested against the real binary, one process per test; here they are off unless a test asks.
         _settings.TryAdd("UptimeWatch:Metrics:Enabled", "false");
+        // Most tests read the probes' and the state machine's own words through the public API, the handiest window on
+        // them; the public reasons shown by default are tested on their own (PublicReasonTests sets this to false).
+        _settings.TryAdd("UptimeWatch:StatusPage:ShowErrorDetails", "true");
         var index = 0;
         foreach (var monitor in monitors)
         {

@@ -65,7 +65,7 @@ internal sealed class AdminEventLog(IDbContextFactory<UptimeWatchDbContext> dbFa
                 continue;
             }
             events.Add(publisher.Build(e.Id, "status", entry.IsPublic,
-                new EventDto(e.Id, entry.Slug, entry.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason) { Flapping = e.Flapping }));
+                EventDto.Create(e.Id, entry.Slug, entry.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic: false)));
             foreach (var alert in alerts.Where(a => a.ResolvedEventId == e.Id))
             {
                 events.Add(publisher.Build(e.Id, "alert.resolved", false, AlertViews.From(alert, entry.Slug, entry.Name)));

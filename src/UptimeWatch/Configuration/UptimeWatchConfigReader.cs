@@ -98,6 +98,17 @@ internal static class UptimeWatchConfigReader
                 errors.Add($"StatusPage:LogoUrl \"{logo}\" must be an http(s) URL or a path starting with /");
             }
         }
+        if (page["ShowErrorDetails"] is { } showErrorDetails)
+        {
+            if (bool.TryParse(showErrorDetails.Trim(), out var show))
+            {
+                options.StatusPage.ShowErrorDetails = show;
+            }
+            else
+            {
+                errors.Add($"StatusPage:ShowErrorDetails \"{showErrorDetails}\" must be true or false");
+            }
+        }
 
         var retention = new TrackedSection(section.GetSection("Retention"), "Retention");
         options.Retention.RawDays = Int(retention, "Retention", "RawDays", options.Retention.RawDays, 1, 3650, errors);

@@ -114,6 +114,13 @@ internal sealed class StatusPageOptions
     public string? Description { get; set; }
     public string? LogoUrl { get; set; }
     public string? Footer { get; set; }
+
+    /// <summary>
+    /// Public surfaces (the page, the public API, SSE, long polling) show the full text of probe errors and status
+    /// reasons, as the admin console does, instead of a category and a short public text. Off by default: the full
+    /// text can name internal hosts and addresses, redirect URLs, response text and who paused a monitor.
+    /// </summary>
+    public bool ShowErrorDetails { get; set; }
 }
 
 /// <summary><c>UptimeWatch:Retention</c>: how long history is kept.</summary>

@@ -14,7 +14,14 @@ namespace UptimeWatch.Live;
 /// <param name="Public">Whether public transports may send it (the monitor is public).</param>
 /// <param name="Json">The <c>data</c> payload.</param>
 /// <param name="Frame">The complete SSE frame (<c>id:</c>, <c>event:</c>, <c>data:</c>, blank line).</param>
-internal sealed record LiveEvent(long? Id, string Kind, bool Public, ReadOnlyMemory<byte> Json, ReadOnlyMemory<byte> Frame);
+internal sealed record LiveEvent(long? Id, string Kind, bool Public, ReadOnlyMemory<byte> Json, ReadOnlyMemory<byte> Frame)
+{
+    /// <summary>
+    /// The public copy of an event the admin socket gets in full (a status change with its public reason beside the one
+    /// with the probe's own words): only public transports send it.
+    /// </summary>
+    public bool PublicOnly { get; init; }
+}
 
 /// <summary>What a subscriber is sent.</summary>
 internal enum LiveFeed
@@ -76,7 +83,7 @@ internal sealed class EventHub(TimeProvider? time = null)
         var now = _time.GetTimestamp();
         // The few first: every offer queues the client's continuation on the thread pool, in this order, so the
         // admin sockets and the held polls are not served behind ten thousand streams.
-        Offer(_everything, Pick(events, static e => e.Kind != CheckFrames.Kind), now);
+        Offer(_everything, Pick(events, static e => e.Kind != CheckFrames.Kind && !e.PublicOnly), now);
         Offer(_polls, Pick(events, IsPublicStatus), now);
         Offer(_streams, Pick(events, static e => IsPublicStatus(e) || e.Kind == CheckFrames.Kind), now);
     }

@@ -74,7 +74,7 @@ internal static partial class LiveApi
                     List<EventDto> page;
                     do
                     {
-                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, ReplayPage, cancellationToken);
+                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, ReplayPage, cancellationToken, options.Value.StatusPage.ShowErrorDetails);
                         foreach (var e in page)
                         {
                             await body.WriteAsync(SseFrame.Build(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
@@ -163,7 +163,7 @@ internal static partial class LiveApi
                 await WritePoll(http, [], newest, reset: true);
                 return;
             }
-            foreach (var e in await StatusApi.PublicEventsAfterAsync(db, cursor, ReplayPage, cancellationToken))
+            foreach (var e in await StatusApi.PublicEventsAfterAsync(db, cursor, ReplayPage, cancellationToken, options.Value.StatusPage.ShowErrorDetails))
             {
                 found.Add(JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions));
                 cursor = e.Id;

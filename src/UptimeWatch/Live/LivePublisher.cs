@@ -14,7 +14,8 @@ namespace UptimeWatch.Live;
 /// <see cref="FlushChecks"/> turns into one <c>checks</c> frame for the public streams every
 /// <c>Live:CheckFrameMs</c>. Runs after the commit, so nothing is ever announced that a reload would not show.
 /// </summary>
-internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Operations.UptimeWatchMetrics metrics)
+internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Operations.UptimeWatchMetrics metrics,
+    IOptions<Configuration.UptimeWatchOptions> options)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
     private readonly CheckFrames _checks = new();
@@ -45,11 +46,19 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 var definition = monitor.Definition;
                 if (c.Event is { } e)
                 {
-                    var dto = new EventDto(e.Id, definition.Slug, definition.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason)
+                    var full = EventDto.Create(e.Id, definition.Slug, definition.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic: false);
+                    if (definition.Public && !options.Value.StatusPage.ShowErrorDetails)
                     {
-                        Flapping = e.Flapping,
-                    };
-                    events.Add(Build(e.Id, "status", definition.Public, dto));
+                        // Two copies of one event (same id): the full reason for admin sockets, the public one for the public.
+                        events.Add(Build(e.Id, "status", false, full));
+                        events.Add(Build(e.Id, "status", true,
+                            EventDto.Create(e.Id, definition.Slug, definition.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic: true))
+                            with { PublicOnly = true });
+                    }
+                    else
+                    {
+                        events.Add(Build(e.Id, "status", definition.Public, full));
+                    }
                     if (c.Check is null)
                     {
                         _checks.StatusChanged(c.MonitorId, c.DisplayStatus);

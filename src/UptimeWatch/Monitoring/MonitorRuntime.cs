@@ -90,6 +90,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
                 {
                     WasFlapping = before.Flapping,
                     Flapping = _state.Flapping,
+                    Public = PublicReasons.ForChange(_state, result),
                 };
             }
 
@@ -103,6 +104,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             {
                 Timings = result.Timings,
                 CertificateDaysLeft = result.CertificateDaysLeft,
+                Category = result.Failure is { } failure ? PublicReasons.Category(failure) : null,
                 InMaintenance = inMaintenance,
             };
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
@@ -116,7 +118,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>Stops judging the monitor: status <c>paused</c> until resumed. Null when it already is paused.</summary>
     public CheckWrite? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
         ? null
-        : (s with { Status = MonitorStatus.Paused, Flapping = false }, $"paused by {by}"));
+        : (s with { Status = MonitorStatus.Paused, Flapping = false }, $"paused by {by}", PublicReasons.ForStatus(MonitorStatus.Paused)));
 
     /// <summary>
     /// Starts judging again from scratch (status <c>unknown</c> until the next checks decide), since what was known
@@ -124,7 +126,8 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// </summary>
     public CheckWrite? Resume(DateTimeOffset at, string by)
     {
-        var write = SetStatus(at, s => s.Status != MonitorStatus.Paused ? null : (MonitorState.Initial, $"resumed by {by}"));
+        var write = SetStatus(at, s => s.Status != MonitorStatus.Paused ? null : (MonitorState.Initial, $"resumed by {by}",
+            new PublicReason(PublicReasons.Resumed, PublicReasons.Text(PublicReasons.Resumed))));
         if (write is not null)
         {
             ResumedAt = at;
@@ -132,7 +135,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         return write;
     }
 
-    private CheckWrite? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason)?> change)
+    private CheckWrite? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason, PublicReason Public)?> change)
     {
         lock (_lock)
         {
@@ -144,7 +147,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             _state = next.State;
             _statusSince = at;
             return new CheckWrite(Id, Definition.Slug, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
-                new StatusChange(before.Status, _state.Status, at, next.Reason) { WasFlapping = before.Flapping, Flapping = _state.Flapping });
+                new StatusChange(before.Status, _state.Status, at, next.Reason) { WasFlapping = before.Flapping, Flapping = _state.Flapping, Public = next.Public });
         }
     }
 }
@@ -155,6 +158,9 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
     public ProbeTimings? Timings { get; init; }
     public int? CertificateDaysLeft { get; init; }
     public bool InMaintenance { get; init; }
+
+    /// <summary>The failure's public category (<see cref="PublicReasons"/>); null when the check did not fail.</summary>
+    public string? Category { get; init; }
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>
@@ -163,6 +169,7 @@ internal sealed record StateSnapshot(MonitorState State, DateTimeOffset? StatusS
     DateTimeOffset? LastHeartbeatAt);
 
 /// <summary>A change of status or of the flapping flag (or both), to append to the event log.</summary>
+/// <remarks><paramref name="Reason"/> is the full text (admin, alerts); <see cref="Public"/> what the public is shown.</remarks>
 internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTimeOffset At, string Reason)
 {
     /// <summary>Whether the monitor was flapping before the change.</summary>
@@ -170,6 +177,9 @@ internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTi
 
     /// <summary>Whether it is flapping after it.</summary>
     public bool Flapping { get; init; }
+
+    /// <summary>The public reason; null only where no one made one (then the public sees the new status).</summary>
+    public PublicReason? Public { get; init; }
 }
 
 /// <summary>Something for the single writer to store; it stores them in the order they were queued.</summary>

@@ -79,6 +79,11 @@ internal sealed class UptimeWatchMetrics
         }
         foreach (var e in events)
         {
+            if (e.PublicOnly)
+            {
+                // The public copy of an event counted already.
+                continue;
+            }
             _events.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
         }
     }

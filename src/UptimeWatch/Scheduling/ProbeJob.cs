@@ -130,7 +130,7 @@ internal sealed partial class ProbeJob(
         var reason = lastCheckFinishedAt is { } finished && finished > slot
             ? "missed: the previous check was still running"
             : "missed: the scheduler was late (all check slots busy or the process was paused)";
-        return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason);
+        return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason) { Category = PublicReasons.Missed };
     }
 
     [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Verdict} {Status} in {ElapsedMs} ms {Error}")]

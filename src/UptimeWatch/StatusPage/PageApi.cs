@@ -61,7 +61,7 @@ internal static class PageApi
     }
 
     internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
-        UptimeWatchDbContext db, CancellationToken cancellationToken, int? page = null, int? pageSize = null)
+        UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, int? page = null, int? pageSize = null)
     {
         var number = page ?? 1;
         var size = pageSize ?? 20;
@@ -80,17 +80,18 @@ internal static class PageApi
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
                 where e.Kind == EventKind.Status
                 orderby e.Id descending
-                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Flapping })
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping })
             .Skip((number - 1) * size)
             .Take(size + 1)
             .ToListAsync(cancellationToken);
 
         // Pages are cut by event, not by day, so a busy day never makes a page unbounded; a day cut in two simply
         // appears at the end of one page and the start of the next.
+        var forPublic = !options.Value.StatusPage.ShowErrorDetails;
         var days = events.Take(size)
             .GroupBy(e => DateOnly.FromDateTime(e.At.UtcDateTime))
             .Select(g => new IncidentDayDto(g.Key, [.. g.Select(e =>
-                new EventDto(e.Id, e.Slug, e.Name, StatusApi.StatusText(e.From), StatusApi.StatusText(e.To), e.At, e.Reason) { Flapping = e.Flapping })]))
+                EventDto.Create(e.Id, e.Slug, e.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic))]))
             .ToList();
         return TypedResults.Ok(new IncidentsResponse(days, number, size, events.Count > size));
     }

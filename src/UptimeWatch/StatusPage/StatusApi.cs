@@ -1,6 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.StatusPage;
@@ -48,7 +51,7 @@ internal static class StatusApi
     }
 
     internal static async Task<Results<Ok<ChecksResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>>> GetChecks(
-        string slug, UptimeWatchDbContext db, CancellationToken cancellationToken, int? limit = null)
+        string slug, UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, int? limit = null)
     {
         var take = limit ?? 50;
         if (take is < 1 or > MaxLimit)
@@ -67,13 +70,18 @@ internal static class StatusApi
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
             .Take(take)
             .ToListAsync(cancellationToken);
+        var details = options.Value.StatusPage.ShowErrorDetails;
         return TypedResults.Ok(new ChecksResponse(checks
-            .Select(c => new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, c.Error,
-                c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft)).ToList()));
+            .Select(c =>
+            {
+                var shown = PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft);
+                return new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, details ? c.Error : shown?.Text,
+                    c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category);
+            }).ToList()));
     }
 
     internal static async Task<Results<Ok<EventsResponse>, BadRequest<ProblemResponse>>> GetEvents(
-        UptimeWatchDbContext db, CancellationToken cancellationToken, long? after = null, int? limit = null)
+        UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, long? after = null, int? limit = null)
     {
         var cursor = after ?? 0;
         var take = limit ?? 100;
@@ -86,21 +94,27 @@ internal static class StatusApi
             return TypedResults.BadRequest(ProblemResponse.Field("limit", limit, $"must be from 1 to {MaxLimit}"));
         }
 
-        return TypedResults.Ok(new EventsResponse(await PublicEventsAfterAsync(db, cursor, take, cancellationToken)));
+        return TypedResults.Ok(new EventsResponse(await PublicEventsAfterAsync(db, cursor, take, cancellationToken,
+            options.Value.StatusPage.ShowErrorDetails)));
     }
 
-    /// <summary>Status events of public, active monitors after <paramref name="after"/>, oldest first.</summary>
-    internal static async Task<List<EventDto>> PublicEventsAfterAsync(UptimeWatchDbContext db, long after, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// Status events of public, active monitors after <paramref name="after"/>, oldest first, with their public reasons
+    /// (the full ones when <paramref name="showErrorDetails"/>: <c>StatusPage:ShowErrorDetails</c>).
+    /// </summary>
+    internal static async Task<List<EventDto>> PublicEventsAfterAsync(UptimeWatchDbContext db, long after, int take, CancellationToken cancellationToken,
+        bool showErrorDetails = false)
     {
         var events = await (
                 from e in db.StatusEvents.AsNoTracking()
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
                 where e.Id > after && e.Kind == EventKind.Status
                 orderby e.Id
-                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Flapping })
+                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping })
             .Take(take)
             .ToListAsync(cancellationToken);
-        return events.Select(e => new EventDto(e.Id, e.Slug, e.Name, StatusText(e.From), StatusText(e.To), e.At, e.Reason) { Flapping = e.Flapping }).ToList();
+        return events.Select(e => EventDto.Create(e.Id, e.Slug, e.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, !showErrorDetails))
+            .ToList();
     }
 
     /// <summary>
@@ -141,15 +155,32 @@ internal sealed record MonitorStatusDto(string Slug, string Name, string? Group,
 
 internal sealed record ChecksResponse(IReadOnlyList<CheckDto> Checks);
 
+/// <summary>A check as the public sees it: <paramref name="Error"/> is the public text of <paramref name="Category"/> (the probe's
+/// own words with <c>StatusPage:ShowErrorDetails</c>); both null for a check that did not fail.</summary>
 internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error,
-    int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft);
+    int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft, string? Category);
 
 internal sealed record EventsResponse(IReadOnlyList<EventDto> Events);
 
-internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason)
+/// <summary>
+/// A status change. <paramref name="Category"/> is the public category of its reason; <paramref name="Reason"/> is that
+/// category's short text on public surfaces and the full text on admin ones (and publicly with <c>StatusPage:ShowErrorDetails</c>).
+/// </summary>
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason, string Category)
 {
     /// <summary>Whether the monitor is flapping after this event; an event that only changes the flag has from = to.</summary>
     public bool Flapping { get; init; }
+
+    /// <summary>From a stored event's fields: the public reason when <paramref name="forPublic"/>, else the full one.</summary>
+    public static EventDto Create(long id, string slug, string name, MonitorStatus from, MonitorStatus to, DateTimeOffset at, string reason,
+        string? category, string? publicReason, bool flapping, bool forPublic)
+    {
+        var shown = PublicReasons.OfEvent(category, publicReason, to);
+        return new EventDto(id, slug, name, StatusApi.StatusText(from), StatusApi.StatusText(to), at, forPublic ? shown.Text : reason, shown.Category)
+        {
+            Flapping = flapping,
+        };
+    }
 }
 
 /// <summary>An error a client can act on: what is wrong and, for a bad parameter, which one and its value.</summary>

@@ -380,7 +380,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             db.CheckResults.Add(lastCheck = new CheckResult
             {
                 MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
-                ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error),
+                ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error), Category = check.Category,
                 DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
                 FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
                 InMaintenance = check.InMaintenance,
@@ -403,6 +403,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         {
             MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
             Flapping = change.Flapping,
+            Category = change.Public?.Category, PublicReason = change.Public?.Text,
         };
         db.StatusEvents.Add(statusEvent);
         // Decided on the alert actually open, not on the change alone: flapping holds steps back (see AlertRules).

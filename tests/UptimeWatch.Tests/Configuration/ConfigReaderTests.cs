@@ -139,6 +139,15 @@ public sealed class ConfigReaderTests
     }
 
     [Fact]
+    public void ShowErrorDetails_is_off_by_default_and_must_be_true_or_false()
+    {
+        Assert.False(Read("""{ "UptimeWatch": {} }""").StatusPage.ShowErrorDetails);
+        Assert.True(Read("""{ "UptimeWatch": { "StatusPage": { "ShowErrorDetails": true } } }""").StatusPage.ShowErrorDetails);
+        Assert.Contains("StatusPage:ShowErrorDetails \"yes\" must be true or false",
+            Read("""{ "UptimeWatch": { "StatusPage": { "ShowErrorDetails": "yes" } } }""").Errors);
+    }
+
+    [Fact]
     public void The_shipped_appsettings_json_is_valid_and_watches_uptimewatch_itself()
     {
         var configuration = new ConfigurationBuilder()

@@ -19,6 +19,7 @@ public sealed class CheckResultsIndexMigrationTests
         var options = new DbContextOptionsBuilder<UptimeWatchDbContext>()
             .UseSqlite($"Data Source={path}", sqlite => sqlite.MigrationsAssembly("UptimeWatch.Migrations")).Options;
         var start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
+        int monitorId;
         await using (var db = new UptimeWatchDbContext(options))
         {
             await db.GetService<IMigrator>().MigrateAsync(BeforeDrop);
@@ -30,12 +31,27 @@ public sealed class CheckResultsIndexMigrationTests
             };
             db.Monitors.Add(monitor);
             await db.SaveChangesAsync();
-            db.CheckResults.AddRange(Enumerable.Range(0, 500).Select(i => new CheckResult
+            monitorId = monitor.Id;
+        }
+        // In SQL, with the columns the table had then: the model of today may have more (check_results.Category).
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            for (var i = 0; i < 500; i++)
             {
-                MonitorId = monitor.Id, At = start.AddMinutes(i), Outcome = i % 7 == 0 ? CheckOutcome.Down : CheckOutcome.Up,
-                ResponseMs = i, HttpStatus = 200, Error = i % 7 == 0 ? $"failure {i}" : null, InMaintenance = i % 11 == 0,
-            }));
-            await db.SaveChangesAsync();
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO check_results (MonitorId, At, Outcome, ResponseMs, HttpStatus, Error, InMaintenance) "
+                    + "VALUES ($monitor, $at, $outcome, $ms, 200, $error, $maintenance)";
+                insert.Parameters.AddWithValue("$monitor", monitorId);
+                insert.Parameters.AddWithValue("$at", start.AddMinutes(i).ToUnixTimeMilliseconds());
+                insert.Parameters.AddWithValue("$outcome", (int)(i % 7 == 0 ? CheckOutcome.Down : CheckOutcome.Up));
+                insert.Parameters.AddWithValue("$ms", i);
+                insert.Parameters.AddWithValue("$error", i % 7 == 0 ? $"failure {i}" : DBNull.Value);
+                insert.Parameters.AddWithValue("$maintenance", i % 11 == 0);
+                await insert.ExecuteNonQueryAsync();
+            }
+            await transaction.CommitAsync();
         }
         var before = await RowsAsync(path);
 
