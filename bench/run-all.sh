@@ -16,3 +16,4 @@ bench/run.sh probe --monitors 500 --interval 20 --warmup 30 --duration 120 --bar
 bench/run.sh live --sse 10000 --polls 1000 --monitors 10 --interval 5 --flips 10
 bench/run.sh storage --monitors 100 --requests 500
 bench/run.sh startup --monitors 10000
+bench/run.sh anonymous --monitors 100 --clients 200 --duration 30 --events 100000 --sse 20

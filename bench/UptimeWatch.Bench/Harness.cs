@@ -58,11 +58,18 @@ internal sealed class Harness : IAsyncDisposable
         }
     }
 
+    /// <summary>Another build of the host to run instead (<c>--host-dll</c>: the build before a change, for before/after).</summary>
+    public static string? HostDllOverride { get; set; }
+
     /// <summary>The Release build of the host (bench/run.sh builds it first).</summary>
     public static string HostDll
     {
         get
         {
+            if (HostDllOverride is { } other)
+            {
+                return File.Exists(other) ? other : throw new FileNotFoundException("--host-dll not found", other);
+            }
             var dll = Path.Combine(RepositoryRoot, "src", "UptimeWatch", "bin", "Release", "net10.0", "UptimeWatch.dll");
             return File.Exists(dll) ? dll : throw new FileNotFoundException("Build it first: dotnet build -c Release src/UptimeWatch", dll);
         }

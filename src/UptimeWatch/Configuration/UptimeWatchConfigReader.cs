@@ -80,6 +80,7 @@ internal static class UptimeWatchConfigReader
         options.Live.ClientQueueSize = Int(live, "Live", "ClientQueueSize", options.Live.ClientQueueSize, 8, 100_000, errors);
         options.Live.MaxPollTimeoutSeconds = Int(live, "Live", "MaxPollTimeoutSeconds", options.Live.MaxPollTimeoutSeconds, 1, 600, errors);
         options.Live.CheckFrameMs = Int(live, "Live", "CheckFrameMs", options.Live.CheckFrameMs, 100, 60_000, errors);
+        options.Live.MaxReplayEvents = Int(live, "Live", "MaxReplayEvents", options.Live.MaxReplayEvents, 1, 100_000, errors);
 
         var page = new TrackedSection(section.GetSection("StatusPage"), "StatusPage");
         options.StatusPage.Title = page["Title"] is { Length: > 0 } title ? title : options.StatusPage.Title;

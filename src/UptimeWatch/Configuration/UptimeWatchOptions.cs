@@ -105,6 +105,13 @@ internal sealed class LiveOptions
     /// checked since the last one. Status changes never wait for it: they go out at once.
     /// </summary>
     public int CheckFrameMs { get; set; } = 2000;
+
+    /// <summary>
+    /// The most status events a reconnecting client is replayed (SSE <c>Last-Event-ID</c>, long-poll <c>after</c>).
+    /// A client further behind gets a reset instead: reloading the snapshot costs one request, replaying the whole
+    /// log on every connection costs the server the log.
+    /// </summary>
+    public int MaxReplayEvents { get; set; } = 1000;
 }
 
 /// <summary><c>UptimeWatch:StatusPage</c>: what the public page says about itself.</summary>

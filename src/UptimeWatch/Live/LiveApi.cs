@@ -64,25 +64,36 @@ internal static partial class LiveApi
             if (lastEventId is { } after)
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                if (await IsTooOldAsync(db, after, cancellationToken) is { } reason)
+                var reason = await IsTooOldAsync(db, after, cancellationToken)
+                    ?? await IsTooFarBehindAsync(db, after, settings.MaxReplayEvents, cancellationToken);
+                if (reason is not null)
                 {
-                    await body.WriteAsync(SseFrame.Build(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new ResetDto(reason), json.Value.SerializerOptions)), cancellationToken);
+                    // Read after subscribing: every event up to it is in the log (the snapshot shows it), every later
+                    // one is in this connection's queue. The frame has no id, so a reconnect without a reload does not
+                    // skip ahead; the client reloads the snapshot and continues from the cursor.
+                    var newest = await NewestIdAsync(db, cancellationToken);
+                    await body.WriteAsync(SseFrame.Build(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new StreamResetDto(reason, newest), json.Value.SerializerOptions)), cancellationToken);
+                    sent = newest;
                 }
                 else
                 {
                     sent = after;
+                    // At most MaxReplayEvents rows: the count above saw every event committed before it, and anything
+                    // committed since is also in the queue (dropped there by id if replayed here).
+                    var left = settings.MaxReplayEvents;
                     List<EventDto> page;
                     do
                     {
-                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, ReplayPage, cancellationToken, options.Value.StatusPage.ShowErrorDetails);
+                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, Math.Min(ReplayPage, left), cancellationToken, options.Value.StatusPage.ShowErrorDetails);
                         foreach (var e in page)
                         {
                             await body.WriteAsync(SseFrame.Build(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
                             sent = e.Id;
                         }
+                        left -= page.Count;
                         await body.FlushAsync(cancellationToken);
                     }
-                    while (page.Count == ReplayPage);
+                    while (page.Count == ReplayPage && left > 0);
                 }
                 await body.FlushAsync(cancellationToken);
             }
@@ -156,10 +167,12 @@ internal static partial class LiveApi
         else
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var newest = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
+            var newest = await NewestIdAsync(db, cancellationToken);
             cursor = after ?? newest;
-            if (await IsTooOldAsync(db, cursor, cancellationToken) is not null)
+            if ((await IsTooOldAsync(db, cursor, cancellationToken) ?? await IsTooFarBehindAsync(db, cursor, settings.MaxReplayEvents, cancellationToken)) is not null)
             {
+                // Like SSE's reset: reload the snapshot, then poll on from this cursor (everything up to it is in the
+                // snapshot, everything after it is still in the log).
                 await WritePoll(http, [], newest, reset: true);
                 return;
             }
@@ -227,6 +240,29 @@ internal static partial class LiveApi
         return oldest is { } o && after < o - 1 ? "events after this id are no longer kept: reload" : null;
     }
 
+    /// <summary>
+    /// Null when the public status events after <paramref name="after"/> are at most <paramref name="maxReplay"/>,
+    /// otherwise why the client gets a reset. Counting stops one past the limit, so a client a million events behind
+    /// costs what one at the limit does.
+    /// </summary>
+    internal static async Task<string?> IsTooFarBehindAsync(UptimeWatchDbContext db, long after, int maxReplay, CancellationToken cancellationToken)
+    {
+        var behind = await (
+                from e in db.StatusEvents.AsNoTracking()
+                join m in db.Monitors.AsNoTracking() on e.MonitorId equals m.Id
+                where e.Id > after && e.Kind == EventKind.Status && m.IsPublic && m.ArchivedAt == null
+                orderby e.Id
+                select e.Id)
+            .Take(maxReplay + 1)
+            .CountAsync(cancellationToken);
+        return behind > maxReplay
+            ? $"more than {maxReplay} events happened after this id: reload the snapshot and continue from the cursor"
+            : null;
+    }
+
+    private static async Task<long> NewestIdAsync(UptimeWatchDbContext db, CancellationToken cancellationToken) =>
+        await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
+
     private static async Task WritePoll(HttpContext http, List<ReadOnlyMemory<byte>> events, long cursor, bool reset)
     {
         // The events are already JSON (serialised once when published); the envelope is put around them as bytes.
@@ -283,6 +319,12 @@ internal static partial class LiveApi
 
 /// <summary>The data of a <c>reset</c> event: the client must reload its snapshot and reconnect.</summary>
 internal sealed record ResetDto(string Reason);
+
+/// <summary>
+/// The data of the public stream's <c>reset</c> event: the client must reload its snapshot; the stream goes on after
+/// <paramref name="Cursor"/> (the newest event id when the reset was sent), which a client without a snapshot resumes from.
+/// </summary>
+internal sealed record StreamResetDto(string Reason, long Cursor);
 
 /// <summary>
 /// What every live connection holds while it is open: a slot under the connection limits, a subscription to the

@@ -17,6 +17,9 @@ internal static class PageApi
     public const int MaxPageSize = 100;
     public const int MaxPage = 10_000;
 
+    /// <summary>The most events a <c>page</c> number may skip; deeper pages are asked for with <c>before</c>.</summary>
+    public const int MaxSkip = 1_000;
+
     public static IEndpointRouteBuilder MapPageApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Status page");
@@ -25,7 +28,7 @@ internal static class PageApi
             // Written by PageResult from cached JSON rather than serialized from a PageResponse; the shape is the same.
             .Produces<PageResponse>(StatusCodes.Status200OK, "application/json");
         api.MapGet("/incidents", GetIncidents).WithName("GetIncidents")
-            .WithSummary("Status changes of public monitors, newest first, grouped by UTC day, paged.");
+            .WithSummary("Status changes of public monitors, newest first, grouped by UTC day, paged by key: pass the previous page's nextBefore as before.");
         return app;
     }
 
@@ -61,7 +64,8 @@ internal static class PageApi
     }
 
     internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
-        UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, int? page = null, int? pageSize = null)
+        UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, int? page = null, int? pageSize = null,
+        long? before = null)
     {
         var number = page ?? 1;
         var size = pageSize ?? 20;
@@ -73,15 +77,32 @@ internal static class PageApi
         {
             return TypedResults.BadRequest(ProblemResponse.Field("pageSize", pageSize, $"must be from 1 to {MaxPageSize}"));
         }
+        if (before is < 1)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("before", before, "must be an event id (1 or more): the nextBefore of the previous page"));
+        }
+        if (page is not null && before is not null)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("page", page, "cannot be combined with before: page by before alone"));
+        }
+        // OFFSET reads and discards every row it skips, so page numbers are kept only for the first pages (old
+        // clients, links); deeper pages go by key, which costs the same at any depth and does not shift when
+        // changes are added on top of the log.
+        var skip = (number - 1) * size;
+        if (skip > MaxSkip)
+        {
+            return TypedResults.BadRequest(ProblemResponse.Field("page", page,
+                $"with pageSize {size} skips {skip} events, more than {MaxSkip}: page deeper with before=<nextBefore of the previous page>"));
+        }
 
         // One row more than the page tells whether there is a next page without counting them all.
         var events = await (
                 from e in db.StatusEvents.AsNoTracking()
                 join m in PublicMonitors(db) on e.MonitorId equals m.Id
-                where e.Kind == EventKind.Status
+                where e.Kind == EventKind.Status && (before == null || e.Id < before)
                 orderby e.Id descending
                 select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping })
-            .Skip((number - 1) * size)
+            .Skip(skip)
             .Take(size + 1)
             .ToListAsync(cancellationToken);
 
@@ -93,7 +114,8 @@ internal static class PageApi
             .Select(g => new IncidentDayDto(g.Key, [.. g.Select(e =>
                 EventDto.Create(e.Id, e.Slug, e.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic))]))
             .ToList();
-        return TypedResults.Ok(new IncidentsResponse(days, number, size, events.Count > size));
+        var hasMore = events.Count > size;
+        return TypedResults.Ok(new IncidentsResponse(days, before is null ? number : null, size, hasMore, hasMore ? events[size - 1].Id : null));
     }
 }
 
@@ -127,6 +149,8 @@ internal sealed record DaysDto(DateOnly From, IReadOnlyList<double?> Uptime, IRe
 /// </summary>
 internal sealed record ResponseTimesDto(DateTimeOffset From, IReadOnlyList<int?> AvgMs, IReadOnlyList<int?> P95Ms, IReadOnlyList<int?> MaxMs);
 
-internal sealed record IncidentsResponse(IReadOnlyList<IncidentDayDto> Days, int Page, int PageSize, bool HasMore);
+/// <summary>One page of incidents. <c>NextBefore</c> is the <c>before</c> of the next page (null on the last);
+/// <c>Page</c> is null when the page was asked for by <c>before</c>.</summary>
+internal sealed record IncidentsResponse(IReadOnlyList<IncidentDayDto> Days, int? Page, int PageSize, bool HasMore, long? NextBefore);
 
 internal sealed record IncidentDayDto(DateOnly Date, IReadOnlyList<EventDto> Events);

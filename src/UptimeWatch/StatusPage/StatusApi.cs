@@ -28,25 +28,22 @@ internal static class StatusApi
     private static IQueryable<MonitorEntity> PublicMonitors(UptimeWatchDbContext db) =>
         db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null);
 
-    internal static async Task<Ok<StatusResponse>> GetStatus(UptimeWatchDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Ok<StatusResponse>> GetStatus(UptimeWatchDbContext db, StatusUptimeCache uptimeCache, TimeProvider time,
+        CancellationToken cancellationToken)
     {
+        // Read before the rows: a change that commits meanwhile makes the next request rebuild the uptime.
+        var newestEvent = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
         var monitors = await PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
             .Select(m => new { m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs, m.IsFlapping })
             .ToListAsync(cancellationToken);
 
-        var since = time.GetUtcNow().AddHours(-24);
-        var ids = monitors.Select(m => m.Id).ToList();
-        var uptime = await db.CheckResults.AsNoTracking()
-            // Same rule as the rollups: maintenance and missed slots count neither as up nor as down.
-            .Where(c => ids.Contains(c.MonitorId) && c.At >= since && c.Outcome != CheckOutcome.Missed && !c.InMaintenance)
-            .GroupBy(c => c.MonitorId)
-            .Select(g => new { MonitorId = g.Key, Total = g.Count(), Up = g.Count(c => c.Outcome != CheckOutcome.Down) })
-            .ToDictionaryAsync(x => x.MonitorId, cancellationToken);
+        // The heavy part, the 24 h aggregate over raw checks, is shared between requests; the rows above are not.
+        var uptime = await uptimeCache.GetAsync([.. monitors.Select(m => m.Id)], newestEvent, time.GetUtcNow(), cancellationToken);
 
         var items = monitors.Select(m => new MonitorStatusDto(
             m.Slug, m.Name, m.Group, m.Type, DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
-            uptime.TryGetValue(m.Id, out var u) && u.Total > 0 ? Math.Round(100.0 * u.Up / u.Total, 3) : null) { Flapping = m.IsFlapping }).ToList();
+            uptime.GetValueOrDefault(m.Id)) { Flapping = m.IsFlapping }).ToList();
         return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => (m.Status, m.IsFlapping))), items));
     }
 

@@ -8,6 +8,7 @@ internal static class StatusPageExtensions
     public static IHostApplicationBuilder AddStatusPage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<PageHistoryCache>();
+        builder.Services.AddSingleton<StatusUptimeCache>();
         builder.Services.AddSingleton<RollupService>();
         builder.Services.ConfigureAllQuartzSchedulers(quartz => quartz.ScheduleJob<RollupJob>(
             // Quartz reads the container's TimeProvider too, so the start is on the same clock it fires by.

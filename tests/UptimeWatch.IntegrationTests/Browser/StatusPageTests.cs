@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using UptimeWatch.Storage;
 using static Microsoft.Playwright.Assertions;
 
 namespace UptimeWatch.IntegrationTests.Browser;
@@ -185,6 +188,95 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.Locator("main img")).ToHaveCountAsync(0);
         await Expect(page.Locator("main script")).ToHaveCountAsync(0);
         AssertNoScriptRan();
+    }
+
+    [Fact]
+    public async Task A_reset_for_a_stream_too_far_behind_reloads_the_snapshot_in_place_and_the_page_goes_on_live()
+    {
+        var config = Path.Combine(TestPaths.NewTempDirectory("uw-browser-config"), "uptimewatch.json");
+        await File.WriteAllTextAsync(config, """{ "UptimeWatch": { "Live": { "MaxReplayEvents": 1 } } }""");
+        await using var host = StatusPageHost.Start(config, new PageMonitor("Checkout API", _target.Url("/health")));
+        await WaitForFirstVerdictAsync(host);
+        await AddPastChangesAsync(host, 3);
+        _context = await chromium.Browser.NewContextAsync();
+        var streams = 0;
+        // The page's first stream asks from the start of the log, as a tab asleep for days would: more than
+        // MaxReplayEvents behind. Later streams are left as the page makes them.
+        await _context.RouteAsync("**/api/live/events**", route => Interlocked.Increment(ref streams) == 1
+            ? route.ContinueAsync(new() { Url = new Uri(host.BaseUrl, "api/live/events?lastEventId=0").ToString() })
+            : route.ContinueAsync());
+        int snapshots = 0, documents = 0;
+        _context.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/api/status/page", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref snapshots);
+            }
+            if (request.ResourceType == "document")
+            {
+                Interlocked.Increment(ref documents);
+            }
+        };
+        var page = await OpenAsync(host, "/", context: _context);
+
+        // Reset: the snapshot is fetched again and a second stream opened, in the same document.
+        await Eventually.Until(() => Task.FromResult((Volatile.Read(ref snapshots), Volatile.Read(ref streams))),
+            seen => seen.Item1 >= 2 && seen.Item2 >= 2, TimeSpan.FromSeconds(15), "a second snapshot and stream after the reset");
+        var checkout = Card(page, "Checkout API");
+        await Expect(page.Locator("#transport")).ToHaveTextAsync("live", Soon);
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        await MarkPageAsync(page);
+
+        _target.Healthy = false;
+
+        await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(page.Locator("#incident-days .incident")).ToHaveCountAsync(5, new() { Timeout = 15_000 }); // first verdict, 3 past, the new down
+        await AssertSamePageAsync(page);
+        Assert.Equal(1, documents);
+        AssertNoScriptRan();
+    }
+
+    [Fact]
+    public async Task Load_more_pages_the_incident_history_by_id_and_shows_each_change_once()
+    {
+        await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
+        await WaitForFirstVerdictAsync(host);
+        await AddPastChangesAsync(host, 24);
+        var page = await OpenAsync(host, "/");
+        var incidents = page.Locator("#incident-days .incident");
+        await Expect(incidents).ToHaveCountAsync(20, new() { Timeout = 15_000 });
+
+        await page.Locator("#load-more").ClickAsync();
+
+        await Expect(incidents).ToHaveCountAsync(25);
+        await Expect(page.Locator("#load-more")).ToBeHiddenAsync();
+        var ids = await incidents.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.id)");
+        Assert.Equal(ids.Select(long.Parse).OrderDescending(), ids.Select(long.Parse));
+        AssertNoScriptRan();
+    }
+
+    private static async Task WaitForFirstVerdictAsync(StatusPageHost host)
+    {
+        using var client = new HttpClient { BaseAddress = host.BaseUrl };
+        await Eventually.Until(() => client.GetStringAsync("api/events"), body => body.Contains("\"to\":\"up\""),
+            TimeSpan.FromSeconds(15), "the first verdict");
+    }
+
+    /// <summary>Status changes written straight into the log, as if they had happened while nobody watched.</summary>
+    private static async Task AddPastChangesAsync(StatusPageHost host, int count)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        var id = await db.Monitors.Where(m => m.Slug == "checkout-api").Select(m => m.Id).SingleAsync();
+        for (var i = 0; i < count; i++)
+        {
+            var down = (count - i) % 2 == 0;
+            db.StatusEvents.Add(new StatusEvent
+            {
+                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
+                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
+            });
+            await db.SaveChangesAsync();
+        }
     }
 
     [Fact]

@@ -138,6 +138,23 @@ public sealed class ConfigReaderTests
         Assert.Contains("Scheduler:MaxConcurrency \"0\" must be a whole number from 1 to 100000", options.Errors);
     }
 
+    [Theory]
+    [InlineData("0", "Live:MaxReplayEvents \"0\" must be a whole number from 1 to 100000")]
+    [InlineData("many", "Live:MaxReplayEvents \"many\" must be a whole number from 1 to 100000")]
+    public void Max_replay_events_out_of_range_is_an_error_naming_it(string value, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Live": { "MaxReplayEvents": "{{value}}" } } }""");
+
+        Assert.Contains(error, options.Errors);
+    }
+
+    [Fact]
+    public void Max_replay_events_defaults_to_1000_and_can_be_set()
+    {
+        Assert.Equal(1000, Read("""{ "UptimeWatch": {} }""").Live.MaxReplayEvents);
+        Assert.Equal(250, Read("""{ "UptimeWatch": { "Live": { "MaxReplayEvents": 250 } } }""").Live.MaxReplayEvents);
+    }
+
     [Fact]
     public void ShowErrorDetails_is_off_by_default_and_must_be_true_or_false()
     {

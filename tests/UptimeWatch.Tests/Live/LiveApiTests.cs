@@ -342,6 +342,100 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.DoesNotContain(frames, f => f.GetValueOrDefault("event") is "checks" or "check");
     }
 
+    [Fact]
+    public async Task An_sse_client_further_behind_than_max_replay_events_gets_a_reset_with_the_cursor_then_live_events()
+    {
+        await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "3" });
+        await app.WaitForStatusAsync("shop", "up");
+        await AddPastChangesAsync(app, 4);
+        var newest = (await app.EventsAsync())[^1].Id;
+        using var client = app.CreateClient();
+
+        var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: 0);
+        using var _ = response;
+        using var __ = sse;
+
+        // The first frame after retry: nothing of the log is replayed.
+        var reset = await sse.NextEventAsync("reset");
+        Assert.False(reset.ContainsKey("id"));
+        using var data = JsonDocument.Parse(reset["data"]);
+        Assert.Equal(newest, data.RootElement.GetProperty("cursor").GetInt64());
+        Assert.Contains("more than 3 events", data.RootElement.GetProperty("reason").GetString());
+
+        _target.Healthy = false;
+        var live = await sse.NextEventAsync("status");
+        var missed = await app.EventsAsync(after: newest);
+        Assert.Equal(missed[0].Id.ToString(), live["id"]);
+        Assert.Contains("\"to\":\"down\"", live["data"]);
+    }
+
+    [Fact]
+    public async Task A_long_poll_further_behind_than_max_replay_events_gets_a_reset_and_polling_on_from_its_cursor_loses_nothing()
+    {
+        await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "3" });
+        await app.WaitForStatusAsync("shop", "up");
+        await AddPastChangesAsync(app, 4);
+        var newest = (await app.EventsAsync())[^1].Id;
+        using var client = app.CreateClient();
+
+        var reset = await client.GetFromJsonAsync<PollDto>("/api/live/poll?after=0&timeout=10");
+
+        Assert.Equal((newest, true), (reset!.Cursor, reset.Reset));
+        Assert.Empty(reset.Events);
+        var pending = client.GetFromJsonAsync<PollDto>($"/api/live/poll?after={reset.Cursor}&timeout=20");
+        _target.Healthy = false;
+        var next = await pending;
+        Assert.False(next!.Reset);
+        Assert.Equal((await app.EventsAsync(after: newest))[0], next.Events[0]);
+    }
+
+    [Fact]
+    public async Task A_replay_within_max_replay_events_sends_every_missed_event_once_in_order_on_both_transports()
+    {
+        await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "6" });
+        await app.WaitForStatusAsync("shop", "up");
+        await AddPastChangesAsync(app, 5);
+        var logged = await app.EventsAsync();
+        Assert.Equal(6, logged.Count);
+        using var client = app.CreateClient();
+
+        var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: 0);
+        using var _ = response;
+        using var __ = sse;
+        var replayed = new List<string>();
+        for (var i = 0; i < logged.Count; i++)
+        {
+            replayed.Add((await sse.NextEventAsync("status"))["id"]);
+        }
+        Assert.Equal(logged.Select(e => e.Id.ToString()), replayed);
+        var poll = await client.GetFromJsonAsync<PollDto>("/api/live/poll?after=0&timeout=10");
+        Assert.False(poll!.Reset);
+        Assert.Equal(logged, poll.Events);
+
+        // Then live, with nothing replayed twice.
+        _target.Healthy = false;
+        var live = await sse.NextEventAsync("status");
+        Assert.Equal((await app.EventsAsync(after: logged[^1].Id))[0].Id.ToString(), live["id"]);
+    }
+
+    /// <summary>Status changes of the shop written straight into the log, as if they had happened before the client left.</summary>
+    private static async Task AddPastChangesAsync(UptimeWatchApp app, int count)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        var id = await db.Monitors.Where(m => m.Slug == "shop").Select(m => m.Id).SingleAsync();
+        for (var i = 0; i < count; i++)
+        {
+            // Ending on up, as the monitor is.
+            var down = (count - i) % 2 == 1;
+            db.StatusEvents.Add(new StatusEvent
+            {
+                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
+                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
+            });
+            await db.SaveChangesAsync();
+        }
+    }
+
     private static async Task<int> PrivateChecksAsync(UptimeWatchApp app)
     {
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Tests.StatusPage;
@@ -139,6 +140,64 @@ public sealed class PageApiTests
         var lastEvents = last.RootElement.GetProperty("days").EnumerateArray().SelectMany(d => d.GetProperty("events").EnumerateArray()).ToList();
         Assert.Equal(["change 3", "change 2", "change 1", "change 0"], lastEvents.Select(e => e.GetProperty("reason").GetString()));
         Assert.False(last.RootElement.GetProperty("hasMore").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Paging_incidents_by_before_returns_each_exactly_once_in_order_while_new_ones_are_inserted()
+    {
+        await using var app = HistoryApp.Start();
+        var shop = await app.AddMonitorAsync("Shop", slug: "shop");
+        var admin = await app.AddMonitorAsync("Admin", isPublic: false, slug: "admin");
+        var existing = new List<long>();
+        for (var i = 0; i < 45; i++)
+        {
+            existing.Add((await app.AddEventAsync(shop.Id, MonitorStatus.Up, MonitorStatus.Down, app.Now.AddMinutes(-100 + i), $"old {i}")).Id);
+            await app.AddEventAsync(admin.Id, MonitorStatus.Up, MonitorStatus.Down, app.Now.AddMinutes(-100 + i));
+        }
+        using var client = app.CreateClient();
+
+        var seen = new List<long>();
+        var url = "/api/incidents?pageSize=10";
+        for (var pages = 0; ; pages++)
+        {
+            Assert.True(pages < 10, "paging did not end");
+            using var body = JsonDocument.Parse(await client.GetStringAsync(url));
+            seen.AddRange(body.RootElement.GetProperty("days").EnumerateArray()
+                .SelectMany(d => d.GetProperty("events").EnumerateArray()).Select(e => e.GetProperty("id").GetInt64()));
+            // New changes between pages land on top of the log; they must neither shift nor repeat what follows.
+            await app.AddEventAsync(shop.Id, MonitorStatus.Down, MonitorStatus.Up, app.Now, "new");
+            if (!body.RootElement.GetProperty("hasMore").GetBoolean())
+            {
+                Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("nextBefore").ValueKind);
+                break;
+            }
+            url = $"/api/incidents?pageSize=10&before={body.RootElement.GetProperty("nextBefore").GetInt64()}";
+        }
+
+        existing.Reverse();
+        Assert.Equal(existing, seen);
+    }
+
+    [Fact]
+    public async Task Deep_page_numbers_are_refused_naming_the_parameter_and_the_first_pages_still_work()
+    {
+        await using var app = HistoryApp.Start();
+        var shop = await app.AddMonitorAsync("Shop", slug: "shop");
+        for (var i = 0; i < 30; i++)
+        {
+            await app.AddEventAsync(shop.Id, MonitorStatus.Up, MonitorStatus.Down, app.Now.AddMinutes(-100 + i), $"change {i}");
+        }
+        using var client = app.CreateClient();
+
+        using var second = JsonDocument.Parse(await client.GetStringAsync("/api/incidents?page=2&pageSize=20"));
+        Assert.Equal(10, second.RootElement.GetProperty("days").EnumerateArray().Sum(d => d.GetProperty("events").GetArrayLength()));
+
+        var deep = await client.GetAsync($"/api/incidents?page={PageApi.MaxPage}&pageSize=20");
+        Assert.Equal(HttpStatusCode.BadRequest, deep.StatusCode);
+        using var problem = JsonDocument.Parse(await deep.Content.ReadAsStringAsync());
+        Assert.StartsWith($"page \"{PageApi.MaxPage}\" ", problem.RootElement.GetProperty("error").GetString());
+        Assert.Contains("before", problem.RootElement.GetProperty("error").GetString());
+        Assert.True(problem.RootElement.GetProperty("fields").TryGetProperty("page", out _));
     }
 
     [Theory]

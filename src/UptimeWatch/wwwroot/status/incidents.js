@@ -1,5 +1,6 @@
 // Incident history: status changes grouped by the viewer's local day, newest first, paged with "Load more";
-// live events are prepended. Each event id is shown once, however it arrives.
+// live events are prepended. Each event id is shown once, however it arrives. Pages go by key (`before` = the
+// previous page's `nextBefore`), so changes added on top meanwhile never shift or repeat the older pages.
 
 import { el, statusLabel, knownStatus, unstablePill, localDayKey, localDayTitle, localTime, fullTime } from './format.js';
 
@@ -11,17 +12,16 @@ export class IncidentHistory {
     this.empty = empty;
     this.more = more;
     this.shown = new Set();
-    this.page = 0;
+    this.nextBefore = null;
     this.loading = false;
     this.more.addEventListener('click', () => this.loadMore());
   }
 
   /** Starts over from the newest page (first load, or after a reset). */
   async reload() {
-    const first = await fetchPage(1);
+    const first = await fetchPage(null);
     this.shown.clear();
     this.container.replaceChildren();
-    this.page = 1;
     this.appendPage(first);
   }
 
@@ -31,8 +31,7 @@ export class IncidentHistory {
     this.more.disabled = true;
     this.more.textContent = 'Loading…';
     try {
-      const next = await fetchPage(this.page + 1);
-      this.page++;
+      const next = await fetchPage(this.nextBefore);
       this.appendPage(next);
     } catch {
       this.more.textContent = 'Could not load more — try again';
@@ -49,7 +48,8 @@ export class IncidentHistory {
     for (const day of body.days ?? []) {
       for (const event of day.events ?? []) this.add(event, 'end');
     }
-    this.more.hidden = !body.hasMore;
+    this.nextBefore = body.hasMore ? body.nextBefore : null;
+    this.more.hidden = this.nextBefore == null;
     this.updateEmpty();
   }
 
@@ -105,8 +105,9 @@ function renderEvent(event) {
       event.reason ? el('p', { className: 'incident-reason', text: event.reason }) : null));
 }
 
-async function fetchPage(page) {
-  const response = await fetch(`/api/incidents?page=${page}&pageSize=${PAGE_SIZE}`, { cache: 'no-store' });
+async function fetchPage(before) {
+  const key = before == null ? '' : `&before=${encodeURIComponent(before)}`;
+  const response = await fetch(`/api/incidents?pageSize=${PAGE_SIZE}${key}`, { cache: 'no-store' });
   if (!response.ok) throw new Error(`incidents answered ${response.status}`);
   return response.json();
 }

@@ -96,10 +96,10 @@ export class LiveFeed {
       const frame = parse(e.data);
       for (const check of frame?.checks ?? []) this.onCheck(check);
     });
-    es.addEventListener('reset', () => {
+    es.addEventListener('reset', (e) => {
       if (!current()) return;
       this.heard();
-      this.reset();
+      this.reset(parse(e.data)?.cursor);
     });
     es.addEventListener('error', () => {
       if (!current()) return;
@@ -159,7 +159,7 @@ export class LiveFeed {
         failures = 0;
         this.setState('polling');
         if (body.reset) {
-          this.reset();
+          this.reset(body.cursor);
           return;
         }
         for (const event of body.events ?? []) this.deliver(event);
@@ -177,17 +177,25 @@ export class LiveFeed {
     }
   }
 
-  // --- Reset: the cursor is no longer valid (older than the retention window, a restored database) ---------
+  // --- Reset: the cursor is no longer valid (older than the retention window, a restored database) or too far
+  // behind to replay (more than Live:MaxReplayEvents): reload the snapshot and go on from there -------------
 
-  async reset() {
+  /**
+   * @param {number|undefined} resetCursor the newest id when the server sent the reset: every event up to it is in
+   *   the log, every later one is still to come. The snapshot's own cursor is normally at or past it; resuming from
+   *   the lower of the two cannot skip an event even if the snapshot came from a cache, and a change replayed that
+   *   the snapshot already shows is harmless.
+   */
+  async reset(resetCursor) {
     this.stop();
     const generation = this.generation;
     this.setState('reconnecting');
     for (let attempt = 0; generation === this.generation; attempt++) {
       try {
-        const cursor = await this.onReset();
+        const cursor = Number(await this.onReset()) || 0;
         if (generation !== this.generation) return;
-        this.cursor = Number(cursor) || 0;
+        const hint = Number(resetCursor);
+        this.cursor = Number.isFinite(hint) && resetCursor !== null && resetCursor !== undefined ? Math.min(cursor, hint) : cursor;
         this.errors = [];
         this.start();
         return;
