@@ -18,7 +18,7 @@ label=org.uptimewatch.standin   # which .NET SDK and which recipe an image was m
 say() { printf '==> standin images: %s\n' "$*" >&2; }
 die() { printf 'standin images: %s\n' "$*" >&2; exit 1; }
 
-for tool in docker debootstrap dotnet tar; do
+for tool in docker debootstrap dotnet tar flock; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (test.sh installs docker.io and debootstrap)"
 done
 
