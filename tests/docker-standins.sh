@@ -77,8 +77,18 @@ context() { # context NAME PART...: a folder holding the named parts of the .NET
     printf '%s\n' "$dir"
 }
 build() { # build TAG CONTEXT: the Dockerfile is read from stdin
+    local old
+    old="$(docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true)"
     say "building $1 from $dotnet_dir (.NET SDK $dotnet_version)"
-    docker build --quiet --label "$label=$made_from" -t "$1" -f - "$2" >/dev/null
+    # The legacy builder (Debian's docker.io has no buildx): it takes FROM images from the local store. Its output,
+    # a deprecation notice included, is shown only when the build fails.
+    DOCKER_BUILDKIT=0 docker build --quiet --label "$label=$made_from" -t "$1" -f - "$2" >"$work/build.log" 2>&1 \
+        || { cat "$work/build.log" >&2; die "building $1 failed (output above)"; }
+    # The image this one replaces, unless something still uses it (the old SDK image still uses the old runtime one
+    # until it is replaced too, and removing it then takes its untagged parents with it).
+    if [ -n "$old" ] && [ "$old" != "$(docker image inspect --format '{{.Id}}' "$1")" ]; then
+        docker rmi "$old" >/dev/null 2>&1 || true
+    fi
 }
 
 # Like the official image: the runtime in /usr/share/dotnet, the unprivileged "app" user with uid and gid 1654

@@ -42,8 +42,8 @@ internal static class DockerCli
         {
             info.ArgumentList.Add(arg);
         }
-        // The legacy builder: Debian's docker.io has no buildx, which BuildKit needs in the CLI (without this the CLI
-        // only warns, but says so on every build).
+        // The legacy builder, whatever the CLI's default: Debian's docker.io has no buildx (which BuildKit needs in the
+        // CLI), and the legacy builder takes FROM images from the local store, where the stand-ins are.
         info.Environment["DOCKER_BUILDKIT"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
