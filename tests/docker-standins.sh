@@ -3,9 +3,10 @@
 # Dockerfile builds unchanged on a machine that reaches no container registry:
 #   uw-standin/debian:bookworm          a Debian 12 minbase root file system (debootstrap), imported
 #   mcr.microsoft.com/dotnet/aspnet:10.0  + this machine's .NET runtime, the "app" user (uid 1654), ENV APP_UID
-#   mcr.microsoft.com/dotnet/sdk:10.0     + this machine's whole .NET SDK and its CA bundle
-# An image whose tag exists and was made from the same .NET SDK is kept: only a fresh machine pays for the build
-# (debootstrap about 1 min). Needs root (debootstrap) and a Docker daemon. Run by test.sh and by the Docker image tests.
+#   mcr.microsoft.com/dotnet/sdk:10.0     + this machine's whole .NET SDK, its CA bundle and its NuGet revocation mode
+# An image whose tag exists and was made from the same .NET SDK by the same recipe (a label) is kept: only a fresh
+# machine pays (about 1.5-3 min, debootstrap most of it). Needs root (debootstrap) and a Docker daemon. Run by test.sh
+# and by the Docker image tests (tests/UptimeWatch.IntegrationTests/Docker/UptimeWatchImage.cs); see docs/development.md.
 set -euo pipefail
 
 export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"   # Debian's Docker 20.10
