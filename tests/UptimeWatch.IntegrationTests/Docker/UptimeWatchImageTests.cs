@@ -57,6 +57,7 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
 
             // Non-root: the container's main process, as the host's kernel sees it.
             var pid = await InspectAsync(first, "{{.State.Pid}}");
+            Assert.True(pid != "0", $"the container is not running: {await DescribeAsync(first)}");
             var uids = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal));
             Assert.Equal(["Uid:", AppUid, AppUid, AppUid, AppUid], uids.Split('\t', StringSplitOptions.RemoveEmptyEntries));
 
