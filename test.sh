@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test project in the solution, nothing filtered or skipped, and ends with one line:
 #   N passed, N failed, N skipped
-# Works on a fresh Debian 12 machine as root (installs Docker, busybox, Chromium, nginx, Caddy and systemd's tools when
-# missing) and in CI
+# Works on a fresh Debian 12 machine as root (installs Docker, docker-compose, debootstrap, busybox, Chromium, nginx,
+# Caddy and systemd's tools when missing) and in CI
 # (CI=true, no stdin). Starts a Docker daemon only if none answers, and stops exactly that one on exit.
 set -euo pipefail
 
@@ -24,6 +24,10 @@ command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || need_
 [ -x /usr/sbin/nginx ] || deploy_tools+=(nginx)
 [ -x /usr/bin/caddy ] || deploy_tools+=(caddy)
 [ -x /usr/bin/systemd-analyze ] || deploy_tools+=(systemd)
+# The shipped Dockerfile is built on stand-in .NET images made from a Debian root file system (tests/docker-standins.sh),
+# and deploy/docker-compose.yml is checked by Debian's compose tool.
+[ -x /usr/sbin/debootstrap ] || deploy_tools+=(debootstrap)
+[ -x /usr/bin/docker-compose ] || deploy_tools+=(docker-compose)
 
 if [ $((need_docker + need_busybox + need_chromium + ${#deploy_tools[@]})) -gt 0 ]; then
     base=()
@@ -112,7 +116,14 @@ else
     say "Docker daemon is up (pid $dockerd_pid)"
 fi
 
-# --- 4. The tests ----------------------------------------------------------------------------------------
+# --- 4. Stand-in base images for deploy/Dockerfile ------------------------------------------------------
+# Made while the solution compiles (debootstrap about 1 min, then the .NET images); kept between runs, so only a fresh
+# machine pays. The image tests run the same script, which waits for this one (a lock) and then finds the images made.
+say "making the stand-in .NET images for deploy/Dockerfile in the background (log: $logdir/standin-images.log)"
+bash "$root/tests/docker-standins.sh" >"$logdir/standin-images.log" 2>&1 </dev/null &
+standins_pid=$!
+
+# --- 5. The tests ----------------------------------------------------------------------------------------
 find "$results" -name '*.trx' -type f -delete
 
 test_status=0
@@ -121,7 +132,14 @@ dotnet test UptimeWatch.sln \
     --logger "console;verbosity=normal" \
     --results-directory "$results" </dev/null || test_status=$?
 
-# --- 5. The count ----------------------------------------------------------------------------------------
+standins_status=0
+wait "$standins_pid" || standins_status=$?
+if [ "$standins_status" -ne 0 ]; then
+    echo "tests/docker-standins.sh failed (exit $standins_status); last lines of $logdir/standin-images.log:" >&2
+    tail -n 20 "$logdir/standin-images.log" >&2 || true
+fi
+
+# --- 6. The count ----------------------------------------------------------------------------------------
 shopt -s nullglob
 trx_files=("$results"/*.trx)
 shopt -u nullglob
@@ -146,6 +164,7 @@ if [ "${#trx_files[@]}" -eq 0 ]; then
     status=1
 fi
 if [ "$test_status" -ne 0 ]; then status=$test_status; fi
+if [ "$standins_status" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

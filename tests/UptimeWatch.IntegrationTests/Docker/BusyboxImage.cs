@@ -81,7 +81,7 @@ public sealed class BusyboxImage : IAsyncLifetime
     }
 
     /// <summary>Asks the Docker engine for <c>/_ping</c> so that a missing engine fails with a plain message.</summary>
-    private static async Task EnsureDockerAnswersAsync()
+    internal static async Task EnsureDockerAnswersAsync()
     {
         var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
         if (!string.IsNullOrEmpty(host) && !host.StartsWith("unix://", StringComparison.Ordinal))

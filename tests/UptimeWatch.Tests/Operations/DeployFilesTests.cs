@@ -5,8 +5,8 @@ using UptimeWatch.Tests.EndToEnd;
 namespace UptimeWatch.Tests.Operations;
 
 /// <summary>
-/// The systemd unit and the Dockerfile in deploy/, checked as far as this machine can: systemd's own verifier on the
-/// unit; the Dockerfile read as text (no image can be built here: no registry is reachable).
+/// The systemd unit and the Dockerfile in deploy/, read and verified: systemd's own verifier on the unit; the
+/// Dockerfile read as text (the image itself is built and run by UptimeWatchImageTests in the integration tests).
 /// </summary>
 public sealed class DeployFilesTests
 {
