@@ -205,7 +205,9 @@ function showStorageStatus({ failing, since, error }) {
     return;
   }
   const when = since ? new Date(since).toLocaleString() : 'a while';
-  $('storage-text').textContent = `Writes to the database have failed since ${when}: ${error ?? 'unknown error'}. `
+  // SQLite's messages end with a full stop of their own.
+  const reason = (error ?? 'unknown error').replace(/\.$/, '');
+  $('storage-text').textContent = `Writes to the database have failed since ${when}: ${reason}. `
     + 'Checks go on and wait in memory; free disk space (or fix the database) and they are stored within seconds. '
     + 'What the status page and alerts show may lag behind until then.';
   banner.hidden = false;

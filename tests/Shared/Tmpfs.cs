@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
-namespace UptimeWatch.Tests.Storage;
+namespace UptimeWatch.Testing;
 
 /// <summary>
 /// A small RAM disk (<c>mount -t tmpfs</c>, as root) that a test can fill to the last byte and give back: a real
