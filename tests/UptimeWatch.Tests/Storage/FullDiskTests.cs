@@ -12,7 +12,7 @@ namespace UptimeWatch.Tests.Storage;
 /// on /healthz and /metrics, and once space is back every scheduled slot of every monitor is accounted for, stored as a
 /// check or as a missed slot, none twice.
 /// </summary>
-public sealed class FullDiskTests : IAsyncLifetime
+public sealed class FullDiskTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Monitors = 10;
     private const int QueueCapacity = 100;
@@ -50,9 +50,11 @@ public sealed class FullDiskTests : IAsyncLifetime
 
         var failing = await Eventually.Until(() => HealthAsync(client), h => h.Code == HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(60), "/healthz to answer 503");
+        output.WriteLine($"filled {filledAt:HH:mm:ss.fff}, 503 at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
         var failures = await Eventually.Until(async () => MetricsTests.Scrape.Parse(await client.GetStringAsync("/metrics")),
             m => m.Value("uptimewatch_write_queue_length") >= QueueCapacity, TimeSpan.FromSeconds(60), "the write queue to fill up");
         // Hold the outage a little longer with the queue full: these slots' checks cannot be queued.
+        output.WriteLine($"queue full at {DateTimeOffset.UtcNow:HH:mm:ss.fff}: {string.Join(", ", failures.Own.Where(o => o.Contains("queue") || o.Contains("storage")))}");
         var full = Stopwatch.StartNew();
         while (full.Elapsed < TimeSpan.FromSeconds(3))
         {
@@ -63,6 +65,9 @@ public sealed class FullDiskTests : IAsyncLifetime
         var healthy = await Eventually.Until(() => HealthAsync(client), h => h.Code == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz to answer 200 again");
         await Eventually.Until(async () => MetricsTests.Scrape.Parse(await client.GetStringAsync("/metrics")),
             m => m.Value("uptimewatch_write_queue_length") == 0, TimeSpan.FromSeconds(60), "the write queue to drain");
+        // A slot missed while its check waited for room is recorded by the monitor's next check: let each make one.
+        await Eventually.Until(() => Task.FromResult(CheckedAfter(database, freedAt)), n => n == Monitors, TimeSpan.FromSeconds(60),
+            "a check of every monitor after space returned");
         host.SendSigterm();
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
@@ -74,28 +79,42 @@ public sealed class FullDiskTests : IAsyncLifetime
 
         using var db = ServingProcess.Open(database);
         var rows = Rows(db);
+        output.WriteLine($"freed {freedAt:HH:mm:ss.fff}; {rows.Count} rows, missed: " +
+            string.Join("; ", rows.Where(r => r.Outcome == 3).Select(r => $"{r.MonitorId} {r.At:HH:mm:ss.fff} {r.Error}")));
         foreach (var (id, slug) in MonitorIds(db))
         {
             var mine = rows.Where(r => r.MonitorId == id).ToList();
             // Slots sit at a fixed phase of each monitor's interval; a check starts at its slot or a little after it
             // (later than half the interval it is a missed slot instead), a missed slot is recorded at the slot itself.
             var phase = ScheduleReconciler.FirstSlot(id, TimeSpan.FromSeconds(1), DateTimeOffset.UnixEpoch).ToUnixTimeMilliseconds();
-            var slots = mine.Select(r => (long)Math.Floor((r.At.ToUnixTimeMilliseconds() - phase + 250) / 1000.0)).ToList();
+            long Slot(Row r) => (long)Math.Floor((r.At.ToUnixTimeMilliseconds() - phase + 250) / 1000.0);
+            var slots = mine.Select(Slot).ToList();
             var expected = Enumerable.Range(0, (int)(slots.Max() - slots.Min() + 1)).Select(k => slots.Min() + k);
+            var twice = slots.GroupBy(s => s).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
             Assert.True(expected.SequenceEqual(slots.Order()),
-                $"{slug}: slots without a row or with two: {string.Join(", ", expected.Except(slots))} / " +
-                $"{string.Join(", ", slots.GroupBy(s => s).Where(g => g.Count() > 1).Select(g => g.Key))}");
+                $"{slug} (phase {phase} ms): slots without a row: {string.Join(", ", expected.Except(slots))}; with two: " +
+                string.Join("; ", mine.Where(r => twice.Contains(Slot(r))).Select(r => $"{r.At:HH:mm:ss.fff} {r.Outcome} {r.Error}")));
             // Checks were made and stored while the disk was full, not only before and after.
             Assert.Contains(mine, r => r.Outcome != 3 && r.At > filledAt.AddSeconds(2) && r.At < freedAt);
         }
         // Once the queue was full, slots went by with their monitors' checks waiting for room: recorded when writing resumed.
-        Assert.Contains(rows, r => r.Outcome == 3 && r.Error!.Contains("write queue was full", StringComparison.Ordinal));
+        Assert.True(rows.Any(r => r.Outcome == 3 && r.Error!.Contains("write queue was full", StringComparison.Ordinal)),
+            $"no slot missed for a full queue between {filledAt:HH:mm:ss.fff} and {freedAt:HH:mm:ss.fff}; missed: " +
+            string.Join("; ", rows.Where(r => r.Outcome == 3).Select(r => $"{r.MonitorId} {r.At:HH:mm:ss.fff} {r.Error}")) + "\n" + host.Stdout[^Math.Min(host.Stdout.Length, 6000)..]);
     }
 
     private static async Task<(HttpStatusCode Code, JsonElement Body)> HealthAsync(HttpClient client)
     {
         using var response = await client.GetAsync("/healthz");
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    /// <summary>How many monitors have a check (not a missed slot) stored from after <paramref name="at"/>.</summary>
+    private static long CheckedAfter(string database, DateTimeOffset at)
+    {
+        using var db = ServingProcess.Open(database);
+        return ServingProcess.Scalar(db,
+            $"SELECT count(DISTINCT MonitorId) FROM check_results WHERE Outcome <> 3 AND At > {at.ToUnixTimeMilliseconds()}");
     }
 
     private static List<(int Id, string Slug)> MonitorIds(Microsoft.Data.Sqlite.SqliteConnection db)
