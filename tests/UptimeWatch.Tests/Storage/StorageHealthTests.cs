@@ -54,6 +54,8 @@ public sealed class StorageHealthTests : IAsyncLifetime
         clock.Advance(CheckResultWriter.MaxRetryDelay);
         var banner = (await socket.NextPushAsync("storage")).GetProperty("payload");
         var onLoad = (await socket.CommandAsync("storage.status")).GetProperty("payload");
+        using var console = await app.SignedInAsync();
+        var rest = await console.GetFromJsonAsync<JsonElement>("/api/admin/storage");
         // However long it fails, the next attempt is never more than 2 s away.
         for (var i = 0; i < 5; i++)
         {
@@ -77,7 +79,7 @@ public sealed class StorageHealthTests : IAsyncLifetime
         var since = failedFrom.UtcDateTime;
         Assert.Matches(@"^writes failing since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: SQLite Error 13: 'database or disk is full'", Storage(down).Description);
         Assert.StartsWith($"writes failing since {since:yyyy-MM-dd'T'HH:mm:ss'Z'}", Storage(down).Description);
-        foreach (var status in new[] { banner, onLoad })
+        foreach (var status in new[] { banner, onLoad, rest })
         {
             Assert.True(status.GetProperty("failing").GetBoolean());
             // The console's JSON carries milliseconds.
