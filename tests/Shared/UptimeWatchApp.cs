@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace UptimeWatch.Testing;
 
@@ -41,6 +43,9 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Replaces services after the app registered its own (a fake clock, a collaborator that fails).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "uptimewatch.db");
 
     /// <summary>A monitor definition with test-friendly timing: 1 s interval, 1 s timeout.</summary>
@@ -68,6 +73,10 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
             }
             configuration.AddInMemoryCollection(_settings);
         });
+        if (TestServices is { } replace)
+        {
+            builder.ConfigureTestServices(replace);
+        }
     }
 
     public async Task<StatusDto> StatusAsync()

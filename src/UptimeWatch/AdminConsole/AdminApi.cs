@@ -108,6 +108,8 @@ internal static class AdminApi
             .WithName("AdminListNotifications").WithSummary("The newest notifications in the outbox, with every delivery attempt.");
         api.MapGet("/config", (AdminCommands commands) => TypedResults.Ok(commands.ConfigStatus()))
             .WithName("AdminConfigStatus").WithSummary("The config file, and the errors of its last rejected edit.");
+        api.MapGet("/storage", (AdminCommands commands) => TypedResults.Ok(commands.StorageStatus()))
+            .WithName("AdminStorageStatus").WithSummary("Whether writes to the database have been failing (a full disk), since when, and why.");
         return app;
     }
 

@@ -392,6 +392,9 @@ internal sealed partial class AdminCommands(
             : null!)];
     }
 
+    /// <summary>Whether writes to the database have been failing too long (a full disk), since when, and why.</summary>
+    public StorageStatus StorageStatus() => writer.Status();
+
     public ConfigStatus ConfigStatus() => new(Configuration.ConfigurationExtensions.MonitorsFile(configuration), reloader.LastErrors);
 
     private MonitorDefinition Validate(IReadOnlyDictionary<string, string?> fields)

@@ -51,7 +51,7 @@ internal sealed partial class AdminSocket(
     [
         "monitors.list", "monitors.get", "monitors.create", "monitors.update", "monitors.delete", "monitors.pause",
         "monitors.resume", "monitors.checkNow", "monitors.export", "alerts.list", "alerts.ack", "maintenance.create",
-        "maintenance.delete", "config.status", "channels.list", "channels.test", "notifications.list", "subscribe", "unsubscribe",
+        "maintenance.delete", "config.status", "storage.status", "channels.list", "channels.test", "notifications.list", "subscribe", "unsubscribe",
     ];
 
     // Replies and pushes wait here for the send loop. Bounded: a peer that stops reading stalls the commands and the
@@ -359,6 +359,7 @@ internal sealed partial class AdminSocket(
             payload.OptionalTime("end"), payload.OptionalInt("minutes"), payload.OptionalString("reason"), by, cancellationToken),
         "maintenance.delete" => await DeleteMaintenanceAsync(payload.RequiredLong("id"), cancellationToken),
         "config.status" => commands.ConfigStatus(),
+        "storage.status" => commands.StorageStatus(),
         "channels.list" => new ChannelsResponse(commands.ListChannels()),
         "channels.test" => await commands.TestChannelAsync(payload.RequiredString("channel"), by, cancellationToken),
         "notifications.list" => new NotificationsResponse(await commands.ListNotificationsAsync(payload.OptionalInt("limit") ?? 100, cancellationToken)),

@@ -4,11 +4,15 @@ using System.Text.Json.Serialization;
 namespace UptimeWatch.Alerting;
 
 /// <summary>Wakes the dispatcher when new notifications have been committed, so they go out at once rather than at its next look.</summary>
-internal sealed class NotificationSignal
+/// <remarks>
+/// Not sealed: tests replace it with one that fails, to prove that a failure after the writer's commit never stores
+/// a batch twice.
+/// </remarks>
+internal class NotificationSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 
-    public void Notify()
+    public virtual void Notify()
     {
         if (_signal.CurrentCount == 0)
         {

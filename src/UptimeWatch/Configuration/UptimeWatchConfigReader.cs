@@ -52,6 +52,7 @@ internal static class UptimeWatchConfigReader
         options.Storage.WriteQueueCapacity = Int(storage, "Storage", "WriteQueueCapacity", options.Storage.WriteQueueCapacity, 100, 10_000_000, errors);
         options.Storage.WriteBatchSize = Int(storage, "Storage", "WriteBatchSize", options.Storage.WriteBatchSize, 1, 100_000, errors);
         options.Storage.WriteWindowMilliseconds = Int(storage, "Storage", "WriteWindowMilliseconds", options.Storage.WriteWindowMilliseconds, 0, 1_000, errors);
+        options.Storage.UnhealthyAfterSeconds = Int(storage, "Storage", "UnhealthyAfterSeconds", options.Storage.UnhealthyAfterSeconds, 1, 3_600, errors);
 
         var scheduler = new TrackedSection(section.GetSection("Scheduler"), "Scheduler");
         options.Scheduler.MaxConcurrency = Int(scheduler, "Scheduler", "MaxConcurrency", options.Scheduler.MaxConcurrency, 1, 100_000, errors);

@@ -60,6 +60,12 @@ internal sealed class StorageOptions
     /// change, a pause or resume, a heartbeat, an acknowledgement or a "check now" is written without waiting.
     /// </summary>
     public int WriteWindowMilliseconds { get; set; } = 500;
+
+    /// <summary>
+    /// How long commits may keep failing (a full disk, a database gone read-only) before <c>/healthz</c> answers 503
+    /// and the admin console shows a banner. Shorter failures (a moment of lock contention) are only logged.
+    /// </summary>
+    public int UnhealthyAfterSeconds { get; set; } = 10;
 }
 
 /// <summary><c>UptimeWatch:Scheduler</c>.</summary>

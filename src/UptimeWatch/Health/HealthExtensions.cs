@@ -14,16 +14,19 @@ internal static class HealthExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy())
             .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<StorageHealthCheck>("storage")
             .AddCheck<SchedulerHealthCheck>("scheduler");
         return builder;
     }
 
-    /// <summary><c>GET /healthz</c>: 200 when the process, the database and the scheduler all work, 503 otherwise.</summary>
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 when the process, the database, writes to it and the scheduler all work, 503 otherwise.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync })
             .WithName("Health")
-            .WithSummary("Process, database and scheduler health.");
+            .WithSummary("Process, database, storage (writes) and scheduler health.");
         return app;
     }
 
@@ -58,6 +61,28 @@ internal sealed class DatabaseHealthCheck(IDbContextFactory<UptimeWatchDbContext
             return HealthCheckResult.Unhealthy($"database query failed: {ex.Message}");
         }
     }
+}
+
+/// <summary>
+/// Whether the writer's commits succeed. A read (the database check) still works on a full disk, so only this notices
+/// that nothing has been stored for a while: degraded (still 200) while commits fail, unhealthy (503) once they have
+/// failed for <c>Storage:UnhealthyAfterSeconds</c>, healthy again with the first commit that succeeds.
+/// </summary>
+internal sealed class StorageHealthCheck(CheckResultWriter writer) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = writer.Status();
+        if (status is { Failing: true, Since: { } since })
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"writes failing since {Time(since)}: {status.Error}"));
+        }
+        return Task.FromResult(writer.CurrentFailure is { } failure
+            ? HealthCheckResult.Degraded($"writes failing since {Time(failure.Since)}: {failure.Error} (unhealthy after {writer.UnhealthyAfter.TotalSeconds:0} s)")
+            : HealthCheckResult.Healthy("writes succeed"));
+    }
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulerFactory) : IHealthCheck

@@ -25,6 +25,7 @@ internal sealed class UptimeWatchMetrics
     private readonly Histogram<double> _checkDuration;
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _events;
+    private readonly Counter<long> _writeFailures;
 
     public UptimeWatchMetrics(IMeterFactory meters)
     {
@@ -38,6 +39,8 @@ internal sealed class UptimeWatchMetrics
             "Open live connections, by transport: sse, longpoll, websocket.");
         _events = Meter.CreateCounter<long>("uptimewatch.events.published", "{event}",
             "Live events handed to the connected clients, by kind (status, check, alert.raised, …).");
+        _writeFailures = Meter.CreateCounter<long>("uptimewatch.storage.write_failures", "{failure}",
+            "Failed attempts to commit a batch of check results and state changes (each is retried).");
     }
 
     public Meter Meter { get; }
@@ -54,6 +57,9 @@ internal sealed class UptimeWatchMetrics
             _checks.Add(1, new KeyValuePair<string, object?>("monitor", monitor), new KeyValuePair<string, object?>("outcome", OutcomeName(check.Outcome)));
         }
     }
+
+    /// <summary>Counts one failed commit attempt of the writer.</summary>
+    public void StorageWriteFailed() => _writeFailures.Add(1);
 
     public void CheckFinished(MonitorType type, Verdict verdict, int elapsedMs)
     {

@@ -54,8 +54,10 @@ internal sealed partial class ProbeJob(
         {
             // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
             var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+            // A previous check that waited for room in the write queue held this job past the slots in between.
+            var queueWasFull = writer.LastFullAt is { } full && full >= context.PreviousFireTimeUtc;
             missed.AddRange(MissedSlots.Between(context.PreviousFireTimeUtc, slot, TimeSpan.FromSeconds(definition.IntervalSeconds))
-                .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt)));
+                .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt, queueWasFull)));
         }
 
         // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
@@ -123,13 +125,15 @@ internal sealed partial class ProbeJob(
     /// <summary>Quartz may fire a trigger a few milliseconds early; a look that early would find the deadline not yet passed.</summary>
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(100);
 
-    private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt)
+    private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt, bool queueWasFull)
     {
         // A slot whose previous check ended after it was blocked by that check; otherwise the scheduler itself
         // was late (every probe slot busy, or the process was paused).
         var reason = lastCheckFinishedAt is { } finished && finished > slot
             ? "missed: the previous check was still running"
-            : "missed: the scheduler was late (all check slots busy or the process was paused)";
+            : queueWasFull
+                ? "missed: the write queue was full (the database was not accepting writes)"
+                : "missed: the scheduler was late (all check slots busy or the process was paused)";
         return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason) { Category = PublicReasons.Missed };
     }
 

@@ -13,8 +13,11 @@ namespace UptimeWatch.Storage;
 /// locked", and a status change commits together with the check that caused it.
 /// </summary>
 /// <remarks>
-/// A failed write is retried with backoff rather than dropped. On shutdown the queue is closed and drained
-/// (the scheduler has stopped before this service stops), bounded by the host's shutdown timeout.
+/// A failed write is retried with backoff (at most <see cref="MaxRetryDelay"/> apart) rather than dropped; while
+/// commits keep failing, <see cref="Status"/> says so to <c>/healthz</c> and the admin console. The commit is the last
+/// step that can fail a batch: what follows it (signalling, publishing, completing waiters) runs once, whatever
+/// happens, so a batch is never applied twice. On shutdown the queue is closed and drained (the scheduler has
+/// stopped before this service stops), bounded by the host's shutdown timeout.
 /// </remarks>
 internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 {
@@ -24,8 +27,14 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     private readonly ILogger<CheckResultWriter> _logger;
     private readonly int _batchSize;
     private readonly TimeSpan _window;
+    private readonly TimeSpan _unhealthyAfter;
     private readonly CancellationTokenSource _abort = new();
     private Task _loop = Task.CompletedTask;
+
+    // Written by the writer loop only, read by health checks and the console from any thread.
+    private volatile WriteFailure? _failure;
+    private bool _announced;
+    private long _lastFullAtTicks;
 
     private readonly LivePublisher? _live;
     private readonly Alerting.NotificationSignal? _notifications;
@@ -45,6 +54,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         _logger = logger;
         _batchSize = options.Value.Storage.WriteBatchSize;
         _window = TimeSpan.FromMilliseconds(options.Value.Storage.WriteWindowMilliseconds);
+        _unhealthyAfter = TimeSpan.FromSeconds(options.Value.Storage.UnhealthyAfterSeconds);
         _queue = Channel.CreateBounded<StoreWrite>(new BoundedChannelOptions(options.Value.Storage.WriteQueueCapacity)
         {
             SingleReader = true,
@@ -56,9 +66,42 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     /// <summary>How many writes are waiting for the database.</summary>
     public int QueueLength => _queue.Reader.Count;
 
+    /// <summary>
+    /// The longest wait between two attempts at a failing commit: once space comes back (a full disk), writing
+    /// resumes within this long. Retrying more often costs one failed transaction per attempt, nothing more.
+    /// </summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The failure of the commits since the last one that succeeded; null while they succeed.</summary>
+    public WriteFailure? CurrentFailure => _failure;
+
+    /// <summary>How long commits may fail before storage counts as failing (<c>Storage:UnhealthyAfterSeconds</c>).</summary>
+    public TimeSpan UnhealthyAfter => _unhealthyAfter;
+
+    /// <summary>Failing once commits have failed without a success for <see cref="UnhealthyAfter"/>: what <c>/healthz</c> and the console show.</summary>
+    public StorageStatus Status()
+    {
+        var failure = _failure;
+        return failure is not null && _time.GetUtcNow() - failure.Since >= _unhealthyAfter
+            ? new StorageStatus(true, failure.Since, failure.Error)
+            : StorageStatus.Ok;
+    }
+
+    /// <summary>When a check last had to wait for room in the queue (it was full); null if that never happened.</summary>
+    public DateTimeOffset? LastFullAt => Interlocked.Read(ref _lastFullAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
     /// <summary>Queues one check's writes. Returns at once unless the queue is full.</summary>
-    public ValueTask EnqueueAsync(StoreWrite write, CancellationToken cancellationToken) =>
-        _queue.Writer.TryWrite(write) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(write, cancellationToken);
+    public ValueTask EnqueueAsync(StoreWrite write, CancellationToken cancellationToken)
+    {
+        if (_queue.Writer.TryWrite(write))
+        {
+            return ValueTask.CompletedTask;
+        }
+        Interlocked.Exchange(ref _lastFullAtTicks, _time.GetUtcNow().UtcTicks);
+        return _queue.Writer.WriteAsync(write, cancellationToken);
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -146,37 +189,105 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 
     private async Task WriteWithRetryAsync(List<StoreWrite> batch)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        var delay = FirstRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
+            Committed committed;
             try
             {
-                await WriteAsync(batch, _abort.Token);
-                return;
+                committed = await CommitAsync(batch, _abort.Token);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
                 Abandon(batch);
                 return;
             }
-            catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            catch (Exception ex)
             {
-                LogWriteFailed(ex, batch.Count, attempt, delay.TotalSeconds);
+                // Any failure before the commit rolled the whole batch back, so trying it again is always safe; giving up
+                // would lose checks, and an exception left to end this loop would stop every later write.
+                // The wait starts before the failure is counted: whoever sees the count (a test moving a fake clock)
+                // knows the wait is already running.
+                var retry = Task.Delay(delay, _time, _abort.Token);
+                Failed(ex, batch.Count, attempt, delay);
                 try
                 {
-                    await Task.Delay(delay, _time, _abort.Token);
+                    await retry;
                 }
                 catch (OperationCanceledException)
                 {
                     Abandon(batch);
                     return;
                 }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                continue;
             }
+            Succeeded();
+            // Outside the retry: the batch is in the database now, whatever happens next.
+            AfterCommit(batch, committed);
+            return;
         }
     }
 
-    private async Task WriteAsync(List<StoreWrite> batch, CancellationToken cancellationToken)
+    private void Failed(Exception exception, int count, int attempt, TimeSpan delay)
+    {
+        _metrics?.StorageWriteFailed();
+        var now = _time.GetUtcNow();
+        var error = Describe(exception);
+        var failure = _failure = _failure is { } ongoing ? ongoing with { Error = error, Attempts = ongoing.Attempts + 1 } : new WriteFailure(now, error, 1);
+        if (attempt == 1)
+        {
+            LogWriteFailed(exception, count, attempt, delay.TotalSeconds);
+        }
+        else
+        {
+            // The stack trace was logged with the first attempt; a disk full for an hour would repeat it 1,800 times.
+            LogWriteStillFailing(count, attempt, delay.TotalSeconds, error);
+        }
+        if (!_announced && now - failure.Since >= _unhealthyAfter)
+        {
+            _announced = true;
+            LogStorageFailing(failure.Since, failure.Error);
+            Announce(new StorageStatus(true, failure.Since, failure.Error));
+        }
+    }
+
+    private void Succeeded()
+    {
+        if (_failure is not { } failure)
+        {
+            return;
+        }
+        _failure = null;
+        LogWritesResumed(failure.Since, failure.Attempts);
+        if (_announced)
+        {
+            _announced = false;
+            Announce(StorageStatus.Ok);
+        }
+    }
+
+    /// <summary>Tells signed-in admins (the console shows a banner while storage is failing).</summary>
+    private void Announce(StorageStatus status)
+    {
+        try
+        {
+            _live?.PublishAdmin("storage", status);
+        }
+        catch (Exception ex)
+        {
+            LogAfterCommitFailed(ex, "tell the admin console about storage");
+        }
+    }
+
+    /// <summary>The innermost message: a <see cref="DbUpdateException"/> itself only says "see the inner exception".</summary>
+    private static string Describe(Exception exception) => Truncate(exception.GetBaseException().Message) ?? exception.GetType().Name;
+
+    /// <summary>
+    /// Writes the batch in one transaction and commits it. Everything that can fail the batch happens here; nothing
+    /// here is seen outside the database until the commit, so a failed attempt can simply be made again.
+    /// </summary>
+    private async Task<Committed> CommitAsync(List<StoreWrite> batch, CancellationToken cancellationToken)
     {
         await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -289,25 +400,47 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             await db.SaveChangesAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        if (queued > 0)
-        {
-            _notifications?.Notify();
-        }
+        return new Committed(steps, queued);
+    }
 
-        foreach (var step in steps)
+    /// <summary>What a commit wrote: the steps to announce, and how many notifications went into the outbox.</summary>
+    private sealed record Committed(List<Step> Steps, int QueuedNotifications);
+
+    /// <summary>
+    /// Everything that follows a commit, each part on its own: a part that fails is logged and the others still run,
+    /// and nothing goes back to the retry loop (that would store the batch a second time). Waiters are always released.
+    /// </summary>
+    private void AfterCommit(List<StoreWrite> batch, Committed committed)
+    {
+        var steps = committed.Steps;
+        if (committed.QueuedNotifications > 0 && _notifications is { } notifications)
         {
-            if (step.Event is { Kind: EventKind.Status } statusEvent && step.Write is { } write)
+            AfterCommit("wake the alert dispatcher (it finds the notifications at its next look)", notifications.Notify);
+        }
+        AfterCommit("log the status changes", () =>
+        {
+            foreach (var step in steps)
             {
-                LogStatusChanged(write.Slug, statusEvent.From, statusEvent.To, statusEvent.Reason, statusEvent.Id);
+                if (step.Event is { Kind: EventKind.Status } statusEvent && step.Write is { } write)
+                {
+                    LogStatusChanged(write.Slug, statusEvent.From, statusEvent.To, statusEvent.Reason, statusEvent.Id);
+                }
             }
+        });
+        if (_metrics is { } metrics)
+        {
+            AfterCommit("count the stored checks", () =>
+            {
+                foreach (var write in batch.OfType<CheckWrite>())
+                {
+                    metrics.ChecksStored(write.Slug, write.Checks);
+                }
+            });
         }
         foreach (var item in batch)
         {
             switch (item)
             {
-                case CheckWrite write:
-                    _metrics?.ChecksStored(write.Slug, write.Checks);
-                    break;
                 case AlertAcknowledgement ack:
                     ack.Done.TrySetResult(steps.FirstOrDefault(s => s.Ack == ack)?.Alert);
                     break;
@@ -316,14 +449,30 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                     break;
             }
         }
-        _live?.PublishCommitted(steps.Select(s => new CommittedCheck(s.MonitorId, s.Check, s.Event is { Kind: EventKind.Status } e ? e : null,
-                s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
-                s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
-            .ToList());
+        if (_live is { } live)
+        {
+            AfterCommit("publish the committed checks to live viewers", () => live.PublishCommitted(steps.Select(s => new CommittedCheck(s.MonitorId, s.Check,
+                    s.Event is { Kind: EventKind.Status } e ? e : null,
+                    s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
+                    s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
+                .ToList()));
+        }
         // Last, after the publish: whoever waits on a write may next read the live state too.
         foreach (var item in batch)
         {
             (item as CheckWrite)?.Stored?.TrySetResult();
+        }
+    }
+
+    private void AfterCommit(string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            LogAfterCommitFailed(ex, what);
         }
     }
 
@@ -471,9 +620,30 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     [LoggerMessage(LogLevel.Error, "Could not store {Count} check results (attempt {Attempt}); retrying in {DelaySeconds} s")]
     private partial void LogWriteFailed(Exception exception, int count, int attempt, double delaySeconds);
 
+    [LoggerMessage(LogLevel.Error, "Still cannot store {Count} check results (attempt {Attempt}); retrying in {DelaySeconds} s: {Error}")]
+    private partial void LogWriteStillFailing(int count, int attempt, double delaySeconds, string error);
+
+    [LoggerMessage(LogLevel.Critical, "Storage is failing: no commit has succeeded since {Since}: {Error}. Checks wait in memory until the queue is full")]
+    private partial void LogStorageFailing(DateTimeOffset since, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Writes resumed; they had failed since {Since} ({Attempts} failed attempts)")]
+    private partial void LogWritesResumed(DateTimeOffset since, int attempts);
+
+    [LoggerMessage(LogLevel.Error, "A batch was stored, but the writer could not {What}; it is not stored again")]
+    private partial void LogAfterCommitFailed(Exception exception, string what);
+
     [LoggerMessage(LogLevel.Error, "Shutdown timed out with {Count} check results not yet stored")]
     private partial void LogShutdownTimedOut(int count);
 
     [LoggerMessage(LogLevel.Error, "Gave up storing {Count} check results at shutdown")]
     private partial void LogAbandoned(int count);
+}
+
+/// <summary>Commits failing since <paramref name="Since"/>, the latest with <paramref name="Error"/>.</summary>
+internal sealed record WriteFailure(DateTimeOffset Since, string Error, int Attempts);
+
+/// <summary>The <c>storage</c> push and the <c>storage.status</c> reply: whether writes have been failing too long, since when and why.</summary>
+internal sealed record StorageStatus(bool Failing, DateTimeOffset? Since, string? Error)
+{
+    public static readonly StorageStatus Ok = new(false, null, null);
 }

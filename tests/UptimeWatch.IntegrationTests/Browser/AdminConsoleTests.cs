@@ -357,6 +357,34 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_writes_fail_on_a_full_disk_a_banner_says_so_also_after_a_reload_and_it_goes_when_space_returns()
+    {
+        await using var disk = await Tmpfs.MountAsync();
+        await using var host = StatusPageHost.Start(null,
+            new Dictionary<string, string?> { ["UptimeWatch:DataDirectory"] = disk.Path, ["UptimeWatch:Storage:UnhealthyAfterSeconds"] = "1" },
+            new PageMonitor("Shop", Target.Url("/ok")));
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page);
+        await Expect(Row(page, "Shop").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
+        var banner = page.Locator("#storage-banner");
+        await Expect(banner).ToBeHiddenAsync();
+
+        await disk.FillAsync();
+
+        await Expect(banner).ToBeVisibleAsync(VisibleSoon);
+        await Expect(banner.Locator("#storage-text")).ToContainTextAsync("database or disk is full");
+        await SaveScreenshotAsync(page, "admin-console-storage-failing.png");
+        // A page opened during the outage asks at once.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
+        await Expect(page.Locator("#storage-banner")).ToBeVisibleAsync(VisibleSoon);
+
+        disk.Free();
+        await Expect(page.Locator("#storage-banner")).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        await AssertCleanAsync(page);
+    }
+
+    [Fact]
     public async Task When_the_server_cannot_resume_from_the_pages_seq_it_sends_reset_and_the_page_reloads_everything()
     {
         await using var host = StatusPageHost.Start();

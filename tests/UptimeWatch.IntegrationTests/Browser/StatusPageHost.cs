@@ -33,7 +33,10 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
     public static StatusPageHost Start(params PageMonitor[] monitors) => Start(null, monitors);
 
     /// <summary>As <see cref="Start(PageMonitor[])"/>, reading monitors from <paramref name="configFile"/> too (watched, reloaded on save).</summary>
-    public static StatusPageHost Start(string? configFile, params PageMonitor[] monitors)
+    public static StatusPageHost Start(string? configFile, params PageMonitor[] monitors) => Start(configFile, null, monitors);
+
+    /// <summary>As <see cref="Start(string, PageMonitor[])"/>, with more settings (they replace the ones set here).</summary>
+    public static StatusPageHost Start(string? configFile, IReadOnlyDictionary<string, string?>? extra, params PageMonitor[] monitors)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -44,6 +47,10 @@ internal sealed class StatusPageHost : WebApplicationFactory<Program>
             // Meter listeners are process-wide; metrics are tested against the real binary.
             ["UptimeWatch:Metrics:Enabled"] = "false",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
         for (var i = 0; i < monitors.Length; i++)
         {
             var prefix = $"UptimeWatch:Monitors:{i}:";

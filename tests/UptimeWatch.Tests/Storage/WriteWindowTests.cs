@@ -24,6 +24,12 @@ public sealed class WriteWindowTests : IAsyncLifetime
         // The writer's clock never moves unless the test moves it, so its window only closes when the test says so.
         // (Only the writer's: the scheduler keeps real time, so the checks go on.)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // A cold target's first answer can take most of a second: shop's first "up" (urgent) would then share its
+        // transaction with steady's second routine check, and that one would not look held.
+        using (var warm = new HttpClient())
+        {
+            (await warm.GetAsync(_target.Url("/health"))).EnsureSuccessStatusCode();
+        }
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
             [
                 UptimeWatchApp.Monitor("Steady", _target.Url("/counted/steady"), failureThreshold: 1),

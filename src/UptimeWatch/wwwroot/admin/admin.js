@@ -199,6 +199,22 @@ function showConfigStatus({ file, errors }) {
   banner.hidden = false;
 }
 
+/** The banner while writes to the database fail (a full disk): pushed as `storage`, asked with `storage.status`. */
+function showStorageStatus({ failing, since, error }) {
+  const banner = $('storage-banner');
+  if (!failing) {
+    banner.hidden = true;
+    return;
+  }
+  const when = since ? new Date(since).toLocaleString() : 'a while';
+  // SQLite's messages end with a full stop of their own.
+  const reason = (error ?? 'unknown error').replace(/\.$/, '');
+  $('storage-text').textContent = `Writes to the database have failed since ${when}: ${reason}. `
+    + 'Checks go on and wait in memory; free disk space (or fix the database) and they are stored within seconds. '
+    + 'What the status page and alerts show may lag behind until then.';
+  banner.hidden = false;
+}
+
 async function refreshMonitor(slug) {
   try {
     monitors.upsert(await request('monitors.get', { slug }));
@@ -207,18 +223,20 @@ async function refreshMonitor(slug) {
   }
 }
 
-/** Everything that is not replayed after a reconnect: the monitors, open alerts, the config file's state. */
+/** Everything that is not replayed after a reconnect: the monitors, open alerts, the config file's and storage's state. */
 async function reloadAll() {
   try {
     const seenUpTo = socket?.seq;
-    const [list, open, config] = await Promise.all([
+    const [list, open, config, storage] = await Promise.all([
       request('monitors.list', {}),
       request('alerts.list', { state: 'open', limit: 100 }),
       request('config.status', {}),
+      request('storage.status', {}),
     ]);
     monitors.setAll(list.monitors ?? []);
     alerts.setAll(open.alerts ?? [], seenUpTo);
     showConfigStatus(config);
+    showStorageStatus(storage);
     if (log.slug && !monitors.get(log.slug)) log.follow(null);
     showMessage('');
   } catch (error) {
@@ -247,6 +265,9 @@ function onPush({ type, payload }) {
       break;
     case 'config.rejected':
       showConfigStatus(payload);
+      break;
+    case 'storage':
+      showStorageStatus(payload);
       break;
     default:
       // A push this page does not know yet (a newer server): ignore it.

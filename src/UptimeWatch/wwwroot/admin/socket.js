@@ -16,7 +16,7 @@ export class CommandError extends Error {
 export class AdminSocket {
   /**
    * @param {object} options
-   * @param {(push: object) => void} options.onPush every push but `reset` (status, check, alert.*, monitors.changed, config.rejected)
+   * @param {(push: object) => void} options.onPush every push but `reset` (status, check, alert.*, monitors.changed, config.rejected, storage)
    * @param {() => void} options.onReady subscribed (first time or after a reconnect): reload what is live-only
    * @param {() => void} options.onReset the server cannot resume from our seq: reload everything
    * @param {(state: string) => void} options.onState connecting | live | reconnecting | offline
