@@ -364,7 +364,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
             new Dictionary<string, string?> { ["UptimeWatch:DataDirectory"] = disk.Path, ["UptimeWatch:Storage:UnhealthyAfterSeconds"] = "1" },
             new PageMonitor("Shop", Target.Url("/ok")));
         var page = await OpenAsync(host);
-        await ChoosePasswordAsync(page);
+        await ChoosePasswordAsync(page, host);
         await Expect(Row(page, "Shop").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         var banner = page.Locator("#storage-banner");
         await Expect(banner).ToBeHiddenAsync();
