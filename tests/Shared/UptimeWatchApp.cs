@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.Testing;
 
@@ -27,9 +29,6 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         // Meter listeners are process-wide: in-process hosts of parallel tests would all feed each other's exporters.
         // Metrics are tested against the real binary, one process per test; here they are off unless a test asks.
         _settings.TryAdd("UptimeWatch:Metrics:Enabled", "false");
-        // Most tests read the probes' and the state machine's own words through the public API, the handiest window on
-        // them; the public reasons shown by default are tested on their own (PublicReasonTests sets this to false).
-        _settings.TryAdd("UptimeWatch:StatusPage:ShowErrorDetails", "true");
         var index = 0;
         foreach (var monitor in monitors)
         {
@@ -97,6 +96,43 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         return (await client.GetFromJsonAsync<ChecksDto>($"/api/monitors/{slug}/checks?limit={limit}"))!.Checks;
     }
 
+    /// <summary>
+    /// A monitor's newest checks as stored, newest first (the order of <see cref="ChecksAsync"/>), with the probe's own
+    /// words in <c>Error</c>: the public API shows only a category's short text, and no admin surface lists old checks.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredCheck>> StoredChecksAsync(string slug, int limit = 100)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        return await db.CheckResults.AsNoTracking()
+            .Where(c => db.Monitors.Any(m => m.Id == c.MonitorId && m.Slug == slug))
+            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
+            .Take(limit)
+            .Select(c => new { c.At, c.Outcome, c.Error })
+            .ToListAsync()
+            is var rows ? rows.Select(c => new StoredCheck(c.At, c.Outcome.ToString().ToLowerInvariant(), c.Error)).ToList() : [];
+    }
+
+    /// <summary>
+    /// Every alert as the admin REST API lists it, signed in as the owner: each carries the full reason of the status
+    /// event that raised it (<c>RaisedSeq</c> is that event's id), which the public API shows only as a category.
+    /// </summary>
+    public async Task<IReadOnlyList<AdminAlertDto>> AdminAlertsAsync()
+    {
+        const string password = "correct horse battery";
+        using var client = CreateClient(); // Keeps the session cookie that setup or login sets.
+        using var setup = await client.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(DataDirectory, password));
+        if (setup.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            using var login = await client.PostAsJsonAsync("/api/admin/login", new { password });
+            login.EnsureSuccessStatusCode();
+        }
+        else
+        {
+            setup.EnsureSuccessStatusCode();
+        }
+        return (await client.GetFromJsonAsync<AdminAlertsDto>("/api/admin/alerts?state=all"))!.Alerts;
+    }
+
     /// <summary>Waits until the monitor reports <paramref name="status"/> through the public API.</summary>
     public Task<StatusDto> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null) =>
         Eventually.Until(StatusAsync, s => s.Monitors.Any(m => m.Slug == slug && m.Status == status), timeout, $"{slug} to be {status}");
@@ -106,6 +142,10 @@ internal sealed record StatusDto(string Overall, List<MonitorStatusDto> Monitors
 internal sealed record MonitorStatusDto(string Slug, string Name, string? Group, string Status, DateTimeOffset? LastCheckedAt, int? LastResponseMs, double? Uptime24h,
     bool Flapping = false);
 internal sealed record EventsDto(List<EventDto> Events);
-internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason, bool Flapping = false);
+internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason, bool Flapping = false,
+    string? Category = null);
+internal sealed record AdminAlertsDto(List<AdminAlertDto> Alerts);
+internal sealed record AdminAlertDto(long Id, string Monitor, long RaisedSeq, string Reason);
+internal sealed record StoredCheck(DateTimeOffset At, string Outcome, string? Error);
 internal sealed record ChecksDto(List<CheckDto> Checks);
-internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error);
+internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error, string? Category = null);

@@ -37,7 +37,10 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
         Assert.Equal(
             [("unknown", "up"), ("up", "down"), ("down", "up")],
             events.Select(e => (e.From, e.To)).ToList());
-        Assert.Contains("connection refused", events[1].Reason, StringComparison.OrdinalIgnoreCase);
+        // The public sees the category; the probe's own words are in the alert the down event raised (admin API).
+        Assert.Equal(("connection_refused", "connection refused"), (events[1].Category, events[1].Reason));
+        var alert = Assert.Single(await app.AdminAlertsAsync(), a => a.RaisedSeq == events[1].Id);
+        Assert.Contains("connection refused", alert.Reason, StringComparison.OrdinalIgnoreCase);
 
         await app.DisposeAsync();
         Directory.Delete(data, recursive: true);

@@ -59,7 +59,10 @@ public sealed class FrozenTargetTests(BusyboxImage busybox, ITestOutputHelper ou
             await site.PauseAsync().WaitAsync(Bound);
             await app.WaitForStatusAsync("frozen-site", "down", Bound);
             var lastCheck = (await app.ChecksAsync("frozen-site", limit: 1)).Single();
-            Assert.Equal(("down", TimeoutMessage), (lastCheck.Outcome, lastCheck.Error));
+            Assert.Equal(("down", "timeout", "timeout"), (lastCheck.Outcome, lastCheck.Category, lastCheck.Error));
+            // The probe's own words are stored with the check; the public sees only the category.
+            var stored = (await app.StoredChecksAsync("frozen-site", limit: 1)).Single();
+            Assert.Equal(("down", TimeoutMessage), (stored.Outcome, stored.Error));
 
             await site.UnpauseAsync().WaitAsync(Bound);
             await app.WaitForStatusAsync("frozen-site", "up", Bound);
@@ -68,7 +71,9 @@ public sealed class FrozenTargetTests(BusyboxImage busybox, ITestOutputHelper ou
                 async () => (await app.EventsAsync()).Where(e => e.Monitor == "frozen-site").ToList(),
                 list => list.Count >= 3, Bound, "three status events for frozen-site");
             Assert.Equal([("unknown", "up"), ("up", "down"), ("down", "up")], events.Select(e => (e.From, e.To)).ToList());
-            Assert.Contains(TimeoutMessage, events[1].Reason, StringComparison.Ordinal);
+            Assert.Equal(("timeout", "timeout"), (events[1].Category, events[1].Reason));
+            var alert = Assert.Single(await app.AdminAlertsAsync(), a => a.RaisedSeq == events[1].Id);
+            Assert.Contains(TimeoutMessage, alert.Reason, StringComparison.Ordinal);
         }
         finally
         {
@@ -135,7 +140,11 @@ public sealed class FrozenTargetTests(BusyboxImage busybox, ITestOutputHelper ou
                 // completing handshakes too. Either way the check ends at its deadline with the same message.
                 var ran = checks[slug].Where(c => c.Check.Outcome != "missed").ToList();
                 Assert.NotEmpty(ran);
-                Assert.All(ran, c => Assert.Equal(("down", TimeoutMessage), (c.Check.Outcome, c.Check.Error)));
+                Assert.All(ran, c => Assert.Equal(("down", "timeout"), (c.Check.Outcome, c.Check.Error)));
+                // The probe's own words, as stored (the public sees the category).
+                var stored = (await app.StoredChecksAsync(slug)).Where(c => c.Outcome != "missed").ToList();
+                Assert.NotEmpty(stored);
+                Assert.All(stored, c => Assert.Equal(("down", TimeoutMessage), (c.Outcome, c.Error)));
             }
             foreach (var (slug, _) in healthy)
             {

@@ -319,7 +319,9 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(checksWhenPaused, checksLater);
         Assert.Equal(events.Single(e => e.To == "paused").Id, alert.ResolvedSeq);
         Assert.Equal(["unknown→down", "down→paused", "paused→unknown", "unknown→up"], events.Select(e => $"{e.From}→{e.To}"));
-        Assert.Equal("paused by admin (token ci)", events[1].Reason);
+        // Who paused it is for the admin side; the public sees only that it is paused.
+        Assert.Equal("paused by admin (token ci)", await app.AdminReasonAsync(events[1]));
+        Assert.Equal(("paused", "paused"), (events[1].Category, events[1].Reason));
     }
 
     [Fact]

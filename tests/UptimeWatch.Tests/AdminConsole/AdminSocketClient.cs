@@ -186,6 +186,33 @@ internal static class AdminSocketTesting
         return (token.GetProperty("id").GetInt32(), token.GetProperty("secret").GetString()!);
     }
 
+    /// <summary>
+    /// The full reasons (the probe's and the state machine's own words) of these status events, read where the product
+    /// shows them: the admin WebSocket's replay of the event log. The public API shows only a category's short text.
+    /// </summary>
+    public static async Task<Dictionary<long, string>> AdminReasonsAsync(this UptimeWatchApp app, IEnumerable<EventDto> events)
+    {
+        var wanted = events.Select(e => e.Id).ToHashSet();
+        var reasons = new Dictionary<long, string>();
+        if (wanted.Count == 0)
+        {
+            return reasons;
+        }
+        await using var socket = await AdminSocketClient.ConnectAsync(app, await app.SessionCookieAsync());
+        Assert.Equal("ok", (await socket.CommandAsync("subscribe", new { after = wanted.Min() - 1 })).Type());
+        while (reasons.Count < wanted.Count)
+        {
+            var push = await socket.NextPushAsync(
+                p => p.Type() == "status" && p.GetProperty("seq").GetInt64() is var seq && wanted.Contains(seq) && !reasons.ContainsKey(seq),
+                $"status events {string.Join(", ", wanted.Except(reasons.Keys))}");
+            reasons[push.GetProperty("seq").GetInt64()] = push.GetProperty("payload").GetProperty("reason").GetString()!;
+        }
+        return reasons;
+    }
+
+    /// <summary>The full reason of one status event (see <see cref="AdminReasonsAsync"/>).</summary>
+    public static async Task<string> AdminReasonAsync(this UptimeWatchApp app, EventDto e) => (await app.AdminReasonsAsync([e]))[e.Id];
+
     public static string Type(this JsonElement message) => message.GetProperty("type").GetString()!;
 
     public static string Code(this JsonElement message) => message.GetProperty("code").GetString()!;

@@ -1,3 +1,4 @@
+using UptimeWatch.Tests.AdminConsole;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>A push monitor whose heartbeats stop, or never start: down once the interval plus grace has passed.</summary>
@@ -16,7 +17,9 @@ public sealed class PushDeadlineTests
 
         var change = Assert.Single(await app.EventsAsync());
         Assert.Equal(("unknown", "down"), (change.From, change.To));
-        Assert.Matches(@"^1 consecutive failure: no heartbeat in the \d+ s since monitoring started \(expected every 2 s, grace 1 s\)$", change.Reason);
+        Assert.Matches(@"^1 consecutive failure: no heartbeat in the \d+ s since monitoring started \(expected every 2 s, grace 1 s\)$",
+            await app.AdminReasonAsync(change));
+        Assert.Equal(("heartbeat_missed", "heartbeat missed"), (change.Category, change.Reason));
         Assert.True(change.At >= started.AddSeconds(3), $"down at {change.At:O}, less than interval + grace after {started:O}");
     }
 
@@ -35,7 +38,7 @@ public sealed class PushDeadlineTests
 
         var events = await app.EventsAsync();
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for [78] s \(expected every 6 s, grace 1 s\)$", events[1].Reason);
+        Assert.Matches(@"^1 consecutive failure: no heartbeat for [78] s \(expected every 6 s, grace 1 s\)$", await app.AdminReasonAsync(events[1]));
         Assert.True(events[1].At >= sent.AddSeconds(7), $"down at {events[1].At:O}, before the deadline (heartbeat sent {sent:O})");
         Assert.True(events[1].At <= answered.AddSeconds(9), $"down at {events[1].At:O}, long after the deadline (heartbeat at {answered:O})");
         var down = (await app.ChecksAsync("nightly-backup"))[0];

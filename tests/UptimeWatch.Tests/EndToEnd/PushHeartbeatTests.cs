@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
 
@@ -22,7 +23,7 @@ public sealed class PushHeartbeatTests
         Assert.Equal(new PushReply(true, "nightly-backup", "up"), reply);
         await app.WaitForStatusAsync("nightly-backup", "up", TimeSpan.FromSeconds(10));
         var change = Assert.Single(await app.EventsAsync());
-        Assert.Equal(("unknown", "up", "1 consecutive success: heartbeat received"), (change.From, change.To, change.Reason));
+        Assert.Equal(("unknown", "up", "1 consecutive success: heartbeat received"), (change.From, change.To, await app.AdminReasonAsync(change)));
     }
 
     [Fact]
@@ -64,7 +65,9 @@ public sealed class PushHeartbeatTests
         await PushTesting.HeartbeatAsync(app);
 
         var checks = await PushTesting.WaitForChecksAsync(app, 2);
-        Assert.Equal([(null, null), (1234, "backup ok")], checks.Select(c => (c.ResponseMs, c.Error)));
+        Assert.Equal([(null, null), (1234, null)], checks.Select(c => (c.ResponseMs, c.Error)));
+        // The message is stored with the check; the public never sees it.
+        Assert.Equal([null, "backup ok"], (await app.StoredChecksAsync("nightly-backup")).Select(c => c.Error));
         // Without a duration there is none to show, rather than a made-up 0 ms.
         Assert.Null(Assert.Single((await app.StatusAsync()).Monitors).LastResponseMs);
     }
@@ -83,9 +86,12 @@ public sealed class PushHeartbeatTests
         await app.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(10));
         var events = await app.EventsAsync();
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
-        Assert.Equal("2 consecutive failures: reported down: disk full", events[1].Reason);
+        Assert.Equal("2 consecutive failures: reported down: disk full", await app.AdminReasonAsync(events[1]));
+        Assert.Equal(("reported_down", "reported down"), (events[1].Category, events[1].Reason));
         var latest = (await app.ChecksAsync("nightly-backup"))[0];
-        Assert.Equal(("down", "reported down: disk full"), (latest.Outcome, latest.Error));
+        Assert.Equal(("down", "reported_down", "reported down"), (latest.Outcome, latest.Category, latest.Error));
+        var stored = (await app.StoredChecksAsync("nightly-backup"))[0];
+        Assert.Equal(("down", "reported down: disk full"), (stored.Outcome, stored.Error));
     }
 
     [Fact]
@@ -101,7 +107,8 @@ public sealed class PushHeartbeatTests
             Assert.Equal("No push monitor has this URL", (await response.Content.ReadFromJsonAsync<Problem>())!.Error);
         }
         await PushTesting.HeartbeatAsync(app, "?msg=the%20real%20one");
-        Assert.Equal(["the real one"], (await PushTesting.WaitForChecksAsync(app, 1)).Select(c => c.Error));
+        await PushTesting.WaitForChecksAsync(app, 1);
+        Assert.Equal(["the real one"], (await app.StoredChecksAsync("nightly-backup")).Select(c => c.Error));
     }
 
     [Fact]
@@ -119,7 +126,8 @@ public sealed class PushHeartbeatTests
         Assert.Equal(HttpStatusCode.BadRequest, badMs.StatusCode);
         Assert.StartsWith("ms \"-5\" must be a whole number of milliseconds", (await badMs.Content.ReadFromJsonAsync<Problem>())!.Error);
         await PushTesting.HeartbeatAsync(app, "?msg=the%20good%20one");
-        Assert.Equal(["the good one"], (await PushTesting.WaitForChecksAsync(app, 1)).Select(c => c.Error));
+        await PushTesting.WaitForChecksAsync(app, 1);
+        Assert.Equal(["the good one"], (await app.StoredChecksAsync("nightly-backup")).Select(c => c.Error));
     }
 
     [Fact]
@@ -151,7 +159,8 @@ public sealed class PushHeartbeatTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         var check = Assert.Single(await PushTesting.WaitForChecksAsync(app, 1));
-        Assert.Equal("reported down: " + new string('x', 499) + "…", check.Error);
+        Assert.Equal(("reported_down", "reported down"), (check.Category, check.Error));
+        Assert.Equal("reported down: " + new string('x', 499) + "…", Assert.Single(await app.StoredChecksAsync("nightly-backup")).Error);
     }
 
     [Fact]

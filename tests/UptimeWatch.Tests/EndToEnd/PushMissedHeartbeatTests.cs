@@ -1,3 +1,4 @@
+using UptimeWatch.Tests.AdminConsole;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>What missed heartbeats add up to, and how a push monitor comes back.</summary>
@@ -14,14 +15,17 @@ public sealed class PushMissedHeartbeatTests
 
         await app.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(20));
 
-        var downs = (await app.ChecksAsync("nightly-backup")).Where(c => c.Outcome == "down").OrderBy(c => c.At).ToList();
+        var downs = (await app.StoredChecksAsync("nightly-backup")).Where(c => c.Outcome == "down").OrderBy(c => c.At).ToList();
         Assert.Equal(2, downs.Count);
+        // The public sees the category of each missed heartbeat, not the probe's words.
+        Assert.All((await app.ChecksAsync("nightly-backup")).Where(c => c.Outcome == "down"),
+            c => Assert.Equal(("heartbeat_missed", "heartbeat missed"), (c.Category, c.Error)));
         Assert.Matches(@"^no heartbeat for [45] s \(expected every 3 s, grace 1 s\)$", downs[0].Error);
         Assert.Matches(@"^no heartbeat for [78] s \(expected every 3 s, grace 1 s\)$", downs[1].Error);
         Assert.InRange(downs[1].At - downs[0].At, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(3.5));
         var down = (await app.EventsAsync())[^1];
         Assert.Equal(("up", "down"), (down.From, down.To));
-        Assert.StartsWith("2 consecutive failures: no heartbeat for ", down.Reason);
+        Assert.StartsWith("2 consecutive failures: no heartbeat for ", await app.AdminReasonAsync(down));
     }
 
     [Fact]
@@ -35,6 +39,6 @@ public sealed class PushMissedHeartbeatTests
         Assert.Equal("up", reply.Status);
         await app.WaitForStatusAsync("nightly-backup", "up", TimeSpan.FromSeconds(10));
         var back = (await app.EventsAsync())[^1];
-        Assert.Equal(("down", "up", "1 consecutive success: heartbeat received"), (back.From, back.To, back.Reason));
+        Assert.Equal(("down", "up", "1 consecutive success: heartbeat received"), (back.From, back.To, await app.AdminReasonAsync(back)));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
 
@@ -30,7 +31,7 @@ public sealed class PushRestartTests
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
         Assert.True(events[1].At >= heartbeat.AddSeconds(6), $"down at {events[1].At:O}, before the deadline of {heartbeat:O}");
         // Measured from the heartbeat before the restart, not "none received".
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 4 s, grace 2 s\)$", events[1].Reason);
+        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 4 s, grace 2 s\)$", await second.AdminReasonAsync(events[1]));
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public sealed class PushRestartTests
 
         var down = (await second.EventsAsync())[^1];
         Assert.True(down.At >= restarted.AddSeconds(3), $"down at {down.At:O}, less than interval + grace after the restart at {restarted:O}");
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 2 s, grace 1 s\)$", down.Reason);
+        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 2 s, grace 1 s\)$", await second.AdminReasonAsync(down));
     }
 
     [Fact]

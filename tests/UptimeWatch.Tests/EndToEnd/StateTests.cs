@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
 
@@ -36,7 +37,8 @@ public sealed class StateTests : IAsyncLifetime
         var events = await app.EventsAsync();
         // Pending is not announced: the log goes straight from up to down, once confirmed.
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
-        Assert.StartsWith("3 consecutive failures: HTTP 503", events[1].Reason);
+        Assert.StartsWith("3 consecutive failures: HTTP 503", await app.AdminReasonAsync(events[1]));
+        Assert.Equal(("http_status", "HTTP 503"), (events[1].Category, events[1].Reason));
         var failures = (await app.ChecksAsync("api")).Where(c => c.Outcome == "down").OrderBy(c => c.At).Take(3).ToList();
         // Confirmed by the 1 s re-checks, well before the next 6 s slot.
         Assert.InRange((failures[2].At - failures[0].At).TotalSeconds, 1.5, 4.5);
@@ -52,7 +54,7 @@ public sealed class StateTests : IAsyncLifetime
         Assert.Equal("degraded", status.Overall);
         var change = Assert.Single(await app.EventsAsync());
         Assert.Equal(("unknown", "degraded"), (change.From, change.To));
-        Assert.Matches(@"^degraded: responded in \d+ ms, slower than MaxResponseMs \(150 ms\)$", change.Reason);
+        Assert.Matches(@"^degraded: responded in \d+ ms, slower than MaxResponseMs \(150 ms\)$", await app.AdminReasonAsync(change));
         Assert.All(await app.ChecksAsync("slow"), c => Assert.Equal("degraded", c.Outcome));
     }
 
@@ -81,7 +83,7 @@ public sealed class StateTests : IAsyncLifetime
 
             // The flag is set once, by an event of its own or with a change; the status is never "flapping".
             var started = Assert.Single(later.Zip(later.Skip(1)), p => !p.First.Flapping && p.Second.Flapping).Second;
-            Assert.StartsWith("flapping: ", started.Reason);
+            Assert.StartsWith("flapping: ", await app.AdminReasonAsync(started));
             Assert.All(later, e => Assert.Contains(e.To, new[] { "up", "down" }));
             // Up and down keep being logged with the flag set: the status follows the checks.
             Assert.All(later.SkipWhile(e => e.Id <= started.Id), e => Assert.True(e.Flapping && e.From != e.To, e.ToString()));
@@ -110,9 +112,9 @@ public sealed class StateTests : IAsyncLifetime
         var events = await app.EventsAsync();
 
         Assert.Equal([("unknown", "maintenance")], during.Select(e => (e.From, e.To)));
-        Assert.StartsWith("maintenance window until ", during[0].Reason);
+        Assert.StartsWith("maintenance window until ", await app.AdminReasonAsync(during[0]));
         Assert.Equal([("unknown", "maintenance"), ("maintenance", "down")], events.Select(e => (e.From, e.To)));
-        Assert.StartsWith("maintenance ended; ", events[1].Reason);
+        Assert.StartsWith("maintenance ended; ", await app.AdminReasonAsync(events[1]));
         Assert.True(events[1].At >= end);
         // Checks kept running and were stored during the window.
         Assert.Contains(await app.ChecksAsync("db"), c => c.Outcome == "down" && c.At < end);

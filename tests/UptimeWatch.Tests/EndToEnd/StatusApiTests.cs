@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Scheduling;
+using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
 
@@ -34,8 +35,10 @@ public sealed class StatusApiTests : IAsyncLifetime
         Assert.Equal([("up", "down"), ("down", "up")], changes.Select(e => (e.From, e.To)));
         Assert.All(changes, e => Assert.Equal(("shop", "Shop"), (e.Monitor, e.Name)));
         Assert.True(changes[0].Id < changes[1].Id);
-        Assert.Equal("2 consecutive failures: HTTP 503 Service Unavailable, expected 200-299", changes[0].Reason);
-        Assert.StartsWith("1 consecutive success: HTTP 200 in ", changes[1].Reason);
+        var reasons = await app.AdminReasonsAsync(changes);
+        Assert.Equal("2 consecutive failures: HTTP 503 Service Unavailable, expected 200-299", reasons[changes[0].Id]);
+        Assert.StartsWith("1 consecutive success: HTTP 200 in ", reasons[changes[1].Id]);
+        Assert.Equal(("http_status", "HTTP 503"), (changes[0].Category, changes[0].Reason));
 
         Assert.Equal("up", up.Overall);
         var shop = Assert.Single(up.Monitors);
@@ -116,7 +119,10 @@ public sealed class StatusApiTests : IAsyncLifetime
 
         var missed = checks.First(c => c.Outcome == "missed");
         Assert.Null(missed.ResponseMs);
-        Assert.StartsWith("missed: ", missed.Error);
+        Assert.Equal(("missed", "not checked"), (missed.Category, missed.Error));
+        // Why it was missed is stored with the slot (the public sees only "not checked").
+        var stored = (await app.StoredChecksAsync("slow-one")).Concat(await app.StoredChecksAsync("slow-two"));
+        Assert.StartsWith("missed: ", stored.First(c => c.Outcome == "missed" && c.At == missed.At).Error);
         Assert.Contains(checks, c => c.Outcome == "up");
     }
 
