@@ -97,19 +97,13 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// A monitor's newest checks as stored, newest first (the order of <see cref="ChecksAsync"/>), with the probe's own
-    /// words in <c>Error</c>: the public API shows only a category's short text, and no admin surface lists old checks.
+    /// A monitor's newest checks as the admin REST API lists them, newest first (the order of <see cref="ChecksAsync"/>),
+    /// with the probe's own words in <c>Error</c>: the public API shows only a category's short text.
     /// </summary>
     public async Task<IReadOnlyList<StoredCheck>> StoredChecksAsync(string slug, int limit = 100)
     {
-        await using var db = await Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
-        return await db.CheckResults.AsNoTracking()
-            .Where(c => db.Monitors.Any(m => m.Id == c.MonitorId && m.Slug == slug))
-            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
-            .Take(limit)
-            .Select(c => new { c.At, c.Outcome, c.Error })
-            .ToListAsync()
-            is var rows ? rows.Select(c => new StoredCheck(c.At, c.Outcome.ToString().ToLowerInvariant(), c.Error)).ToList() : [];
+        var client = await AdminClientAsync();
+        return (await client.GetFromJsonAsync<StoredChecksDto>($"/api/admin/monitors/{slug}/checks?limit={limit}"))!.Checks;
     }
 
     /// <summary>
@@ -118,19 +112,47 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
     /// </summary>
     public async Task<IReadOnlyList<AdminAlertDto>> AdminAlertsAsync()
     {
-        const string password = "correct horse battery";
-        using var client = CreateClient(); // Keeps the session cookie that setup or login sets.
-        using var setup = await client.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(DataDirectory, password));
-        if (setup.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            using var login = await client.PostAsJsonAsync("/api/admin/login", new { password });
-            login.EnsureSuccessStatusCode();
-        }
-        else
-        {
-            setup.EnsureSuccessStatusCode();
-        }
+        var client = await AdminClientAsync();
         return (await client.GetFromJsonAsync<AdminAlertsDto>("/api/admin/alerts?state=all"))!.Alerts;
+    }
+
+    private readonly SemaphoreSlim _adminGate = new(1, 1);
+    private HttpClient? _admin;
+
+    /// <summary>A client signed in as the owner (set up on first use), kept for the app's life: one sign-in, not one per read.</summary>
+    private async Task<HttpClient> AdminClientAsync()
+    {
+        await _adminGate.WaitAsync();
+        try
+        {
+            if (_admin is not null)
+            {
+                return _admin;
+            }
+            const string password = "correct horse battery";
+            var client = CreateClient(); // Keeps the session cookie that setup or login sets.
+            using var setup = await client.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(DataDirectory, password));
+            if (setup.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                using var login = await client.PostAsJsonAsync("/api/admin/login", new { password });
+                login.EnsureSuccessStatusCode();
+            }
+            else
+            {
+                setup.EnsureSuccessStatusCode();
+            }
+            return _admin = client;
+        }
+        finally
+        {
+            _adminGate.Release();
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _admin?.Dispose();
+        await base.DisposeAsync();
     }
 
     /// <summary>Waits until the monitor reports <paramref name="status"/> through the public API.</summary>
@@ -146,6 +168,7 @@ internal sealed record EventDto(long Id, string Monitor, string Name, string Fro
     string? Category = null);
 internal sealed record AdminAlertsDto(List<AdminAlertDto> Alerts);
 internal sealed record AdminAlertDto(long Id, string Monitor, long RaisedSeq, string Reason);
-internal sealed record StoredCheck(DateTimeOffset At, string Outcome, string? Error);
+internal sealed record StoredChecksDto(List<StoredCheck> Checks);
+internal sealed record StoredCheck(DateTimeOffset At, string Outcome, string? Error, string? Category = null);
 internal sealed record ChecksDto(List<CheckDto> Checks);
 internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error, string? Category = null);

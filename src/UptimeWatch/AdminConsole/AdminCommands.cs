@@ -60,6 +60,32 @@ internal sealed partial class AdminCommands(
         return (await ViewsAsync(db, [row], cancellationToken))[0];
     }
 
+    /// <summary>How many checks one <see cref="ChecksAsync"/> answer may hold.</summary>
+    public const int MaxChecks = 1000;
+
+    /// <summary>
+    /// A monitor's most recent checks, newest first, with the probe's own error text: the public sees only its category
+    /// and short text, so this is where an operator reads what failed (private monitors included).
+    /// </summary>
+    public async Task<IReadOnlyList<CheckDto>> ChecksAsync(string slug, int? limit, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 50;
+        if (take is < 1 or > MaxChecks)
+        {
+            throw AdminCommandException.BadRequest("limit", limit?.ToString(CultureInfo.InvariantCulture), $"must be from 1 to {MaxChecks}");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await ActiveRowAsync(db, slug, cancellationToken);
+        var checks = await db.CheckResults.AsNoTracking()
+            .Where(c => c.MonitorId == row.Id)
+            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
+            .Take(take)
+            .ToListAsync(cancellationToken);
+        return [.. checks.Select(c => new CheckDto(c.At, c.Outcome.ToString().ToLowerInvariant(), c.HttpStatus, c.ResponseMs, c.Error,
+            c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft,
+            PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft)?.Category))];
+    }
+
     public async Task<MonitorView> CreateMonitorAsync(IReadOnlyDictionary<string, string?> fields, string by, CancellationToken cancellationToken)
     {
         var definition = Validate(fields);

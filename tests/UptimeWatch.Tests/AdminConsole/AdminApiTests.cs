@@ -67,6 +67,37 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_monitors_checks_on_the_admin_api_carry_the_probes_own_error_which_the_public_sees_only_as_a_category()
+    {
+        // A port nothing listens on: the probe's error names it, which the public must not see.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var app = AdminTesting.NewApp();
+        using var script = await ScriptAsync(app);
+        using var created = await script.PostAsJsonAsync("/api/admin/monitors", new Dictionary<string, object>
+        {
+            ["Name"] = "Closed", ["Url"] = $"http://127.0.0.1:{closedPort}/x", ["IntervalSeconds"] = 1, ["TimeoutSeconds"] = 1, ["FailureThreshold"] = 1,
+        });
+        created.EnsureSuccessStatusCode();
+        await WaitForAsync(script, "closed", "down");
+
+        var admin = (await script.GetFromJsonAsync<AdminChecksDto>("/api/admin/monitors/closed/checks?limit=5"))!.Checks;
+        var shown = (await app.ChecksAsync("closed", limit: 5));
+        using var tooMany = await script.GetAsync("/api/admin/monitors/closed/checks?limit=1001");
+        using var unknown = await script.GetAsync("/api/admin/monitors/nope/checks");
+
+        var newest = admin[0];
+        Assert.Equal(("down", "connection_refused"), (newest.Outcome, newest.Category));
+        Assert.Contains($"127.0.0.1:{closedPort}", newest.Error);
+        Assert.All(shown, c => Assert.Equal(("connection refused", "connection_refused"), (c.Error, c.Category)));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Equal("limit \"1001\" must be from 1 to 1000", (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task A_monitor_created_with_a_token_is_checked_and_shown_with_its_source()
     {
         await using var app = AdminTesting.NewApp();
@@ -470,6 +501,8 @@ public sealed class AdminApiTests : IAsyncLifetime
 internal sealed record MonitorsDto(List<MonitorDto> Monitors);
 internal sealed record MonitorDto(string Slug, string Name, string? Group, string Type, string Target, string Source, string? ConfigFile, string Status, string? PushUrl,
     List<RecentDto> Recent, List<MaintenanceDto> Maintenance, JsonObject Definition);
+internal sealed record AdminChecksDto(List<AdminCheckDto> Checks);
+internal sealed record AdminCheckDto(DateTimeOffset At, string Outcome, int? Status, string? Error, string? Category);
 internal sealed record RecentDto(DateTimeOffset At, string Outcome, int? ResponseMs);
 internal sealed record MaintenanceDto(long Id, DateTimeOffset Start, DateTimeOffset End, string? Reason);
 internal sealed record AlertsDto(List<AlertDto> Alerts);
