@@ -70,7 +70,7 @@ internal sealed record MonitorView(
     IReadOnlyList<MaintenanceView> Maintenance,
     JsonObject Definition)
 {
-    /// <summary>Flapping: a flag beside the status (the console shows "unstable"); notifications are held back meanwhile.</summary>
+    /// <summary>Flapping: a flag beside the status (the console shows "unstable"); repeated notifications are held back meanwhile.</summary>
     public bool Flapping { get; init; }
 }
 

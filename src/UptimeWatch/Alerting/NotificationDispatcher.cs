@@ -220,14 +220,17 @@ internal sealed partial class NotificationDispatcher(
     }
 
     /// <summary>
-    /// Queues a reminder for every open, unacknowledged alert whose monitor asks for them and whose next reminder is
-    /// due. Numbered by how many intervals have passed since the alert was raised, so a reminder is queued once, and a
+    /// Queues a reminder for every open, unacknowledged alert whose monitor asks for them, is down, and whose next
+    /// reminder is due. Numbered by how many intervals have passed since the alert was raised, so a reminder is queued once, and a
     /// process that was stopped for a while sends one reminder on start, not one for each interval it missed.
     /// </summary>
     public async Task QueueRemindersAsync(CancellationToken cancellationToken)
     {
-        // Not while it flaps: reminders are down notifications too, and flapping holds those back (see AlertRules).
-        var reminding = registry.Active.Where(m => m.AlertRules.RemindEveryMinutes > 0 && m.AlertRules.Channels is { Count: > 0 } && !m.State.Flapping)
+        // Only while its status is down: a reminder says "still down". An alert kept open while the monitor is up but
+        // flapping (recovery held back, see AlertRules) is not reminded of; one that stays down while its checks flap
+        // is, at most once per interval, so flapping cannot multiply reminders.
+        var reminding = registry.Active
+            .Where(m => m.AlertRules.RemindEveryMinutes > 0 && m.AlertRules.Channels is { Count: > 0 } && m.State.Status == MonitorStatus.Down)
             .ToDictionary(m => m.Id);
         if (reminding.Count == 0)
         {

@@ -203,8 +203,8 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 }
 
 /// <summary>
-/// Who to tell about a status change and under which rules. Which notification it is (if any) is decided by the
-/// writer with <see cref="Monitoring.AlertRules.Notification"/>, once it knows whether the change raised or resolved
+/// Who to tell about a status change and under which rules. Which notifications it calls for (if any) is decided by
+/// the writer with <see cref="Monitoring.AlertRules.Notifications"/>, once it knows whether the change raised or resolved
 /// an alert: that depends on the alert open in the database, not only on the change.
 /// </summary>
 internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Alerting.AlertRulesSettings Rules,
@@ -217,6 +217,6 @@ internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string M
                 result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays)
             : null;
 
-    /// <summary>The notification event for <paramref name="change"/> after the writer's <paramref name="step"/> on its alert, or null.</summary>
-    public string? EventFor(StatusChange change, IncidentStep step) => Monitoring.AlertRules.Notification(change, step, Rules, Certificate);
+    /// <summary>The notification events for <paramref name="change"/> after the writer's <paramref name="step"/> on its alert, in order.</summary>
+    public IReadOnlyList<string> EventsFor(StatusChange change, IncidentStep step) => Monitoring.AlertRules.Notifications(change, step, Rules, Certificate);
 }

@@ -39,7 +39,7 @@ internal static class MonitorStateMachine
     /// <c>SuccessThreshold</c> consecutive working verdicts bring it back (up or degraded, whichever the latest
     /// verdict is). Between up and degraded it moves at once: that is a change of quality, not of availability.
     /// Maintenance is laid over it to give the status people see; flapping is worked out beside it and changes
-    /// nothing of the status (it only holds notifications back, see <see cref="AlertRules"/>).
+    /// nothing of the status (it only holds repeated notifications back, see <see cref="AlertRules"/>).
     /// </summary>
     public static MonitorState Apply(MonitorState state, Probing.Verdict verdict, Thresholds thresholds, bool inMaintenance)
     {

@@ -122,7 +122,7 @@ internal sealed class StateGauges
         meter.CreateObservableGauge("uptimewatch.monitor.status", () => Statuses(registry), "{status}",
             "Current status of each active monitor: 0 unknown, 1 up, 2 degraded, 3 down, 5 maintenance, 6 paused, 7 pending (4 is no longer used).");
         meter.CreateObservableGauge("uptimewatch.monitor.flapping", () => Flapping(registry), "{monitor}",
-            "1 while an active monitor is flapping (its notifications are held back), else 0.");
+            "1 while an active monitor is flapping (its repeated notifications are held back), else 0.");
         meter.CreateObservableGauge("uptimewatch.monitors", () => (long)registry.Active.Count, "{monitor}", "Active (not archived) monitors.");
         meter.CreateObservableGauge("uptimewatch.write_queue.length", () => (long)writer.QueueLength, "{write}",
             "Check results and state changes waiting to be written to the database.");

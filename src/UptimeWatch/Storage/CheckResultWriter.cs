@@ -487,28 +487,27 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                 continue;
             }
             var taken = step.AlertStep switch { "alert.raised" => IncidentStep.Raise, "alert.resolved" => IncidentStep.Resolve, _ => IncidentStep.None };
-            if (plan.EventFor(change, taken) is not { } kind)
-            {
-                continue;
-            }
             // The incident it belongs to: the one it raised or resolved, or the one still open (flapping started while down).
             var alert = step.Alert ?? open.GetValueOrDefault(write.MonitorId);
-            foreach (var channel in plan.Channels)
+            foreach (var kind in plan.EventsFor(change, taken))
             {
-                // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
-                var key = step.Alert is not null
-                    ? $"alert:{step.Alert.Id}:{kind}:{channel}"
-                    : $"event:{statusEvent.Id}:{kind}:{channel}";
-                var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
-                    StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
-                    alert?.RaisedAt, _publicUrl?.ToString());
-                db.Notifications.Add(new OutboxNotification
+                foreach (var channel in plan.Channels)
                 {
-                    Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = kind,
-                    Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
-                    CreatedAt = now, NextAttemptAt = now,
-                });
-                queued++;
+                    // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
+                    var key = step.Alert is not null
+                        ? $"alert:{step.Alert.Id}:{kind}:{channel}"
+                        : $"event:{statusEvent.Id}:{kind}:{channel}";
+                    var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
+                        StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
+                        alert?.RaisedAt, _publicUrl?.ToString());
+                    db.Notifications.Add(new OutboxNotification
+                    {
+                        Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = kind,
+                        Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
+                        CreatedAt = now, NextAttemptAt = now,
+                    });
+                    queued++;
+                }
             }
         }
         return queued;
@@ -555,7 +554,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
             Category = change.Public?.Category, PublicReason = change.Public?.Text,
         };
         db.StatusEvents.Add(statusEvent);
-        // Decided on the alert actually open, not on the change alone: flapping holds steps back (see AlertRules).
+        // Decided on the alert actually open, not on the change alone: while it flaps an open alert is kept (see AlertRules).
         var incident = AlertRules.Step(change, open.ContainsKey(write.MonitorId));
         if (incident == IncidentStep.Raise)
         {

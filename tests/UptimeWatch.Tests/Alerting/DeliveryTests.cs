@@ -102,6 +102,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     public async Task A_flapping_monitor_sends_one_flapping_notice_and_then_nothing_while_it_flaps()
     {
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor()], Settings());
+        using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
 
         // Flip the target every second for a bounded time; it stops by itself.
@@ -117,15 +118,23 @@ public sealed class DeliveryTests : IAsyncLifetime
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(25), "checkout to be flapping");
-            var atStart = (await DeliveredAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice")).Count;
+            await DeliveredAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice");
             var flagged = (await app.EventsAsync()).Count;
             // Its status keeps changing up and down (each change logged) ...
             await Eventually.Until(() => app.EventsAsync(), e => e.Count >= flagged + 3, TimeSpan.FromSeconds(15), "status changes while it flaps");
-            var events = _receiver.Accepted.Select(d => d.Event).ToList();
+            var delivered = _receiver.Accepted;
+            var events = delivered.Select(d => d.Event).ToList();
+            var alerts = await AlertsAsync(console);
 
-            Assert.Single(events, e => e == "flapping.started");
-            // ... and none of those changes is notified while it flaps.
-            Assert.Equal(atStart, events.Count);
+            // Until the flag: each down alerted and each recovery too (one failure is a down). Then the flapping notice,
+            // after a down whose alert stays open (the check that set the flag was that down, or an up that did not
+            // resolve it) ... and none of the changes since is notified.
+            Assert.Equal("flapping.started", events[^1]);
+            Assert.Equal(Enumerable.Range(0, events.Count - 1).Select(i => i % 2 == 0 ? "down" : "recovered"), events[..^1]);
+            Assert.Equal("down", events[^2]);
+            var open = Assert.Single(alerts, a => a!["state"]!.GetValue<string>() == "open");
+            Assert.Equal(open!["id"]!.GetValue<long>(), delivered[^1].Body["incidentId"]!.GetValue<long>());
+            Assert.Equal(open["id"]!.GetValue<long>(), delivered[^2].Body["incidentId"]!.GetValue<long>());
         }
         finally
         {
@@ -135,56 +144,108 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_flapping_monitor_that_then_fails_steadily_shows_down_at_once_and_sends_exactly_one_down_alert_when_it_settles()
+    public async Task A_flapping_monitor_that_then_fails_steadily_sends_exactly_one_down_alert_at_once_while_still_flagged_flapping()
     {
         // Three failures confirm a down: flips every second move the verdicts (and set the flag) but not the status.
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor(failureThreshold: 3)], Settings());
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
+        await FlipUntilFlaggedAsync(app);
 
-        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            var flipping = Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    _target.Healthy = !_target.Healthy;
-                    await Task.Delay(1000, CancellationToken.None);
-                }
-            });
-            try
-            {
-                await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(40), "checkout to be flapping");
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                await flipping;
-            }
-        }
-
-        // Then it fails on every check: down after FailureThreshold failures, while the flag is still set.
+        // Then it fails on every check: down after FailureThreshold failures, and alerted then, flag or no flag.
         _target.Healthy = false;
-        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: true }, TimeSpan.FromSeconds(20),
-            "checkout to show down while still flapping");
-        var whileFlapping = _receiver.Accepted.Select(d => d.Event).ToList();
-        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: false }, TimeSpan.FromSeconds(60),
-            "checkout to settle down");
         var delivered = await DeliveredAsync(d => d.Any(x => x.Event == "down"), "the down alert");
-        var alerts = await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray(),
-            a => a.Count >= 1, TimeSpan.FromSeconds(10), "the alert");
+        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: false }, TimeSpan.FromSeconds(60),
+            "checkout to stop flapping");
+        var alerts = (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray();
         // Anything else that was going to be queued by now has been: the writer queues with the status change.
         await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray(),
             n => n.All(x => x!["state"]!.GetValue<string>() == "sent"), TimeSpan.FromSeconds(10), "the outbox to be empty");
+        var events = await app.EventsAsync();
 
-        // Held back while it flapped (the flapping notice only), then exactly one down, once it settled.
-        Assert.Equal(["flapping.started"], whileFlapping);
-        Assert.Equal(["flapping.started", "down"], _receiver.Accepted.Select(d => d.Event));
+        // One flapping notice, the down at once, and the notice that it settled (down, its alert still open): nothing else.
+        Assert.Equal(["flapping.started", "down", "flapping.stopped"], _receiver.Accepted.Select(d => d.Event));
         var down = delivered.Single(d => d.Event == "down");
         Assert.Equal("down", down.Body["status"]!.GetValue<string>());
+        // Sent for the change to down itself (within FailureThreshold failures), which was still flagged flapping:
+        // not held until the flag cleared.
+        var wentDown = Assert.Single(events, e => e.To == "down" && e.From != "down");
+        Assert.True(wentDown.Flapping, "the change to down was flagged flapping");
+        // (The event log keeps milliseconds.)
+        Assert.Equal(wentDown.At.ToUnixTimeMilliseconds(), down.Body["at"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds());
+        var cleared = Assert.Single(events, e => e.To == "down" && e.From == "down" && !e.Flapping);
+        Assert.True(wentDown.At < cleared.At);
         var alert = Assert.Single(alerts);
         Assert.Equal(("down", "open"), (alert!["kind"]!.GetValue<string>(), alert["state"]!.GetValue<string>()));
         Assert.Equal(alert["id"]!.GetValue<long>(), down.Body["incidentId"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task An_alert_kept_open_while_the_monitor_is_up_and_flapping_gets_no_reminder()
+    {
+        var settings = Settings(("Alerting:Defaults:RemindEveryMinutes", "10"));
+        // A steadily down monitor beside it: its reminder shows when a reminder pass has run.
+        var broken = UptimeWatchApp.Monitor("Broken", new Uri($"http://127.0.0.1:{TargetServer.FreePort()}/health"), failureThreshold: 1);
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor(), broken], settings);
+        using var console = await app.SignedInAsync();
+        await app.WaitForStatusAsync("checkout", "up");
+        await app.WaitForStatusAsync("broken", "down");
+
+        // Flipping, with its alert open (raised by a down while flagged, kept open by the ups since) ...
+        await FlipUntilFlaggedAsync(app, () => AlertsAsync(console), a => a.Any(x => x!["monitor"]!.GetValue<string>() == "checkout" && x["state"]!.GetValue<string>() == "open"));
+        // ... and then up, still flagged: recovery is held back, so the alert stays open.
+        _target.Healthy = true;
+        await Eventually.Until(app.StatusAsync, s => s.Monitors.Single(m => m.Slug == "checkout") is { Status: "up", Flapping: true },
+            TimeSpan.FromSeconds(20), "checkout up and still flapping");
+        var open = await AlertsAsync(console);
+        Assert.Contains(open, a => a!["monitor"]!.GetValue<string>() == "checkout" && a["state"]!.GetValue<string>() == "open");
+        // Both alerts raised an hour ago: a reminder is due for each, if it is to be sent at all.
+        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE alerts SET RaisedAt = RaisedAt - 3600000 WHERE ResolvedAt IS NULL";
+            Assert.Equal(2, await command.ExecuteNonQueryAsync());
+        }
+
+        await DeliveredAsync(d => d.Any(x => x.Event == "reminder"), "the reminder for the broken monitor");
+        // Checkout was up and flagged throughout, so the pass that reminded of the broken one saw it too.
+        var after = (await app.StatusAsync()).Monitors.Single(m => m.Slug == "checkout");
+
+        Assert.Equal(("up", true), (after.Status, after.Flapping));
+        var reminders = _receiver.Accepted.Where(d => d.Event == "reminder").ToList();
+        Assert.Equal(["broken"], reminders.Select(d => d.Body["monitor"]!["slug"]!.GetValue<string>()));
+    }
+
+    private static async Task<JsonArray> AlertsAsync(HttpClient console) =>
+        (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray();
+
+    /// <summary>Flips the target every second until the monitor is flagged flapping (and <paramref name="also"/> holds); it stops by itself.</summary>
+    private async Task FlipUntilFlaggedAsync(UptimeWatchApp app, Func<Task<JsonArray>>? read = null, Func<JsonArray, bool>? also = null)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var flipping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _target.Healthy = !_target.Healthy;
+                await Task.Delay(1000, CancellationToken.None);
+            }
+        });
+        try
+        {
+            await Eventually.Until(app.StatusAsync, s => s.Monitors.Single(m => m.Slug == "checkout").Flapping, TimeSpan.FromSeconds(40),
+                "checkout to be flapping");
+            if (read is not null)
+            {
+                await Eventually.Until(read, also!, TimeSpan.FromSeconds(20), "the flapping monitor's alert");
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await flipping;
+        }
     }
 
     [Fact]

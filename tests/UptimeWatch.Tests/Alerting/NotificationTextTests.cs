@@ -14,7 +14,7 @@ public sealed class NotificationTextTests
     [InlineData("recovered", "[RECOVERED] Checkout API", "Checkout API is back up after 1 h 5 min down.")]
     [InlineData("degraded", "[DEGRADED] Checkout API", "Checkout API is degraded.")]
     [InlineData("certificate", "[CERTIFICATE] Checkout API", "Checkout API has a certificate that needs attention.")]
-    [InlineData("flapping.started", "[FLAPPING] Checkout API", "Checkout API is flapping: its status keeps changing (it is up now). Down and recovery alerts for it are held until it settles.")]
+    [InlineData("flapping.started", "[FLAPPING] Checkout API", "Checkout API is flapping: its status keeps changing (it is up now). Repeated down and recovery alerts for it are held back until it settles.")]
     [InlineData("flapping.stopped", "[STABLE] Checkout API", "Checkout API has stopped flapping; it is up now.")]
     [InlineData("test", "[TEST] Checkout API", "Test notification from UptimeWatch for Checkout API: if you can read this, the channel works.")]
     public void Each_event_has_its_own_title_and_headline(string kind, string title, string headline)

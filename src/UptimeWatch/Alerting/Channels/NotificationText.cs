@@ -29,7 +29,7 @@ internal static class NotificationText
         "degraded" => "DEGRADED",
         "certificate" => "CERTIFICATE",
         "flapping.started" => "FLAPPING",
-        // Settled down: what matters is that it is down (no alert was held back for it: it was open before it flapped).
+        // Settled down: what matters is that it is down (its down alert went out when it went down).
         "flapping.stopped" => n.Status == "down" ? "DOWN" : "STABLE",
         "test" => "TEST",
         _ => n.Event.ToUpperInvariant(),
@@ -49,7 +49,7 @@ internal static class NotificationText
             "recovered" => lasted is null ? $"{n.MonitorName} is back up." : $"{n.MonitorName} is back up after {lasted} down.",
             "degraded" => $"{n.MonitorName} is degraded.",
             "certificate" => $"{n.MonitorName} has a certificate that needs attention.",
-            "flapping.started" => $"{n.MonitorName} is flapping: its status keeps changing (it is {n.Status} now). Down and recovery alerts for it are held until it settles.",
+            "flapping.started" => $"{n.MonitorName} is flapping: its status keeps changing (it is {n.Status} now). Repeated down and recovery alerts for it are held back until it settles.",
             "flapping.stopped" => $"{n.MonitorName} has stopped flapping; it is {n.Status} now.",
             "test" => $"Test notification from UptimeWatch for {n.MonitorName}: if you can read this, the channel works.",
             _ => $"{n.MonitorName}: {n.Event}.",

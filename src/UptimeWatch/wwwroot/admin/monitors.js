@@ -233,7 +233,7 @@ export class MonitorList {
     row.state.querySelector('.state-text').textContent = statusLabel(status);
     row.root.dataset.flapping = monitor.flapping ? 'true' : 'false';
     row.unstable.hidden = !monitor.flapping;
-    row.state.setAttribute('aria-label', `State: ${statusLabel(status)}${monitor.flapping ? ', unstable (alerts held back)' : ''}`);
+    row.state.setAttribute('aria-label', `State: ${statusLabel(status)}${monitor.flapping ? ', unstable (repeated alerts held back)' : ''}`);
     row.type.textContent = TYPE_LABELS[monitor.type] ?? monitor.type;
     row.target.textContent = monitor.type === 'push' ? (monitor.pushUrl ?? 'push URL') : monitor.target;
     row.group.textContent = monitor.group ? `Group: ${monitor.group}` : 'No group';

@@ -43,7 +43,7 @@ export const STATUS_LABELS = {
  * Returns the pill, hidden unless `flapping`.
  */
 export function unstablePill(flapping, small = false) {
-  const pill = el('span', { className: small ? 'unstable small' : 'unstable', title: 'Its checks keep changing state: alerts are held back until it settles' },
+  const pill = el('span', { className: small ? 'unstable small' : 'unstable', title: 'Its checks keep changing state: repeated alerts are held back until it settles' },
     el('span', { className: 'unstable-icon', 'aria-hidden': 'true' }),
     el('span', { text: 'Unstable' }));
   pill.hidden = !flapping;
