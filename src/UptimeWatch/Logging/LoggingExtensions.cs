@@ -39,7 +39,10 @@ internal static class LoggingExtensions
                     rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, fileSizeLimitBytes: 100 * 1024 * 1024,
                     rollOnFileSizeLimit: true);
             }
-        });
+        },
+        // The logger belongs to this host, not to the process-wide Log.Logger: two hosts in one process (the tests run
+        // many) would otherwise share one, and disposing either would flush and close whichever was set last.
+        preserveStaticLogger: true);
         // One logger per category (see CachingLoggerFactory): wrap the factory Serilog registered.
         var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
         builder.Services.Remove(serilogFactory);
@@ -53,13 +56,17 @@ internal static class LoggingExtensions
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(request =>
+        {
+            // This host's logger: the request log would otherwise go to the static Log.Logger, which nothing sets.
+            request.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             request.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 // Health probes and the self-monitor would otherwise fill the log.
                 : context.Request.Path.StartsWithSegments("/healthz") ? LogEventLevel.Debug
                 // A push URL's path is its secret: keep it out of the log unless someone asks for everything.
                 : context.Request.Path.StartsWithSegments("/api/push") ? LogEventLevel.Verbose
-                : LogEventLevel.Information);
+                : LogEventLevel.Information;
+        });
         return app;
     }
 }
