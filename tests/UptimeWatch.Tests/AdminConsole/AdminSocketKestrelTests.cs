@@ -13,9 +13,9 @@ namespace UptimeWatch.Tests.AdminConsole;
 /// <summary>The admin WebSocket over real Kestrel on 127.0.0.1: what the test server cannot show (pings, real upgrades).</summary>
 public sealed class AdminSocketKestrelTests
 {
-    private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync()
+    private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync(Dictionary<string, string?>? settings = null)
     {
-        var app = AdminTesting.NewApp();
+        var app = AdminTesting.NewApp(settings);
         app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         app.StartServer();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -55,7 +55,8 @@ public sealed class AdminSocketKestrelTests
     [Fact]
     public async Task A_peer_that_stops_answering_pings_is_dropped()
     {
-        var (app, baseUrl) = await StartAsync();
+        // Pings every second, and a second more to answer: dropped in about 2 s rather than the default's 30.
+        var (app, baseUrl) = await StartAsync(new() { ["UptimeWatch:Admin:KeepAliveSeconds"] = "1" });
         await using var _ = app;
         var cookie = await LoginCookieAsync(app, baseUrl);
         using var tcp = new TcpClient();
