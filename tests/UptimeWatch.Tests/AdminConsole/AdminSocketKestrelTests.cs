@@ -70,24 +70,26 @@ public sealed class AdminSocketKestrelTests
         // apply to an upgraded connection, so only the ping timeout can end this.
         var seen = new StringBuilder();
         var buffer = new byte[4096];
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (true)
+        await Eventually.Within(TimeSpan.FromSeconds(90), "the server to drop a peer that answers no ping", async limit =>
         {
-            int n;
-            try
+            while (true)
             {
-                n = await stream.ReadAsync(buffer, limit.Token);
+                int n;
+                try
+                {
+                    n = await stream.ReadAsync(buffer, limit);
+                }
+                catch (IOException)
+                {
+                    return true;
+                }
+                if (n == 0)
+                {
+                    return true;
+                }
+                seen.Append(Encoding.Latin1.GetString(buffer, 0, n));
             }
-            catch (IOException)
-            {
-                break;
-            }
-            if (n == 0)
-            {
-                break;
-            }
-            seen.Append(Encoding.Latin1.GetString(buffer, 0, n));
-        }
+        }, () => $"{seen.Length} bytes read");
 
         var text = seen.ToString();
         Assert.StartsWith("HTTP/1.1 101", text);
