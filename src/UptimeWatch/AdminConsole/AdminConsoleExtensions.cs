@@ -100,10 +100,11 @@ internal static class AdminConsoleExtensions
         app.MapAdminApi();
         // The middleware pings every socket and drops a peer that stops answering (a laptop closed mid-session),
         // which a TCP connection alone would only notice after many minutes.
+        var keepAlive = AdminSocketEndpoint.KeepAlive(app.Services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Admin);
         app.UseWebSockets(new WebSocketOptions
         {
-            KeepAliveInterval = AdminSocketEndpoint.KeepAliveInterval,
-            KeepAliveTimeout = AdminSocketEndpoint.KeepAliveTimeout,
+            KeepAliveInterval = keepAlive.Interval,
+            KeepAliveTimeout = keepAlive.Timeout,
         });
         app.MapAdminSocket();
         app.MapAdminConsoleUi();

@@ -16,10 +16,12 @@ internal static partial class AdminSocketEndpoint
 {
     public const string Path = "/ws/admin";
 
-    /// <summary>Pings this often; a peer that has not answered one within <see cref="KeepAliveTimeout"/> is dropped.</summary>
-    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
-
-    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// Pings every <see cref="AdminOptions.KeepAliveSeconds"/>; a peer that has not answered one within as many seconds
+    /// more is dropped. The same for the middleware and each accepted socket.
+    /// </summary>
+    public static (TimeSpan Interval, TimeSpan Timeout) KeepAlive(AdminOptions admin) =>
+        (TimeSpan.FromSeconds(admin.KeepAliveSeconds), TimeSpan.FromSeconds(admin.KeepAliveSeconds));
 
     public static IEndpointRouteBuilder MapAdminSocket(this IEndpointRouteBuilder app)
     {
@@ -64,10 +66,11 @@ internal static partial class AdminSocketEndpoint
                 return;
             }
         }
+        var keepAlive = KeepAlive(settings.Admin);
         using var webSocket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = KeepAliveInterval,
-            KeepAliveTimeout = KeepAliveTimeout,
+            KeepAliveInterval = keepAlive.Interval,
+            KeepAliveTimeout = keepAlive.Timeout,
         });
         var by = AdminApi.By(http.User);
         var client = LiveApi.ClientIp(http);

@@ -217,7 +217,7 @@ internal static class UptimeWatchConfigReader
         }
     }
 
-    private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins", "MaxMessageBytes"];
+    private static readonly string[] AdminKeys = ["InitialPassword", "AllowedOrigins", "MaxMessageBytes", "KeepAliveSeconds"];
 
     private static AdminOptions ReadAdmin(IConfigurationSection admin, List<string> errors)
     {
@@ -258,6 +258,8 @@ internal static class UptimeWatchConfigReader
         options.AllowedOrigins = origins;
         options.MaxMessageBytes = Int(admin, "Admin", "MaxMessageBytes", AdminOptions.DefaultMaxMessageBytes,
             AdminOptions.MinMaxMessageBytes, AdminOptions.MaxMaxMessageBytes, errors);
+        options.KeepAliveSeconds = Int(admin, "Admin", "KeepAliveSeconds", AdminOptions.DefaultKeepAliveSeconds,
+            AdminOptions.MinKeepAliveSeconds, AdminOptions.MaxKeepAliveSeconds, errors);
         return options;
     }
 

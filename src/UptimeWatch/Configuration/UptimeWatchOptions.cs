@@ -171,6 +171,16 @@ internal sealed class AdminOptions
     public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
 
     public const int DefaultMaxMessageBytes = 64 * 1024;
+
+    /// <summary>
+    /// The admin WebSocket pings every this many seconds, and drops a peer that has not answered a ping within as
+    /// many seconds more (a laptop closed mid-session, which TCP alone notices only after many minutes).
+    /// </summary>
+    public int KeepAliveSeconds { get; set; } = DefaultKeepAliveSeconds;
+
+    public const int DefaultKeepAliveSeconds = 15;
+    public const int MinKeepAliveSeconds = 1;
+    public const int MaxKeepAliveSeconds = 300;
     public const int MinMaxMessageBytes = 1024;
     public const int MaxMaxMessageBytes = 16 * 1024 * 1024;
 }

@@ -62,6 +62,18 @@ public sealed class AdminConfigTests
     }
 
     [Fact]
+    public void KeepAliveSeconds_defaults_to_15_and_a_bad_value_names_key_and_value()
+    {
+        Assert.Equal(15, Read("{}").Admin.KeepAliveSeconds);
+        Assert.Equal(1, Read("""{ "KeepAliveSeconds": 1 }""").Admin.KeepAliveSeconds);
+        Assert.Equal(300, Read("""{ "KeepAliveSeconds": 300 }""").Admin.KeepAliveSeconds);
+        Assert.Equal(["Admin:KeepAliveSeconds \"0\" must be a whole number from 1 to 300"], Read("""{ "KeepAliveSeconds": 0 }""").Errors);
+        Assert.Equal(["Admin:KeepAliveSeconds \"301\" must be a whole number from 1 to 300"], Read("""{ "KeepAliveSeconds": 301 }""").Errors);
+        Assert.Equal(["Admin:KeepAliveSecond is not a known setting (did you mean Admin:KeepAliveSeconds?)"],
+            Read("""{ "KeepAliveSecond": 5 }""").Errors);
+    }
+
+    [Fact]
     public async Task Bad_admin_settings_from_the_environment_stop_start_up_naming_key_and_value()
     {
         var work = TestPaths.NewTempDirectory();

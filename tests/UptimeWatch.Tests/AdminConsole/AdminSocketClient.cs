@@ -57,15 +57,16 @@ internal sealed class AdminSocketClient : IAsyncDisposable
     }
 
     /// <summary>The next message, or null when the server closed the socket.</summary>
-    public async Task<JsonElement?> ReceiveAsync(TimeSpan? wait = null)
+    public async Task<JsonElement?> ReceiveAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default)
     {
-        using var timeout = new CancellationTokenSource(wait ?? DefaultWait);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait ?? DefaultWait);
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         while (true)
         {
             // WaitAsync as well: the test server's socket does not always give up when its token is cancelled.
-            var result = await _socket.ReceiveAsync(chunk, timeout.Token).WaitAsync(wait ?? DefaultWait);
+            var result = await _socket.ReceiveAsync(chunk, timeout.Token).WaitAsync(timeout.Token);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 if (_socket.State == WebSocketState.CloseReceived)
@@ -92,20 +93,23 @@ internal sealed class AdminSocketClient : IAsyncDisposable
         return await ReplyAsync(id);
     }
 
-    public async Task<JsonElement> ReplyAsync(string? id)
-    {
-        while (true)
+    /// <summary>The reply to <paramref name="id"/>; pushes read meanwhile go to <see cref="Pushes"/>.</summary>
+    public Task<JsonElement> ReplyAsync(string? id, TimeSpan? wait = null) =>
+        // Bounded as a whole: check results keep arriving every second, so each single read would succeed.
+        Eventually.Within(wait ?? DefaultWait, $"the reply to {id ?? "a command without id"}", async ct =>
         {
-            var message = await ReceiveAsync() ?? throw new InvalidOperationException(
-                $"The socket closed ({CloseStatus} {CloseDescription}) before the reply to {id}");
-            if (message.GetProperty("type").GetString() is "ok" or "error")
+            while (true)
             {
-                Assert.Equal(id, message.GetProperty("id").GetString());
-                return message;
+                var message = await ReceiveAsync(cancellationToken: ct) ?? throw new InvalidOperationException(
+                    $"The socket closed ({CloseStatus} {CloseDescription}) before the reply to {id}");
+                if (message.GetProperty("type").GetString() is "ok" or "error")
+                {
+                    Assert.Equal(id, message.GetProperty("id").GetString());
+                    return message;
+                }
+                Pushes.Add(message);
             }
-            Pushes.Add(message);
-        }
-    }
+        }, DescribeReceived);
 
     /// <summary>The next push of <paramref name="type"/>; others read meanwhile stay in <see cref="Pushes"/>.</summary>
     public Task<JsonElement> NextPushAsync(string type, TimeSpan? wait = null) => NextPushAsync(p => p.Type() == type, type, wait);
@@ -120,31 +124,34 @@ internal sealed class AdminSocketClient : IAsyncDisposable
             Pushes.RemoveAt(index);
             return found;
         }
-        // Bounded as a whole: check results keep arriving every second, so each single wait would succeed.
-        var deadline = DateTime.UtcNow + (wait ?? DefaultWait);
-        while (true)
+        return await Eventually.Within(wait ?? DefaultWait, what, async ct =>
         {
-            if (DateTime.UtcNow > deadline)
+            while (true)
             {
-                throw new TimeoutException($"No {what} in {(wait ?? DefaultWait).TotalSeconds} s; received: {string.Join(", ", Received.Where(m => m.Type() != "check").Select(m => m.TryGetProperty("seq", out var seq) ? $"{m.Type()} {seq}" : m.Type()))}");
+                var message = await ReceiveAsync(cancellationToken: ct) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before {what}");
+                if (match(message))
+                {
+                    return message;
+                }
+                Pushes.Add(message);
             }
-            var message = await ReceiveAsync(wait) ?? throw new InvalidOperationException($"The socket closed ({CloseStatus}) before {what}");
-            if (match(message))
-            {
-                return message;
-            }
-            Pushes.Add(message);
-        }
+        }, DescribeReceived);
     }
 
     /// <summary>Reads until the server closes the socket; returns its close code.</summary>
-    public async Task<WebSocketCloseStatus?> ClosedAsync(TimeSpan? wait = null)
-    {
-        while (await ReceiveAsync(wait) is not null)
+    public Task<WebSocketCloseStatus?> ClosedAsync(TimeSpan? wait = null) =>
+        // One bound for the whole wait: pushes (check results every second) arriving before the close keep each read short.
+        Eventually.Within(wait ?? DefaultWait, "the server to close the socket", async ct =>
         {
-        }
-        return CloseStatus;
-    }
+            while (await ReceiveAsync(cancellationToken: ct) is not null)
+            {
+            }
+            return CloseStatus;
+        }, DescribeReceived);
+
+    /// <summary>What was received, check results left out (they come every second), for a wait that gave up.</summary>
+    private string DescribeReceived() =>
+        string.Join(", ", Received.Where(m => m.Type() != "check").Select(m => m.TryGetProperty("seq", out var seq) ? $"{m.Type()} {seq}" : m.Type()));
 
     public async ValueTask DisposeAsync()
     {

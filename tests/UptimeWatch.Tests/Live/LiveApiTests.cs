@@ -25,11 +25,18 @@ public sealed class LiveApiTests : IAsyncLifetime
     /// <summary>Reads an SSE stream frame by frame (comments included), with a bound on each wait.</summary>
     private sealed class SseReader(Stream stream) : IDisposable
     {
+        private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
         private readonly StreamReader _reader = new(stream, Encoding.UTF8);
+        private readonly List<string> _seen = [];
 
-        public async Task<Dictionary<string, string>> NextAsync(TimeSpan? timeout = null, bool includeComments = false)
+        /// <summary>The kinds of the frames read so far (the last 20), for the message of a wait that gave up.</summary>
+        public string Seen() => _seen.Count == 0 ? "nothing" : string.Join(", ", _seen.TakeLast(20));
+
+        public async Task<Dictionary<string, string>> NextAsync(TimeSpan? timeout = null, bool includeComments = false,
+            CancellationToken cancellationToken = default)
         {
-            using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(timeout ?? DefaultWait);
             var frame = new Dictionary<string, string>();
             while (true)
             {
@@ -38,12 +45,14 @@ public sealed class LiveApiTests : IAsyncLifetime
                 {
                     if (frame.Count > 0)
                     {
+                        _seen.Add(frame.GetValueOrDefault("event") ?? "message");
                         return frame;
                     }
                     continue;
                 }
                 if (line.StartsWith(':'))
                 {
+                    _seen.Add($":{line[1..].Trim()}");
                     if (includeComments)
                     {
                         return new Dictionary<string, string> { ["comment"] = line[1..].Trim() };
@@ -55,25 +64,26 @@ public sealed class LiveApiTests : IAsyncLifetime
             }
         }
 
-        /// <summary>The next frame of the given event type, skipping others (check results, retry).</summary>
-        public async Task<Dictionary<string, string>> NextEventAsync(string type, TimeSpan? timeout = null)
-        {
-            // One bound for the whole search: other events (checks every second) must not keep it waiting for ever.
-            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-            while (true)
+        /// <summary>The first frame that matches, skipping others, under one deadline for the whole search.</summary>
+        public Task<Dictionary<string, string>> NextMatchingAsync(Func<Dictionary<string, string>, bool> match, string what,
+            TimeSpan? timeout = null, bool includeComments = false, List<Dictionary<string, string>>? collect = null) =>
+            // Other frames (checks every second, keepalives) keep each read short: only a bound on the whole wait ends it.
+            Eventually.Within(timeout ?? DefaultWait, what, async ct =>
             {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero)
+                while (true)
                 {
-                    throw new TimeoutException($"no \"{type}\" event within {(timeout ?? TimeSpan.FromSeconds(20)).TotalSeconds} s");
+                    var frame = await NextAsync(includeComments: includeComments, cancellationToken: ct);
+                    collect?.Add(frame);
+                    if (match(frame))
+                    {
+                        return frame;
+                    }
                 }
-                var frame = await NextAsync(left);
-                if (frame.GetValueOrDefault("event") == type)
-                {
-                    return frame;
-                }
-            }
-        }
+            }, Seen);
+
+        /// <summary>The next frame of the given event type, skipping others (check results, retry).</summary>
+        public Task<Dictionary<string, string>> NextEventAsync(string type, TimeSpan? timeout = null) =>
+            NextMatchingAsync(f => f.GetValueOrDefault("event") == type, $"an SSE \"{type}\" event", timeout);
 
         public void Dispose() => _reader.Dispose();
     }
@@ -171,14 +181,27 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var _ = response;
         using var __ = sse;
 
-        Dictionary<string, string> frame;
-        do
-        {
-            frame = await sse.NextAsync(TimeSpan.FromSeconds(5), includeComments: true);
-        }
-        while (!frame.ContainsKey("comment"));
+        var frame = await sse.NextMatchingAsync(f => f.ContainsKey("comment"), "a comment on an idle stream", includeComments: true);
 
         Assert.Equal("keepalive", frame["comment"]);
+    }
+
+    [Fact]
+    public async Task A_wait_for_an_event_that_never_comes_gives_up_at_its_one_deadline_though_other_frames_keep_arriving()
+    {
+        // The test helpers' own bound: frames every half second keep each read short, and the wait still ends, naming
+        // what it waited for and what it read instead (a loop bounded only per read would wait here for ever).
+        await using var app = App(new() { ["UptimeWatch:Live:CheckFrameMs"] = "500", ["UptimeWatch:Live:HeartbeatSeconds"] = "1" });
+        await app.WaitForStatusAsync("shop", "up");
+        using var client = app.CreateClient();
+        var (response, sse) = await OpenAsync(client, "/api/live/events");
+        using var _ = response;
+        using var __ = sse;
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => sse.NextEventAsync("no-such-event", TimeSpan.FromSeconds(3)));
+
+        Assert.StartsWith("Gave up after 3 s waiting for an SSE \"no-such-event\" event; seen meanwhile: ", error.Message);
+        Assert.Contains("checks", error.Message);
     }
 
     [Fact]
@@ -303,11 +326,11 @@ public sealed class LiveApiTests : IAsyncLifetime
         // Both are checked every second, and the public one goes down and comes back: the stream tells of it only.
         var frames = new List<Dictionary<string, string>>();
         _target.Healthy = false;
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"down\""));
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"down\""), "a status event to down");
         _target.Healthy = true;
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"up\""));
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"up\""), "a status event to up");
         await Eventually.Until(() => PrivateChecksAsync(app), n => n >= 3, what: "three checks of the private monitor");
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "checks");
+        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "checks", "a checks event");
 
         Assert.Contains(frames, f => f.GetValueOrDefault("event") == "checks" && f["data"].Contains("\"monitor\":\"shop\""));
         Assert.DoesNotContain(frames, f => f.Values.Any(v => v.Contains("back-office") || v.Contains("Back office")));
@@ -331,7 +354,7 @@ public sealed class LiveApiTests : IAsyncLifetime
         {
             _target.Healthy = flip % 2 == 1;
             var to = _target.Healthy ? "up" : "down";
-            await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains($"\"to\":\"{to}\""));
+            await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains($"\"to\":\"{to}\""), $"a status event to {to}");
         }
 
         // Every change up to the last one seen (flapping may add some of its own), each once, in order.
@@ -443,18 +466,9 @@ public sealed class LiveApiTests : IAsyncLifetime
         return await db.CheckResults.CountAsync(c => c.MonitorId == id);
     }
 
-    private static async Task CollectUntilAsync(SseReader sse, List<Dictionary<string, string>> frames, Func<Dictionary<string, string>, bool> last)
-    {
-        while (true)
-        {
-            var frame = await sse.NextAsync();
-            frames.Add(frame);
-            if (last(frame))
-            {
-                return;
-            }
-        }
-    }
+    private static Task CollectUntilAsync(SseReader sse, List<Dictionary<string, string>> frames, Func<Dictionary<string, string>, bool> last,
+        string what) =>
+        sse.NextMatchingAsync(last, what, collect: frames);
 
     private static CoalescedCheck ShopEntry(Dictionary<string, string> frame) =>
         JsonSerializer.Deserialize<ChecksFrame>(frame["data"], JsonOptions)!.Checks.Single(c => c.Monitor == "shop");

@@ -95,19 +95,21 @@ public sealed class FlappingTests : IAsyncLifetime
         request.Headers.Add("Last-Event-ID", (id - 1).ToString());
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         string? lastId = null;
-        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        return await Eventually.Within(TimeSpan.FromSeconds(20), $"the replayed SSE status event {id}", async deadline =>
         {
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            while (await reader.ReadLineAsync(deadline) is { } line)
             {
-                lastId = line[4..];
+                if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    lastId = line[4..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal) && lastId == id.ToString())
+                {
+                    return JsonDocument.Parse(line[6..]).RootElement.Clone();
+                }
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && lastId == id.ToString())
-            {
-                return JsonDocument.Parse(line[6..]).RootElement.Clone();
-            }
-        }
-        throw new EndOfStreamException("the stream ended before the event");
+            throw new EndOfStreamException("the stream ended before the event");
+        }, () => $"last id {lastId ?? "none"}");
     }
 }

@@ -217,25 +217,27 @@ public sealed class PublicReasonTests : IAsyncLifetime
     }
 
     /// <summary>The stream's text up to and including the event with id <paramref name="lastId"/>.</summary>
-    private static async Task<string> ReadUntilAsync(Stream stream, long lastId)
+    private static Task<string> ReadUntilAsync(Stream stream, long lastId)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var reader = new StreamReader(stream, Encoding.UTF8);
         var text = new StringBuilder();
-        while (true)
+        return Eventually.Within(TimeSpan.FromSeconds(30), $"SSE event {lastId}", async timeout =>
         {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException($"the stream ended before event {lastId}:\n{text}");
-            text.AppendLine(line);
-            if (line.StartsWith("id:", StringComparison.Ordinal) && long.Parse(line[3..].Trim()) >= lastId)
+            var reader = new StreamReader(stream, Encoding.UTF8);
+            while (true)
             {
-                // The rest of this frame (event, data) follows before the blank line.
-                while (await reader.ReadLineAsync(timeout.Token) is { Length: > 0 } rest)
+                var line = await reader.ReadLineAsync(timeout) ?? throw new EndOfStreamException($"the stream ended before event {lastId}:\n{text}");
+                text.AppendLine(line);
+                if (line.StartsWith("id:", StringComparison.Ordinal) && long.Parse(line[3..].Trim()) >= lastId)
                 {
-                    text.AppendLine(rest);
+                    // The rest of this frame (event, data) follows before the blank line.
+                    while (await reader.ReadLineAsync(timeout) is { Length: > 0 } rest)
+                    {
+                        text.AppendLine(rest);
+                    }
+                    return text.ToString();
                 }
-                return text.ToString();
             }
-        }
+        }, () => text.ToString());
     }
 
     /// <summary>The reasons of every status event the admin WebSocket replays, up to <paramref name="lastId"/>.</summary>
@@ -243,10 +245,15 @@ public sealed class PublicReasonTests : IAsyncLifetime
     {
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(new Uri($"ws://{baseUrl.Authority}/ws/admin"), timeout.Token);
-        await socket.SendAsync("""{"type":"subscribe","id":"1","payload":{"after":0}}"""u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
         var reasons = new List<string>();
+        return await Eventually.Within(TimeSpan.FromSeconds(30), $"the admin WebSocket's replay up to seq {lastId}",
+            timeout => ReplayAsync(socket, baseUrl, lastId, reasons, timeout), () => $"{reasons.Count} status reasons");
+    }
+
+    private static async Task<List<string>> ReplayAsync(ClientWebSocket socket, Uri baseUrl, long lastId, List<string> reasons, CancellationToken timeout)
+    {
+        await socket.ConnectAsync(new Uri($"ws://{baseUrl.Authority}/ws/admin"), timeout);
+        await socket.SendAsync("""{"type":"subscribe","id":"1","payload":{"after":0}}"""u8.ToArray(), WebSocketMessageType.Text, true, timeout);
         var buffer = new byte[64 * 1024];
         while (true)
         {
@@ -254,7 +261,7 @@ public sealed class PublicReasonTests : IAsyncLifetime
             WebSocketReceiveResult received;
             do
             {
-                received = await socket.ReceiveAsync(buffer, timeout.Token);
+                received = await socket.ReceiveAsync(buffer, timeout);
                 message.Write(buffer, 0, received.Count);
             }
             while (!received.EndOfMessage);
