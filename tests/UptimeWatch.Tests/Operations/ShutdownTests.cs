@@ -36,7 +36,13 @@ public sealed class ShutdownTests
         host.SendSigterm();
         var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
         var servedAtExit = monitors.ToDictionary(m => Slug(m.Url), m => target.Served(Slug(m.Url)));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The process is gone, so its last requests are already at the target: once the target has answered one of
+        // ours sent after the exit and has nothing left in flight, any request it was going to see has been counted.
+        using (var after = new HttpClient())
+        {
+            (await after.GetAsync(target.Url("/counted/after-exit"))).EnsureSuccessStatusCode();
+        }
+        await Eventually.Until(() => Task.FromResult(target.InFlight), n => n == 0, TimeSpan.FromSeconds(30), "the target to have nothing in flight");
 
         Assert.Equal(0, exitCode);
         // Nothing was started after the process ended: the target saw no new request.
