@@ -331,8 +331,9 @@ public sealed class AdminApiTests : IAsyncLifetime
     {
         await using var app = AdminTesting.NewApp();
         using var script = await ScriptAsync(app);
-        (await script.PostAsJsonAsync("/api/admin/monitors", Fast("Legacy"))).EnsureSuccessStatusCode();
+        // Unhealthy before the first check: set after, a first check could already have found it up.
         _target.Healthy = false;
+        (await script.PostAsJsonAsync("/api/admin/monitors", Fast("Legacy"))).EnsureSuccessStatusCode();
         await WaitForAsync(script, "legacy", "down");
 
         using var pause = await script.PostAsync("/api/admin/monitors/legacy/pause", null);
