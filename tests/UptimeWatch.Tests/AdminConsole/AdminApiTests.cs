@@ -460,6 +460,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var script = await ScriptAsync(app);
         (await script.PostAsJsonAsync("/api/admin/monitors", Fast("Blog"))).EnsureSuccessStatusCode();
         await WaitForAsync(script, "blog", "up");
+        var before = (await app.StoredChecksAsync("blog")).Select(c => (c.At, c.Outcome)).ToList();
 
         using var delete = await script.DeleteAsync("/api/admin/monitors/blog");
         using var gone = await script.GetAsync("/api/admin/monitors/blog");
@@ -470,6 +471,10 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.NotFound), (delete.StatusCode, gone.StatusCode));
         Assert.DoesNotContain(afterDelete.Monitors, m => m.Slug == "blog");
         Assert.NotEmpty(back.Recent);
+        // The history that came back is the old one, not merely a first check of the new monitor.
+        Assert.NotEmpty(before);
+        var after = (await app.StoredChecksAsync("blog")).Select(c => (c.At, c.Outcome)).ToList();
+        Assert.All(before, c => Assert.Contains(c, after));
     }
 
     [Fact]
