@@ -58,11 +58,26 @@ public sealed class AdminApiTests : IAsyncLifetime
     {
         await using var app = AdminTesting.NewApp();
         using var anonymous = app.Browser();
+        // Walked from the app's own OpenAPI document, so a write endpoint added later is covered without a test edit.
+        var writes = await AdminTesting.WriteEndpointsAsync(anonymous);
+        // Anonymous by design: they are how a session starts (first-run setup, sign-in) or ends (signing out with no
+        // session is a harmless 204 that clears the cookie).
+        (HttpMethod, string)[] open = [(HttpMethod.Post, "/api/admin/setup"), (HttpMethod.Post, "/api/admin/login"), (HttpMethod.Post, "/api/admin/logout")];
+        Assert.All(open, o => Assert.Contains(o, writes));
+        Assert.True(writes.Count >= 15, $"only {writes.Count} write endpoints in /openapi/v1.json");
 
-        using var create = await anonymous.PostAsJsonAsync("/api/admin/monitors", new { Name = "X", Url = "https://example.com" });
+        var failures = new List<string>();
+        foreach (var (method, path) in writes.Except(open))
+        {
+            using var response = await anonymous.SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(new { }) });
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                failures.Add($"{method} {path} answered {(int)response.StatusCode}");
+            }
+        }
         using var list = await anonymous.GetAsync("/api/admin/monitors");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, create.StatusCode);
+        Assert.Empty(failures);
         Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
     }
 
@@ -449,6 +464,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var script = await ScriptAsync(app);
         (await script.PostAsJsonAsync("/api/admin/monitors", Fast("Blog"))).EnsureSuccessStatusCode();
         await WaitForAsync(script, "blog", "up");
+        var before = (await app.StoredChecksAsync("blog")).Select(c => (c.At, c.Outcome)).ToList();
 
         using var delete = await script.DeleteAsync("/api/admin/monitors/blog");
         using var gone = await script.GetAsync("/api/admin/monitors/blog");
@@ -459,6 +475,10 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.NotFound), (delete.StatusCode, gone.StatusCode));
         Assert.DoesNotContain(afterDelete.Monitors, m => m.Slug == "blog");
         Assert.NotEmpty(back.Recent);
+        // The history that came back is the old one, not merely a first check of the new monitor.
+        Assert.NotEmpty(before);
+        var after = (await app.StoredChecksAsync("blog")).Select(c => (c.At, c.Outcome)).ToList();
+        Assert.All(before, c => Assert.Contains(c, after));
     }
 
     [Fact]

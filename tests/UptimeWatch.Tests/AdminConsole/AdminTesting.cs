@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace UptimeWatch.Tests.AdminConsole;
@@ -8,6 +9,33 @@ namespace UptimeWatch.Tests.AdminConsole;
 internal static class AdminTesting
 {
     public const string Password = "correct horse battery";
+
+    /// <summary>
+    /// Every POST/PUT/PATCH/DELETE under /api/admin in the app's own /openapi/v1.json, path parameters filled in (monitor
+    /// "web", id 1, channel "ops"): tests that walk it cover a new endpoint without being told about it.
+    /// </summary>
+    public static async Task<List<(HttpMethod Method, string Path)>> WriteEndpointsAsync(HttpClient http)
+    {
+        var document = (await http.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var writes = new List<(HttpMethod, string)>();
+        foreach (var (path, operations) in document["paths"]!.AsObject())
+        {
+            if (!path.StartsWith("/api/admin", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            foreach (var (method, _) in operations!.AsObject())
+            {
+                if (method is "post" or "put" or "patch" or "delete")
+                {
+                    var concrete = path.Replace("{slug}", "web").Replace("{id}", "1").Replace("{name}", "ops");
+                    Assert.DoesNotContain("{", concrete);
+                    writes.Add((new HttpMethod(method.ToUpperInvariant()), concrete));
+                }
+            }
+        }
+        return writes;
+    }
 
     public static UptimeWatchApp NewApp(Dictionary<string, string?>? settings = null) =>
         new(TestPaths.NewTempDirectory(), [], settings);

@@ -32,30 +32,6 @@ public sealed class CrossOriginWriteTests
         return (app, http, Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0]);
     }
 
-    /// <summary>Every POST/PUT/PATCH/DELETE under /api/admin in /openapi/v1.json, path parameters filled in.</summary>
-    private static async Task<List<(HttpMethod Method, string Path)>> WriteEndpointsAsync(HttpClient http)
-    {
-        var document = (await http.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
-        var writes = new List<(HttpMethod, string)>();
-        foreach (var (path, operations) in document["paths"]!.AsObject())
-        {
-            if (!path.StartsWith("/api/admin", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            foreach (var (method, _) in operations!.AsObject())
-            {
-                if (method is "post" or "put" or "patch" or "delete")
-                {
-                    var concrete = path.Replace("{slug}", "web").Replace("{id}", "1").Replace("{name}", "ops");
-                    Assert.DoesNotContain("{", concrete);
-                    writes.Add((new HttpMethod(method.ToUpperInvariant()), concrete));
-                }
-            }
-        }
-        return writes;
-    }
-
     private static HttpRequestMessage Request(HttpMethod method, string path, string cookie, string? origin, HttpContent? content)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };
@@ -87,7 +63,7 @@ public sealed class CrossOriginWriteTests
         var (app, http, cookie) = await StartSignedInAsync();
         await using var _ = app;
         using var __ = http;
-        var writes = await WriteEndpointsAsync(http);
+        var writes = await AdminTesting.WriteEndpointsAsync(http);
         // The document is the app's own: the pause from the issue and the sign-in endpoints are in it.
         Assert.Contains((HttpMethod.Post, "/api/admin/monitors/web/pause"), writes);
         Assert.Contains((HttpMethod.Post, "/api/admin/logout"), writes);
@@ -119,7 +95,7 @@ public sealed class CrossOriginWriteTests
         using var __ = http;
 
         var failures = new List<string>();
-        foreach (var (method, path) in await WriteEndpointsAsync(http))
+        foreach (var (method, path) in await AdminTesting.WriteEndpointsAsync(http))
         {
             // No Origin at all (a script with a copied cookie, or an old browser): the content type still must be JSON.
             using var request = Request(method, path, cookie, null, new StringContent("{}", Encoding.UTF8, "text/plain"));

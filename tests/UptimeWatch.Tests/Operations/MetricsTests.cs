@@ -33,16 +33,24 @@ public sealed partial class MetricsTests : IAsyncLifetime
         await using var _ = host;
         using var __ = client;
 
-        var up = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1
-            && m.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")) >= 1, "shop to be up");
+        var up = await ScrapeUntilAsync(client, m => m.Find("uptimewatch_monitor_status", ("monitor", "shop")) == 1
+            && m.Find("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")) >= 1, "shop to be up");
         _target.Healthy = false;
-        var down = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 3
-            && m.Value("uptimewatch_monitor_status", ("monitor", "blog")) == 3
-            && m.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down")) >= 1, "shop and blog to be down");
+        var down = await ScrapeUntilAsync(client, m => m.Find("uptimewatch_monitor_status", ("monitor", "shop")) == 3
+            && m.Find("uptimewatch_monitor_status", ("monitor", "blog")) == 3
+            && m.Find("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down")) >= 1, "shop and blog to be down");
+        var shopDown = down.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down"));
+        var later = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down")) >= shopDown + 2,
+            "two more down checks of shop");
 
-        // Counters only grow; the status gauge follows the monitor (1 up, 3 down), one series per monitor.
-        Assert.True(down.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up"))
-                    >= up.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")));
+        // Once shop is down every further check of the unhealthy target counts as down: the "up" counter keeps exactly
+        // the value it had, and each check adds to one outcome only (all of shop's new checks are down ones).
+        Assert.Equal(down.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")),
+            later.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")));
+        Assert.Equal(later.Value("uptimewatch_checks_total", ("monitor", "shop")) - down.Value("uptimewatch_checks_total", ("monitor", "shop")),
+            later.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "down")) - shopDown);
+        Assert.True(up.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")) >= 1);
+        // The status gauge follows the monitor (1 up, 3 down), one series per monitor.
         Assert.Single(down.Samples, s => s.Name == "uptimewatch_monitor_status" && s.Labels["monitor"] == "shop");
         Assert.Equal(2, down.Value("uptimewatch_monitors"));
         Assert.True(down.Value("uptimewatch_check_duration_seconds_count", ("type", "http"), ("outcome", "down")) >= 1);
@@ -51,7 +59,7 @@ public sealed partial class MetricsTests : IAsyncLifetime
         Assert.Equal(0, down.Value("uptimewatch_outbox_pending"));
         Assert.True(down.Value("uptimewatch_events_published_total", ("kind", "status")) >= 2);
         // Each check on its own is for admin sockets, and none is connected: not even built.
-        Assert.Equal(0, down.Value("uptimewatch_events_published_total", ("kind", "check")));
+        Assert.Null(down.Find("uptimewatch_events_published_total", ("kind", "check")));
         // The runtime's own metrics come along (CPU, GC, memory).
         Assert.Contains(down.Samples, s => s.Name.StartsWith("dotnet_process_cpu_time", StringComparison.Ordinal));
     }
@@ -74,26 +82,37 @@ public sealed partial class MetricsTests : IAsyncLifetime
         var cursor = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/status/page")).GetProperty("cursor").GetInt64();
         var poll = client.GetAsync($"/api/live/poll?after={cursor}&timeout=30");
         using var socket = await OpenAdminSocketAsync(client);
-        var open = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_live_connections", ("transport", "sse")) == 1
-            && m.Value("uptimewatch_live_connections", ("transport", "longpoll")) == 1
-            && m.Value("uptimewatch_live_connections", ("transport", "websocket")) == 1, "one connection of each transport");
+        var open = await ScrapeUntilAsync(client, m => m.Find("uptimewatch_live_connections", ("transport", "sse")) == 1
+            && m.Find("uptimewatch_live_connections", ("transport", "longpoll")) == 1
+            && m.Find("uptimewatch_live_connections", ("transport", "websocket")) == 1, "one connection of each transport");
 
         sse.Dispose();
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-        var closed = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_live_connections", ("transport", "sse")) == 0
-            && m.Value("uptimewatch_live_connections", ("transport", "websocket")) == 0, "the closed ones to be gone");
+        var closed = await ScrapeUntilAsync(client, m => m.Find("uptimewatch_live_connections", ("transport", "sse")) == 0
+            && m.Find("uptimewatch_live_connections", ("transport", "websocket")) == 0, "the closed ones to be gone");
 
         Assert.Equal(1, open.Value("uptimewatch_live_connections", ("transport", "sse")));
         Assert.Equal(1, closed.Value("uptimewatch_live_connections", ("transport", "longpoll")));
+        // The poll is still held (nothing happened after the cursor) until the process is told to stop.
+        Assert.False(poll.IsCompleted, "the long poll ended before shutdown");
         host.SendSigterm();
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        // A poll held at shutdown is answered (204) or cut; either way it ends with the process.
+        // A poll held at shutdown ends with the process: answered without an error status, or cut. (Today the answer
+        // is a 200 with an empty body, which docs/live-api.md does not list; a 204 would match "nothing new".)
         try
         {
-            (await poll).Dispose();
+            using var answered = await poll.WaitAsync(TimeSpan.FromSeconds(30));
+            var body = await answered.Content.ReadAsStringAsync();
+            Assert.True(answered.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK, $"{(int)answered.StatusCode}: {body}");
+            if (body.Length > 0)
+            {
+                var answer = System.Text.Json.JsonDocument.Parse(body).RootElement;
+                Assert.True(answer.GetProperty("cursor").GetInt64() >= cursor, body);
+            }
         }
         catch (HttpRequestException)
         {
+            // Cut by the exiting process: ended, which is what is promised.
         }
     }
 
@@ -115,10 +134,10 @@ public sealed partial class MetricsTests : IAsyncLifetime
         var (host, client) = await ServingProcess.StartAsync(work, config);
         await using var _ = host;
         using var __ = client;
-        await ScrapeUntilAsync(client, m => m.Value("uptimewatch_monitor_status", ("monitor", "shop")) == 1, "shop to be up");
+        await ScrapeUntilAsync(client, m => m.Find("uptimewatch_monitor_status", ("monitor", "shop")) == 1, "shop to be up");
 
         _target.Healthy = false;
-        var waiting = await ScrapeUntilAsync(client, m => m.Value("uptimewatch_outbox_pending") >= 1, "the down notification to wait in the outbox");
+        var waiting = await ScrapeUntilAsync(client, m => m.Find("uptimewatch_outbox_pending") >= 1, "the down notification to wait in the outbox");
 
         Assert.Equal(3, waiting.Value("uptimewatch_monitor_status", ("monitor", "shop")));
     }
@@ -259,10 +278,22 @@ public sealed partial class MetricsTests : IAsyncLifetime
         public IEnumerable<string> Own => Samples.Where(s => s.Name.StartsWith("uptimewatch_", StringComparison.Ordinal) && !s.Name.Contains("_bucket", StringComparison.Ordinal))
             .Select(s => $"{s.Name}{{{string.Join(',', s.Labels.Where(l => l.Key != "otel_scope_name").Select(l => $"{l.Key}={l.Value}"))}}} {s.Value}");
 
-        /// <summary>The sum of the samples of <paramref name="name"/> that carry these labels; 0 when there are none.</summary>
-        public double Value(string name, params (string Key, string Value)[] labels) => Samples
-            .Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
-            .Sum(s => s.Value);
+        /// <summary>
+        /// The sum of the samples of <paramref name="name"/> that carry these labels; fails the test when there are
+        /// none, so a metric that disappears (or is renamed) cannot pass as a 0.
+        /// </summary>
+        public double Value(string name, params (string Key, string Value)[] labels) => Find(name, labels)
+            ?? throw new Xunit.Sdk.XunitException($"no series {Describe(name, labels)} in the scrape; UptimeWatch's own: {string.Join("; ", Own)}");
+
+        /// <summary>As <see cref="Value"/>, null when there is no such series: for waits on a series still to appear.</summary>
+        public double? Find(string name, params (string Key, string Value)[] labels)
+        {
+            var matching = Samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToList();
+            return matching.Count == 0 ? null : matching.Sum(s => s.Value);
+        }
+
+        private static string Describe(string name, (string Key, string Value)[] labels) =>
+            $"{name}{{{string.Join(',', labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}}";
 
         public static Scrape Parse(string text)
         {

@@ -141,10 +141,46 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     [Fact]
     public async Task Redirect_hops_add_up_and_the_first_byte_is_that_of_the_final_answer()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/chain/2").ToString()));
+        // Three hops (/a -> /b -> /c), each on its own connection with a 300 ms handshake; the last answers 300 ms
+        // after its request. Only summed TLS phases reach 900 ms, and only the final answer's first byte comes after
+        // all three handshakes plus its own wait (a redirect's first byte comes right after its own handshake).
+        var certificate = TestCertificates.Issue("127.0.0.1");
+        await using var target = RawTarget.Start(async (c, ct) =>
+        {
+            await c.Socket.ReceiveAsync(new byte[1], SocketFlags.Peek, ct);
+            await Task.Delay(300, ct);
+            await using var tls = new SslStream(new NetworkStream(c.Socket, ownsSocket: false));
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
+            var buffer = new byte[16 * 1024];
+            var length = 0;
+            while (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0 && length < buffer.Length)
+            {
+                var read = await tls.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0)
+                {
+                    return;
+                }
+                length += read;
+            }
+            var request = System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+            var answer = request.StartsWith("GET /a ", StringComparison.Ordinal) ? "HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                : request.StartsWith("GET /b ", StringComparison.Ordinal) ? "HTTP/1.1 302 Found\r\nLocation: /c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+            if (answer.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+            {
+                await Task.Delay(300, ct);
+            }
+            await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(answer), ct);
+        }, maxConnections: 8);
+
+        var result = await _probe.CheckAsync(("Url", target.Url("/a", scheme: "https").ToString()));
 
         Assert.True(result.Success, result.Error);
-        Assert.NotNull(result.Timings?.ConnectMs);
+        var t = result.Timings!;
+        // Lower bounds only (a busy machine adds time anywhere).
+        Assert.InRange(t.TlsMs!.Value, 890, 60_000);
+        Assert.InRange(t.FirstByteMs!.Value, 1190, 60_000);
+        Assert.InRange(t.FirstByteMs.Value - t.ConnectMs!.Value - t.TlsMs.Value, 290, 60_000);
         AssertConsistent(result);
     }
 
