@@ -138,7 +138,8 @@ internal static partial class LiveApi
             return;
         }
         var timeoutText = http.Request.Query["timeout"].FirstOrDefault();
-        var timeoutSeconds = 25;
+        // 25 s unless the server allows less: the cap holds for a poll that names no timeout too.
+        var timeoutSeconds = Math.Min(25, settings.MaxPollTimeoutSeconds);
         if (timeoutText is not null && (!int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out timeoutSeconds)
                                         || timeoutSeconds > settings.MaxPollTimeoutSeconds))
         {

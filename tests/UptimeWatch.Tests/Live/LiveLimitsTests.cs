@@ -150,6 +150,23 @@ public sealed class LiveLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_poll_that_names_no_timeout_is_held_at_most_max_poll_timeout_seconds()
+    {
+        var (app, http) = Start(new() { ["UptimeWatch:Live:MaxPollTimeoutSeconds"] = "1" });
+        await using var _ = app;
+        using var __ = http;
+        await app.WaitForStatusAsync("shop", "up");
+        var cursor = (await http.GetFromJsonAsync<PollDto>("/api/live/poll?after=0&timeout=0"))!.Cursor;
+
+        // Held at the newest id with no timeout given: the default (25 s) would outlast this wait's one deadline
+        // (15 s); capped at 1 s it answers 204 well within it.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var held = await http.GetAsync($"/api/live/poll?after={cursor}", deadline.Token);
+
+        Assert.Equal(HttpStatusCode.NoContent, held.StatusCode);
+    }
+
+    [Fact]
     public async Task An_sse_client_that_stops_reading_is_cut_off_its_stream_ends_and_its_slot_is_freed()
     {
         var (app, http) = Start(new() { ["UptimeWatch:Live:ClientQueueSize"] = "8", ["UptimeWatch:Live:MaxStreams"] = "1" });
