@@ -152,6 +152,42 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_rest_error_is_a_problem_with_a_type_uri_per_code_and_a_title()
+    {
+        // docs/admin-protocol.md, REST: errors carry `type` and `title` besides `status`, `detail` and `code`, the type
+        // being https://uptimewatch.dev/problems/<code>. A client may switch on `type`; one per code, each with its title.
+        await using var app = AdminTesting.NewApp();
+        using var script = await ScriptAsync(app);
+        using var browser = await app.SignedInAsync();
+
+        using var invalid = await script.PostAsJsonAsync("/api/admin/monitors", new { Name = "Bad", Url = "https://example.com/", IntervalSeconds = 0 });
+        using var missing = await script.GetAsync("/api/admin/monitors/nowhere");
+        using var notJson = await script.PostAsync("/api/admin/monitors", new StringContent("{\"Name\": ", System.Text.Encoding.UTF8, "application/json"));
+        using var plainText = await browser.PostAsync("/api/admin/monitors", new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"));
+        var problems = new List<(HttpStatusCode Status, string? Media, string Code, string Type, string Title, int StatusField)>();
+        foreach (var response in new[] { invalid, missing, notJson, plainText })
+        {
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            problems.Add((response.StatusCode, response.Content.Headers.ContentType?.MediaType, problem["code"]!.GetValue<string>(),
+                problem["type"]!.GetValue<string>(), problem["title"]!.GetValue<string>(), problem["status"]!.GetValue<int>()));
+        }
+
+        Assert.Equal(
+            [
+                (HttpStatusCode.BadRequest, "validation", "https://uptimewatch.dev/problems/validation"),
+                (HttpStatusCode.NotFound, "not_found", "https://uptimewatch.dev/problems/not-found"),
+                (HttpStatusCode.BadRequest, "bad_request", "https://uptimewatch.dev/problems/bad-request"),
+                (HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "https://uptimewatch.dev/problems/unsupported-media-type"),
+            ],
+            problems.Select(p => (p.Status, p.Code, p.Type)));
+        Assert.All(problems, p => Assert.Equal(("application/problem+json", (int)p.Status), (p.Media, p.StatusField)));
+        // A title says what kind of problem it is, in words: present, and its own for each code.
+        Assert.All(problems, p => Assert.False(string.IsNullOrWhiteSpace(p.Title), $"{p.Code} has no title"));
+        Assert.Equal(problems.Count, problems.Select(p => p.Title).Distinct().Count());
+        Assert.Equal("Not found", problems[1].Title);
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_json_is_a_problem_not_a_crash()
     {
         await using var app = AdminTesting.NewApp();

@@ -59,4 +59,55 @@ public sealed class ConfigReloadTests
         await File.WriteAllTextAsync(config, Config(("Api", target.Url("/ok"))));
         await Eventually.Until(Status, s => s!.Monitors.Select(m => m.Slug).SequenceEqual(["api"]), TimeSpan.FromSeconds(30), "website archived");
     }
+
+    [Fact]
+    public async Task An_edited_monitor_keeps_its_history_and_its_state_across_a_reload()
+    {
+        // docs/configuration.md: changed monitors are rescheduled "keeping their history and state".
+        await using var target = await TargetServer.StartAsync();
+        target.Healthy = false;
+        var work = TestPaths.NewTempDirectory();
+        var config = Path.Combine(work, "uptimewatch.json");
+        string Website(int interval, string extra) => $$"""
+            { "UptimeWatch": { "DataDirectory": "data", "Monitors": [
+              { "Name": "Website", "Url": "{{target.Url("/health")}}", "IntervalSeconds": {{interval}}, "TimeoutSeconds": 1, "FailureThreshold": 1{{extra}} } ] } }
+            """;
+        await File.WriteAllTextAsync(config, Website(1, ""));
+        var port = TargetServer.FreePort();
+        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        async Task<T?> Read<T>(string path) where T : class
+        {
+            try
+            {
+                return await client.GetFromJsonAsync<T>(path);
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }
+
+        await Eventually.Until(() => Read<StatusDto>("/api/status"), s => s?.Monitors.Any(m => m.Slug == "website" && m.Status == "down") == true,
+            TimeSpan.FromSeconds(60), "website down");
+        var before = await Eventually.Until(() => Read<ChecksDto>("/api/monitors/website/checks?limit=1000"), c => c?.Checks.Count >= 2,
+            TimeSpan.FromSeconds(30), "two checks of website");
+
+        // Edited while down: rescheduled (a longer interval), and a group to see that the edit was applied.
+        await File.WriteAllTextAsync(config, Website(2, """, "Group": "Edge" """));
+        await Eventually.Until(() => Read<StatusDto>("/api/status"), s => s?.Monitors.SingleOrDefault(m => m.Slug == "website")?.Group == "Edge",
+            TimeSpan.FromSeconds(30), "the edit to be applied");
+        var applied = DateTimeOffset.UtcNow;
+        // Checks after the edit: had its state been reset to unknown, the first failed one would be a new change to down.
+        var after = await Eventually.Until(() => Read<ChecksDto>("/api/monitors/website/checks?limit=1000"), c => c!.Checks.Count(x => x.At > applied) >= 2,
+            TimeSpan.FromSeconds(30), "two checks after the edit");
+        var events = (await Read<EventsDto>("/api/events?after=0"))!.Events.Where(e => e.Monitor == "website").ToList();
+        var status = (await Read<StatusDto>("/api/status"))!.Monitors.Single(m => m.Slug == "website");
+
+        Assert.Equal("down", status.Status);
+        Assert.Equal([("unknown", "down")], events.Select(e => (e.From, e.To)));
+        // Every check from before the edit is still in its history.
+        Assert.Empty(before!.Checks.Select(c => c.At).Except(after!.Checks.Select(c => c.At)));
+    }
 }
