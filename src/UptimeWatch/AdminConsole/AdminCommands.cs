@@ -76,14 +76,7 @@ internal sealed partial class AdminCommands(
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var row = await ActiveRowAsync(db, slug, cancellationToken);
-        var checks = await db.CheckResults.AsNoTracking()
-            .Where(c => c.MonitorId == row.Id)
-            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
-            .Take(take)
-            .ToListAsync(cancellationToken);
-        return [.. checks.Select(c => new CheckDto(c.At, c.Outcome.ToString().ToLowerInvariant(), c.HttpStatus, c.ResponseMs, c.Error,
-            c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft,
-            PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft)?.Category))];
+        return await StatusApi.RecentChecksAsync(db, row.Id, take, fullText: true, cancellationToken);
     }
 
     public async Task<MonitorView> CreateMonitorAsync(IReadOnlyDictionary<string, string?> fields, string by, CancellationToken cancellationToken)

@@ -62,19 +62,28 @@ internal static class StatusApi
             return TypedResults.NotFound(new ProblemResponse($"No public monitor \"{slug}\"", null));
         }
 
+        return TypedResults.Ok(new ChecksResponse(
+            await RecentChecksAsync(db, monitorId.Value, take, fullText: options.Value.StatusPage.ShowErrorDetails, cancellationToken)));
+    }
+
+    /// <summary>
+    /// A monitor's newest checks, newest first: <c>error</c> is the probe's own text when <paramref name="fullText"/>
+    /// (admin surfaces, or <c>StatusPage:ShowErrorDetails</c>), else its category's public text.
+    /// </summary>
+    internal static async Task<List<CheckDto>> RecentChecksAsync(UptimeWatchDbContext db, int monitorId, int take, bool fullText,
+        CancellationToken cancellationToken)
+    {
         var checks = await db.CheckResults.AsNoTracking()
             .Where(c => c.MonitorId == monitorId)
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
             .Take(take)
             .ToListAsync(cancellationToken);
-        var details = options.Value.StatusPage.ShowErrorDetails;
-        return TypedResults.Ok(new ChecksResponse(checks
-            .Select(c =>
-            {
-                var shown = PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft);
-                return new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, details ? c.Error : shown?.Text,
-                    c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category);
-            }).ToList()));
+        return [.. checks.Select(c =>
+        {
+            var shown = PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft);
+            return new CheckDto(c.At, OutcomeText(c.Outcome), c.HttpStatus, c.ResponseMs, fullText ? c.Error : shown?.Text,
+                c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category);
+        })];
     }
 
     internal static async Task<Results<Ok<EventsResponse>, BadRequest<ProblemResponse>>> GetEvents(
