@@ -14,12 +14,12 @@ public sealed class AlertReminderTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
     private TargetServer _target = null!;
-    private AlertReceiver _receiver = null!;
+    private HookReceiver _receiver = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        _receiver = await AlertReceiver.StartAsync(Secret);
+        _receiver = await HookReceiver.StartAsync(Secret);
     }
 
     public async Task DisposeAsync()
@@ -37,10 +37,10 @@ public sealed class AlertReminderTests : IAsyncLifetime
         Assert.Equal(2, await command.ExecuteNonQueryAsync());
     }
 
-    private Task<IReadOnlyList<AlertReceiver.Delivery>> DeliveredAsync(Func<IReadOnlyList<AlertReceiver.Delivery>, bool> done, string what) =>
+    private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
         Eventually.Until(() => Task.FromResult(_receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
 
-    private static (string Monitor, string Key) Said(AlertReceiver.Delivery d) => (d.Body["monitor"]!["slug"]!.GetValue<string>(), d.Key);
+    private static (string Monitor, string Key) Said(ReceivedHook d) => (d.Node["monitor"]!["slug"]!.GetValue<string>(), d.Key);
 
     [Fact]
     public async Task Reminders_come_once_per_interval_are_pushed_as_alert_reminded_and_stop_when_the_alert_is_acknowledged()
@@ -48,7 +48,7 @@ public sealed class AlertReminderTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url.ToString(),
+            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
             ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
             ["UptimeWatch:Alerting:Defaults:RemindEveryMinutes"] = "10",
         };
@@ -87,6 +87,6 @@ public sealed class AlertReminderTests : IAsyncLifetime
             reminded.GetProperty("payload").GetProperty("state").GetString(), reminded.GetProperty("payload").GetProperty("kind").GetString()));
         Assert.Equal(JsonValueKind.Null, reminded.GetProperty("seq").ValueKind);
         var checkoutReminder = _receiver.Accepted.Single(d => d.Event == "reminder" && Said(d).Monitor == "checkout");
-        Assert.Equal(alertId, checkoutReminder.Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(alertId, checkoutReminder.Node["incidentId"]!.GetValue<long>());
     }
 }

@@ -13,12 +13,12 @@ public sealed class DeliveryTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
     private TargetServer _target = null!;
-    private AlertReceiver _receiver = null!;
+    private HookReceiver _receiver = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        _receiver = await AlertReceiver.StartAsync(Secret);
+        _receiver = await HookReceiver.StartAsync(Secret);
     }
 
     public async Task DisposeAsync()
@@ -32,7 +32,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url.ToString(),
+            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
             ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
             ["UptimeWatch:Alerting:Delivery:FirstRetrySeconds"] = "1",
             ["UptimeWatch:Alerting:Delivery:MaxRetrySeconds"] = "1",
@@ -46,7 +46,7 @@ public sealed class DeliveryTests : IAsyncLifetime
 
     private Dictionary<string, string?> Monitor(int failureThreshold = 1) => UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold);
 
-    private Task<IReadOnlyList<AlertReceiver.Delivery>> DeliveredAsync(Func<IReadOnlyList<AlertReceiver.Delivery>, bool> done, string what) =>
+    private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
         Eventually.Until(() => Task.FromResult(_receiver.Accepted), done, TimeSpan.FromSeconds(30), what);
 
     [Fact]
@@ -63,8 +63,8 @@ public sealed class DeliveryTests : IAsyncLifetime
             n => n["state"]!.GetValue<string>() == "sent", TimeSpan.FromSeconds(10), "the outbox to say sent");
 
         var down = Assert.Single(delivered);
-        Assert.Equal(("down", "checkout", true), (down.Event, down.Body["monitor"]!["slug"]!.GetValue<string>(), down.SignatureValid));
-        Assert.Equal(3, _receiver.Requests);
+        Assert.Equal(("down", "checkout", true), (down.Event, down.Node["monitor"]!["slug"]!.GetValue<string>(), down.SignatureValid == true));
+        Assert.Equal(3, _receiver.Received.Count);
         var attempts = notification["attemptLog"]!.AsArray();
         Assert.Equal([503, 503, 200], attempts.Select(a => a!["statusCode"]!.GetValue<int>()));
         Assert.Equal([false, false, true], attempts.Select(a => a!["delivered"]!.GetValue<bool>()));
@@ -89,12 +89,12 @@ public sealed class DeliveryTests : IAsyncLifetime
         _target.Healthy = true;
         await using var second = new UptimeWatchApp(data, [Monitor()], Settings());
         await second.WaitForStatusAsync("checkout", "up");
-        await _receiver.StartAsync();
+        await _receiver.RestartAsync();
         var delivered = await DeliveredAsync(d => d.Count >= 2, "both notifications");
         await SettledAsync(second);
 
         Assert.Equal(["down", "recovered"], _receiver.Accepted.Select(d => d.Event));
-        Assert.Equal(delivered[0].Body["incidentId"]!.GetValue<long>(), delivered[1].Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(delivered[0].Node["incidentId"]!.GetValue<long>(), delivered[1].Node["incidentId"]!.GetValue<long>());
         Assert.All(delivered, d => Assert.True(d.SignatureValid));
     }
 
@@ -133,8 +133,8 @@ public sealed class DeliveryTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(0, events.Count - 1).Select(i => i % 2 == 0 ? "down" : "recovered"), events[..^1]);
             Assert.Equal("down", events[^2]);
             var open = Assert.Single(alerts, a => a!["state"]!.GetValue<string>() == "open");
-            Assert.Equal(open!["id"]!.GetValue<long>(), delivered[^1].Body["incidentId"]!.GetValue<long>());
-            Assert.Equal(open["id"]!.GetValue<long>(), delivered[^2].Body["incidentId"]!.GetValue<long>());
+            Assert.Equal(open!["id"]!.GetValue<long>(), delivered[^1].Node["incidentId"]!.GetValue<long>());
+            Assert.Equal(open["id"]!.GetValue<long>(), delivered[^2].Node["incidentId"]!.GetValue<long>());
         }
         finally
         {
@@ -166,18 +166,18 @@ public sealed class DeliveryTests : IAsyncLifetime
         // One flapping notice, the down at once, and the notice that it settled (down, its alert still open): nothing else.
         Assert.Equal(["flapping.started", "down", "flapping.stopped"], _receiver.Accepted.Select(d => d.Event));
         var down = delivered.Single(d => d.Event == "down");
-        Assert.Equal("down", down.Body["status"]!.GetValue<string>());
+        Assert.Equal("down", down.Node["status"]!.GetValue<string>());
         // Sent for the change to down itself (within FailureThreshold failures), which was still flagged flapping:
         // not held until the flag cleared.
         var wentDown = Assert.Single(events, e => e.To == "down" && e.From != "down");
         Assert.True(wentDown.Flapping, "the change to down was flagged flapping");
         // (The event log keeps milliseconds.)
-        Assert.Equal(wentDown.At.ToUnixTimeMilliseconds(), down.Body["at"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds());
+        Assert.Equal(wentDown.At.ToUnixTimeMilliseconds(), down.Node["at"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds());
         var cleared = Assert.Single(events, e => e.To == "down" && e.From == "down" && !e.Flapping);
         Assert.True(wentDown.At < cleared.At);
         var alert = Assert.Single(alerts);
         Assert.Equal(("down", "open"), (alert!["kind"]!.GetValue<string>(), alert["state"]!.GetValue<string>()));
-        Assert.Equal(alert["id"]!.GetValue<long>(), down.Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(alert["id"]!.GetValue<long>(), down.Node["incidentId"]!.GetValue<long>());
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class DeliveryTests : IAsyncLifetime
 
         Assert.Equal(("up", true), (after.Status, after.Flapping));
         var reminders = _receiver.Accepted.Where(d => d.Event == "reminder").ToList();
-        Assert.Equal(["broken"], reminders.Select(d => d.Body["monitor"]!["slug"]!.GetValue<string>()));
+        Assert.Equal(["broken"], reminders.Select(d => d.Node["monitor"]!["slug"]!.GetValue<string>()));
     }
 
     /// <summary>
