@@ -1,18 +1,23 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using UptimeWatch.Alerting;
 using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.Alerting;
 
 /// <summary>
 /// Reminders (docs/alerting.md): one every <c>RemindEveryMinutes</c> while the alert is open, unacknowledged and the
-/// monitor down; each is pushed to admin subscribers as <c>alert.reminded</c> (docs/admin-protocol.md). Time is moved
-/// by moving the alerts' <c>RaisedAt</c> back in the database, as if that long had passed.
+/// monitor down; each is pushed to admin subscribers as <c>alert.reminded</c> (docs/admin-protocol.md). The dispatcher
+/// runs on a fake clock that starts five minutes ahead of real time (what the writer queues at real time is due at
+/// once, and no reminder is due yet); the test moves it by whole intervals, so reminder numbers are exact and no wait
+/// depends on the dispatcher's 15 s idle cadence in real time.
 /// </summary>
 public sealed class AlertReminderTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddMinutes(5));
     private TargetServer _target = null!;
     private HookReceiver _receiver = null!;
 
@@ -28,13 +33,11 @@ public sealed class AlertReminderTests : IAsyncLifetime
         await _target.DisposeAsync();
     }
 
-    private static async Task OlderAsync(UptimeWatchApp app, TimeSpan by)
+    /// <summary>Moves the dispatcher's clock and wakes it (a pass may be running that read the clock before the move).</summary>
+    private void Advance(UptimeWatchApp app, TimeSpan by)
     {
-        await using var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=false");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE alerts SET RaisedAt = RaisedAt - {(long)by.TotalMilliseconds} WHERE ResolvedAt IS NULL";
-        Assert.Equal(2, await command.ExecuteNonQueryAsync());
+        _clock.Advance(by);
+        app.Services.GetRequiredService<NotificationSignal>().Notify();
     }
 
     private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
@@ -57,14 +60,18 @@ public sealed class AlertReminderTests : IAsyncLifetime
         _target.Healthy = false;
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
             [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1), UptimeWatchApp.Monitor("Other", _target.Url("/health"), failureThreshold: 1)],
-            settings);
+            settings)
+        {
+            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NotificationDispatcher>(provider, (TimeProvider)_clock)),
+        };
         using var console = await app.SignedInAsync();
         await DeliveredAsync(d => d.Count == 2, "both down alerts");
         await using var socket = await AdminSocketClient.ConnectAsync(app, await app.SessionCookieAsync());
         await socket.CommandAsync("subscribe");
 
-        // 25 minutes after the alerts were raised: the second interval has begun, so reminder 2 (one, not 1 and 2).
-        await OlderAsync(app, TimeSpan.FromMinutes(25));
+        // 25 minutes after the alerts were raised (less the few seconds they took): the second interval has begun, so
+        // reminder 2 (one, not 1 and 2).
+        Advance(app, TimeSpan.FromMinutes(20));
         var reminded = await socket.NextPushAsync(p => p.Type() == "alert.reminded"
             && p.GetProperty("payload").GetProperty("monitor").GetString() == "checkout", "checkout's alert.reminded", TimeSpan.FromSeconds(60));
         await DeliveredAsync(d => d.Count(x => x.Event == "reminder") == 2, "the two reminders");
@@ -73,7 +80,7 @@ public sealed class AlertReminderTests : IAsyncLifetime
         ack.EnsureSuccessStatusCode();
 
         // Another interval later: "other" is reminded again (3); acknowledged checkout is not.
-        await OlderAsync(app, TimeSpan.FromMinutes(10));
+        Advance(app, TimeSpan.FromMinutes(10));
         await DeliveredAsync(d => d.Any(x => Said(x).Monitor == "other" && x.Key.EndsWith(":reminder:3:hook", StringComparison.Ordinal)),
             "other's third reminder");
         // Its pass would have queued checkout's with it: once the outbox is empty, it would have arrived.
