@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,24 +15,37 @@ using Microsoft.Extensions.Logging;
 namespace UptimeWatch.Testing;
 
 /// <summary>
-/// A real Kestrel receiver on 127.0.0.1 for notifications (webhook, Slack, Discord, Teams, Telegram, ntfy): it
-/// records every request on any path and answers with the next queued <see cref="HookReply"/>, or 200 "ok".
-/// With a <see cref="Secret"/> it checks the webhook signature the way a receiver should.
+/// A real Kestrel receiver on 127.0.0.1 for notifications (webhook, Slack, Discord, Teams, Telegram, ntfy), as a
+/// customer would run one: it records every request on any path and answers with the next queued
+/// <see cref="HookReply"/>, or 200 "ok". With a <see cref="Secret"/> it checks the webhook signature the way a receiver
+/// should. It binds port 0 and reports its address, and it can be stopped and started again on that same address (a
+/// receiver that is down, then back).
 /// </summary>
 internal sealed class HookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<HookReply> _replies = new();
     private readonly ConcurrentQueue<ReceivedHook> _received = new();
+    private readonly ConcurrentQueue<ReceivedHook> _accepted = new();
+    private readonly CancellationTokenSource _closing = new();
+    private WebApplication? _app;
+    private Socket? _keeper;
+    private int _hanging;
 
-    private HookReceiver(WebApplication app) => _app = app;
+    private HookReceiver(string? secret) => Secret = secret;
 
     public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>The HMAC key to verify <c>X-UptimeWatch-Signature</c> with, as a webhook receiver would.</summary>
     public string? Secret { get; set; }
 
+    /// <summary>Every request that arrived, answered or not, in arrival order.</summary>
     public IReadOnlyList<ReceivedHook> Received => [.. _received];
+
+    /// <summary>The requests answered 2xx, in arrival order.</summary>
+    public IReadOnlyList<ReceivedHook> Accepted => [.. _accepted];
+
+    /// <summary>How many requests are held right now without an answer (<see cref="HookReply.Hang"/>).</summary>
+    public int Hanging => Volatile.Read(ref _hanging);
 
     public ReceivedHook Single() => Assert.Single(_received);
 
@@ -48,18 +63,53 @@ internal sealed class HookReceiver : IAsyncDisposable
         }
     }
 
-    public static async Task<HookReceiver> StartAsync()
+    public static async Task<HookReceiver> StartAsync(string? secret = null)
+    {
+        var receiver = new HookReceiver(secret);
+        await receiver.ListenAsync(0);
+        var address = receiver._app!.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        receiver.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        // Holds the port for the receiver's whole life, bound but not listening: while the receiver is stopped a
+        // delivery is refused, and nothing else can take the port before it starts again.
+        receiver._keeper = Bind(new IPEndPoint(IPAddress.Loopback, receiver.BaseUrl.Port));
+        return receiver;
+    }
+
+    /// <summary>Stops listening: deliveries get "connection refused" until <see cref="RestartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Listens again, on the same address.</summary>
+    public Task RestartAsync() => _app is null ? ListenAsync(BaseUrl.Port) : Task.CompletedTask;
+
+    private async Task ListenAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        // Kestrel listens on a socket made here so that it can share the port with the keeper (SO_REUSEPORT).
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint => Bind(endpoint));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var receiver = new HookReceiver(app);
-        app.Run(receiver.HandleAsync);
+        app.Run(HandleAsync);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
-        return receiver;
+        _app = app;
+    }
+
+    /// <summary>A TCP socket bound to <paramref name="endpoint"/> with SO_REUSEPORT (Linux), not listening.</summary>
+    private static Socket Bind(EndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        const int SolSocket = 1, SoReusePort = 15;
+        socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+        socket.Bind(endpoint);
+        return socket;
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -75,16 +125,25 @@ internal sealed class HookReceiver : IAsyncDisposable
             signatureValid = headers.TryGetValue("X-UptimeWatch-Signature", out var sent) &&
                              CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(sent));
         }
-        _received.Enqueue(new ReceivedHook(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-            headers, body, signatureValid));
-
+        var hook = new ReceivedHook(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
+            headers, body, signatureValid);
         var reply = _replies.TryDequeue(out var next) ? next : new HookReply(200, "ok");
         if (reply.Hang)
         {
-            // Never answers: the sender's deadline has to end it.
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            // Never answers: the sender's deadline (or the receiver's end) has to end it.
+            Interlocked.Increment(ref _hanging);
+            _received.Enqueue(hook);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _closing.Token);
+            await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Interlocked.Decrement(ref _hanging);
             return;
         }
+        // Accepted before it is received, so that whoever sees it received also sees whether it was accepted.
+        if (reply.Status is >= 200 and < 300)
+        {
+            _accepted.Enqueue(hook);
+        }
+        _received.Enqueue(hook);
         context.Response.StatusCode = reply.Status;
         foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
         {
@@ -95,8 +154,10 @@ internal sealed class HookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _closing.CancelAsync();
+        await StopAsync();
+        _keeper?.Dispose();
+        _closing.Dispose();
     }
 }
 
@@ -109,6 +170,15 @@ internal sealed record ReceivedHook(string Method, string Path, string Query, IR
     public string Text => Encoding.UTF8.GetString(Body);
 
     public System.Text.Json.JsonElement Json => System.Text.Json.JsonDocument.Parse(Body).RootElement;
+
+    /// <summary>The body as a JSON object, for paths such as <c>Node["monitor"]!["slug"]</c>.</summary>
+    public JsonObject Node => JsonNode.Parse(Body)!.AsObject();
+
+    /// <summary>A notification's <c>event</c> (webhook payload).</summary>
+    public string Event => Node["event"]!.GetValue<string>();
+
+    /// <summary>The <c>Idempotency-Key</c> header, or "" without one.</summary>
+    public string Key => Header("Idempotency-Key") ?? "";
 
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }

@@ -10,7 +10,8 @@ namespace UptimeWatch.Alerting;
 /// <summary>
 /// Delivers the outbox. Each channel gets its notifications one at a time, oldest first, so they arrive in the order
 /// things happened: a notification that cannot be delivered yet holds back the later ones of its channel (not other
-/// channels) until it goes through, is refused for good, or expires. Every attempt is recorded. Failed attempts are
+/// channels: each is delivered by its own task, and a receiver that never answers holds up only its own channel until
+/// the attempt's deadline) until it goes through, is refused for good, or expires. Every attempt is recorded. Failed attempts are
 /// retried with exponential backoff; a restart simply carries on with what is still pending.
 /// </summary>
 /// <remarks>
@@ -30,10 +31,32 @@ internal sealed partial class NotificationDispatcher(
     /// <summary>The longest it sleeps without a signal: also how often reminders are looked for.</summary>
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a channel rests after its delivery loop failed (the database, not a receiver).</summary>
+    private static readonly TimeSpan ChannelRest = TimeSpan.FromSeconds(5);
+
     private readonly AlertingOptions _alerting = options.Value.Alerting;
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The channels being delivered right now, each by its own task: a pass starts the channels that have work due and
+    /// waits for none of them, so a receiver that never answers holds up only its own channel. Touched only by the loop.
+    /// </summary>
+    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            // Each channel's task ends on the stopping token; none may outlive the host's services.
+            await Task.WhenAll(_inFlight.Values);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -49,7 +72,7 @@ internal sealed partial class NotificationDispatcher(
             }
             try
             {
-                var next = await DeliverDueAsync(stoppingToken);
+                var next = await StartDueChannelsAsync(stoppingToken);
                 wait = next is { } at ? Clamp(at - time.GetUtcNow()) : Idle;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,39 +82,79 @@ internal sealed partial class NotificationDispatcher(
             catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
             {
                 LogLoopFailed(ex);
-                wait = TimeSpan.FromSeconds(5);
+                wait = ChannelRest;
             }
-            try
-            {
-                await signal.WaitAsync(wait, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // Until a notification is queued, the next one falls due, or a channel's task ends (it may have work left
+            // that it did not pick up while it was busy). The wait is on the injected clock, so tests can move it.
+            using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            await Task.WhenAny([signal.WaitAsync(woken.Token), Task.Delay(wait, time, woken.Token), .. _inFlight.Values]);
+            await woken.CancelAsync();
         }
     }
 
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > Idle ? Idle : wait;
 
-    /// <summary>Delivers what is due on every channel; returns when the next pending one falls due, if any.</summary>
-    public async Task<DateTimeOffset?> DeliverDueAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a delivery task for every channel whose oldest pending notification is due and that has none running;
+    /// returns when the next pending one of an idle channel falls due, if any.
+    /// </summary>
+    private async Task<DateTimeOffset?> StartDueChannelsAsync(CancellationToken stoppingToken)
+    {
+        foreach (var done in _inFlight.Where(c => c.Value.IsCompleted).Select(c => c.Key).ToList())
+        {
+            _inFlight.Remove(done);
+        }
+        var heads = await PendingHeadsAsync(stoppingToken);
+        var now = time.GetUtcNow();
+        DateTimeOffset? next = null;
+        foreach (var (channel, nextAttemptAt) in heads.Where(h => !_inFlight.ContainsKey(h.Channel)))
+        {
+            if (nextAttemptAt <= now)
+            {
+                // On the thread pool: a channel never runs on the loop, not even its synchronous start.
+                _inFlight[channel] = Task.Run(() => DeliverChannelGuardedAsync(channel, stoppingToken), CancellationToken.None);
+            }
+            else if (next is null || nextAttemptAt < next)
+            {
+                next = nextAttemptAt;
+            }
+        }
+        return next;
+    }
+
+    /// <summary>Which channels have pending notifications, and when the oldest of each is due.</summary>
+    private async Task<List<(string Channel, DateTimeOffset NextAttemptAt)>> PendingHeadsAsync(CancellationToken cancellationToken)
     {
         // Only which channels have work and when: each channel's loop reads its own head in full.
-        List<(string Channel, DateTimeOffset NextAttemptAt)> heads;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var headIds = await db.Notifications.AsNoTracking().Where(n => n.State == NotificationState.Pending)
+            .GroupBy(n => n.Channel).Select(g => g.Min(n => n.Id)).ToListAsync(cancellationToken);
+        return [.. (await db.Notifications.AsNoTracking().Where(n => headIds.Contains(n.Id))
+                .Select(n => new { n.Channel, n.NextAttemptAt }).ToListAsync(cancellationToken))
+            .Select(h => (h.Channel, h.NextAttemptAt))];
+    }
+
+    /// <summary>One channel's task: never throws, and after a failure rests before the loop may start it again.</summary>
+    private async Task DeliverChannelGuardedAsync(string channel, CancellationToken stoppingToken)
+    {
+        try
         {
-            var headIds = await db.Notifications.AsNoTracking().Where(n => n.State == NotificationState.Pending)
-                .GroupBy(n => n.Channel).Select(g => g.Min(n => n.Id)).ToListAsync(cancellationToken);
-            heads = [.. (await db.Notifications.AsNoTracking().Where(n => headIds.Contains(n.Id))
-                    .Select(n => new { n.Channel, n.NextAttemptAt }).ToListAsync(cancellationToken))
-                .Select(h => (h.Channel, h.NextAttemptAt))];
+            await DeliverChannelAsync(channel, stoppingToken);
         }
-        var now = time.GetUtcNow();
-        var results = await Task.WhenAll(heads.Select(head => head.NextAttemptAt <= now
-            ? DeliverChannelAsync(head.Channel, cancellationToken)
-            : Task.FromResult<DateTimeOffset?>(head.NextAttemptAt)));
-        return results.OfType<DateTimeOffset>().Order().Cast<DateTimeOffset?>().FirstOrDefault();
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogChannelFailed(ex, channel);
+            try
+            {
+                await Task.Delay(ChannelRest, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
 
     /// <summary>One channel, in order, until nothing is due; returns when its head is next due.</summary>
@@ -303,6 +366,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(LogLevel.Error, "Looking for due reminders failed; delivery goes on")]
     private partial void LogRemindersFailed(Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Delivering channel {Channel} failed; it tries again shortly")]
+    private partial void LogChannelFailed(Exception exception, string channel);
 
     [LoggerMessage(LogLevel.Error, "The notification dispatcher failed; it tries again shortly")]
     private partial void LogLoopFailed(Exception exception);

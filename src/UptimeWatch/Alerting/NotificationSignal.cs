@@ -27,8 +27,10 @@ internal class NotificationSignal
         }
     }
 
-    /// <summary>Waits for a signal or <paramref name="timeout"/>, whichever comes first.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+    /// <summary>
+    /// Waits for a signal. No timeout of its own: the dispatcher races it against a delay on its injected clock.
+    /// </summary>
+    public Task WaitAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
 }
 
 /// <summary>How a <see cref="Notification"/> is stored in the outbox: camelCase JSON, the same for every reader.</summary>

@@ -1,25 +1,30 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using UptimeWatch.Alerting;
 using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.Alerting;
 
 /// <summary>
 /// Reminders (docs/alerting.md): one every <c>RemindEveryMinutes</c> while the alert is open, unacknowledged and the
-/// monitor down; each is pushed to admin subscribers as <c>alert.reminded</c> (docs/admin-protocol.md). Time is moved
-/// by moving the alerts' <c>RaisedAt</c> back in the database, as if that long had passed.
+/// monitor down; each is pushed to admin subscribers as <c>alert.reminded</c> (docs/admin-protocol.md). The dispatcher
+/// runs on a fake clock that starts five minutes ahead of real time (what the writer queues at real time is due at
+/// once, and no reminder is due yet); the test moves it by whole intervals, so reminder numbers are exact and no wait
+/// depends on the dispatcher's 15 s idle cadence in real time.
 /// </summary>
 public sealed class AlertReminderTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddMinutes(5));
     private TargetServer _target = null!;
-    private AlertReceiver _receiver = null!;
+    private HookReceiver _receiver = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        _receiver = await AlertReceiver.StartAsync(Secret);
+        _receiver = await HookReceiver.StartAsync(Secret);
     }
 
     public async Task DisposeAsync()
@@ -28,19 +33,17 @@ public sealed class AlertReminderTests : IAsyncLifetime
         await _target.DisposeAsync();
     }
 
-    private static async Task OlderAsync(UptimeWatchApp app, TimeSpan by)
+    /// <summary>Moves the dispatcher's clock and wakes it (a pass may be running that read the clock before the move).</summary>
+    private void Advance(UptimeWatchApp app, TimeSpan by)
     {
-        await using var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=false");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE alerts SET RaisedAt = RaisedAt - {(long)by.TotalMilliseconds} WHERE ResolvedAt IS NULL";
-        Assert.Equal(2, await command.ExecuteNonQueryAsync());
+        _clock.Advance(by);
+        app.Services.GetRequiredService<NotificationSignal>().Notify();
     }
 
-    private Task<IReadOnlyList<AlertReceiver.Delivery>> DeliveredAsync(Func<IReadOnlyList<AlertReceiver.Delivery>, bool> done, string what) =>
+    private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
         Eventually.Until(() => Task.FromResult(_receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
 
-    private static (string Monitor, string Key) Said(AlertReceiver.Delivery d) => (d.Body["monitor"]!["slug"]!.GetValue<string>(), d.Key);
+    private static (string Monitor, string Key) Said(ReceivedHook d) => (d.Node["monitor"]!["slug"]!.GetValue<string>(), d.Key);
 
     [Fact]
     public async Task Reminders_come_once_per_interval_are_pushed_as_alert_reminded_and_stop_when_the_alert_is_acknowledged()
@@ -48,7 +51,7 @@ public sealed class AlertReminderTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url.ToString(),
+            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
             ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
             ["UptimeWatch:Alerting:Defaults:RemindEveryMinutes"] = "10",
         };
@@ -57,14 +60,18 @@ public sealed class AlertReminderTests : IAsyncLifetime
         _target.Healthy = false;
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
             [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1), UptimeWatchApp.Monitor("Other", _target.Url("/health"), failureThreshold: 1)],
-            settings);
+            settings)
+        {
+            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NotificationDispatcher>(provider, (TimeProvider)_clock)),
+        };
         using var console = await app.SignedInAsync();
         await DeliveredAsync(d => d.Count == 2, "both down alerts");
         await using var socket = await AdminSocketClient.ConnectAsync(app, await app.SessionCookieAsync());
         await socket.CommandAsync("subscribe");
 
-        // 25 minutes after the alerts were raised: the second interval has begun, so reminder 2 (one, not 1 and 2).
-        await OlderAsync(app, TimeSpan.FromMinutes(25));
+        // 25 minutes after the alerts were raised (less the few seconds they took): the second interval has begun, so
+        // reminder 2 (one, not 1 and 2).
+        Advance(app, TimeSpan.FromMinutes(20));
         var reminded = await socket.NextPushAsync(p => p.Type() == "alert.reminded"
             && p.GetProperty("payload").GetProperty("monitor").GetString() == "checkout", "checkout's alert.reminded", TimeSpan.FromSeconds(60));
         await DeliveredAsync(d => d.Count(x => x.Event == "reminder") == 2, "the two reminders");
@@ -73,7 +80,7 @@ public sealed class AlertReminderTests : IAsyncLifetime
         ack.EnsureSuccessStatusCode();
 
         // Another interval later: "other" is reminded again (3); acknowledged checkout is not.
-        await OlderAsync(app, TimeSpan.FromMinutes(10));
+        Advance(app, TimeSpan.FromMinutes(10));
         await DeliveredAsync(d => d.Any(x => Said(x).Monitor == "other" && x.Key.EndsWith(":reminder:3:hook", StringComparison.Ordinal)),
             "other's third reminder");
         // Its pass would have queued checkout's with it: once the outbox is empty, it would have arrived.
@@ -87,6 +94,6 @@ public sealed class AlertReminderTests : IAsyncLifetime
             reminded.GetProperty("payload").GetProperty("state").GetString(), reminded.GetProperty("payload").GetProperty("kind").GetString()));
         Assert.Equal(JsonValueKind.Null, reminded.GetProperty("seq").ValueKind);
         var checkoutReminder = _receiver.Accepted.Single(d => d.Event == "reminder" && Said(d).Monitor == "checkout");
-        Assert.Equal(alertId, checkoutReminder.Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(alertId, checkoutReminder.Node["incidentId"]!.GetValue<long>());
     }
 }

@@ -14,14 +14,14 @@ public sealed class AlertRoutingTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
     private TargetServer _target = null!;
-    private AlertReceiver _first = null!;
-    private AlertReceiver _second = null!;
+    private HookReceiver _first = null!;
+    private HookReceiver _second = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        _first = await AlertReceiver.StartAsync(Secret);
-        _second = await AlertReceiver.StartAsync(Secret);
+        _first = await HookReceiver.StartAsync(Secret);
+        _second = await HookReceiver.StartAsync(Secret);
     }
 
     public async Task DisposeAsync()
@@ -36,7 +36,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["UptimeWatch:Alerting:Channels:first:Type"] = "webhook",
-            ["UptimeWatch:Alerting:Channels:first:Url"] = _first.Url.ToString(),
+            ["UptimeWatch:Alerting:Channels:first:Url"] = _first.Url("/hook").ToString(),
             ["UptimeWatch:Alerting:Channels:first:Secret"] = Secret,
             ["UptimeWatch:Alerting:Delivery:FirstRetrySeconds"] = "1",
             ["UptimeWatch:Alerting:Delivery:MaxRetrySeconds"] = "1",
@@ -44,7 +44,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         if (both)
         {
             settings["UptimeWatch:Alerting:Channels:second:Type"] = "webhook";
-            settings["UptimeWatch:Alerting:Channels:second:Url"] = _second.Url.ToString();
+            settings["UptimeWatch:Alerting:Channels:second:Url"] = _second.Url("/hook").ToString();
             settings["UptimeWatch:Alerting:Channels:second:Secret"] = Secret;
         }
         return settings;
@@ -60,7 +60,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         return monitor;
     }
 
-    private static Task<IReadOnlyList<AlertReceiver.Delivery>> DeliveredAsync(AlertReceiver receiver, Func<IReadOnlyList<AlertReceiver.Delivery>, bool> done,
+    private static Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(HookReceiver receiver, Func<IReadOnlyList<ReceivedHook>, bool> done,
         string what) => Eventually.Until(() => Task.FromResult(receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
 
     private static async Task<JsonArray> AlertsAsync(HttpClient console) =>
@@ -70,7 +70,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray(),
             n => n.All(x => x!["state"]!.GetValue<string>() == "sent"), TimeSpan.FromSeconds(60), "every notification to be sent");
 
-    private static (string Monitor, string Event) Said(AlertReceiver.Delivery d) => (d.Body["monitor"]!["slug"]!.GetValue<string>(), d.Event);
+    private static (string Monitor, string Event) Said(ReceivedHook d) => (d.Node["monitor"]!["slug"]!.GetValue<string>(), d.Event);
 
     [Fact]
     public async Task A_maintenance_window_closes_the_open_alert_without_a_recovered_notification()
@@ -97,8 +97,8 @@ public sealed class AlertRoutingTests : IAsyncLifetime
 
         // Had maintenance sent a "recovered", it would have been queued before the second down, and arrived first.
         Assert.Equal(["down", "down"], delivered.Select(d => d.Event));
-        Assert.Equal(down.Body["incidentId"]!.GetValue<long>(), closed[0]!["id"]!.GetValue<long>());
-        Assert.NotEqual(delivered[0].Body["incidentId"]!.GetValue<long>(), delivered[1].Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(down.Node["incidentId"]!.GetValue<long>(), closed[0]!["id"]!.GetValue<long>());
+        Assert.NotEqual(delivered[0].Node["incidentId"]!.GetValue<long>(), delivered[1].Node["incidentId"]!.GetValue<long>());
     }
 
     [Fact]
@@ -126,6 +126,6 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         Assert.Equal([("blog", "recovered"), ("payments", "recovered")], first.Skip(1).Order());
         Assert.Equal([("blog", "recovered")], _second.Accepted.Select(Said));
         var blogAlert = Assert.Single(alerts, a => a!["monitor"]!.GetValue<string>() == "blog");
-        Assert.Equal(blogAlert!["id"]!.GetValue<long>(), _second.Accepted[0].Body["incidentId"]!.GetValue<long>());
+        Assert.Equal(blogAlert!["id"]!.GetValue<long>(), _second.Accepted[0].Node["incidentId"]!.GetValue<long>());
     }
 }

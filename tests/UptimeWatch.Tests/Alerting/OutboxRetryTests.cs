@@ -171,6 +171,31 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_channel_whose_receiver_never_answers_holds_up_no_other_channel_while_its_attempt_is_in_flight()
+    {
+        await using var hanging = await HookReceiver.StartAsync();
+        hanging.Reply(new HookReply(200, Hang: true));
+        // The attempt's deadline runs on the fake clock, which the test never moves: the hanging attempt stays in flight.
+        await using var app = App(new() { ["hanging"] = hanging.Url("/hook"), ["good"] = _receiver.Url("/hook") });
+        using var console = await app.SignedInAsync();
+
+        _target.Healthy = false;
+        await NotificationAsync(console, "good", "down", n => State(n) == "sent", "the down alert on the good channel");
+        await Eventually.Until(() => Task.FromResult(hanging.Received.Count), n => n == 1, TimeSpan.FromSeconds(30), "the hanging receiver to hold the down alert");
+        // Queued while the other channel's attempt hangs: a pass that waited for every channel would never send it.
+        _target.Healthy = true;
+        await NotificationAsync(console, "good", "recovered", n => State(n) == "sent", "the recovery on the good channel");
+        var held = (await NotificationsAsync(console)).Select(n => n!.AsObject())
+            .Single(n => n["channel"]!.GetValue<string>() == "hanging" && n["event"]!.GetValue<string>() == "down");
+
+        Assert.Equal(["down", "recovered"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+        // Still in flight: no attempt recorded, nothing answered, the recovery on that channel not even tried.
+        Assert.Equal(("pending", 0), (State(held), Attempts(held)));
+        Assert.Equal(1, hanging.Hanging);
+        Assert.Equal("down", Assert.Single(hanging.Received).Json.GetProperty("event").GetString());
+    }
+
+    [Fact]
     public async Task A_channel_whose_receiver_keeps_failing_never_holds_up_another_channel()
     {
         await using var broken = await HookReceiver.StartAsync();

@@ -14,12 +14,12 @@ public sealed class AfterCommitFailureTests : IAsyncLifetime
 {
     private const string Secret = "receiver-shared-secret";
     private TargetServer _target = null!;
-    private AlertReceiver _receiver = null!;
+    private HookReceiver _receiver = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        _receiver = await AlertReceiver.StartAsync(Secret);
+        _receiver = await HookReceiver.StartAsync(Secret);
     }
 
     public async Task DisposeAsync()
@@ -37,7 +37,7 @@ public sealed class AfterCommitFailureTests : IAsyncLifetime
             new()
             {
                 ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-                ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url.ToString(),
+                ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
                 ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
             })
         {
