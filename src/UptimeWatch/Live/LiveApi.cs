@@ -213,7 +213,12 @@ internal static partial class LiveApi
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                if (http.RequestAborted.IsCancellationRequested)
+                {
+                    return;
+                }
+                // The server is stopping: "nothing new" (204), so the client polls again with the same cursor, at
+                // this node after its restart or at another one. An empty 200 would not be JSON.
             }
         }
 
