@@ -19,8 +19,7 @@ public sealed class PushProcessTests
               }
             }
             """);
-        var port = TargetServer.FreePort();
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
+        await using var host = await HostProcess.StartServingAsync(work, ["--config", config]);
 
         // This config has no Serilog section, so no console sink: the log file in the data folder has the URL.
         var token = await Eventually.Until(() => Task.FromResult(LoggedToken(Path.Combine(work, "data", "logs"))), t => t is not null,
@@ -28,19 +27,10 @@ public sealed class PushProcessTests
         Assert.Matches("^[A-Za-z0-9]{32}$", token);
 
         // What the documented cron line sends: curl -fsS -m 10 ".../api/push/<token>?status=up&msg=backup%20ok"
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        var reply = await Eventually.Until(async () =>
-        {
-            try
-            {
-                using var response = await client.GetAsync($"/api/push/{token}?status=up&msg=backup%20ok");
-                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<PushReply>() : null;
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, r => r is not null, TimeSpan.FromSeconds(60), "the push URL to answer");
+        using var client = host.NewClient();
+        using var response = await client.GetAsync($"/api/push/{token}?status=up&msg=backup%20ok");
+        response.EnsureSuccessStatusCode();
+        var reply = await response.Content.ReadFromJsonAsync<PushReply>();
 
         Assert.Equal(new PushReply(true, "nightly-backup", "up"), reply);
         var status = await Eventually.Until(() => client.GetFromJsonAsync<StatusDto>("/api/status"),
