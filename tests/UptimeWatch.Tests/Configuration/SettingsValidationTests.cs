@@ -90,9 +90,9 @@ public sealed class SettingsValidationTests
         var work = TestPaths.NewTempDirectory();
         var config = ServingProcess.WriteConfig(work, [], new { Storage = new { Provider = "PostgreSQL", ConnectionString = PostgresConnectionString } });
 
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}"]);
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var validate = await ServingProcess.RunAsync(work, "validate-config", config);
+        await using var host = HostProcess.Start(work, ["--config", config]);
+        var exitCode = await host.WaitForExitAsync();
+        var validate = await HostProcess.RunAsync(work, ["validate-config", config]);
 
         var output = host.Stdout + host.Stderr;
         Assert.Equal(2, exitCode);
@@ -114,9 +114,9 @@ public sealed class SettingsValidationTests
         var work = TestPaths.NewTempDirectory();
         var config = ServingProcess.WriteConfig(work, [], new { Storage = new { ConnectionString = PostgresConnectionString } });
 
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}"]);
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var validate = await ServingProcess.RunAsync(work, "validate-config", config);
+        await using var host = HostProcess.Start(work, ["--config", config]);
+        var exitCode = await host.WaitForExitAsync();
+        var validate = await HostProcess.RunAsync(work, ["validate-config", config]);
 
         var output = host.Stdout + host.Stderr;
         Assert.Equal(2, exitCode);

@@ -21,9 +21,8 @@ public sealed class ConfigReloadTests
         var work = TestPaths.NewTempDirectory();
         var config = Path.Combine(work, "uptimewatch.json");
         await File.WriteAllTextAsync(config, Config(("Website", target.Url("/ok"))));
-        var port = TargetServer.FreePort();
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var host = await HostProcess.StartServingAsync(work, ["--config", config]);
+        using var client = host.NewClient();
 
         async Task<StatusDto?> Status()
         {
@@ -73,9 +72,8 @@ public sealed class ConfigReloadTests
               { "Name": "Website", "Url": "{{target.Url("/health")}}", "IntervalSeconds": {{interval}}, "TimeoutSeconds": 1, "FailureThreshold": 1{{extra}} } ] } }
             """;
         await File.WriteAllTextAsync(config, Website(1, ""));
-        var port = TargetServer.FreePort();
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var host = await HostProcess.StartServingAsync(work, ["--config", config]);
+        using var client = host.NewClient();
 
         async Task<T?> Read<T>(string path) where T : class
         {

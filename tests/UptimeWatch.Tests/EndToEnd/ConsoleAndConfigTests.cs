@@ -27,22 +27,10 @@ public sealed class ConsoleAndConfigTests
         var work = TestPaths.NewTempDirectory();
         var config = Path.Combine(work, "uptimewatch.json");
         await File.WriteAllTextAsync(config, Config(target.Url("/ok"), target.Url("/ok").ToString()));
-        var port = TargetServer.FreePort();
-        await using var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
-        using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var host = await HostProcess.StartServingAsync(work, ["--config", config]);
+        using var client = host.NewClient(new HttpClientHandler { CookieContainer = new CookieContainer() });
 
-        await Eventually.Until(async () =>
-        {
-            try
-            {
-                using var login = await client.PostAsJsonAsync("/api/admin/login", new { password = Password });
-                return login.StatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return (HttpStatusCode)0;
-            }
-        }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "sign-in");
+        (await client.PostAsJsonAsync("/api/admin/login", new { password = Password })).EnsureSuccessStatusCode();
         (await client.PostAsJsonAsync("/api/admin/monitors", new { Name = "Console made", Url = target.Url("/ok").ToString(), IntervalSeconds = 1 }))
             .EnsureSuccessStatusCode();
         using var edit = await client.PutAsJsonAsync("/api/admin/monitors/api", new { Name = "Api", Url = "https://example.com/" });

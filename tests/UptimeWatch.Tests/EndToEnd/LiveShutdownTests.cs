@@ -8,10 +8,9 @@ public sealed class LiveShutdownTests
     {
         await using var target = await TargetServer.StartAsync();
         var work = TestPaths.NewTempDirectory();
-        var port = TargetServer.FreePort();
         // A long shutdown timeout: a stream still open when it runs out would be aborted, not ended, and the wait
         // below would outlast its deadline.
-        await using var host = HostProcess.Start(work, ["--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
+        await using var host = await HostProcess.StartServingAsync(work, [], new Dictionary<string, string>
         {
             ["UptimeWatch__DataDirectory"] = "data",
             ["UptimeWatch__Scheduler__ShutdownTimeoutSeconds"] = "120",
@@ -20,20 +19,11 @@ public sealed class LiveShutdownTests
             ["UptimeWatch__Monitors__0__IntervalSeconds"] = "1",
             ["UptimeWatch__Monitors__0__TimeoutSeconds"] = "1",
         });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout.InfiniteTimeSpan };
-        var response = await Eventually.Until(async () =>
-        {
-            try
-            {
-                return await client.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, r => r is { IsSuccessStatusCode: true }, TimeSpan.FromSeconds(60), "the process to accept a live stream");
-        using var _ = response;
-        using var reader = new StreamReader(await response!.Content.ReadAsStreamAsync());
+        using var client = host.NewClient();
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        using var response = await client.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         Assert.StartsWith("retry:", await reader.ReadLineAsync());
 
         host.SendSigterm();
@@ -47,6 +37,6 @@ public sealed class LiveShutdownTests
             }
             return true;
         });
-        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, await host.WaitForExitAsync());
     }
 }

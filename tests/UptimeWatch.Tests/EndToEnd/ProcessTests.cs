@@ -25,7 +25,7 @@ public sealed class ProcessTests
             """);
 
         await using var host = HostProcess.Start(work, ["--config", config]);
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await host.WaitForExitAsync();
 
         Assert.Equal(2, exitCode);
         Assert.Contains("the configuration has 5 error(s)", host.Stderr);
@@ -43,7 +43,7 @@ public sealed class ProcessTests
         var work = TestPaths.NewTempDirectory();
 
         await using var host = HostProcess.Start(work, [], new Dictionary<string, string> { ["UPTIMEWATCH_CONFIG"] = "nowhere.json" });
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await host.WaitForExitAsync();
 
         Assert.Equal(2, exitCode);
         Assert.Contains($"Config file \"{Path.Combine(work, "nowhere.json")}\" (from UPTIMEWATCH_CONFIG) does not exist", host.Stderr);
@@ -63,32 +63,21 @@ public sealed class ProcessTests
               }
             }
             """);
-        var port = TargetServer.FreePort();
-
-        await using var host = HostProcess.Start(work, ["--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
+        await using var host = await HostProcess.StartServingAsync(work, [], new Dictionary<string, string>
         {
             ["UPTIMEWATCH_CONFIG"] = config,
             ["UptimeWatch__DataDirectory"] = "instance-a-data",
         });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var status = await Eventually.Until(async () =>
-        {
-            try
-            {
-                return await client.GetFromJsonAsync<StatusDto>("/api/status");
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, s => s is { Overall: "up" }, TimeSpan.FromSeconds(60), "the process to report the target up");
+        using var client = host.NewClient();
+        var status = await Eventually.Until(() => client.GetFromJsonAsync<StatusDto>("/api/status"), s => s is { Overall: "up" },
+            TimeSpan.FromSeconds(60), "the process to report the target up");
 
         Assert.Equal(["target"], status!.Monitors.Select(m => m.Slug));
         Assert.True(File.Exists(Path.Combine(work, "instance-a-data", "uptimewatch.db")));
         Assert.False(Directory.Exists(Path.Combine(work, "not-this-one")));
 
         host.SendSigterm();
-        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await host.WaitForExitAsync());
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(work, "instance-a-data", "logs")));
     }
 }

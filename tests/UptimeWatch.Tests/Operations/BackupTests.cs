@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using UptimeWatch.Tests.EndToEnd;
 
 namespace UptimeWatch.Tests.Operations;
 
@@ -29,7 +30,7 @@ public sealed class BackupTests
             committedMaxId = ServingProcess.Scalar(before, "SELECT max(Id) FROM check_results");
             committedCount = ServingProcess.Scalar(before, "SELECT count(*) FROM check_results");
         }
-        var (exitCode, stdout, stderr) = await ServingProcess.RunAsync(work, "backup", "backups/nightly.db", "--config", config);
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(work, ["backup", "backups/nightly.db", "--config", config]);
         var afterCount = CheckCount(live);
 
         Assert.True(exitCode == 0, stderr);
@@ -66,11 +67,11 @@ public sealed class BackupTests
         var config = ServingProcess.WriteConfig(work, []);
         await File.WriteAllTextAsync(Path.Combine(work, "taken.db"), "precious");
 
-        var noDatabase = await ServingProcess.RunAsync(work, "backup", "new.db", "--config", config);
+        var noDatabase = await HostProcess.RunAsync(work, ["backup", "new.db", "--config", config]);
         Directory.CreateDirectory(Path.Combine(work, "data"));
         File.Copy(Path.Combine(work, "taken.db"), Path.Combine(work, "data", "uptimewatch.db"));
-        var taken = await ServingProcess.RunAsync(work, "backup", "taken.db", "--config", config);
-        var noFile = await ServingProcess.RunAsync(work, "backup", "--config", config);
+        var taken = await HostProcess.RunAsync(work, ["backup", "taken.db", "--config", config]);
+        var noFile = await HostProcess.RunAsync(work, ["backup", "--config", config]);
 
         Assert.Equal(1, noDatabase.ExitCode);
         Assert.Contains($"No database at \"{Path.Combine(work, "data", "uptimewatch.db")}\" (from UptimeWatch:DataDirectory \"data\")", noDatabase.Stderr);

@@ -25,9 +25,9 @@ public sealed class CommandTests
         var work = TestPaths.NewTempDirectory();
         await File.WriteAllTextAsync(Path.Combine(work, "bad.json"), BadConfig);
 
-        var validate = await ServingProcess.RunAsync(work, "validate-config", "bad.json");
+        var validate = await HostProcess.RunAsync(work, ["validate-config", "bad.json"]);
         await using var startup = HostProcess.Start(work, ["--config", "bad.json"]);
-        var startupExit = await startup.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var startupExit = await startup.WaitForExitAsync();
 
         static string[] Errors(string output) => output.Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("  - ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, validate.ExitCode);
@@ -61,7 +61,7 @@ public sealed class CommandTests
             }
             """);
 
-        var (exitCode, stdout, stderr) = await ServingProcess.RunAsync(work, "validate-config", "good.json");
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(work, ["validate-config", "good.json"]);
 
         Assert.True(exitCode == 0, stderr);
         Assert.Contains($"{Path.Combine(work, "good.json")}: valid; 3 monitor(s): 1 http, 1 tcp, 1 push; 0 alert channel(s).", stdout);
@@ -74,10 +74,10 @@ public sealed class CommandTests
         var work = TestPaths.NewTempDirectory();
         await File.WriteAllTextAsync(Path.Combine(work, "broken.json"), "{\n  \"UptimeWatch\": {\n    \"Monitors\": [ }\n}\n");
 
-        var broken = await ServingProcess.RunAsync(work, "validate-config", "broken.json");
-        var missing = await ServingProcess.RunAsync(work, "validate-config", "nowhere.json");
+        var broken = await HostProcess.RunAsync(work, ["validate-config", "broken.json"]);
+        var missing = await HostProcess.RunAsync(work, ["validate-config", "nowhere.json"]);
         await using var startup = HostProcess.Start(work, ["--config", "broken.json"]);
-        var startupExit = await startup.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var startupExit = await startup.WaitForExitAsync();
 
         Assert.Equal(2, broken.ExitCode);
         Assert.Contains(Path.Combine(work, "broken.json"), broken.Stderr);
@@ -96,8 +96,8 @@ public sealed class CommandTests
     {
         var work = TestPaths.NewTempDirectory();
 
-        var version = await ServingProcess.RunAsync(work, "--version");
-        var unknown = await ServingProcess.RunAsync(work, "bakup", "x.db");
+        var version = await HostProcess.RunAsync(work, ["--version"]);
+        var unknown = await HostProcess.RunAsync(work, ["bakup", "x.db"]);
 
         Assert.Equal(0, version.ExitCode);
         Assert.Matches(@"^UptimeWatch \d+\.\d+\.\d+\S* \(\.NET 10\.", version.Stdout);
@@ -117,15 +117,15 @@ public sealed class CommandTests
         // The URL comes from the same settings the server listens on: "Urls" from the environment here, with a wildcard host.
         var environment = new Dictionary<string, string> { ["Urls"] = $"http://0.0.0.0:{port}" };
 
-        await using var healthy = HostProcess.Start(work, ["healthcheck", "--config", config], environment);
-        var healthyExit = await healthy.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var healthy = await HostProcess.RunAsync(work, ["healthcheck", "--config", config], environment);
         await host.DisposeAsync();
-        await using var gone = HostProcess.Start(work, ["healthcheck", "--config", config], environment);
-        var goneExit = await gone.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        // Held from here on: no other process can start listening on the port the instance left.
+        using var closed = ClosedPort.Hold(port);
+        var gone = await HostProcess.RunAsync(work, ["healthcheck", "--config", config], environment);
 
-        Assert.True(healthyExit == 0, healthy.Stderr);
+        Assert.True(healthy.ExitCode == 0, healthy.Stderr);
         Assert.Contains($"http://127.0.0.1:{port}/healthz answered 200", healthy.Stdout);
-        Assert.Equal(1, goneExit);
+        Assert.Equal(1, gone.ExitCode);
         Assert.Contains($"http://127.0.0.1:{port}/healthz did not answer", gone.Stderr);
     }
 }

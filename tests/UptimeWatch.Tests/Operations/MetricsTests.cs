@@ -120,14 +120,14 @@ public sealed partial class MetricsTests : IAsyncLifetime
     public async Task Notifications_a_receiver_has_not_taken_yet_show_as_outbox_backlog()
     {
         var work = TestPaths.NewTempDirectory();
-        var nobody = TargetServer.FreePort();
+        using var nobody = ClosedPort.Take();
         var config = ServingProcess.WriteConfig(work,
             [new { Name = "Shop", Url = _target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 1 }],
             new
             {
                 Alerting = new
                 {
-                    Channels = new Dictionary<string, object> { ["hook"] = new { Type = "webhook", Url = $"http://127.0.0.1:{nobody}/hook", Secret = "a-shared-secret-of-length" } },
+                    Channels = new Dictionary<string, object> { ["hook"] = new { Type = "webhook", Url = nobody.Url("/hook").ToString(), Secret = "a-shared-secret-of-length" } },
                     Defaults = new { Channels = new[] { "hook" } },
                 },
             });
@@ -245,7 +245,9 @@ public sealed partial class MetricsTests : IAsyncLifetime
         var work = TestPaths.NewTempDirectory();
         var config = ServingProcess.WriteConfig(work, [], new { Metrics = new { BearerToken = "short" } });
 
-        var (exitCode, _, stderr) = await ServingProcess.RunAsync(work, "--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}");
+        await using var host = HostProcess.Start(work, ["--config", config]);
+        var exitCode = await host.WaitForExitAsync();
+        var stderr = host.Stderr;
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Metrics:BearerToken", stderr);

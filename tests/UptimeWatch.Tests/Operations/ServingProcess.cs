@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using UptimeWatch.Tests.EndToEnd;
@@ -24,33 +23,15 @@ internal static class ServingProcess
         return config;
     }
 
-    /// <summary>Starts serving on a free port and waits until the status API answers.</summary>
+    /// <summary>Starts serving this config on a port the OS picks and waits until the status API answers.</summary>
     public static async Task<(HostProcess Host, HttpClient Client)> StartAsync(string work, string config)
     {
-        var port = TargetServer.FreePort();
-        var host = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{port}"]);
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await Eventually.Until(async () =>
-        {
-            try
-            {
-                return await client.GetFromJsonAsync<StatusDto>("/api/status");
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, s => s is not null, TimeSpan.FromSeconds(60), $"UptimeWatch to serve; stderr so far: {host.Stderr}");
-        return (host, client);
+        var host = await HostProcess.StartServingAsync(work, ["--config", config]);
+        return (host, host.NewClient());
     }
 
     /// <summary>Runs a command of the binary to its end and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string work, params string[] args)
-    {
-        await using var command = HostProcess.Start(work, args);
-        var exitCode = await command.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        return (exitCode, command.Stdout, command.Stderr);
-    }
+    public static Task<Exited> RunAsync(string work, params string[] args) => HostProcess.RunAsync(work, args);
 
     /// <summary>A read-only connection to a database file that does not keep it open or create it.</summary>
     public static SqliteConnection Open(string path)

@@ -27,7 +27,7 @@ public sealed class MigrationLockTests
         var database = Path.Combine(work, "data", "uptimewatch.db");
         await PrepareAsync(database, BeforeDrop);
 
-        await using (var killed = HostProcess.Start(work, ["--config", config, "--urls", $"http://127.0.0.1:{TargetServer.FreePort()}"]))
+        await using (var killed = HostProcess.Start(work, ["--config", config]))
         {
             // Holding a read transaction from the moment the lock row is seen keeps the app from committing anything
             // more (the migration, or the lock's release) in rollback-journal mode: it is killed inside the migration.
