@@ -22,8 +22,12 @@ internal static class PushTesting
         ["FailureThreshold"] = failureThreshold?.ToString(),
     };
 
-    /// <summary>A clock for <see cref="OnClock"/>, on a whole second of today so the times a failing test prints read easily.</summary>
-    public static FakeTimeProvider NewClock() => new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+    /// <summary>
+    /// A clock for <see cref="OnClock"/>, years away from the machine's: a deadline judged by the real clock instead of the
+    /// injected one would be wildly off, not off by the few seconds a test takes. Ahead, not behind: the test's HTTP client
+    /// drops a session cookie whose expiry (set on this clock) is already past on the real one.
+    /// </summary>
+    public static FakeTimeProvider NewClock() => new(new DateTimeOffset(2031, 3, 2, 9, 0, 0, TimeSpan.Zero));
 
     /// <summary>
     /// The app on a clock only the test moves. Heartbeat deadlines, the scheduler's slots (Quartz runs on the container's
