@@ -80,10 +80,10 @@ internal sealed partial class ProbeJob(
         }
         if (result.NothingNewUntil is { } until)
         {
-            checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
             // Nothing to record (a heartbeat on time). Look again right at the deadline rather than at the next slot,
             // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, until + DeadlineMargin, cancellationToken);
+            checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
             return;
         }
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
@@ -114,12 +114,13 @@ internal sealed partial class ProbeJob(
         {
             await writer.EnqueueAsync(write, cancellationToken);
         }
-        checkNow.Complete(context, new CheckNowOutcome(startedAt, result, write.State!.State));
-
         if (write.State!.State.Pending && definition.RetryIntervalSeconds is { } retry)
         {
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, time.GetUtcNow().AddSeconds(retry), cancellationToken);
         }
+        // Answered once the next look is scheduled too: what the caller does next (on a test's clock: move it) cannot
+        // come before that look is armed, and so cannot move its time.
+        checkNow.Complete(context, new CheckNowOutcome(startedAt, result, write.State!.State));
     }
 
     /// <summary>Quartz may fire a trigger a few milliseconds early; a look that early would find the deadline not yet passed.</summary>

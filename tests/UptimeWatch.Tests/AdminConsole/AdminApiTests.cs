@@ -413,7 +413,8 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task A_resumed_push_monitor_gives_its_sender_a_whole_period_before_it_counts_as_down()
     {
-        await using var app = AdminTesting.NewApp();
+        var clock = EndToEnd.PushTesting.NewClock();
+        await using var app = EndToEnd.PushTesting.OnClock(TestPaths.NewTempDirectory(), clock);
         using var script = await ScriptAsync(app);
         (await script.PostAsJsonAsync("/api/admin/monitors",
             new { Name = "Nightly job", Type = "push", IntervalSeconds = 2, GraceSeconds = 1, FailureThreshold = 1 })).EnsureSuccessStatusCode();
@@ -424,14 +425,18 @@ public sealed class AdminApiTests : IAsyncLifetime
         (await script.PostAsync("/api/admin/monitors/nightly-job/pause", null)).EnsureSuccessStatusCode();
         using var refused = await script.GetAsync(pushUrl);
         // Longer than interval + grace without a heartbeat (they are refused while paused).
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        clock.Advance(TimeSpan.FromSeconds(4));
         (await script.PostAsync("/api/admin/monitors/nightly-job/resume", null)).EnsureSuccessStatusCode();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // Just short of a whole period after the resume (and long past one after the last heartbeat): nothing overdue yet.
+        clock.Advance(TimeSpan.FromMilliseconds(2900));
+        using var look = await script.PostAsync("/api/admin/monitors/nightly-job/check", null);
+        var early = (await look.Content.ReadFromJsonAsync<JsonObject>())!;
         (await script.GetAsync(pushUrl)).EnsureSuccessStatusCode();
         await WaitForAsync(script, "nightly-job", "up");
         var events = await app.EventsAsync();
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal((false, "unknown"), (early["recorded"]!.GetValue<bool>(), early["status"]!.GetValue<string>()));
         Assert.Equal(["unknown→up", "up→paused", "paused→unknown", "unknown→up"], events.Select(e => $"{e.From}→{e.To}"));
     }
 

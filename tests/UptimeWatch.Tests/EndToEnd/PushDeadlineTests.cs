@@ -1,7 +1,10 @@
 using UptimeWatch.Tests.AdminConsole;
 namespace UptimeWatch.Tests.EndToEnd;
 
-/// <summary>A push monitor whose heartbeats stop, or never start: down once the interval plus grace has passed.</summary>
+/// <summary>
+/// A push monitor whose heartbeats stop, or never start: down once the interval plus grace has passed. On a clock the
+/// test moves: just before the deadline a look finds nothing overdue, just after it the monitor is down.
+/// </summary>
 public sealed class PushDeadlineTests
 {
     private readonly string _data = TestPaths.NewTempDirectory();
@@ -9,38 +12,47 @@ public sealed class PushDeadlineTests
     [Fact]
     public async Task A_monitor_that_never_gets_a_heartbeat_is_down_after_a_full_interval_plus_grace()
     {
-        var started = DateTimeOffset.UtcNow;
-        await using var app = new UptimeWatchApp(_data, [PushTesting.Monitor(intervalSeconds: 2, graceSeconds: 1)]);
+        var clock = PushTesting.NewClock();
+        var started = clock.GetUtcNow();
+        await using var app = PushTesting.OnClock(_data, clock, PushTesting.Monitor(intervalSeconds: 2, graceSeconds: 1));
+        using var admin = await app.SignedInAsync();
 
         Assert.Equal("unknown", Assert.Single((await app.StatusAsync()).Monitors).Status);
-        await app.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(15));
+        clock.Advance(TimeSpan.FromMilliseconds(2900));
+        var early = await PushTesting.CheckNowAsync(admin);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await app.WaitForStatusAsync("nightly-backup", "down");
 
+        Assert.Equal((false, "unknown"), (early.Recorded, early.Status));
         var change = Assert.Single(await app.EventsAsync());
         Assert.Equal(("unknown", "down"), (change.From, change.To));
-        Assert.Matches(@"^1 consecutive failure: no heartbeat in the \d+ s since monitoring started \(expected every 2 s, grace 1 s\)$",
+        Assert.Equal("1 consecutive failure: no heartbeat in the 3 s since monitoring started (expected every 2 s, grace 1 s)",
             await app.AdminReasonAsync(change));
         Assert.Equal(("heartbeat_missed", "heartbeat missed"), (change.Category, change.Reason));
-        Assert.True(change.At >= started.AddSeconds(3), $"down at {change.At:O}, less than interval + grace after {started:O}");
+        Assert.InRange(change.At, started.AddSeconds(3), started.AddMilliseconds(3100));
     }
 
     [Fact]
     public async Task Heartbeats_that_stop_make_it_down_at_the_deadline_with_the_no_heartbeat_reason()
     {
         // Slots every 6 s; the deadline is 7 s after the heartbeat. It must be noticed at the deadline, not at
-        // whichever slot comes after it.
-        await using var app = new UptimeWatchApp(_data, [PushTesting.Monitor(intervalSeconds: 6, graceSeconds: 1)]);
-        await app.StatusAsync();
-        var sent = DateTimeOffset.UtcNow;
+        // whichever slot comes after it: the clock goes no further than just past the deadline.
+        var clock = PushTesting.NewClock();
+        await using var app = PushTesting.OnClock(_data, clock, PushTesting.Monitor(intervalSeconds: 6, graceSeconds: 1));
+        using var admin = await app.SignedInAsync();
         await PushTesting.HeartbeatAsync(app);
-        var answered = DateTimeOffset.UtcNow;
+        var sent = clock.GetUtcNow();
 
-        await app.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(20));
+        clock.Advance(TimeSpan.FromMilliseconds(6900));
+        var early = await PushTesting.CheckNowAsync(admin);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await app.WaitForStatusAsync("nightly-backup", "down");
 
+        Assert.Equal((false, "up"), (early.Recorded, early.Status));
         var events = await app.EventsAsync();
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for [78] s \(expected every 6 s, grace 1 s\)$", await app.AdminReasonAsync(events[1]));
-        Assert.True(events[1].At >= sent.AddSeconds(7), $"down at {events[1].At:O}, before the deadline (heartbeat sent {sent:O})");
-        Assert.True(events[1].At <= answered.AddSeconds(9), $"down at {events[1].At:O}, long after the deadline (heartbeat at {answered:O})");
+        Assert.Equal("1 consecutive failure: no heartbeat for 7 s (expected every 6 s, grace 1 s)", await app.AdminReasonAsync(events[1]));
+        Assert.InRange(events[1].At, sent.AddSeconds(7), sent.AddMilliseconds(7100));
         var down = (await app.ChecksAsync("nightly-backup"))[0];
         Assert.Equal(("down", null), (down.Outcome, down.ResponseMs));
     }

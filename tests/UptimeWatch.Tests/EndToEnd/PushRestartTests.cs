@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
@@ -13,46 +14,60 @@ public sealed class PushRestartTests
     public async Task A_restart_remembers_the_last_heartbeat_and_raises_no_event_of_its_own()
     {
         var monitor = PushTesting.Monitor(intervalSeconds: 4, graceSeconds: 2);
-        DateTimeOffset heartbeat;
-        await using (var first = new UptimeWatchApp(_data, [monitor]))
+        var before = PushTesting.NewClock();
+        var heartbeat = before.GetUtcNow();
+        await using (var first = PushTesting.OnClock(_data, before, monitor))
         {
-            await first.StatusAsync();
-            heartbeat = DateTimeOffset.UtcNow;
             await PushTesting.HeartbeatAsync(first);
-            await first.WaitForStatusAsync("nightly-backup", "up", TimeSpan.FromSeconds(10));
+            await first.WaitForStatusAsync("nightly-backup", "up");
         }
 
-        await using var second = new UptimeWatchApp(_data, [monitor]);
+        // Back a second later, well before the next heartbeat is due: its deadline stays 6 s after the last one.
+        var clock = new FakeTimeProvider(heartbeat.AddSeconds(1));
+        await using var second = PushTesting.OnClock(_data, clock, monitor);
+        using var admin = await second.SignedInAsync();
+        var afterRestart = Assert.Single((await second.StatusAsync()).Monitors).Status;
+        clock.Advance(TimeSpan.FromMilliseconds(4900));
+        var early = await PushTesting.CheckNowAsync(admin);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await second.WaitForStatusAsync("nightly-backup", "down");
 
         // Straight after the restart: still up, and no event until the remembered heartbeat is overdue.
-        Assert.Equal("up", Assert.Single((await second.StatusAsync()).Monitors).Status);
-        await second.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(20));
+        Assert.Equal("up", afterRestart);
+        Assert.Equal((false, "up"), (early.Recorded, early.Status));
         var events = await second.EventsAsync();
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
-        Assert.True(events[1].At >= heartbeat.AddSeconds(6), $"down at {events[1].At:O}, before the deadline of {heartbeat:O}");
+        Assert.InRange(events[1].At, heartbeat.AddSeconds(6), heartbeat.AddMilliseconds(6100));
         // Measured from the heartbeat before the restart, not "none received".
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 4 s, grace 2 s\)$", await second.AdminReasonAsync(events[1]));
+        Assert.Equal("1 consecutive failure: no heartbeat for 6 s (expected every 4 s, grace 2 s)", await second.AdminReasonAsync(events[1]));
     }
 
     [Fact]
     public async Task A_heartbeat_due_while_UptimeWatch_was_stopped_gets_a_full_period_after_the_restart()
     {
         var monitor = PushTesting.Monitor(intervalSeconds: 2, graceSeconds: 1);
-        await using (var first = new UptimeWatchApp(_data, [monitor]))
+        var before = PushTesting.NewClock();
+        var heartbeat = before.GetUtcNow();
+        await using (var first = PushTesting.OnClock(_data, before, monitor))
         {
             await PushTesting.HeartbeatAsync(first);
-            await first.WaitForStatusAsync("nightly-backup", "up", TimeSpan.FromSeconds(10));
+            await first.WaitForStatusAsync("nightly-backup", "up");
         }
-        // Stopped past the next heartbeat's deadline: one may have been sent while nobody was listening.
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
 
-        var restarted = DateTimeOffset.UtcNow;
-        await using var second = new UptimeWatchApp(_data, [monitor]);
-        await second.WaitForStatusAsync("nightly-backup", "down", TimeSpan.FromSeconds(20));
+        // Stopped past the next heartbeat's deadline (3 s after it): one may have been sent while nobody was listening.
+        var restarted = heartbeat.AddMilliseconds(3500);
+        var clock = new FakeTimeProvider(restarted);
+        await using var second = PushTesting.OnClock(_data, clock, monitor);
+        using var admin = await second.SignedInAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(2900));
+        var early = await PushTesting.CheckNowAsync(admin);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await second.WaitForStatusAsync("nightly-backup", "down");
 
+        Assert.Equal((false, "up"), (early.Recorded, early.Status));
         var down = (await second.EventsAsync())[^1];
-        Assert.True(down.At >= restarted.AddSeconds(3), $"down at {down.At:O}, less than interval + grace after the restart at {restarted:O}");
-        Assert.Matches(@"^1 consecutive failure: no heartbeat for \d+ s \(expected every 2 s, grace 1 s\)$", await second.AdminReasonAsync(down));
+        Assert.InRange(down.At, restarted.AddSeconds(3), restarted.AddMilliseconds(3100));
+        Assert.Equal("1 consecutive failure: no heartbeat for 6 s (expected every 2 s, grace 1 s)", await second.AdminReasonAsync(down));
     }
 
     [Fact]

@@ -26,26 +26,32 @@ public sealed class StateTests : IAsyncLifetime
     [Fact]
     public async Task A_failure_is_confirmed_by_early_rechecks_and_shows_pending_meanwhile()
     {
-        await using var app = new UptimeWatchApp(_data,
-            [Monitor("Api", "/health", ("IntervalSeconds", "6"), ("TimeoutSeconds", "1"), ("FailureThreshold", "3"), ("RetryIntervalSeconds", "1"))]);
-        await app.WaitForStatusAsync("api", "up", TimeSpan.FromSeconds(20));
+        // On a clock the test moves, with hourly slots: every check here is a "check now" or a re-check, at a known time.
+        var clock = PushTesting.NewClock();
+        await using var app = PushTesting.OnClock(_data, clock,
+            Monitor("Api", "/health", ("IntervalSeconds", "3600"), ("TimeoutSeconds", "1"), ("FailureThreshold", "3"), ("RetryIntervalSeconds", "1")));
+        using var admin = await app.SignedInAsync();
+        var up = await PushTesting.CheckNowAsync(admin, "api");
 
         _target.Healthy = false;
-        // Deadlines only: they fail on a hang, not on a slow machine (the schedule is asserted below, on the stored times).
-        await app.WaitForStatusAsync("api", "pending", TimeSpan.FromSeconds(30));
-        await app.WaitForStatusAsync("api", "down", TimeSpan.FromSeconds(30));
+        var failed = clock.GetUtcNow();
+        var first = await PushTesting.CheckNowAsync(admin, "api");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await Eventually.Until(() => app.StatusAsync(), s => s.Monitors.Single().LastCheckedAt == failed.AddSeconds(1),
+            what: "the first re-check");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await app.WaitForStatusAsync("api", "down");
 
+        Assert.Equal(("up", "pending", "pending"), (up.Status, first.Status, second.Monitors.Single().Status));
         var events = await app.EventsAsync();
         // Pending is not announced: the log goes straight from up to down, once confirmed.
         Assert.Equal([("unknown", "up"), ("up", "down")], events.Select(e => (e.From, e.To)));
         Assert.StartsWith("3 consecutive failures: HTTP 503", await app.AdminReasonAsync(events[1]));
         Assert.Equal(("http_status", "HTTP 503"), (events[1].Category, events[1].Reason));
-        var failures = (await app.ChecksAsync("api")).Where(c => c.Outcome == "down").OrderBy(c => c.At).Take(3).ToList();
-        // Confirmed by the 1 s re-checks: at least two retry intervals apart (minus the scheduler's slack), and before
-        // the routine 6 s slots could have confirmed it (12 s for two more). Bounds of the schedule, not of the machine.
-        var confirmedIn = failures[2].At - failures[0].At;
-        Assert.True(confirmedIn >= TimeSpan.FromSeconds(1.5) && confirmedIn < TimeSpan.FromSeconds(12),
-            $"the three failures took {confirmedIn.TotalSeconds:0.0} s");
+        // Confirmed by the re-checks, RetryIntervalSeconds apart, long before the next hourly slot.
+        var failures = (await app.ChecksAsync("api")).Where(c => c.Outcome == "down").OrderBy(c => c.At).Select(c => c.At);
+        Assert.Equal([failed, failed.AddSeconds(1), failed.AddSeconds(2)], failures);
+        Assert.Equal(failed.AddSeconds(2), events[1].At);
     }
 
     [Fact]
