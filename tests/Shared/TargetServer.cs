@@ -15,6 +15,9 @@ namespace UptimeWatch.Testing;
 /// </summary>
 internal sealed class TargetServer : IAsyncDisposable
 {
+    /// <summary>The diagnostic of <see cref="FreePort"/>'s obsoletion: a warning (not an error) while its last callers are rewritten.</summary>
+    public const string ObsoleteId = "UWTEST0001";
+
     private readonly WebApplication _app;
 
     private TargetServer(WebApplication app) => _app = app;
@@ -126,6 +129,13 @@ internal sealed class TargetServer : IAsyncDisposable
     }
 
     /// <summary>A port on 127.0.0.1 with nothing listening on it (bound once, then released).</summary>
+    /// <remarks>
+    /// Released, so any process can take it before the test uses it. For "connection refused" hold a
+    /// <see cref="ClosedPort"/>; a server should bind port 0 and report its address; a tool that cannot goes through
+    /// <see cref="PortClash"/>, which retries on a clash.
+    /// </remarks>
+    [Obsolete("Racy: another process can take the port before it is used. Use ClosedPort.Open() for a refused port, " +
+        "port 0 and the address the server reports for a server, or PortClash for a tool that must be given a port.", DiagnosticId = ObsoleteId)]
     public static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -185,7 +185,8 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var settings = Settings(("Alerting:Defaults:RemindEveryMinutes", "10"));
         // A steadily down monitor beside it: its reminder shows when a reminder pass has run.
-        var broken = UptimeWatchApp.Monitor("Broken", new Uri($"http://127.0.0.1:{TargetServer.FreePort()}/health"), failureThreshold: 1);
+        using var closed = ClosedPort.Open();
+        var broken = UptimeWatchApp.Monitor("Broken", new Uri($"http://127.0.0.1:{closed.Port}/health"), failureThreshold: 1);
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor(), broken], settings);
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
