@@ -96,10 +96,10 @@ public sealed class ReverseProxyTests
         var ports = new Queue<int>([taken]);
 
         await using var proxy = await StartProxyAsync(proxyName, direct.BaseAddress!.Port, () => ports.TryDequeue(out var port) ? port : PortClash.Candidate());
-        using var viaProxy = ProxyClient(proxy);
-        using var status = await viaProxy.GetAsync("/api/status");
 
         Assert.NotEqual(taken, proxy.BaseUrl.Port);
+        using var viaProxy = ProxyClient(proxy);
+        using var status = await viaProxy.GetAsync("/api/status");
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
     }
 
