@@ -1,6 +1,3 @@
-using DotNet.Testcontainers.Builders;
-using DotNet.Testcontainers.Containers;
-
 namespace UptimeWatch.IntegrationTests.Docker;
 
 /// <summary>
@@ -15,20 +12,18 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
     [Fact]
     public async Task Stopping_the_site_container_turns_the_monitor_down_and_starting_it_turns_it_up()
     {
-        var port = TargetServer.FreePort();
-        await using var site = BusyboxHttpd(port);
-        await site.StartAsync().WaitAsync(Bound);
+        await using var site = await BusyboxSite.StartAsync(busybox, Bound);
 
         var data = TestPaths.NewTempDirectory();
         await using var app = new UptimeWatchApp(data,
-            [UptimeWatchApp.Monitor("Busybox site", new Uri($"http://127.0.0.1:{port}/"), failureThreshold: 2, keyword: BusyboxImage.IndexText)]);
+            [UptimeWatchApp.Monitor("Busybox site", site.Url, failureThreshold: 2, keyword: BusyboxImage.IndexText)]);
 
         await app.WaitForStatusAsync("busybox-site", "up", Bound);
 
-        await site.StopAsync().WaitAsync(Bound);
+        await site.Container.StopAsync().WaitAsync(Bound);
         await app.WaitForStatusAsync("busybox-site", "down", Bound);
 
-        await site.StartAsync().WaitAsync(Bound); // Same command line, so the same port; waits until it accepts again.
+        await site.StartAgainAsync(); // Same command line, so the same port; waits until it serves again.
         await app.WaitForStatusAsync("busybox-site", "up", Bound);
 
         var events = await Eventually.Until(
@@ -45,15 +40,4 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
         await app.DisposeAsync();
         Directory.Delete(data, recursive: true);
     }
-
-    private IContainer BusyboxHttpd(int port) => new ContainerBuilder(busybox.Image)
-        .WithCommand("httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", "/www")
-        .WithCreateParameterModifier(p =>
-        {
-            p.HostConfig!.NetworkMode = "host";
-            p.HostConfig.Init = true; // busybox as PID 1 ignores SIGTERM: every stop would take 10 s.
-        })
-        .WithWaitStrategy(Wait.ForUnixContainer()
-            .AddCustomWaitStrategy(new TcpPortIsOpen(port), s => s.WithTimeout(Bound)))
-        .Build();
 }
