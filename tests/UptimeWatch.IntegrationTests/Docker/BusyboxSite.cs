@@ -64,7 +64,14 @@ internal sealed class BusyboxSite : IAsyncDisposable
     /// </summary>
     public async Task StartAgainAsync()
     {
-        await Container.StartAsync().WaitAsync(Bound);
+        try
+        {
+            await Container.StartAsync().WaitAsync(Bound);
+        }
+        catch (ContainerNotRunningException)
+        {
+            // httpd exited before the wait saw it: its log says why, as below.
+        }
         if (!await ServesMarkerAsync())
         {
             var (stdout, stderr) = await Container.GetLogsAsync();

@@ -40,4 +40,20 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
         await app.DisposeAsync();
         Directory.Delete(data, recursive: true);
     }
+
+    [Fact]
+    public async Task A_port_another_process_took_first_is_not_taken_for_the_site_which_starts_on_another()
+    {
+        // Another process listens on the port chosen first: it accepts connections (into its backlog) but is not the site.
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var ports = new Queue<int>([taken]);
+
+        await using var site = await BusyboxSite.StartAsync(busybox, Bound, () => ports.TryDequeue(out var port) ? port : PortClash.Candidate());
+
+        Assert.NotEqual(taken, site.Port);
+        using var client = new HttpClient { Timeout = Bound };
+        Assert.Contains(BusyboxImage.IndexText, await client.GetStringAsync(site.Url));
+    }
 }
