@@ -4,9 +4,9 @@ using System.Net.Sockets;
 namespace UptimeWatch.Testing;
 
 /// <summary>
-/// A port on 127.0.0.1 that refuses connections for as long as this is held: bound, so no other process can listen on
-/// it, but not listening, so a connection to it is refused. A port bound and released at once is no such guarantee:
-/// any process on the machine may take it before the test uses it.
+/// A port on 127.0.0.1 that refuses connections for as long as this object lives: bound, so no other process can
+/// take it, and never listening, so the kernel answers every connection attempt with a reset ("connection refused").
+/// A port that was only found free and released (bind, close) could be taken by anyone before the test used it.
 /// </summary>
 internal sealed class ClosedPort : IDisposable
 {
@@ -25,15 +25,19 @@ internal sealed class ClosedPort : IDisposable
 
     /// <summary>
     /// This port, e.g. the one a stopped server listened on, so that nothing can take it over. Fails if something
-    /// listens there. Address reuse lets it bind beside the closed server's connections still in TIME_WAIT.
+    /// listens there.
     /// </summary>
     public static ClosedPort Hold(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // Address reuse lets it bind beside a closed server's connections still in TIME_WAIT.
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            // Left on, a server that sets it too (Kestrel, nginx; .NET sets it on every TCP bind on Linux) could bind
+            // this port and listen on it while nothing listens here. Off, the kernel refuses that bind.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             return new ClosedPort(socket);
         }
         catch

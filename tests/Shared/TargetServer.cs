@@ -124,14 +124,6 @@ internal sealed class TargetServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
-    /// <summary>A port on 127.0.0.1 with nothing listening on it (bound once, then released).</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>What a target received: method, headers (name → comma-joined values) and body.</summary>

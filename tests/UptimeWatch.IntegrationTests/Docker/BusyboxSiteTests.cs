@@ -1,6 +1,3 @@
-using DotNet.Testcontainers.Builders;
-using DotNet.Testcontainers.Containers;
-
 namespace UptimeWatch.IntegrationTests.Docker;
 
 /// <summary>
@@ -15,20 +12,18 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
     [Fact]
     public async Task Stopping_the_site_container_turns_the_monitor_down_and_starting_it_turns_it_up()
     {
-        var port = TargetServer.FreePort();
-        await using var site = BusyboxHttpd(port);
-        await site.StartAsync().WaitAsync(Bound);
+        await using var site = await BusyboxSite.StartAsync(busybox, Bound);
 
         var data = TestPaths.NewTempDirectory();
         await using var app = new UptimeWatchApp(data,
-            [UptimeWatchApp.Monitor("Busybox site", new Uri($"http://127.0.0.1:{port}/"), failureThreshold: 2, keyword: BusyboxImage.IndexText)]);
+            [UptimeWatchApp.Monitor("Busybox site", site.Url, failureThreshold: 2, keyword: BusyboxImage.IndexText)]);
 
         await app.WaitForStatusAsync("busybox-site", "up", Bound);
 
-        await site.StopAsync().WaitAsync(Bound);
+        await site.Container.StopAsync().WaitAsync(Bound);
         await app.WaitForStatusAsync("busybox-site", "down", Bound);
 
-        await site.StartAsync().WaitAsync(Bound); // Same command line, so the same port; waits until it accepts again.
+        await site.StartAgainAsync(); // Same command line, so the same port; waits until it serves again.
         await app.WaitForStatusAsync("busybox-site", "up", Bound);
 
         var events = await Eventually.Until(
@@ -46,14 +41,19 @@ public sealed class BusyboxSiteTests(BusyboxImage busybox)
         Directory.Delete(data, recursive: true);
     }
 
-    private IContainer BusyboxHttpd(int port) => new ContainerBuilder(busybox.Image)
-        .WithCommand("httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", "/www")
-        .WithCreateParameterModifier(p =>
-        {
-            p.HostConfig!.NetworkMode = "host";
-            p.HostConfig.Init = true; // busybox as PID 1 ignores SIGTERM: every stop would take 10 s.
-        })
-        .WithWaitStrategy(Wait.ForUnixContainer()
-            .AddCustomWaitStrategy(new TcpPortIsOpen(port), s => s.WithTimeout(Bound)))
-        .Build();
+    [Fact]
+    public async Task A_port_another_process_took_first_is_not_taken_for_the_site_which_starts_on_another()
+    {
+        // Another process listens on the port chosen first: it accepts connections (into its backlog) but is not the site.
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var ports = new Queue<int>([taken]);
+
+        await using var site = await BusyboxSite.StartAsync(busybox, Bound, () => ports.TryDequeue(out var port) ? port : PortClash.Candidate());
+
+        Assert.NotEqual(taken, site.Port);
+        using var client = new HttpClient { Timeout = Bound };
+        Assert.Contains(BusyboxImage.IndexText, await client.GetStringAsync(site.Url));
+    }
 }

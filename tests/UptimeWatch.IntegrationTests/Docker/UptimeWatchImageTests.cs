@@ -47,13 +47,12 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { UptimeWatch = new { Monitors = monitors } }));
 
         var volume = $"uw-test-data-{Guid.NewGuid():N}"[..26];
-        var port = TargetServer.FreePort();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         var containers = new List<string>();
         try
         {
             await DockerCli.DockerAsync(CommandBound, "volume", "create", volume);
-            var first = await RunAsync(containers, volume, config, port);
+            var (first, port) = await RunAsync(containers, volume, config);
+            using var client = Client(port);
 
             // Non-root: the container's main process, as the host's kernel sees it.
             var pid = await InspectAsync(first, "{{.State.Pid}}");
@@ -99,12 +98,13 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
             // A new container on the same volume: removing the old one loses nothing.
             await DockerCli.DockerAsync(CommandBound, "rm", first);
             var secondStarted = DateTimeOffset.UtcNow;
-            var second = await RunAsync(containers, volume, config, port);
-            await Eventually.Until(() => StatusAsync(client), s => s is not null, Bound, "the re-created container to answer");
+            var (_, secondPort) = await RunAsync(containers, volume, config);
+            using var secondClient = Client(secondPort);
+            await Eventually.Until(() => StatusAsync(secondClient), s => s is not null, Bound, "the re-created container to answer");
 
             foreach (var (slug, answered) in served)
             {
-                var checks = await client.GetFromJsonAsync<ChecksDto>($"/api/monitors/{slug}/checks?limit=1000");
+                var checks = await secondClient.GetFromJsonAsync<ChecksDto>($"/api/monitors/{slug}/checks?limit=1000");
                 var fromFirst = checks!.Checks.Where(c => c.At < secondStarted).ToList();
                 var up = fromFirst.Count(c => c.Outcome == "up");
                 var down = fromFirst.Count(c => c.Outcome == "down");
@@ -116,9 +116,47 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
                     $"{slug}: the target answered {answered} checks of the first container; after re-creating it the database has " +
                     $"{up} up and {down} down from then");
             }
-            var events = (await client.GetFromJsonAsync<EventsDto>("/api/events?after=0"))!.Events;
+            var events = (await secondClient.GetFromJsonAsync<EventsDto>("/api/events?after=0"))!.Events;
             Assert.Equal(["quick", "slow"], events.Where(e => e.At < secondStarted && e.From == "unknown" && e.To == "up")
                 .Select(e => e.Monitor).Order().ToArray());
+        }
+        finally
+        {
+            foreach (var container in containers)
+            {
+                await DockerCli.RunAsync("docker", ["rm", "--force", container], CommandBound);
+            }
+            await DockerCli.RunAsync("docker", ["volume", "rm", volume], CommandBound);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_container_whose_port_another_process_took_first_is_run_again_on_another_port()
+    {
+        var work = TestPaths.NewTempDirectory("uw-image");
+        var config = Path.Combine(work, "appsettings.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { UptimeWatch = new { Monitors = Array.Empty<object>() } }));
+        var volume = $"uw-test-data-{Guid.NewGuid():N}"[..26];
+        // Another process listens on the port chosen first: it accepts connections, but it is not UptimeWatch.
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var ports = new Queue<int>([taken]);
+        var containers = new List<string>();
+        try
+        {
+            await DockerCli.DockerAsync(CommandBound, "volume", "create", volume);
+
+            var (name, port) = await RunAsync(containers, volume, config, () => ports.TryDequeue(out var p) ? p : PortClash.Candidate());
+
+            Assert.NotEqual(taken, port);
+            Assert.Equal(2, containers.Count);
+            // The first container ended on the taken port; the second one answers on its own.
+            Assert.Contains("address already in use", (await DockerCli.RunAsync("docker", ["logs", containers[0]], CommandBound)).Output,
+                StringComparison.OrdinalIgnoreCase);
+            using var client = Client(port);
+            Assert.NotNull(await Eventually.Until(() => StatusAsync(client), s => s is not null, Bound, $"container {name} to answer"));
         }
         finally
         {
@@ -134,19 +172,39 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
     /// <summary>
     /// <c>docker run</c> as a user would, except: host networking bound to 127.0.0.1 (nothing listens beyond loopback)
     /// and a 2 s health check interval, so that the test does not wait the image's 30 s. The health check command,
-    /// the user, the entrypoint and everything else are the image's.
+    /// the user, the entrypoint and everything else are the image's. Returns once the app in this container listens:
+    /// Kestrel says so only after binding the port, so no other process can be the one answering there. The port is
+    /// given in Urls (the image's health check reads it there, so it cannot be 0); when another process took it first,
+    /// the container ends with "address already in use" and a new one is run on a new port.
     /// </summary>
-    private async Task<string> RunAsync(List<string> containers, string volume, string config, int port)
-    {
-        var name = $"uw-test-{Guid.NewGuid():N}"[..20];
-        containers.Add(name);
-        await DockerCli.DockerAsync(CommandBound, "run", "--detach", "--name", name,
-            "--network", "host", "-e", $"Urls=http://127.0.0.1:{port}",
-            "-v", $"{volume}:/data", "-v", $"{config}:/etc/uptimewatch/appsettings.json:ro",
-            "--health-interval", "2s", "--health-start-period", "120s",
-            image.Tag);
-        return name;
-    }
+    private async Task<(string Name, int Port)> RunAsync(List<string> containers, string volume, string config, Func<int>? choosePort = null) =>
+        await PortClash.RetryAsync("the UptimeWatch container", async () =>
+        {
+            var port = (choosePort ?? PortClash.Candidate)();
+            var name = $"uw-test-{Guid.NewGuid():N}"[..20];
+            containers.Add(name);
+            await DockerCli.DockerAsync(CommandBound, "run", "--detach", "--name", name,
+                "--network", "host", "-e", $"Urls=http://127.0.0.1:{port}",
+                "-v", $"{volume}:/data", "-v", $"{config}:/etc/uptimewatch/appsettings.json:ro",
+                "--health-interval", "2s", "--health-start-period", "120s",
+                image.Tag);
+            var listening = $"Now listening on: http://127.0.0.1:{port}";
+            var (log, status) = await Eventually.Until(
+                async () => ((await DockerCli.RunAsync("docker", ["logs", name], CommandBound)).Output, await InspectAsync(name, "{{.State.Status}}")),
+                seen => seen.Item1.Contains(listening, StringComparison.Ordinal) || seen.Item2 is "exited" or "dead",
+                Bound, $"container {name} to listen on 127.0.0.1:{port} or to end");
+            if (!log.Contains(listening, StringComparison.Ordinal))
+            {
+                if (PortClash.IsReportedIn(log))
+                {
+                    throw new PortTakenException($"container {name} ({status}) on 127.0.0.1:{port}: {DockerCli.Tail(log, 5)}");
+                }
+                throw new InvalidOperationException($"container {name} ended ({status}) before it listened: {await DescribeAsync(name)}");
+            }
+            return (name, port);
+        });
+
+    private static HttpClient Client(int port) => new() { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
 
     private static Task<string> InspectAsync(string container, string format) =>
         DockerCli.DockerAsync(CommandBound, "inspect", "--format", format, container);

@@ -200,9 +200,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(5));
         // A steadily down monitor beside it (a port held bound and not listening refuses every check): its reminder
         // shows when a reminder pass has run.
-        using var refusing = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        refusing.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var broken = UptimeWatchApp.Monitor("Broken", new Uri($"http://127.0.0.1:{((IPEndPoint)refusing.LocalEndPoint!).Port}/health"), failureThreshold: 1);
+        using var closed = ClosedPort.Take();
+        var broken = UptimeWatchApp.Monitor("Broken", new Uri($"http://127.0.0.1:{closed.Port}/health"), failureThreshold: 1);
         await using var app = OnClock(clock, TestPaths.NewTempDirectory(), [Monitor(), broken], settings);
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");

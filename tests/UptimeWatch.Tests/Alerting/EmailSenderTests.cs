@@ -164,7 +164,9 @@ public sealed class EmailSenderTests
     [Fact]
     public async Task Nothing_listening_is_retryable()
     {
-        var outcome = await TrustingSender.SendAsync(Email(TargetServer.FreePort(), SmtpSecurity.None), Down(), CancellationToken.None);
+        using var closed = ClosedPort.Take();
+
+        var outcome = await TrustingSender.SendAsync(Email(closed.Port, SmtpSecurity.None), Down(), CancellationToken.None);
 
         Assert.False(outcome.Delivered);
         Assert.False(outcome.Permanent);

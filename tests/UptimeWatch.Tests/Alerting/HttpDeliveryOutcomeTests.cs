@@ -129,7 +129,8 @@ public sealed class HttpDeliveryOutcomeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Nothing_listening_is_retryable()
     {
-        var channel = Channel("webhook", new Uri($"http://127.0.0.1:{TargetServer.FreePort()}/hook"));
+        using var closed = ClosedPort.Take();
+        var channel = Channel("webhook", new Uri($"http://127.0.0.1:{closed.Port}/hook"));
 
         var outcome = await _kit.Sender("webhook").SendAsync(channel, Down(), CancellationToken.None);
 

@@ -19,18 +19,23 @@ internal static class CaddyProxy
         ["XDG_CONFIG_HOME"] = Path.Combine(dir, "config"),
     };
 
-    public static async Task<ProxyProcess> StartAsync(int upstreamPort)
+    /// <summary>Starts Caddy on a port from <paramref name="choosePort"/> (default: <see cref="PortClash.Candidate"/>); a port taken meanwhile means a new start.</summary>
+    public static Task<ProxyProcess> StartAsync(int upstreamPort, Func<int>? choosePort = null) =>
+        ProxyProcess.StartAsync("caddy", () => PrepareAsync(upstreamPort, choosePort ?? PortClash.Candidate));
+
+    private static async Task<ProxyLaunch> PrepareAsync(int upstreamPort, Func<int> choosePort)
     {
         var caddy = ProxyProcess.RequireTool(Executable, "caddy");
         var dir = TestPaths.NewTempDirectory("caddy");
-        var port = TargetServer.FreePort();
+        var port = choosePort();
         var text = await File.ReadAllTextAsync(ShippedConfig);
         text = NginxProxy.ReplaceOnce(text, "status.example.com {", $"http://127.0.0.1:{port} {{");
         text = NginxProxy.ReplaceOnce(text, "reverse_proxy 127.0.0.1:5080 {", $"reverse_proxy 127.0.0.1:{upstreamPort} {{");
         text = NginxProxy.ReplaceOnce(text, "email admin@example.com", "admin off");
         var config = Path.Combine(dir, "Caddyfile");
         await File.WriteAllTextAsync(config, text);
-        return await ProxyProcess.StartAsync(caddy, ["run", "--adapter", "caddyfile", "--config", config], dir, port,
-            new Uri($"http://127.0.0.1:{port}/"), Environment(dir));
+        // Caddy logs this once its initial config is loaded, and loading binds the site's port (a taken one fails it).
+        return new ProxyLaunch(caddy, ["run", "--adapter", "caddyfile", "--config", config], dir, new Uri($"http://127.0.0.1:{port}/"),
+            proxy => proxy.Output.Contains("\"msg\":\"serving initial configuration\"", StringComparison.Ordinal), Environment(dir));
     }
 }

@@ -35,14 +35,18 @@ internal static class NginxProxy
 
     /// <summary>
     /// Starts nginx with the adapted file included in a minimal main context whose pid, logs and temp folders are under
-    /// a fresh folder, so it runs side by side with any system nginx, as root in CI too.
+    /// a fresh folder, so it runs side by side with any system nginx, as root in CI too. Its ports come from
+    /// <paramref name="choosePort"/> (default: <see cref="PortClash.Candidate"/>); a port taken meanwhile means a new start.
     /// </summary>
-    public static async Task<ProxyProcess> StartAsync(int upstreamPort, string? liveReadTimeout = null)
+    public static Task<ProxyProcess> StartAsync(int upstreamPort, string? liveReadTimeout = null, Func<int>? choosePort = null) =>
+        ProxyProcess.StartAsync("nginx", () => PrepareAsync(upstreamPort, liveReadTimeout, choosePort ?? PortClash.Candidate));
+
+    private static async Task<ProxyLaunch> PrepareAsync(int upstreamPort, string? liveReadTimeout, Func<int> choosePort)
     {
         var nginx = ProxyProcess.RequireTool(Executable, "nginx");
         var dir = TestPaths.NewTempDirectory("nginx");
-        var httpsPort = TargetServer.FreePort();
-        var httpPort = TargetServer.FreePort();
+        var httpsPort = choosePort();
+        var httpPort = choosePort();
 
         using var certificate = TestCertificates.Issue("127.0.0.1");
         var certificateFile = Path.Combine(dir, "fullchain.pem");
@@ -57,10 +61,11 @@ internal static class NginxProxy
         await File.WriteAllTextAsync(Path.Combine(dir, "uptimewatch.conf"), site);
         // Workers of a root master switch to "nobody", who may not enter the test's temp folders: in a test they stay root.
         var user = Environment.UserName == "root" ? "user root;" : "";
+        var pidFile = Path.Combine(dir, "nginx.pid");
         await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), $$"""
             {{user}}
             worker_processes 1;
-            pid {{dir}}/nginx.pid;
+            pid {{pidFile}};
             error_log {{dir}}/error.log info;
             events { worker_connections 512; }
             http {
@@ -75,9 +80,25 @@ internal static class NginxProxy
             """);
 
         string ErrorLog() => File.Exists(Path.Combine(dir, "error.log")) ? File.ReadAllText(Path.Combine(dir, "error.log")) : "(no error.log)";
-        return await ProxyProcess.StartAsync(nginx,
+        return new ProxyLaunch(nginx,
             ["-p", dir + "/", "-c", Path.Combine(dir, "nginx.conf"), "-e", Path.Combine(dir, "error.log"), "-g", "daemon off;"],
-            dir, httpsPort, new Uri($"https://127.0.0.1:{httpsPort}/"), log: ErrorLog);
+            dir, new Uri($"https://127.0.0.1:{httpsPort}/"), proxy => WrotePid(pidFile, proxy), Log: ErrorLog);
+    }
+
+    /// <summary>
+    /// nginx writes its pid file only once it has bound every listen address (a taken one makes it exit instead), so
+    /// our own process's id in our own pid file means the ports are ours.
+    /// </summary>
+    private static bool WrotePid(string pidFile, ProxyProcess proxy)
+    {
+        try
+        {
+            return File.ReadAllText(pidFile).Trim() == proxy.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return false; // not written yet
+        }
     }
 
     /// <summary>The port nginx redirects plain HTTP on (the shipped "listen 80"), read back from the generated file.</summary>

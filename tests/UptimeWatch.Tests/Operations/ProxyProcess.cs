@@ -42,59 +42,88 @@ internal sealed class ProxyProcess : IAsyncDisposable
         return path;
     }
 
-    /// <summary>Starts <paramref name="tool"/> and waits until <paramref name="port"/> on 127.0.0.1 accepts connections.</summary>
-    public static async Task<ProxyProcess> StartAsync(string tool, IEnumerable<string> args, string directory, int port, Uri baseUrl,
-        IDictionary<string, string>? environment = null, Func<string>? log = null)
+    /// <summary>
+    /// Starts the proxy that <paramref name="prepare"/> describes (choosing its ports and writing its folder each time)
+    /// and waits until <see cref="ProxyLaunch.Bound"/> shows that the process started here holds its ports: a port that
+    /// accepts connections proves nothing, since another process may have taken it after it was chosen. When that
+    /// happened (the proxy exits saying "address already in use"), it starts again on new ports.
+    /// </summary>
+    public static Task<ProxyProcess> StartAsync(string name, Func<Task<ProxyLaunch>> prepare) =>
+        PortClash.RetryAsync(name, async () => await StartOnceAsync(await prepare()));
+
+    private static async Task<ProxyProcess> StartOnceAsync(ProxyLaunch launch)
     {
-        var info = new ProcessStartInfo(tool)
+        var info = new ProcessStartInfo(launch.Tool)
         {
-            WorkingDirectory = directory,
+            WorkingDirectory = launch.Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args)
+        foreach (var arg in launch.Args)
         {
             info.ArgumentList.Add(arg);
         }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (key, value) in launch.Environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
         var process = new Process { StartInfo = info };
-        var proxy = new ProxyProcess(process, baseUrl, directory);
+        var proxy = new ProxyProcess(process, launch.BaseUrl, launch.Directory);
         process.OutputDataReceived += (_, e) => { lock (proxy._output) { proxy._output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (proxy._output) { proxy._output.AppendLine(e.Data); } };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
+        var tool = Path.GetFileName(launch.Tool);
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             if (process.HasExited)
             {
-                var detail = proxy.Output + (log is null ? "" : "\n" + log());
+                await process.WaitForExitAsync(); // the rest of its output
+                var detail = proxy.Output + (launch.Log is null ? "" : "\n" + launch.Log());
+                var exitCode = process.ExitCode;
                 process.Dispose();
-                throw new InvalidOperationException($"{Path.GetFileName(tool)} exited with {process.ExitCode} while starting:\n{detail}");
-            }
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(2));
-                return proxy;
-            }
-            catch (Exception ex) when (ex is SocketException or TimeoutException)
-            {
-                if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+                System.IO.Directory.Delete(launch.Directory, recursive: true);
+                if (PortClash.IsReportedIn(detail))
                 {
-                    await proxy.DisposeAsync();
-                    throw new TimeoutException($"{Path.GetFileName(tool)} did not listen on 127.0.0.1:{port} within 20 s:\n{proxy.Output}");
+                    throw new PortTakenException($"{tool}: " + detail.Split('\n').First(PortClash.IsReportedIn).Trim());
                 }
-                await Task.Delay(50);
+                throw new InvalidOperationException($"{tool} exited with {exitCode} while starting:\n{detail}");
             }
+            if (launch.Bound(proxy))
+            {
+                break;
+            }
+            if (deadline.Elapsed > StartBound)
+            {
+                await proxy.DisposeAsync();
+                throw new TimeoutException($"{tool} did not report its ports bound within {StartBound.TotalSeconds:0} s:\n{proxy.Output}");
+            }
+            await Task.Delay(50);
         }
+
+        // Bound by our process, so nothing else listens there: this connection reaches the proxy we started.
+        try
+        {
+            using var probe = new TcpClient();
+            await probe.ConnectAsync(IPAddress.Loopback, launch.BaseUrl.Port).WaitAsync(StartBound);
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        {
+            await proxy.DisposeAsync();
+            throw new InvalidOperationException($"{tool} reported its ports bound, yet 127.0.0.1:{launch.BaseUrl.Port} did not accept a connection: {ex.Message}", ex);
+        }
+        return proxy;
     }
+
+    /// <summary>A hang guard for one start, not a claim about speed: nginx alone retries a taken port for 2.5 s.</summary>
+    private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(60);
+
+    /// <summary>The proxy's main process (nginx's master), as its pid file names it.</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>
     /// A client of the proxy as a browser would be: trusts the test CA (nginx serves a certificate it issued) and,
@@ -155,3 +184,10 @@ internal sealed class ProxyProcess : IAsyncDisposable
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }
+
+/// <summary>
+/// One start of a proxy: the command, its own fresh folder, where clients reach it, and <paramref name="Bound"/>: how
+/// to tell that this process has bound its ports (a pid file written after binding, a log line), not just anyone.
+/// </summary>
+internal sealed record ProxyLaunch(string Tool, IReadOnlyList<string> Args, string Directory, Uri BaseUrl, Func<ProxyProcess, bool> Bound,
+    IDictionary<string, string>? Environment = null, Func<string>? Log = null);

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
@@ -141,8 +143,10 @@ public sealed class DnsProbeTests : IAsyncLifetime
     [Fact]
     public async Task A_port_where_no_DNS_server_listens_gets_no_answer_in_time()
     {
-        // UDP has no connection to refuse: the client just hears nothing back.
-        var port = TargetServer.FreePort();
+        // UDP has no connection to refuse: a socket held bound that never reads takes the query and says nothing
+        // (and no DNS server started by another test can take its port meanwhile).
+        using var silent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)silent.Client.LocalEndPoint!).Port;
         var monitor = TestMonitors.Define(("Url", $"dns://example.test?server=127.0.0.1:{port}"), ("TimeoutSeconds", "1"));
 
         var result = await CheckAsync(monitor);

@@ -104,7 +104,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
     [Fact]
     public async Task A_closed_port_is_connection_refused()
     {
-        var port = TargetServer.FreePort();
+        using var closed = ClosedPort.Take();
+        var port = closed.Port;
 
         var result = await _probe.CheckAsync(Monitor(new Uri($"http://127.0.0.1:{port}/")), CancellationToken.None);
 

@@ -187,7 +187,8 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_connection_keeps_its_clear_message()
     {
-        var port = TargetServer.FreePort();
+        using var closed = ClosedPort.Take();
+        var port = closed.Port;
 
         var result = await _probe.CheckAsync(("Url", $"http://localhost:{port}/"));
 

@@ -46,7 +46,8 @@ public sealed class TcpProbeTests : IDisposable
     [Fact]
     public async Task A_closed_port_is_connection_refused()
     {
-        var port = TargetServer.FreePort();
+        using var closed = ClosedPort.Take();
+        var port = closed.Port;
 
         var result = await _probe.CheckAsync(Monitor(port), CancellationToken.None);
 

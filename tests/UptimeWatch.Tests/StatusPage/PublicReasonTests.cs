@@ -112,8 +112,10 @@ public sealed class PublicReasonTests : IAsyncLifetime
 
     private async Task<Seen> RunAsync(bool showErrorDetails)
     {
-        var closedPort = TargetServer.FreePort();
-        var closedTcpPort = TargetServer.FreePort();
+        using var closed = ClosedPort.Take();
+        using var closedTcp = ClosedPort.Take();
+        var closedPort = closed.Port;
+        var closedTcpPort = closedTcp.Port;
         var markers = new[] { $"127.0.0.1:{closedPort}", $"127.0.0.1:{closedTcpPort}", RedirectMarker, KeywordMarker, SnippetMarker, PushMarker, TokenMarker };
         var json = Uri.EscapeDataString($$"""{"state":"{{SnippetMarker}}"}""");
         // A 5 s timeout: on a loaded machine a 1 s one can time out before the target's answer shows the failure meant.
