@@ -21,19 +21,28 @@ internal sealed class ClosedPort : IDisposable
     public int Port { get; }
 
     /// <summary>A port the OS picks.</summary>
-    public static ClosedPort Take() => Hold(0);
+    public static ClosedPort Take() => Bind(0, reuseWhileBinding: false);
 
     /// <summary>
     /// This port, e.g. the one a stopped server listened on, so that nothing can take it over. Fails if something
     /// listens there.
     /// </summary>
-    public static ClosedPort Hold(int port)
+    /// <remarks>
+    /// Address reuse is on while binding, so it binds beside a closed server's connections still in TIME_WAIT; the
+    /// kernel keeps that port shareable for a server that reuses addresses too, so this holds it against plain
+    /// servers only. <see cref="Take"/> holds against both.
+    /// </remarks>
+    public static ClosedPort Hold(int port) => Bind(port, reuseWhileBinding: true);
+
+    private static ClosedPort Bind(int port, bool reuseWhileBinding)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // Address reuse lets it bind beside a closed server's connections still in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (reuseWhileBinding)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
             socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
             // Left on, a server that sets it too (Kestrel, nginx; .NET sets it on every TCP bind on Linux) could bind
             // this port and listen on it while nothing listens here. Off, the kernel refuses that bind.
