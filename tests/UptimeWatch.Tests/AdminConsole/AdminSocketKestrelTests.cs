@@ -19,10 +19,7 @@ public sealed class AdminSocketKestrelTests
     private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var app = AdminTesting.NewApp(settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new Uri(address));
+        return (app, app.StartKestrel());
     }
 
     private static async Task<string> LoginCookieAsync(UptimeWatchApp app, Uri baseUrl)

@@ -31,10 +31,8 @@ public sealed class ClientKeyTests
     private static async Task<(UptimeWatchApp App, HttpClient Http)> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
+        app.StartKestrel();
+        return (app, app.KestrelClient());
     }
 
     private static HttpRequestMessage From(string client, HttpMethod method, string path, HttpContent? content = null)

@@ -29,10 +29,8 @@ public sealed class LiveLimitsTests : IAsyncLifetime
     private (UptimeWatchApp App, HttpClient Http) Start(Dictionary<string, string?>? settings = null)
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
+        app.StartKestrel();
+        return (app, app.KestrelClient());
     }
 
     [Fact]
