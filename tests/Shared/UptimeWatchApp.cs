@@ -1,5 +1,8 @@
+using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -69,6 +72,10 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
             foreach (var json in configuration.Sources.OfType<JsonConfigurationSource>().ToList())
             {
                 configuration.Sources.Remove(json);
+            }
+            if (ConfigFile is { } file)
+            {
+                configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
             }
             configuration.AddInMemoryCollection(_settings);
         });
@@ -158,6 +165,30 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
     /// <summary>Waits until the monitor reports <paramref name="status"/> through the public API.</summary>
     public Task<StatusDto> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null) =>
         Eventually.Until(StatusAsync, s => s.Monitors.Any(m => m.Slug == slug && m.Status == status), timeout, $"{slug} to be {status}");
+
+    /// <summary>A config file read as well (watched, reloaded on save), as the shipped appsettings.json would be.</summary>
+    public string? ConfigFile { get; init; }
+
+    private Uri? _baseUrl;
+
+    /// <summary>Where real Kestrel listens, once <see cref="StartKestrel"/> has run (with a trailing slash).</summary>
+    public Uri BaseUrl => _baseUrl ?? throw new InvalidOperationException("The app is not on Kestrel: call StartKestrel first");
+
+    /// <summary>
+    /// Starts the app on real Kestrel at 127.0.0.1, on a port the system picks as it binds (no free-port race), for what
+    /// the test server cannot show: real sockets and client addresses, WebSocket pings, a browser. Returns the address
+    /// Kestrel reports. Call before anything else touches the app (<c>Services</c>, <c>CreateClient</c>).
+    /// </summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return _baseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    /// <summary>A plain client of the Kestrel address: no cookies kept, each request a real connection from 127.0.0.1.</summary>
+    public HttpClient KestrelClient() => new() { BaseAddress = BaseUrl };
 }
 
 internal sealed record StatusDto(string Overall, List<MonitorStatusDto> Monitors);

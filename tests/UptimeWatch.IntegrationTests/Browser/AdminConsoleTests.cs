@@ -580,7 +580,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
     }
 
-    private async Task<IPage> OpenAsync(StatusPageHost host, Func<IPage, Task>? beforeLoad = null)
+    private async Task<IPage> OpenAsync(UptimeWatchApp host, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
         _contexts.Add(context);
@@ -615,7 +615,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     /// <summary>The first-run form: the setup code from the data directory and the password, which signs in; the console connects.</summary>
-    private static async Task ChoosePasswordAsync(IPage page, StatusPageHost host)
+    private static async Task ChoosePasswordAsync(IPage page, UptimeWatchApp host)
     {
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose the admin password" })).ToBeVisibleAsync();
         await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);

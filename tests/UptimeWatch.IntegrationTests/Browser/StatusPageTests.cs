@@ -255,7 +255,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         AssertNoScriptRan();
     }
 
-    private static async Task WaitForFirstVerdictAsync(StatusPageHost host)
+    private static async Task WaitForFirstVerdictAsync(UptimeWatchApp host)
     {
         using var client = new HttpClient { BaseAddress = host.BaseUrl };
         await Eventually.Until(() => client.GetStringAsync("api/events"), body => body.Contains("\"to\":\"up\""),
@@ -263,7 +263,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     /// <summary>Status changes written straight into the log, as if they had happened while nobody watched.</summary>
-    private static async Task AddPastChangesAsync(StatusPageHost host, int count)
+    private static async Task AddPastChangesAsync(UptimeWatchApp host, int count)
     {
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
         var id = await db.Monitors.Where(m => m.Slug == "checkout-api").Select(m => m.Id).SingleAsync();
@@ -297,7 +297,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         AssertNoScriptRan();
     }
 
-    private async Task<IPage> OpenAsync(StatusPageHost host, string path, ViewportSize? viewport = null, IBrowserContext? context = null)
+    private async Task<IPage> OpenAsync(UptimeWatchApp host, string path, ViewportSize? viewport = null, IBrowserContext? context = null)
     {
         _context = context ?? await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport ?? new() { Width = 1200, Height = 900 } });
         var page = await _context.NewPageAsync();

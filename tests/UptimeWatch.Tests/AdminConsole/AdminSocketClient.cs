@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace UptimeWatch.Tests.AdminConsole;
 
 /// <summary>
-/// A client of <c>/ws/admin</c> through the test server: sends commands, reads replies and pushes, sees the close.
+/// A client of <c>/ws/admin</c> through the test server (or real Kestrel): sends commands, reads replies and pushes, sees the close.
 /// Pushes that arrive while waiting for a reply are kept in <see cref="Pushes"/>, in order.
 /// </summary>
 internal sealed class AdminSocketClient : IAsyncDisposable
@@ -25,6 +25,8 @@ internal sealed class AdminSocketClient : IAsyncDisposable
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     public string? CloseDescription => _socket.CloseStatusDescription;
+
+    public WebSocketState State => _socket.State;
 
     public static async Task<AdminSocketClient> ConnectAsync(UptimeWatchApp app, string? cookie = null, string? token = null, string? origin = null)
     {
@@ -46,6 +48,17 @@ internal sealed class AdminSocketClient : IAsyncDisposable
         };
         using var timeout = new CancellationTokenSource(DefaultWait);
         return new AdminSocketClient(await client.ConnectAsync(new Uri("ws://localhost/ws/admin"), timeout.Token));
+    }
+
+    /// <summary>The same client over a real <see cref="ClientWebSocket"/> to an app on real Kestrel at <paramref name="baseUrl"/>.</summary>
+    public static async Task<AdminSocketClient> ConnectAsync(Uri baseUrl, string cookie)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        socket.Options.SetRequestHeader("Origin", baseUrl.GetLeftPart(UriPartial.Authority));
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        await socket.ConnectAsync(new Uri($"ws://{baseUrl.Authority}/ws/admin"), timeout.Token);
+        return new AdminSocketClient(socket);
     }
 
     public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using UptimeWatch.Live;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.Tests.AdminConsole;
 
@@ -16,10 +17,7 @@ public sealed class AdminSocketKestrelTests
     private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var app = AdminTesting.NewApp(settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new Uri(address));
+        return (app, app.StartKestrel());
     }
 
     private static async Task<string> LoginCookieAsync(UptimeWatchApp app, Uri baseUrl)
@@ -95,6 +93,43 @@ public sealed class AdminSocketKestrelTests
         Assert.StartsWith("HTTP/1.1 101", text);
         // Dropped after an unanswered ping, and without a close frame (there is no one to read it).
         Assert.Equal([0x9], Opcodes(Encoding.Latin1.GetBytes(text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..])).Distinct());
+    }
+
+    [Fact]
+    public async Task A_command_that_fails_in_storage_is_answered_with_the_internal_code_and_the_socket_goes_on()
+    {
+        var (app, baseUrl) = await StartAsync();
+        await using var _ = app;
+        await using var socket = await AdminSocketClient.ConnectAsync(baseUrl, await LoginCookieAsync(app, baseUrl));
+        // The event log's table is gone from the real database file (a damaged data directory): replaying it fails
+        // with an error no client could have caused or fixed.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE status_events RENAME TO status_events_gone");
+        }
+
+        var failed = await socket.CommandAsync("subscribe", new { after = 0 });
+
+        Assert.Equal(("error", "internal", "The command failed unexpectedly; the details are in the server log"),
+            (failed.Type(), failed.Code(), failed.Message()));
+        // One command failed, not the socket: the next one is answered.
+        Assert.Equal("ok", (await socket.CommandAsync("unsubscribe")).Type());
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task A_push_that_fails_unexpectedly_closes_the_socket_with_1011()
+    {
+        var (app, baseUrl) = await StartAsync();
+        await using var _ = app;
+        await using var socket = await AdminSocketClient.ConnectAsync(baseUrl, await LoginCookieAsync(app, baseUrl));
+        Assert.Equal("ok", (await socket.CommandAsync("subscribe")).Type());
+
+        // An event with no JSON at all reaches the push loop: a server bug, which no reply can tell the client about.
+        app.Services.GetRequiredService<EventHub>().Publish([new LiveEvent(null, "status", false, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty)]);
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, await socket.ClosedAsync());
+        Assert.Equal("Unexpected server error", socket.CloseDescription);
     }
 
     /// <summary>The opcodes of the (unmasked, short) server frames in <paramref name="bytes"/>.</summary>

@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace UptimeWatch.Tests.AdminConsole;
@@ -23,10 +21,8 @@ public sealed class CrossOriginWriteTests
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
             [UptimeWatchApp.Monitor("web", new Uri("http://127.0.0.1:9/"))], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var http = new HttpClient { BaseAddress = new Uri(address) };
+        app.StartKestrel();
+        var http = app.KestrelClient();
         using var setup = await http.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password));
         setup.EnsureSuccessStatusCode();
         return (app, http, Assert.Single(setup.Headers.GetValues("Set-Cookie")).Split(';')[0]);

@@ -1,10 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.AdminConsole;
 using UptimeWatch.Storage;
@@ -66,17 +62,18 @@ public sealed class PasswordHashingCapTests
     }
 
     /// <summary>The app on Kestrel with the held hasher behind a gate of one hash at a time and one waiting (the default is half the cores, eight times that waiting).</summary>
-    private static (WebApplicationFactory<Program> App, PasswordHashGate Gate, HttpClient Http) Start(UptimeWatchApp app, HeldHasher hasher)
+    private static (UptimeWatchApp App, PasswordHashGate Gate, HttpClient Http) Start(HeldHasher hasher)
     {
-        var held = app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+        var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password })
         {
-            services.AddSingleton<IPasswordHasher<AdminAccount>>(hasher);
-            services.AddSingleton(_ => new PasswordHashGate(hasher, permits: 1, queue: 1));
-        }));
-        held.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        held.StartServer();
-        var address = held.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (held, held.Services.GetRequiredService<PasswordHashGate>(), new HttpClient { BaseAddress = new Uri(address) });
+            TestServices = services =>
+            {
+                services.AddSingleton<IPasswordHasher<AdminAccount>>(hasher);
+                services.AddSingleton(_ => new PasswordHashGate(hasher, permits: 1, queue: 1));
+            },
+        };
+        app.StartKestrel();
+        return (app, app.Services.GetRequiredService<PasswordHashGate>(), app.KestrelClient());
     }
 
     private static Task<HttpResponseMessage> LoginAsync(HttpClient http, CancellationToken cancellationToken = default) =>
@@ -86,9 +83,8 @@ public sealed class PasswordHashingCapTests
     public async Task Beyond_the_cap_a_sign_in_waits_its_turn_and_beyond_the_queue_it_is_503_with_Retry_After()
     {
         var hasher = new HeldHasher();
-        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password });
-        var (held, gate, http) = Start(app, hasher);
-        await using var _ = held;
+        var (app, gate, http) = Start(hasher);
+        await using var _ = app;
         using var __ = http;
         Task<HttpResponseMessage> LoginAsync() => PasswordHashingCapTests.LoginAsync(http);
         hasher.Hold = true;
@@ -113,9 +109,8 @@ public sealed class PasswordHashingCapTests
     public async Task A_waiting_sign_in_whose_client_gives_up_leaves_the_queue_without_hashing()
     {
         var hasher = new HeldHasher();
-        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Admin:InitialPassword"] = AdminTesting.Password });
-        var (held, gate, http) = Start(app, hasher);
-        await using var _ = held;
+        var (app, gate, http) = Start(hasher);
+        await using var _ = app;
         using var __ = http;
         // The account was made at start-up, with one hash.
         var before = hasher.Calls;

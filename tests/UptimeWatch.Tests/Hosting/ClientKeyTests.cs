@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Hosting;
 using UptimeWatch.Tests.AdminConsole;
@@ -31,10 +29,8 @@ public sealed class ClientKeyTests
     private static async Task<(UptimeWatchApp App, HttpClient Http)> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
+        app.StartKestrel();
+        return (app, app.KestrelClient());
     }
 
     private static HttpRequestMessage From(string client, HttpMethod method, string path, HttpContent? content = null)

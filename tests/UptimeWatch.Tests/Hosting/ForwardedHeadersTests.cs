@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Tests.AdminConsole;
 
@@ -17,10 +15,7 @@ public sealed class ForwardedHeadersTests
     private static async Task<(UptimeWatchApp App, Uri BaseUrl)> StartAsync(Dictionary<string, string?> settings)
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new Uri(address));
+        return (app, app.StartKestrel());
     }
 
     private static async Task<HttpResponseMessage> OpenStreamAsync(HttpClient client, string? forwardedFor)

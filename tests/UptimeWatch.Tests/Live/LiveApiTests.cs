@@ -22,72 +22,6 @@ public sealed class LiveApiTests : IAsyncLifetime
     private UptimeWatchApp App(Dictionary<string, string?>? settings = null) =>
         new(_data, [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)], settings);
 
-    /// <summary>Reads an SSE stream frame by frame (comments included), with a bound on each wait.</summary>
-    private sealed class SseReader(Stream stream) : IDisposable
-    {
-        private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
-        private readonly StreamReader _reader = new(stream, Encoding.UTF8);
-        private readonly List<string> _seen = [];
-
-        /// <summary>The kinds of the frames read so far (the last 20), for the message of a wait that gave up.</summary>
-        public string Seen() => _seen.Count == 0 ? "nothing" : string.Join(", ", _seen.TakeLast(20));
-
-        public async Task<Dictionary<string, string>> NextAsync(TimeSpan? timeout = null, bool includeComments = false,
-            CancellationToken cancellationToken = default)
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(timeout ?? DefaultWait);
-            var frame = new Dictionary<string, string>();
-            while (true)
-            {
-                var line = await _reader.ReadLineAsync(cts.Token) ?? throw new EndOfStreamException("stream ended");
-                if (line.Length == 0)
-                {
-                    if (frame.Count > 0)
-                    {
-                        _seen.Add(frame.GetValueOrDefault("event") ?? "message");
-                        return frame;
-                    }
-                    continue;
-                }
-                if (line.StartsWith(':'))
-                {
-                    _seen.Add($":{line[1..].Trim()}");
-                    if (includeComments)
-                    {
-                        return new Dictionary<string, string> { ["comment"] = line[1..].Trim() };
-                    }
-                    continue;
-                }
-                var colon = line.IndexOf(':');
-                frame[line[..colon]] = line[(colon + 1)..].TrimStart();
-            }
-        }
-
-        /// <summary>The first frame that matches, skipping others, under one deadline for the whole search.</summary>
-        public Task<Dictionary<string, string>> NextMatchingAsync(Func<Dictionary<string, string>, bool> match, string what,
-            TimeSpan? timeout = null, bool includeComments = false, List<Dictionary<string, string>>? collect = null) =>
-            // Other frames (checks every second, keepalives) keep each read short: only a bound on the whole wait ends it.
-            Eventually.Within(timeout ?? DefaultWait, what, async ct =>
-            {
-                while (true)
-                {
-                    var frame = await NextAsync(includeComments: includeComments, cancellationToken: ct);
-                    collect?.Add(frame);
-                    if (match(frame))
-                    {
-                        return frame;
-                    }
-                }
-            }, Seen);
-
-        /// <summary>The next frame of the given event type, skipping others (check results, retry).</summary>
-        public Task<Dictionary<string, string>> NextEventAsync(string type, TimeSpan? timeout = null) =>
-            NextMatchingAsync(f => f.GetValueOrDefault("event") == type, $"an SSE \"{type}\" event", timeout);
-
-        public void Dispose() => _reader.Dispose();
-    }
-
     private static async Task<(HttpResponseMessage Response, SseReader Reader)> OpenAsync(HttpClient client, string url, long? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -112,17 +46,17 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("no-cache", response.Headers.CacheControl!.ToString());
         Assert.Equal("no", response.Headers.GetValues("X-Accel-Buffering").Single());
-        Assert.Equal("3000", (await sse.NextAsync())["retry"]);
+        Assert.Equal("3000", (await sse.NextMatchingAsync(_ => true, "the first frame")).Retry);
 
         var frame = await sse.NextEventAsync("status");
         var logged = Assert.Single(await app.EventsAsync());
-        Assert.Equal(logged.Id.ToString(), frame["id"]);
-        Assert.Equal(JsonSerializer.Serialize(logged, JsonOptions), JsonSerializer.Serialize(JsonSerializer.Deserialize<EventDto>(frame["data"], JsonOptions), JsonOptions));
+        Assert.Equal(logged.Id.ToString(), frame.Id);
+        Assert.Equal(JsonSerializer.Serialize(logged, JsonOptions), JsonSerializer.Serialize(JsonSerializer.Deserialize<EventDto>(frame.Data!, JsonOptions), JsonOptions));
         Assert.Equal(("unknown", "up"), (logged.From, logged.To));
 
         var checks = await sse.NextEventAsync("checks");
-        Assert.False(checks.ContainsKey("id"));
-        Assert.Contains("\"monitor\":\"shop\"", checks["data"]);
+        Assert.Null(checks.Id);
+        Assert.Contains("\"monitor\":\"shop\"", checks.Data!);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -143,7 +77,7 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var __ = sse;
 
         // Replayed from the database: only what came after the id.
-        Assert.Equal(before[1].Id.ToString(), (await sse.NextEventAsync("status"))["id"]);
+        Assert.Equal(before[1].Id.ToString(), (await sse.NextEventAsync("status")).Id);
 
         // A commit racing with the replay may be queued live as well: it must not come twice.
         var hub = app.Services.GetRequiredService<EventHub>();
@@ -152,8 +86,8 @@ public sealed class LiveApiTests : IAsyncLifetime
         _target.Healthy = true;
         var live = await sse.NextEventAsync("status");
         var after = await app.EventsAsync(after: before[1].Id);
-        Assert.Equal(after[0].Id.ToString(), live["id"]);
-        Assert.Contains("\"to\":\"up\"", live["data"]);
+        Assert.Equal(after[0].Id.ToString(), live.Id);
+        Assert.Contains("\"to\":\"up\"", live.Data!);
     }
 
     [Fact]
@@ -168,7 +102,7 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var __ = sse;
 
         var reset = await sse.NextEventAsync("reset");
-        Assert.Contains("reload", reset["data"]);
+        Assert.Contains("reload", reset.Data!);
     }
 
     [Fact]
@@ -181,9 +115,9 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var _ = response;
         using var __ = sse;
 
-        var frame = await sse.NextMatchingAsync(f => f.ContainsKey("comment"), "a comment on an idle stream", includeComments: true);
+        var comment = await sse.NextCommentAsync();
 
-        Assert.Equal("keepalive", frame["comment"]);
+        Assert.Equal("keepalive", comment);
     }
 
     [Fact]
@@ -324,17 +258,17 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var __ = sse;
 
         // Both are checked every second, and the public one goes down and comes back: the stream tells of it only.
-        var frames = new List<Dictionary<string, string>>();
+        var frames = new List<ReceivedSseFrame>();
         _target.Healthy = false;
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"down\""), "a status event to down");
+        await CollectUntilAsync(sse, frames, f => f.Event == "status" && f.Data!.Contains("\"to\":\"down\""), "a status event to down");
         _target.Healthy = true;
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains("\"to\":\"up\""), "a status event to up");
+        await CollectUntilAsync(sse, frames, f => f.Event == "status" && f.Data!.Contains("\"to\":\"up\""), "a status event to up");
         await Eventually.Until(() => PrivateChecksAsync(app), n => n >= 3, what: "three checks of the private monitor");
-        await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "checks", "a checks event");
+        await CollectUntilAsync(sse, frames, f => f.Event == "checks", "a checks event");
 
-        Assert.Contains(frames, f => f.GetValueOrDefault("event") == "checks" && f["data"].Contains("\"monitor\":\"shop\""));
-        Assert.DoesNotContain(frames, f => f.Values.Any(v => v.Contains("back-office") || v.Contains("Back office")));
-        Assert.DoesNotContain(frames, f => f.GetValueOrDefault("event") == "check");
+        Assert.Contains(frames, f => f.Event == "checks" && f.Data!.Contains("\"monitor\":\"shop\""));
+        Assert.DoesNotContain(frames, f => new[] { f.Id, f.Event, f.Data }.Any(v => v is not null && (v.Contains("back-office") || v.Contains("Back office"))));
+        Assert.DoesNotContain(frames, f => f.Event == "check");
     }
 
     [Fact]
@@ -349,20 +283,20 @@ public sealed class LiveApiTests : IAsyncLifetime
         using var _ = response;
         using var __ = sse;
 
-        var frames = new List<Dictionary<string, string>>();
+        var frames = new List<ReceivedSseFrame>();
         for (var flip = 0; flip < 4; flip++)
         {
             _target.Healthy = flip % 2 == 1;
             var to = _target.Healthy ? "up" : "down";
-            await CollectUntilAsync(sse, frames, f => f.GetValueOrDefault("event") == "status" && f["data"].Contains($"\"to\":\"{to}\""), $"a status event to {to}");
+            await CollectUntilAsync(sse, frames, f => f.Event == "status" && f.Data!.Contains($"\"to\":\"{to}\""), $"a status event to {to}");
         }
 
         // Every change up to the last one seen (flapping may add some of its own), each once, in order.
-        var received = frames.Where(f => f.GetValueOrDefault("event") == "status").Select(f => long.Parse(f["id"])).ToList();
+        var received = frames.Where(f => f.Event == "status").Select(f => long.Parse(f.Id!)).ToList();
         var logged = (await app.EventsAsync(after: cursor)).Where(e => e.Id <= received[^1]).Select(e => e.Id).ToList();
         Assert.Equal(logged, received);
         Assert.True(received.Count >= 4);
-        Assert.DoesNotContain(frames, f => f.GetValueOrDefault("event") is "checks" or "check");
+        Assert.DoesNotContain(frames, f => f.Event is "checks" or "check");
     }
 
     [Fact]
@@ -380,16 +314,16 @@ public sealed class LiveApiTests : IAsyncLifetime
 
         // The first frame after retry: nothing of the log is replayed.
         var reset = await sse.NextEventAsync("reset");
-        Assert.False(reset.ContainsKey("id"));
-        using var data = JsonDocument.Parse(reset["data"]);
+        Assert.Null(reset.Id);
+        using var data = JsonDocument.Parse(reset.Data!);
         Assert.Equal(newest, data.RootElement.GetProperty("cursor").GetInt64());
         Assert.Contains("more than 3 events", data.RootElement.GetProperty("reason").GetString());
 
         _target.Healthy = false;
         var live = await sse.NextEventAsync("status");
         var missed = await app.EventsAsync(after: newest);
-        Assert.Equal(missed[0].Id.ToString(), live["id"]);
-        Assert.Contains("\"to\":\"down\"", live["data"]);
+        Assert.Equal(missed[0].Id.ToString(), live.Id);
+        Assert.Contains("\"to\":\"down\"", live.Data!);
     }
 
     [Fact]
@@ -425,10 +359,10 @@ public sealed class LiveApiTests : IAsyncLifetime
         var (response, sse) = await OpenAsync(client, "/api/live/events", lastEventId: 0);
         using var _ = response;
         using var __ = sse;
-        var replayed = new List<string>();
+        var replayed = new List<string?>();
         for (var i = 0; i < logged.Count; i++)
         {
-            replayed.Add((await sse.NextEventAsync("status"))["id"]);
+            replayed.Add((await sse.NextEventAsync("status")).Id);
         }
         Assert.Equal(logged.Select(e => e.Id.ToString()), replayed);
         var poll = await client.GetFromJsonAsync<PollDto>("/api/live/poll?after=0&timeout=10");
@@ -438,7 +372,7 @@ public sealed class LiveApiTests : IAsyncLifetime
         // Then live, with nothing replayed twice.
         _target.Healthy = false;
         var live = await sse.NextEventAsync("status");
-        Assert.Equal((await app.EventsAsync(after: logged[^1].Id))[0].Id.ToString(), live["id"]);
+        Assert.Equal((await app.EventsAsync(after: logged[^1].Id))[0].Id.ToString(), live.Id);
     }
 
     /// <summary>Status changes of the shop written straight into the log, as if they had happened before the client left.</summary>
@@ -466,12 +400,12 @@ public sealed class LiveApiTests : IAsyncLifetime
         return await db.CheckResults.CountAsync(c => c.MonitorId == id);
     }
 
-    private static Task CollectUntilAsync(SseReader sse, List<Dictionary<string, string>> frames, Func<Dictionary<string, string>, bool> last,
+    private static Task CollectUntilAsync(SseReader sse, List<ReceivedSseFrame> frames, Func<ReceivedSseFrame, bool> last,
         string what) =>
         sse.NextMatchingAsync(last, what, collect: frames);
 
-    private static CoalescedCheck ShopEntry(Dictionary<string, string> frame) =>
-        JsonSerializer.Deserialize<ChecksFrame>(frame["data"], JsonOptions)!.Checks.Single(c => c.Monitor == "shop");
+    private static CoalescedCheck ShopEntry(ReceivedSseFrame frame) =>
+        JsonSerializer.Deserialize<ChecksFrame>(frame.Data!, JsonOptions)!.Checks.Single(c => c.Monitor == "shop");
 
     private sealed record ChecksFrame(List<CoalescedCheck> Checks);
 

@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Live;
@@ -29,10 +26,8 @@ public sealed class LiveLimitsTests : IAsyncLifetime
     private (UptimeWatchApp App, HttpClient Http) Start(Dictionary<string, string?>? settings = null)
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)], settings);
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
+        app.StartKestrel();
+        return (app, app.KestrelClient());
     }
 
     [Fact]
@@ -62,10 +57,10 @@ public sealed class LiveLimitsTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/live/events");
         request.Headers.Add("Last-Event-ID", pruned.ToString());
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        using var sse = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var frame = await NextFrameAsync(sse, "reset");
-        Assert.False(frame.ContainsKey("id"));
-        using var data = JsonDocument.Parse(frame["data"]);
+        using var sse = await SseReader.OpenAsync(response);
+        var frame = await sse.NextEventAsync("reset");
+        Assert.Null(frame.Id);
+        using var data = JsonDocument.Parse(frame.Data!);
         Assert.Equal("events after this id are no longer kept: reload", data.RootElement.GetProperty("reason").GetString());
         Assert.Equal(newest, data.RootElement.GetProperty("cursor").GetInt64());
     }
@@ -174,7 +169,7 @@ public sealed class LiveLimitsTests : IAsyncLifetime
         using var __ = http;
         var hub = app.Services.GetRequiredService<EventHub>();
         var response = await http.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
-        using var body = await response.Content.ReadAsStreamAsync();
+        using var sse = await SseReader.OpenAsync(response);
         await Eventually.Until(() => Task.FromResult(hub.HasSubscribers(LiveFeed.PublicStream)), s => s, what: "the stream to subscribe");
 
         // Large live-only frames, while the client reads nothing: the socket buffers fill, then its queue of 8.
@@ -192,16 +187,8 @@ public sealed class LiveLimitsTests : IAsyncLifetime
         }, subscribed => !subscribed, what: "the client that reads nothing to be cut off");
 
         // The server ends the response (the client resumes by id): reading now reaches the end, short of what was published.
-        var frames = await Eventually.Within(TimeSpan.FromSeconds(30), "the cut-off stream to end", async ct =>
-        {
-            using var reader = new StreamReader(body);
-            var count = 0;
-            while (await reader.ReadLineAsync(ct) is { } line)
-            {
-                count += line.StartsWith("data: xxx", StringComparison.Ordinal) ? 1 : 0;
-            }
-            return count;
-        });
+        var frames = (await Eventually.Within(TimeSpan.FromSeconds(30), "the cut-off stream to end", sse.ReadToEndAsync, sse.Seen))
+            .Count(f => f.Data?.StartsWith("xxx", StringComparison.Ordinal) == true);
         Assert.InRange(frames, 0, published - 1);
         response.Dispose();
 
@@ -212,30 +199,6 @@ public sealed class LiveLimitsTests : IAsyncLifetime
             return again.StatusCode;
         }, s => s == HttpStatusCode.OK, what: "a new stream to be accepted");
     }
-
-    /// <summary>The next SSE frame of <paramref name="type"/>, under one deadline for the whole search.</summary>
-    private static Task<Dictionary<string, string>> NextFrameAsync(StreamReader sse, string type) =>
-        Eventually.Within(TimeSpan.FromSeconds(20), $"an SSE \"{type}\" event", async ct =>
-        {
-            var frame = new Dictionary<string, string>();
-            while (await sse.ReadLineAsync(ct) is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    if (frame.GetValueOrDefault("event") == type)
-                    {
-                        return frame;
-                    }
-                    frame = [];
-                }
-                else if (!line.StartsWith(':'))
-                {
-                    var colon = line.IndexOf(':');
-                    frame[line[..colon]] = line[(colon + 1)..].TrimStart();
-                }
-            }
-            throw new EndOfStreamException($"the stream ended before an SSE \"{type}\" event");
-        });
 
     /// <summary>Status changes of the shop written straight into the log, ending on up as the monitor is.</summary>
     private static async Task AddPastChangesAsync(UptimeWatchApp app, int count)

@@ -94,22 +94,8 @@ public sealed class FlappingTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/live/events");
         request.Headers.Add("Last-Event-ID", (id - 1).ToString());
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        string? lastId = null;
-        return await Eventually.Within(TimeSpan.FromSeconds(20), $"the replayed SSE status event {id}", async deadline =>
-        {
-            while (await reader.ReadLineAsync(deadline) is { } line)
-            {
-                if (line.StartsWith("id: ", StringComparison.Ordinal))
-                {
-                    lastId = line[4..];
-                }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal) && lastId == id.ToString())
-                {
-                    return JsonDocument.Parse(line[6..]).RootElement.Clone();
-                }
-            }
-            throw new EndOfStreamException("the stream ended before the event");
-        }, () => $"last id {lastId ?? "none"}");
+        using var sse = await SseReader.OpenAsync(response);
+        var frame = await sse.NextMatchingAsync(f => f.Event == "status" && f.Id == id.ToString(), $"the replayed SSE status event {id}");
+        return frame.Json();
     }
 }

@@ -147,23 +147,20 @@ public sealed class ReverseProxyTests
         Assert.True(polling.Elapsed.TotalSeconds >= 2.5, $"nginx answered the long poll after {polling.Elapsed.TotalSeconds:0.0} s, before its 3 s read timeout");
 
         using var stream = await OpenEventStreamAsync(viaProxy);
-        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        using var sse = await SseReader.OpenAsync(stream);
         var open = Stopwatch.StartNew();
-        var keepalives = 0;
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(9));
         try
         {
-            while (await reader.ReadLineAsync(bound.Token) is { } line)
-            {
-                keepalives += line == ": keepalive" ? 1 : 0;
-            }
-            Assert.Fail($"nginx ended the idle stream after {open.Elapsed.TotalSeconds:0.0} s ({keepalives} keepalive(s) came through)");
+            await sse.ReadToEndAsync(bound.Token);
+            Assert.Fail($"nginx ended the idle stream after {open.Elapsed.TotalSeconds:0.0} s ({sse.Comments} keepalive(s) came through)");
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
         {
             // Still open after 9 s, three times the read timeout: what this test wants.
         }
-        Assert.True(keepalives >= 6, $"{keepalives} keepalive comment(s) came through in 9 s; the app sends one a second");
+        Assert.Equal("keepalive", sse.LastComment);
+        Assert.True(sse.Comments >= 6, $"{sse.Comments} keepalive comment(s) came through in 9 s; the app sends one a second");
     }
 
     [Theory]
@@ -317,35 +314,10 @@ public sealed class ReverseProxyTests
     /// <summary>Reads the stream until a status event to <paramref name="to"/>; returns its id.</summary>
     private static async Task<string> FirstStatusEventAsync(HttpResponseMessage response, string to, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
-        string? type = null, id = null;
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (type == "status" && id is not null
-                    && JsonDocument.Parse(data.ToString()).RootElement.GetProperty("to").GetString() == to)
-                {
-                    return id;
-                }
-                (type, id) = (null, null);
-                data.Clear();
-            }
-            else if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                type = line["event:".Length..].Trim();
-            }
-            else if (line.StartsWith("id:", StringComparison.Ordinal))
-            {
-                id = line["id:".Length..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data.Append(line["data:".Length..].TrimStart());
-            }
-        }
-        throw new EndOfStreamException($"the event stream ended before a status event to {to}");
+        using var sse = await SseReader.OpenAsync(response, cancellationToken);
+        var frame = await sse.NextMatchingAsync(f => f.Event == "status" && f.Id is not null && f.Json().GetProperty("to").GetString() == to,
+            $"a status event to {to}", cancellationToken);
+        return frame.Id!;
     }
 
     private static async Task<ClientWebSocket> ConnectAsync(Uri url, string cookie, string origin)

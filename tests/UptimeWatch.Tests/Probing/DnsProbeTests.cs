@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
@@ -11,7 +10,7 @@ namespace UptimeWatch.Tests.Probing;
 public sealed class DnsProbeTests : IAsyncLifetime
 {
     private FakeDnsServer _dns = null!;
-    private IHost _host = null!;
+    private ProbeHost _host = null!;
     private ProbeRunner _probe = null!;
 
     public Task InitializeAsync()
@@ -24,11 +23,8 @@ public sealed class DnsProbeTests : IAsyncLifetime
             .Cname("alias.test", "example.test")
             .Mx("example.test", 10, "mail.example.test")
             .Txt("example.test", "v=spf1 ", "-all");
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddProbing();
-        _host = builder.Build();
-        _probe = _host.Services.GetRequiredService<ProbeRunner>();
+        _host = ProbeHost.Create();
+        _probe = _host.Runner;
         return Task.CompletedTask;
     }
 

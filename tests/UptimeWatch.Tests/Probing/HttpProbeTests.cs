@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
@@ -9,17 +8,14 @@ namespace UptimeWatch.Tests.Probing;
 public sealed class HttpProbeTests : IAsyncLifetime
 {
     private TargetServer _target = null!;
-    private IHost _host = null!;
+    private ProbeHost _host = null!;
     private ProbeRunner _probe = null!;
 
     public async Task InitializeAsync()
     {
         _target = await TargetServer.StartAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddProbing();
-        _host = builder.Build();
-        _probe = _host.Services.GetRequiredService<ProbeRunner>();
+        _host = ProbeHost.Create();
+        _probe = _host.Runner;
     }
 
     public async Task DisposeAsync()

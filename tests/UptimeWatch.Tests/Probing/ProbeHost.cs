@@ -6,7 +6,10 @@ using UptimeWatch.Probing;
 
 namespace UptimeWatch.Tests.Probing;
 
-/// <summary>The probes wired exactly as the host wires them (<c>AddProbing</c>), optionally trusting extra CAs.</summary>
+/// <summary>
+/// The probes wired exactly as the host wires them (<c>AddProbing</c>), optionally trusting extra CAs: the one way every
+/// probe test gets its probes.
+/// </summary>
 internal sealed class ProbeHost : IDisposable
 {
     private readonly IHost _host;
@@ -16,10 +19,19 @@ internal sealed class ProbeHost : IDisposable
     public ProbeRunner Runner => _host.Services.GetRequiredService<ProbeRunner>();
 
     /// <param name="extraRoots">What <c>Probing:CaCertificatesFile</c> would load; none by default.</param>
-    public static ProbeHost Create(params X509Certificate2[] extraRoots)
+    public static ProbeHost Create(params X509Certificate2[] extraRoots) => Build(caCertificatesFile: null, extraRoots);
+
+    /// <summary>The probes with <c>Probing:CaCertificatesFile</c> set, loading the file as the host does.</summary>
+    public static ProbeHost WithCaCertificatesFile(string caCertificatesFile) => Build(caCertificatesFile, []);
+
+    private static ProbeHost Build(string? caCertificatesFile, X509Certificate2[] extraRoots)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(TimeProvider.System);
+        if (caCertificatesFile is not null)
+        {
+            builder.Services.Configure<UptimeWatchOptions>(o => o.Probing.CaCertificatesFile = caCertificatesFile);
+        }
         builder.AddProbing();
         if (extraRoots.Length > 0)
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
@@ -10,16 +9,13 @@ namespace UptimeWatch.Tests.Probing;
 /// <summary>The real TCP probe, wired as the host wires it, against sockets on 127.0.0.1.</summary>
 public sealed class TcpProbeTests : IDisposable
 {
-    private readonly IHost _host;
+    private readonly ProbeHost _host;
     private readonly ProbeRunner _probe;
 
     public TcpProbeTests()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddProbing();
-        _host = builder.Build();
-        _probe = _host.Services.GetRequiredService<ProbeRunner>();
+        _host = ProbeHost.Create();
+        _probe = _host.Runner;
     }
 
     public void Dispose() => _host.Dispose();

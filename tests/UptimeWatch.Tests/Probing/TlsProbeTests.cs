@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
@@ -16,30 +15,21 @@ namespace UptimeWatch.Tests.Probing;
 public sealed class TlsProbeTests : IDisposable
 {
     private readonly string _caFolder;
-    private readonly IHost _host;
+    private readonly ProbeHost _host;
     private readonly ProbeRunner _probe;
 
     public TlsProbeTests()
     {
         var caFile = TestCertificates.WriteCaPem();
         _caFolder = Path.GetDirectoryName(caFile)!;
-        _host = BuildHost(caFile);
-        _probe = _host.Services.GetRequiredService<ProbeRunner>();
+        _host = ProbeHost.WithCaCertificatesFile(caFile);
+        _probe = _host.Runner;
     }
 
     public void Dispose()
     {
         _host.Dispose();
         Directory.Delete(_caFolder, recursive: true);
-    }
-
-    private static IHost BuildHost(string? caFile)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.Configure<UptimeWatchOptions>(o => o.Probing.CaCertificatesFile = caFile);
-        builder.AddProbing();
-        return builder.Build();
     }
 
     private static MonitorDefinition Monitor(int port, int timeoutSeconds = 3) =>
@@ -115,9 +105,9 @@ public sealed class TlsProbeTests : IDisposable
     [Fact]
     public async Task A_certificate_from_a_CA_that_is_not_trusted_is_down_naming_the_CA()
     {
-        using var host = BuildHost(caFile: null);
+        using var host = ProbeHost.Create();
 
-        var result = await CheckAsync(TestCertificates.Issue("127.0.0.1"), host.Services.GetRequiredService<ProbeRunner>());
+        var result = await CheckAsync(TestCertificates.Issue("127.0.0.1"), host.Runner);
 
         Assert.Equal(Verdict.Down, result.Verdict);
         Assert.Equal("the certificate is issued by UptimeWatch Test CA, which is not trusted", result.Error);

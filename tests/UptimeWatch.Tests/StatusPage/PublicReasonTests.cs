@@ -138,9 +138,7 @@ public sealed class PublicReasonTests : IAsyncLifetime
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), monitors,
             new() { ["UptimeWatch:StatusPage:ShowErrorDetails"] = showErrorDetails ? "true" : "false" });
         await using var _ = app;
-        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app.StartServer();
-        var baseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var baseUrl = app.StartKestrel();
         using var http = new HttpClient { BaseAddress = baseUrl };
 
         // Live from the start: a stream and a held poll see events as they are published, not replayed from the log.
