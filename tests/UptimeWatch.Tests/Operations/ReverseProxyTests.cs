@@ -160,7 +160,9 @@ public sealed class ReverseProxyTests
             // Still open after 9 s, three times the read timeout: what this test wants.
         }
         Assert.Equal("keepalive", sse.LastComment);
-        Assert.True(sse.Comments >= 6, $"{sse.Comments} keepalive comment(s) came through in 9 s; the app sends one a second");
+        // One a second is sent; three or more in 9 s is what kept nginx's 3 s read timeout from firing (a count, not a rate:
+        // a loaded machine may send fewer than nine).
+        Assert.True(sse.Comments >= 3, $"{sse.Comments} keepalive comment(s) came through in 9 s; the app sends one a second");
     }
 
     [Theory]
