@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
@@ -79,7 +80,7 @@ internal sealed partial class NotificationDispatcher(
             {
                 return;
             }
-            catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            catch (Exception ex) when (IsStorageFailure(ex))
             {
                 LogLoopFailed(ex);
                 wait = ChannelRest;
@@ -92,6 +93,9 @@ internal sealed partial class NotificationDispatcher(
         }
     }
 
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException;
+
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > Idle ? Idle : wait;
 
     /// <summary>
@@ -102,7 +106,11 @@ internal sealed partial class NotificationDispatcher(
     {
         foreach (var done in _inFlight.Where(c => c.Value.IsCompleted).Select(c => c.Key).ToList())
         {
+            var task = _inFlight[done];
             _inFlight.Remove(done);
+            // A channel that failed other than by storage: the dispatcher fails with it, so the process exits with
+            // code 1 and the service manager restarts it, instead of a channel that silently stopped.
+            await task;
         }
         var heads = await PendingHeadsAsync(stoppingToken);
         var now = time.GetUtcNow();
@@ -144,8 +152,10 @@ internal sealed partial class NotificationDispatcher(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
+            // Storage (a full disk, a locked database): rest and try again. Receivers' failures never get here
+            // (SendAsync turns them into outcomes); anything else is a bug, and faults the dispatcher (below).
             LogChannelFailed(ex, channel);
             try
             {
@@ -191,10 +201,17 @@ internal sealed partial class NotificationDispatcher(
         {
             Finish(row, NotificationState.Expired, now, $"not delivered within {delivery.GiveUpAfterHours} h; last error: {row.LastError}");
         }
+        else if (Read(row) is not { } notification)
+        {
+            // A damaged row (a broken file, a row written by another version) can never be sent: it fails for good
+            // instead of holding up its channel, and stays in the outbox with the reason.
+            Finish(row, NotificationState.Failed, now, "the stored notification cannot be read (not the JSON this version writes)");
+            LogUnreadable(row.Key, row.Channel);
+        }
         else
         {
             var watch = Stopwatch.StartNew();
-            var outcome = await SendAsync(sender, settings, NotificationJson.Deserialize(row.Id, row.Payload), cancellationToken);
+            var outcome = await SendAsync(sender, settings, notification, cancellationToken);
             var at = time.GetUtcNow();
             row.Attempts++;
             db.DeliveryAttempts.Add(new DeliveryAttempt
@@ -230,6 +247,18 @@ internal sealed partial class NotificationDispatcher(
         }
         // The attempt is recorded even if stopping: it happened.
         await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private static Notification? Read(OutboxNotification row)
+    {
+        try
+        {
+            return NotificationJson.Deserialize(row.Id, row.Payload);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static void Finish(OutboxNotification row, NotificationState state, DateTimeOffset at, string? error)
@@ -363,6 +392,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(LogLevel.Information, "Test notification to {Channel} by {By}: delivered {Delivered} ({StatusCode}) {Error}")]
     private partial void LogTest(string channel, string by, bool delivered, int? statusCode, string? error);
+
+    [LoggerMessage(LogLevel.Error, "Notification {Key} to {Channel} cannot be read from the outbox (damaged or from another version): failed for good, the channel goes on")]
+    private partial void LogUnreadable(string key, string channel);
 
     [LoggerMessage(LogLevel.Error, "Looking for due reminders failed; delivery goes on")]
     private partial void LogRemindersFailed(Exception exception);

@@ -171,6 +171,36 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_notification_damaged_in_the_outbox_fails_for_good_with_its_reason_and_its_channel_goes_on()
+    {
+        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") });
+        using var console = await app.SignedInAsync();
+        await app.WaitForStatusAsync("checkout", "up");
+        // A row that is not the JSON this version writes (a damaged file, a row from another version), due at once and
+        // ahead of everything the channel gets next.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabasePath};Pooling=False;Default Timeout=30"))
+        {
+            await db.OpenAsync();
+            await using var command = db.CreateCommand();
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            command.CommandText = $"""
+                INSERT INTO notifications (Key, MonitorId, Channel, Event, Payload, State, Attempts, CreatedAt, NextAttemptAt)
+                VALUES ('damaged', (SELECT Id FROM monitors WHERE Slug = 'checkout'), 'hook', 'recovered', '{"{"}not json', 0, 0, {now}, {now});
+                """;
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        Advance(app, _clock, TimeSpan.Zero);
+
+        var damaged = await NotificationAsync(console, "hook", "recovered", n => State(n) != "pending", "the damaged notification to be settled");
+        _target.Healthy = false;
+        await NotificationAsync(console, "hook", "down", n => State(n) == "sent", "the down alert after it");
+
+        Assert.Equal(("failed", 0), (State(damaged), Attempts(damaged)));
+        Assert.Equal("the stored notification cannot be read (not the JSON this version writes)", damaged["lastError"]!.GetValue<string>());
+        Assert.Equal(["down"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+    }
+
+    [Fact]
     public async Task A_channel_whose_receiver_never_answers_holds_up_no_other_channel_while_its_attempt_is_in_flight()
     {
         await using var hanging = await HookReceiver.StartAsync();

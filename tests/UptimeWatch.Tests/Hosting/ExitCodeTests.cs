@@ -20,8 +20,9 @@ public sealed class ExitCodeTests
         await using var _ = host;
         using var __ = client;
 
-        // A real fault, from outside the process: a notification in the outbox that is not JSON (a damaged file, a row
-        // written by another version). The dispatcher, a BackgroundService, fails on it.
+        // A real fault, from outside the process: a notification in the outbox whose next attempt is no date (a damaged
+        // file, a row written by another version). The dispatcher, a BackgroundService, cannot tell which work is due
+        // and fails on it. (A damaged payload only fails its own notification: see OutboxRetryTests.)
         await using (var db = new SqliteConnection($"Data Source={Path.Combine(work, "data", "uptimewatch.db")};Pooling=False;Default Timeout=30"))
         {
             await db.OpenAsync();
@@ -29,7 +30,7 @@ public sealed class ExitCodeTests
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             command.CommandText = $"""
                 INSERT INTO notifications (Key, MonitorId, Channel, Event, Payload, State, Attempts, CreatedAt, NextAttemptAt)
-                VALUES ('damaged', (SELECT Id FROM monitors WHERE Slug = 'shop'), 'hook', 'down', '{"{"}not json', 0, 0, {now}, {now});
+                VALUES ('damaged', (SELECT Id FROM monitors WHERE Slug = 'shop'), 'hook', 'down', '{"{}"}', 0, 0, {now}, {long.MaxValue});
                 """;
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
@@ -37,7 +38,7 @@ public sealed class ExitCodeTests
         var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("UptimeWatch stopped because its background service NotificationDispatcher failed (JsonException", host.Stdout);
+        Assert.Contains("UptimeWatch stopped because its background service NotificationDispatcher failed (ArgumentOutOfRangeException", host.Stdout);
         Assert.Contains("exiting with code 1 so that the service manager restarts it", host.Stdout);
     }
 }
