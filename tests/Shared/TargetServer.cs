@@ -22,6 +22,24 @@ internal sealed class TargetServer : IAsyncDisposable
     /// <summary>What <c>/health</c> answers: 200 "all good" when true, 503 when false.</summary>
     public volatile bool Healthy = true;
 
+    private volatile bool _alternating;
+
+    /// <summary>
+    /// Until the handle is disposed, every request to <c>/health</c> answers the opposite of the one before: a flapping
+    /// target driven by the checks themselves, not by a clock, so a loaded machine cannot make two flips fall between
+    /// two checks. On dispose <see cref="Healthy"/> keeps its last value.
+    /// </summary>
+    public IDisposable Alternate()
+    {
+        _alternating = true;
+        return new Alternation(this);
+    }
+
+    private sealed class Alternation(TargetServer server) : IDisposable
+    {
+        public void Dispose() => server._alternating = false;
+    }
+
     public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>The latest request <c>/echo</c> received, as the target saw it.</summary>
@@ -47,9 +65,14 @@ internal sealed class TargetServer : IAsyncDisposable
         var server = new TargetServer(app);
 
         app.MapGet("/ok", () => Results.Text("hello from the target"));
-        app.MapGet("/health", () => server.Healthy
-            ? Results.Text("all good")
-            : Results.Text("maintenance", statusCode: 503));
+        app.MapGet("/health", () =>
+        {
+            if (server._alternating)
+            {
+                server.Healthy = !server.Healthy;
+            }
+            return server.Healthy ? Results.Text("all good") : Results.Text("maintenance", statusCode: 503);
+        });
         app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
         app.MapGet("/text", (string body) => Results.Text(body));
         app.MapGet("/slow", async (int ms, CancellationToken ct) =>

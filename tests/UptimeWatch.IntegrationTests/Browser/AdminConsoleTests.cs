@@ -99,16 +99,8 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(row.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await Expect(row.Locator(".unstable")).ToBeHiddenAsync();
 
-        // Flip the target every second, bounded; the flag arrives with a status push.
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var flipping = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                Target.Healthy = !Target.Healthy;
-                await Task.Delay(1000, CancellationToken.None);
-            }
-        });
+        // Every check sees the opposite of the one before (driven by the checks, not a clock).
+        using var alternating = Target.Alternate();
         try
         {
             await Expect(row.Locator(".unstable")).ToBeVisibleAsync(new() { Timeout = 40_000 });
@@ -118,8 +110,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
         finally
         {
-            await stop.CancelAsync();
-            await flipping;
+            alternating.Dispose();
         }
         await AssertCleanAsync(page);
     }

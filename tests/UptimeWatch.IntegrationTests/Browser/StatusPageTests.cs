@@ -73,16 +73,8 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await Expect(checkout.Locator(".unstable")).ToBeHiddenAsync();
 
-        // Flip the target every second, bounded; the flag comes over the live stream, without a reload.
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var flipping = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                _target.Healthy = !_target.Healthy;
-                await Task.Delay(1000, CancellationToken.None);
-            }
-        });
+        // Every check sees the opposite of the one before (driven by the checks, not a clock).
+        using var alternating = _target.Alternate();
         try
         {
             await Expect(checkout.Locator(".unstable")).ToBeVisibleAsync(new() { Timeout = 40_000 });
@@ -94,8 +86,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         }
         finally
         {
-            await stop.CancelAsync();
-            await flipping;
+            alternating.Dispose();
         }
         AssertNoScriptRan();
     }

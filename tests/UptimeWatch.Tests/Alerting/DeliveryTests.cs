@@ -125,8 +125,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
 
-        using var stop = new CancellationTokenSource();
-        var flipping = FlipEveryCheckAsync(app, stop.Token);
+        using var alternating = _target.Alternate();
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(60), "checkout to be flapping");
@@ -152,8 +151,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         }
         finally
         {
-            await stop.CancelAsync();
-            await flipping;
+            alternating.Dispose();
         }
     }
 
@@ -245,32 +243,13 @@ public sealed class DeliveryTests : IAsyncLifetime
         Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray(),
             n => n.All(x => x!["state"]!.GetValue<string>() == "sent"), TimeSpan.FromSeconds(60), "every notification to be sent");
 
-    /// <summary>
-    /// Flips the target after every check of checkout, so that consecutive checks alternate, until <paramref name="stop"/>.
-    /// Driven by the checks, not by a clock: on a loaded machine the flips slow down with the checks.
-    /// </summary>
-    private Task FlipEveryCheckAsync(UptimeWatchApp app, CancellationToken stop) => Task.Run(async () =>
-    {
-        var last = DateTimeOffset.MinValue;
-        while (!stop.IsCancellationRequested)
-        {
-            if ((await app.ChecksAsync("checkout", 1)).FirstOrDefault()?.At is { } newest && newest > last)
-            {
-                last = newest;
-                _target.Healthy = !_target.Healthy;
-            }
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }, CancellationToken.None);
-
     private static async Task<JsonArray> AlertsAsync(HttpClient console) =>
         (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray();
 
     /// <summary>Flips the target after every check until the monitor is flagged flapping (and <paramref name="also"/> holds).</summary>
     private async Task FlipUntilFlaggedAsync(UptimeWatchApp app, Func<Task<JsonArray>>? read = null, Func<JsonArray, bool>? also = null)
     {
-        using var stop = new CancellationTokenSource();
-        var flipping = FlipEveryCheckAsync(app, stop.Token);
+        using var alternating = _target.Alternate();
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single(m => m.Slug == "checkout").Flapping, TimeSpan.FromSeconds(60),
@@ -282,8 +261,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         }
         finally
         {
-            await stop.CancelAsync();
-            await flipping;
+            alternating.Dispose();
         }
     }
 

@@ -74,16 +74,8 @@ public sealed class StateTests : IAsyncLifetime
         await using var app = new UptimeWatchApp(_data, [Monitor("Flappy", "/health", ("FailureThreshold", "1"))]);
         await app.WaitForStatusAsync("flappy", "up");
 
-        // Flip the target every check for a bounded time; it stops by itself.
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        var flipping = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                _target.Healthy = !_target.Healthy;
-                await Task.Delay(1000, CancellationToken.None);
-            }
-        });
+        // Every check sees the opposite of the one before (driven by the checks, not a clock).
+        using var alternating = _target.Alternate();
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(25), "flappy to be flapping");
@@ -100,8 +92,7 @@ public sealed class StateTests : IAsyncLifetime
         }
         finally
         {
-            await stop.CancelAsync();
-            await flipping;
+            alternating.Dispose();
         }
     }
 
