@@ -97,6 +97,27 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         return (await client.GetFromJsonAsync<EventsDto>($"/api/events?after={after}"))!.Events;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> status changes of <paramref name="slug"/> written straight into the log, as if they had
+    /// happened while nobody watched: alternating, the last one to <paramref name="lastTo"/>.
+    /// </summary>
+    public async Task AddPastStatusChangesAsync(string slug, int count, MonitorStatus lastTo)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        var id = await db.Monitors.Where(m => m.Slug == slug).Select(m => m.Id).SingleAsync();
+        for (var i = 0; i < count; i++)
+        {
+            var down = ((count - 1 - i) % 2 == 0) == (lastTo == MonitorStatus.Down);
+            db.StatusEvents.Add(new StatusEvent
+            {
+                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
+                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
+            });
+            // One commit each: every change gets its own id, in order.
+            await db.SaveChangesAsync();
+        }
+    }
+
     public async Task<IReadOnlyList<CheckDto>> ChecksAsync(string slug, int limit = 100)
     {
         using var client = CreateClient();

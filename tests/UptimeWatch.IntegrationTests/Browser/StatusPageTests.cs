@@ -188,7 +188,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await File.WriteAllTextAsync(config, """{ "UptimeWatch": { "Live": { "MaxReplayEvents": 1 } } }""");
         await using var host = StatusPageHost.Start(config, new PageMonitor("Checkout API", _target.Url("/health")));
         await WaitForFirstVerdictAsync(host);
-        await AddPastChangesAsync(host, 3);
+        await host.AddPastStatusChangesAsync("checkout-api", 3, MonitorStatus.Up);
         _context = await chromium.Browser.NewContextAsync();
         var streams = 0;
         // The page's first stream asks from the start of the log, as a tab asleep for days would: more than
@@ -232,7 +232,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
     {
         await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
         await WaitForFirstVerdictAsync(host);
-        await AddPastChangesAsync(host, 24);
+        await host.AddPastStatusChangesAsync("checkout-api", 24, MonitorStatus.Up);
         var page = await OpenAsync(host, "/");
         var incidents = page.Locator("#incident-days .incident");
         await Expect(incidents).ToHaveCountAsync(20, new() { Timeout = 15_000 });
@@ -251,23 +251,6 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         using var client = new HttpClient { BaseAddress = host.BaseUrl };
         await Eventually.Until(() => client.GetStringAsync("api/events"), body => body.Contains("\"to\":\"up\""),
             TimeSpan.FromSeconds(15), "the first verdict");
-    }
-
-    /// <summary>Status changes written straight into the log, as if they had happened while nobody watched.</summary>
-    private static async Task AddPastChangesAsync(UptimeWatchApp host, int count)
-    {
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
-        var id = await db.Monitors.Where(m => m.Slug == "checkout-api").Select(m => m.Id).SingleAsync();
-        for (var i = 0; i < count; i++)
-        {
-            var down = (count - i) % 2 == 0;
-            db.StatusEvents.Add(new StatusEvent
-            {
-                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
-                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
-            });
-            await db.SaveChangesAsync();
-        }
     }
 
     [Fact]

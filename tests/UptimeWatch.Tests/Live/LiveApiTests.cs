@@ -304,7 +304,7 @@ public sealed class LiveApiTests : IAsyncLifetime
     {
         await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "3" });
         await app.WaitForStatusAsync("shop", "up");
-        await AddPastChangesAsync(app, 4);
+        await app.AddPastStatusChangesAsync("shop", 4, MonitorStatus.Down);
         var newest = (await app.EventsAsync())[^1].Id;
         using var client = app.CreateClient();
 
@@ -331,7 +331,7 @@ public sealed class LiveApiTests : IAsyncLifetime
     {
         await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "3" });
         await app.WaitForStatusAsync("shop", "up");
-        await AddPastChangesAsync(app, 4);
+        await app.AddPastStatusChangesAsync("shop", 4, MonitorStatus.Down);
         var newest = (await app.EventsAsync())[^1].Id;
         using var client = app.CreateClient();
 
@@ -351,7 +351,7 @@ public sealed class LiveApiTests : IAsyncLifetime
     {
         await using var app = App(new() { ["UptimeWatch:Live:MaxReplayEvents"] = "6" });
         await app.WaitForStatusAsync("shop", "up");
-        await AddPastChangesAsync(app, 5);
+        await app.AddPastStatusChangesAsync("shop", 5, MonitorStatus.Down);
         var logged = await app.EventsAsync();
         Assert.Equal(6, logged.Count);
         using var client = app.CreateClient();
@@ -373,24 +373,6 @@ public sealed class LiveApiTests : IAsyncLifetime
         _target.Healthy = false;
         var live = await sse.NextEventAsync("status");
         Assert.Equal((await app.EventsAsync(after: logged[^1].Id))[0].Id.ToString(), live.Id);
-    }
-
-    /// <summary>Status changes of the shop written straight into the log, as if they had happened before the client left.</summary>
-    private static async Task AddPastChangesAsync(UptimeWatchApp app, int count)
-    {
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
-        var id = await db.Monitors.Where(m => m.Slug == "shop").Select(m => m.Id).SingleAsync();
-        for (var i = 0; i < count; i++)
-        {
-            // Ending on up, as the monitor is.
-            var down = (count - i) % 2 == 1;
-            db.StatusEvents.Add(new StatusEvent
-            {
-                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
-                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
-            });
-            await db.SaveChangesAsync();
-        }
     }
 
     private static async Task<int> PrivateChecksAsync(UptimeWatchApp app)

@@ -37,7 +37,7 @@ public sealed class LiveLimitsTests : IAsyncLifetime
         await using var _ = app;
         using var __ = http;
         await app.WaitForStatusAsync("shop", "up");
-        await AddPastChangesAsync(app, 4);
+        await app.AddPastStatusChangesAsync("shop", 4, MonitorStatus.Down);
         var logged = await app.EventsAsync();
         Assert.Equal(5, logged.Count);
         // Retention took the three oldest: events after the first id are no longer all kept.
@@ -198,23 +198,6 @@ public sealed class LiveLimitsTests : IAsyncLifetime
             using var again = await http.GetAsync("/api/live/events", HttpCompletionOption.ResponseHeadersRead);
             return again.StatusCode;
         }, s => s == HttpStatusCode.OK, what: "a new stream to be accepted");
-    }
-
-    /// <summary>Status changes of the shop written straight into the log, ending on up as the monitor is.</summary>
-    private static async Task AddPastChangesAsync(UptimeWatchApp app, int count)
-    {
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
-        var id = await db.Monitors.Where(m => m.Slug == "shop").Select(m => m.Id).SingleAsync();
-        for (var i = 0; i < count; i++)
-        {
-            var down = (count - i) % 2 == 1;
-            db.StatusEvents.Add(new StatusEvent
-            {
-                MonitorId = id, From = down ? MonitorStatus.Up : MonitorStatus.Down, To = down ? MonitorStatus.Down : MonitorStatus.Up,
-                At = DateTimeOffset.UtcNow, Reason = $"past change {i}",
-            });
-            await db.SaveChangesAsync();
-        }
     }
 
     private sealed record PollDto(List<EventDto> Events, long Cursor, bool Reset);
