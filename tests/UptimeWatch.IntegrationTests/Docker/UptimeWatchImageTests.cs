@@ -195,6 +195,9 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
                 Bound, $"container {name} to listen on 127.0.0.1:{port} or to end");
             if (!log.Contains(listening, StringComparison.Ordinal))
             {
+                // The log was read before the state: a container that ended just after that read has more in its log
+                // (the clash is its last words). Once it has ended, its log is complete.
+                log = (await DockerCli.RunAsync("docker", ["logs", name], CommandBound)).Output;
                 if (PortClash.IsReportedIn(log))
                 {
                     throw new PortTakenException($"container {name} ({status}) on 127.0.0.1:{port}: {DockerCli.Tail(log, 5)}");
