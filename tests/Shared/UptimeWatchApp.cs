@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Testing;
 

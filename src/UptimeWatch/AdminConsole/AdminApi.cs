@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.AdminConsole;
 

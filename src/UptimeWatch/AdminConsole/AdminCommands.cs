@@ -8,6 +8,7 @@ using UptimeWatch.Probing;
 using UptimeWatch.Scheduling;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -242,7 +243,7 @@ internal sealed partial class AdminCommands(
                 $"The check of \"{slug}\" did not finish within {deadline.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
         }
         return Result(definition.Slug, outcome.At, outcome.Result, recorded: outcome.Result.NothingNewUntil is null,
-            StatusApi.DisplayStatus(outcome.State.Status, outcome.State.ConsecutiveFailures)) with { Flapping = outcome.State.Flapping };
+            StatusWords.Display(outcome.State.Status, outcome.State.ConsecutiveFailures)) with { Flapping = outcome.State.Flapping };
     }
 
     private static CheckNowResult Result(string slug, DateTimeOffset at, ProbeResult result, bool recorded, string status) =>
@@ -517,7 +518,7 @@ internal sealed partial class AdminCommands(
             views.Add(new MonitorView(
                 row.Slug, row.Name, row.Group, row.Type, row.Target, row.IntervalSeconds, row.IsPublic, row.Source,
                 row.Source == ConfigMonitorSync.ConfigSource ? file : null,
-                StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures), row.StatusSince, row.LastCheckedAt, row.LastResponseMs,
+                StatusWords.Display(state.Status, state.ConsecutiveFailures), row.StatusSince, row.LastCheckedAt, row.LastResponseMs,
                 row.PushToken is { } token ? $"/api/push/{token}" : null,
                 [.. recent.AsEnumerable().Reverse().Select(c => new RecentCheck(c.At, c.Outcome.ToString().ToLowerInvariant(), c.ResponseMs))],
                 [.. windows[row.Id].Select(w => new MaintenanceView(w.Id, row.Slug, w.Start, w.End, w.Reason))],

@@ -85,22 +85,6 @@ internal sealed record CheckNowResult(
     public bool Flapping { get; init; }
 }
 
-/// <summary>One incident of one monitor: raised, maybe acknowledged, maybe resolved.</summary>
-internal sealed record AlertView(
-    long Id,
-    string Monitor,
-    string MonitorName,
-    string Kind,
-    DateTimeOffset RaisedAt,
-    long RaisedSeq,
-    string Reason,
-    DateTimeOffset? AcknowledgedAt,
-    string? AcknowledgedBy,
-    string? Note,
-    DateTimeOffset? ResolvedAt,
-    long? ResolvedSeq,
-    string State);
-
 internal sealed record ConfigStatus(string? File, IReadOnlyList<string> Errors);
 
 /// <summary>A notification channel as APIs show it: no secret, and only the scheme and host of its URL.</summary>

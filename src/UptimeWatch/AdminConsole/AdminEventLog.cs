@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Live;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.AdminConsole;
 

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
 using UptimeWatch.Live;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.AdminConsole;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Live;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.AdminConsole;
 

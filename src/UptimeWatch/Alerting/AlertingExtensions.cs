@@ -1,3 +1,4 @@
+using UptimeWatch.Journal;
 namespace UptimeWatch.Alerting;
 
 internal static class AlertingExtensions

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting;
 
@@ -25,7 +26,7 @@ internal sealed partial class NotificationDispatcher(
     IOptions<UptimeWatchOptions> options,
     MonitorRegistry registry,
     NotificationSignal signal,
-    Live.LivePublisher live,
+    LivePublisher live,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
@@ -350,7 +351,7 @@ internal sealed partial class NotificationDispatcher(
             var existing = await db.Notifications.Where(n => wanted.Contains(n.Key)).Select(n => n.Key).ToListAsync(cancellationToken);
             foreach (var (channel, key) in keys.Where(k => !existing.Contains(k.Value)))
             {
-                var status = StatusPage.StatusApi.StatusText(monitor.State.Status);
+                var status = StatusWords.Text(monitor.State.Status);
                 var notification = new Notification(0, key, alert.Id, "reminder", definition.Slug, definition.Name, definition.Target, status, null,
                     alert.Reason, now, alert.RaisedAt, _alerting.PublicUrl?.ToString());
                 db.Notifications.Add(new OutboxNotification
@@ -372,7 +373,7 @@ internal sealed partial class NotificationDispatcher(
         foreach (var (alert, monitor) in queued)
         {
             LogReminder(monitor.Definition.Slug, alert.Id);
-            live.PublishAdmin("alert.reminded", AdminConsole.AlertViews.From(alert, monitor.Definition.Slug, monitor.Definition.Name));
+            live.PublishAdmin("alert.reminded", AlertViews.From(alert, monitor.Definition.Slug, monitor.Definition.Name));
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Quartz;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Health;
 

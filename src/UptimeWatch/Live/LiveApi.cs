@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Live;
 

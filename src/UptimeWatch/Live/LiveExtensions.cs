@@ -1,3 +1,4 @@
+using UptimeWatch.Journal;
 namespace UptimeWatch.Live;
 
 internal static class LiveExtensions

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Live;
 

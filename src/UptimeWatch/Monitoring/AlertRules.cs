@@ -82,9 +82,3 @@ internal enum IncidentStep
     Raise,
     Resolve,
 }
-
-/// <summary>Someone acknowledged an alert. <see cref="Done"/> gets the alert as stored, or null when there is no such alert.</summary>
-internal sealed record AlertAcknowledgement(long AlertId, string By, string? Note, DateTimeOffset At, TaskCompletionSource<Alert?> Done) : StoreWrite;
-
-/// <summary>A monitor is being deleted (archived): its open alert, if any, is resolved first.</summary>
-internal sealed record MonitorArchived(int MonitorId, string By, DateTimeOffset At, TaskCompletionSource Done) : StoreWrite;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Primitives;
 using UptimeWatch.Configuration;
 using UptimeWatch.Scheduling;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Monitoring;
 
@@ -16,7 +17,7 @@ internal sealed partial class ConfigReloader(
     MonitorRegistry registry,
     ScheduleReconciler reconciler,
     DefinitionGate gate,
-    Live.LivePublisher live,
+    LivePublisher live,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ConfigReloader> logger) : IHostedService, IDisposable

@@ -1,6 +1,7 @@
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Monitoring;
 
@@ -180,43 +181,4 @@ internal sealed record StatusChange(MonitorStatus From, MonitorStatus To, DateTi
 
     /// <summary>The public reason; null only where no one made one (then the public sees the new status).</summary>
     public PublicReason? Public { get; init; }
-}
-
-/// <summary>Something for the single writer to store; it stores them in the order they were queued.</summary>
-internal abstract record StoreWrite;
-
-/// <summary>Everything one check (and the slots it found missed) writes, in one transaction; also pause and resume.</summary>
-internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<CheckRecord> Checks, StateSnapshot? State, StatusChange? Change)
-    : StoreWrite
-{
-    /// <summary>Who to tell about <see cref="Change"/>, queued in the outbox in the same transaction.</summary>
-    public NotificationPlan? Notify { get; init; }
-
-    /// <summary>
-    /// For a caller who must see its write stored before it answers (a heartbeat, a pause, "check now"): completed
-    /// once the transaction has committed and its events are published; cancelled if the write is given up.
-    /// </summary>
-    public TaskCompletionSource? Stored { get; init; }
-
-    /// <summary>This write with a <see cref="Stored"/> to wait on.</summary>
-    public CheckWrite Awaited() => this with { Stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-}
-
-/// <summary>
-/// Who to tell about a status change and under which rules. Which notifications it calls for (if any) is decided by
-/// the writer with <see cref="Monitoring.AlertRules.Notifications"/>, once it knows whether the change raised or resolved
-/// an alert: that depends on the alert open in the database, not only on the change.
-/// </summary>
-internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Alerting.AlertRulesSettings Rules,
-    bool Certificate)
-{
-    /// <summary>Null when the monitor has no channel to tell.</summary>
-    public static NotificationPlan? For(Configuration.MonitorDefinition definition, Alerting.AlertRulesSettings rules, Probing.ProbeResult result) =>
-        rules.Channels is { Count: > 0 } channels
-            ? new NotificationPlan(channels, definition.Name, definition.Target, rules,
-                result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays)
-            : null;
-
-    /// <summary>The notification events for <paramref name="change"/> after the writer's <paramref name="step"/> on its alert, in order.</summary>
-    public IReadOnlyList<string> EventsFor(StatusChange change, IncidentStep step) => Monitoring.AlertRules.Notifications(change, step, Rules, Certificate);
 }

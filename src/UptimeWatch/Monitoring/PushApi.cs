@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using UptimeWatch.Probing;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Monitoring;
 
@@ -101,7 +102,7 @@ internal static class PushApi
         // Answered once stored, so whatever the sender reads next (API, status page) already has this heartbeat.
         await write.Stored!.Task.WaitAsync(cancellationToken);
         var state = write.State!.State;
-        return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusApi.DisplayStatus(state.Status, state.ConsecutiveFailures)));
+        return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusWords.Display(state.Status, state.ConsecutiveFailures)));
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Operations;
 
@@ -77,7 +78,7 @@ internal sealed class UptimeWatchMetrics
         return new Connection(this, transport);
     }
 
-    public void Published(IReadOnlyList<Live.LiveEvent> events)
+    public void Published(IReadOnlyList<LiveEvent> events)
     {
         if (!_events.Enabled)
         {

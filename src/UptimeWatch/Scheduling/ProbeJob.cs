@@ -3,6 +3,7 @@ using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Scheduling;
 

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Storage;
 
+using UptimeWatch.Journal;
+
 namespace UptimeWatch.StatusPage;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal static class BadgeApi
         {
             return NotFound(slug);
         }
-        var status = StatusApi.DisplayStatus(monitor.Status, monitor.ConsecutiveFailures);
+        var status = StatusWords.Display(monitor.Status, monitor.ConsecutiveFailures);
         return Svg(response, Badge.Render(Label(label, monitor.Name), status, Badge.StatusColor(status)));
     }
 

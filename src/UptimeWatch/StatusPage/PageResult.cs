@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Storage;
 
+using UptimeWatch.Journal;
+
 namespace UptimeWatch.StatusPage;
 
 /// <summary>
@@ -42,7 +44,7 @@ internal sealed class PageResult(PageHeader header, IReadOnlyList<PageMonitorSta
             writer.WriteString("name", m.Name);
             writer.WriteString("group", m.Group);
             writer.WriteString("type", m.Type);
-            writer.WriteString("status", StatusApi.DisplayStatus(m.Status, m.ConsecutiveFailures));
+            writer.WriteString("status", StatusWords.Display(m.Status, m.ConsecutiveFailures));
             writer.WriteBoolean("flapping", m.Flapping);
             writer.WritePropertyName("lastCheckedAt");
             JsonSerializer.Serialize(writer, m.LastCheckedAt, json);

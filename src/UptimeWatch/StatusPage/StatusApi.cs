@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.StatusPage;
 
@@ -42,7 +43,7 @@ internal static class StatusApi
         var uptime = await uptimeCache.GetAsync([.. monitors.Select(m => m.Id)], newestEvent, time.GetUtcNow(), cancellationToken);
 
         var items = monitors.Select(m => new MonitorStatusDto(
-            m.Slug, m.Name, m.Group, m.Type, DisplayStatus(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
+            m.Slug, m.Name, m.Group, m.Type, StatusWords.Display(m.Status, m.ConsecutiveFailures), m.LastCheckedAt, m.LastResponseMs,
             uptime.GetValueOrDefault(m.Id)) { Flapping = m.IsFlapping }).ToList();
         return TypedResults.Ok(new StatusResponse(Overall(monitors.Select(m => (m.Status, m.IsFlapping))), items));
     }
@@ -139,14 +140,6 @@ internal static class StatusApi
         return down == known.Count ? "down" : known.All(m => m is { Status: MonitorStatus.Up, Flapping: false }) ? "up" : "degraded";
     }
 
-    internal static string StatusText(MonitorStatus status) => status.ToString().ToLowerInvariant();
-
-    /// <summary>The status shown: <c>pending</c> while a failure is being confirmed (not an event of its own).</summary>
-    internal static string DisplayStatus(MonitorStatus status, int consecutiveFailures) =>
-        consecutiveFailures > 0 && status is MonitorStatus.Unknown or MonitorStatus.Up or MonitorStatus.Degraded
-            ? "pending"
-            : StatusText(status);
-
     private static string OutcomeText(CheckOutcome outcome) => outcome.ToString().ToLowerInvariant();
 }
 
@@ -167,27 +160,6 @@ internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, 
     int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft, string? Category);
 
 internal sealed record EventsResponse(IReadOnlyList<EventDto> Events);
-
-/// <summary>
-/// A status change. <paramref name="Category"/> is the public category of its reason; <paramref name="Reason"/> is that
-/// category's short text on public surfaces and the full text on admin ones (and publicly with <c>StatusPage:ShowErrorDetails</c>).
-/// </summary>
-internal sealed record EventDto(long Id, string Monitor, string Name, string From, string To, DateTimeOffset At, string Reason, string Category)
-{
-    /// <summary>Whether the monitor is flapping after this event; an event that only changes the flag has from = to.</summary>
-    public bool Flapping { get; init; }
-
-    /// <summary>From a stored event's fields: the public reason when <paramref name="forPublic"/>, else the full one.</summary>
-    public static EventDto Create(long id, string slug, string name, MonitorStatus from, MonitorStatus to, DateTimeOffset at, string reason,
-        string? category, string? publicReason, bool flapping, bool forPublic)
-    {
-        var shown = PublicReasons.OfEvent(category, publicReason, to);
-        return new EventDto(id, slug, name, StatusApi.StatusText(from), StatusApi.StatusText(to), at, forPublic ? shown.Text : reason, shown.Category)
-        {
-            Flapping = flapping,
-        };
-    }
-}
 
 /// <summary>An error a client can act on: what is wrong and, for a bad parameter, which one and its value.</summary>
 internal sealed record ProblemResponse(string Error, IReadOnlyDictionary<string, string>? Fields)

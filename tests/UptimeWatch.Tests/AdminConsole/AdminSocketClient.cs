@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using UptimeWatch.Journal;
+using EventDto = UptimeWatch.Testing.EventDto;
 
 namespace UptimeWatch.Tests.AdminConsole;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Live;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.AdminConsole;
 

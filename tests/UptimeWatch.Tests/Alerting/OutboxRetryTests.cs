@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Alerting;
 using UptimeWatch.Tests.AdminConsole;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.Alerting;
 

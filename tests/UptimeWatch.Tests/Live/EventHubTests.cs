@@ -1,5 +1,6 @@
 using System.Text;
 using UptimeWatch.Live;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.Live;
 

@@ -6,6 +6,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Live;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
+using EventDto = UptimeWatch.Testing.EventDto;
 
 namespace UptimeWatch.Tests.Live;
 

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Alerting;
 using UptimeWatch.Tests.Operations;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.Storage;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Storage;
 using UptimeWatch.Tests.AdminConsole;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.Storage;
 

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Storage;
+using UptimeWatch.Journal;
+using EventDto = UptimeWatch.Testing.EventDto;
 
 namespace UptimeWatch.Tests.Storage;
 

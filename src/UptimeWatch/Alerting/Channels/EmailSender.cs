@@ -6,6 +6,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using UptimeWatch.Probing;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting.Channels;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting.Channels;
 

@@ -5,7 +5,7 @@ using UptimeWatch.Monitoring;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 
-namespace UptimeWatch.Live;
+namespace UptimeWatch.Journal;
 
 /// <summary>
 /// Turns what the writer has just committed into <see cref="LiveEvent"/>s and publishes them: a <c>status</c> event
@@ -67,7 +67,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 if (c.Alert is { } alert)
                 {
                     // Admin only: alerts never go to the public status page.
-                    events.Add(Build(alert.Seq, alert.Step, false, AdminConsole.AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
+                    events.Add(Build(alert.Seq, alert.Step, false, AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
                 }
                 if (c.Check is { } check)
                 {

@@ -1,4 +1,6 @@
-namespace UptimeWatch.Live;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Journal;
 
 /// <summary>
 /// Coalesces public check results for the public SSE stream: instead of one frame per check per viewer (which grows

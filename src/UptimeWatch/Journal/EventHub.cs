@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 
-namespace UptimeWatch.Live;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Journal;
 
 /// <summary>
 /// One event, serialised once for every client: the SSE frame is built when the event is published, and each

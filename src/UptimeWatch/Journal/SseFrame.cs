@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 
-namespace UptimeWatch.Live;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Journal;
 
 /// <summary>Builds one Server-Sent Events frame (<c>id:</c>, <c>event:</c>, <c>data:</c>, blank line) around JSON bytes.</summary>
 internal static class SseFrame

@@ -2,10 +2,10 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
-using UptimeWatch.Live;
 using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
 
-namespace UptimeWatch.Storage;
+namespace UptimeWatch.Journal;
 
 /// <summary>
 /// The only writer of check results, monitor state and status events. Probes hand it their results and go on;
@@ -37,12 +37,12 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
     private long _lastFullAtTicks;
 
     private readonly LivePublisher? _live;
-    private readonly Alerting.NotificationSignal? _notifications;
+    private readonly NotificationSignal? _notifications;
     private readonly Operations.UptimeWatchMetrics? _metrics;
     private readonly Uri? _publicUrl;
 
     public CheckResultWriter(IOptions<UptimeWatchOptions> options, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, Alerting.NotificationSignal? notifications = null,
+        TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, NotificationSignal? notifications = null,
         Operations.UptimeWatchMetrics? metrics = null)
     {
         _metrics = metrics;
@@ -453,7 +453,7 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
         {
             AfterCommit("publish the committed checks to live viewers", () => live.PublishCommitted(steps.Select(s => new CommittedCheck(s.MonitorId, s.Check,
                     s.Event is { Kind: EventKind.Status } e ? e : null,
-                    s.Write?.State is { } st ? StatusPage.StatusApi.DisplayStatus(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
+                    s.Write?.State is { } st ? StatusWords.Display(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
                     s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null))
                 .ToList()));
         }
@@ -497,13 +497,13 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
                     var key = step.Alert is not null
                         ? $"alert:{step.Alert.Id}:{kind}:{channel}"
                         : $"event:{statusEvent.Id}:{kind}:{channel}";
-                    var notification = new Alerting.Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
-                        StatusPage.StatusApi.StatusText(change.To), StatusPage.StatusApi.StatusText(change.From), statusEvent.Reason, statusEvent.At,
+                    var notification = new Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
+                        StatusWords.Text(change.To), StatusWords.Text(change.From), statusEvent.Reason, statusEvent.At,
                         alert?.RaisedAt, _publicUrl?.ToString());
                     db.Notifications.Add(new OutboxNotification
                     {
                         Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = kind,
-                        Payload = Alerting.NotificationJson.Serialize(notification), State = NotificationState.Pending,
+                        Payload = NotificationJson.Serialize(notification), State = NotificationState.Pending,
                         CreatedAt = now, NextAttemptAt = now,
                     });
                     queued++;

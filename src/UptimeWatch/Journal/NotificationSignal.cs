@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace UptimeWatch.Alerting;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Journal;
 
 /// <summary>Wakes the dispatcher when new notifications have been committed, so they go out at once rather than at its next look.</summary>
 /// <remarks>
