@@ -43,6 +43,7 @@ try
 
     var app = builder.Build();
     app.CheckBeforeStart();
+    app.LockDataDirectory();
     app.UseProxyHeaders();
     app.UseRequestLogging();
     app.MapOpenApi();

@@ -380,12 +380,13 @@ internal sealed partial class AdminCommands(
 
     /// <summary>The configured channels, secrets left out.</summary>
     public IReadOnlyList<ChannelView> ListChannels() =>
-        [.. options.Value.Alerting.Channels.Select(c => new ChannelView(c.Name, c.Type, Alerting.ChannelConfigReader.Describe(c).Destination))];
+        [.. options.Value.Alerting.Channels.Select(c => new ChannelView(c.Name, c.Type, Alerting.ChannelDescription.Describe(c).Destination))];
 
     /// <summary>Sends a test notification to one channel now and says what the receiver answered.</summary>
     public async Task<ChannelTestResult> TestChannelAsync(string name, string by, CancellationToken cancellationToken)
     {
-        var outcome = await dispatcher.SendTestAsync(name, by, cancellationToken);
+        var outcome = await dispatcher.SendTestAsync(name, by, cancellationToken)
+            ?? throw AdminCommandException.NotFound("channel", name);
         return new ChannelTestResult(name, outcome.Delivered, outcome.StatusCode, outcome.Error);
     }
 
@@ -423,7 +424,7 @@ internal sealed partial class AdminCommands(
         var definition = MonitorValidator.Validate(fields, errors);
         if (definition is not null)
         {
-            errors.AddRange(Alerting.AlertPolicy.UnknownChannels(definition, options.Value.Alerting)
+            errors.AddRange(Configuration.AlertPolicy.UnknownChannels(definition, options.Value.Alerting)
                 .Select(problem => new FieldError("Alerts:Channels", null, problem["Alerts:Channels ".Length..])));
         }
         if (definition is null || errors.Count > 0)

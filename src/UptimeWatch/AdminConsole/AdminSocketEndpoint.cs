@@ -34,7 +34,7 @@ internal static partial class AdminSocketEndpoint
     }
 
     internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-        EventHub hub, AdminSessions sessions, Operations.UptimeWatchMetrics metrics,
+        EventHub hub, AdminSessions sessions, Telemetry.UptimeWatchMetrics metrics,
         IOptions<UptimeWatchOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AdminSocket).FullName!);

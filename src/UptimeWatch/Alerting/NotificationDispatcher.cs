@@ -298,11 +298,14 @@ internal sealed partial class NotificationDispatcher(
 
     /// <summary>
     /// Sends a test notification to one channel at once (not through the outbox: the point is to see the answer).
+    /// Null when no channel has this name: the caller says so in its own protocol's words.
     /// </summary>
-    public async Task<DeliveryOutcome> SendTestAsync(string channelName, string by, CancellationToken cancellationToken)
+    public async Task<DeliveryOutcome?> SendTestAsync(string channelName, string by, CancellationToken cancellationToken)
     {
-        var settings = _alerting.Channels.FirstOrDefault(c => c.Name.Equals(channelName, StringComparison.OrdinalIgnoreCase))
-            ?? throw AdminConsole.AdminCommandException.NotFound("channel", channelName);
+        if (_alerting.Channels.FirstOrDefault(c => c.Name.Equals(channelName, StringComparison.OrdinalIgnoreCase)) is not { } settings)
+        {
+            return null;
+        }
         var now = time.GetUtcNow();
         var notification = new Notification(0, $"test:{now.ToUnixTimeMilliseconds()}:{settings.Name}", 0, "test", "uptimewatch-test",
             "UptimeWatch test", "test", "up", null, $"Test notification sent by {by}: if you can read this, the \"{settings.Name}\" channel works.",

@@ -1,6 +1,4 @@
-using UptimeWatch.Configuration;
-
-namespace UptimeWatch.Alerting;
+namespace UptimeWatch.Configuration;
 
 /// <summary>A monitor's alert rules: its own <c>Alerts</c> fields over <c>Alerting:Defaults</c>, channels resolved.</summary>
 internal static class AlertPolicy

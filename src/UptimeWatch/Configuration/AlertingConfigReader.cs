@@ -1,7 +1,6 @@
 using System.Globalization;
-using UptimeWatch.Configuration;
 
-namespace UptimeWatch.Alerting;
+namespace UptimeWatch.Configuration;
 
 /// <summary>Reads and validates <c>UptimeWatch:Alerting</c> by hand, every error naming the key and the value.</summary>
 internal static class AlertingConfigReader

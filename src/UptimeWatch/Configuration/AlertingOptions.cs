@@ -1,4 +1,4 @@
-namespace UptimeWatch.Alerting;
+namespace UptimeWatch.Configuration;
 
 /// <summary><c>UptimeWatch:Alerting</c>: where notifications go, when, and how hard delivery tries.</summary>
 internal sealed class AlertingOptions

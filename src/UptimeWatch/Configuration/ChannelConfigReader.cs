@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MimeKit;
-using UptimeWatch.Alerting.Channels;
-using UptimeWatch.Configuration;
 
-namespace UptimeWatch.Alerting;
+namespace UptimeWatch.Configuration;
 
 /// <summary>
 /// Reads and validates <c>UptimeWatch:Alerting:Channels</c> by hand, like the rest of the configuration: every
@@ -311,18 +309,6 @@ internal static partial class ChannelConfigReader
         return $"\"{text[..end]}{(end < text.Length ? "…" : "")}\"";
     }
 
-    /// <summary>A channel as an API may show it: no secret, URLs as <c>scheme://host/…</c>.</summary>
-    public static ChannelDescription Describe(ChannelSettings c)
-    {
-        if (c.Smtp is { } smtp)
-        {
-            return new ChannelDescription(c.Name, c.Type, $"smtp://{smtp.Host}:{smtp.Port} ({smtp.Security})",
-                !string.IsNullOrEmpty(smtp.Password), smtp.To);
-        }
-        var url = c.Url ?? (c.Type == "telegram" ? TelegramSender.DefaultApiUrl : null);
-        return new ChannelDescription(c.Name, c.Type, url is null ? null : ChannelRedaction.Mask(url), !string.IsNullOrEmpty(c.Secret), null);
-    }
-
     [GeneratedRegex("^[A-Za-z0-9_-]{1,50}$")]
     private static partial Regex ChannelName();
 
@@ -332,9 +318,3 @@ internal static partial class ChannelConfigReader
     [GeneratedRegex("^(-?[0-9]+|@[A-Za-z0-9_]{4,})$")]
     private static partial Regex ChatIdPattern();
 }
-
-/// <summary>
-/// A channel as the admin API shows it. <see cref="Destination"/> is <c>scheme://host/…</c> for URLs (a webhook's
-/// path is often its credential) or the SMTP relay; <see cref="HasSecret"/> says a secret is set, never what.
-/// </summary>
-internal sealed record ChannelDescription(string Name, string Type, string? Destination, bool HasSecret, IReadOnlyList<string>? To);

@@ -140,11 +140,11 @@ internal static class MonitorValidator
         }
 
         // Alert rules: checked here for their form; channel names against the configured channels by the caller.
-        Alerting.AlertingConfigReader.ReadRules(f, "Alerts:", new Alerting.AlertRulesSettings());
+        AlertingConfigReader.ReadRules(f, "Alerts:", new AlertRulesSettings());
         foreach (var key in f.Unread().Where(k => k.StartsWith("Alerts:", StringComparison.OrdinalIgnoreCase)
-                     && !Alerting.AlertingConfigReader.RuleKeys.Contains(k["Alerts:".Length..].Split(':')[0], StringComparer.OrdinalIgnoreCase)).ToList())
+                     && !AlertingConfigReader.RuleKeys.Contains(k["Alerts:".Length..].Split(':')[0], StringComparer.OrdinalIgnoreCase)).ToList())
         {
-            var hint = ClosestName.Find(key["Alerts:".Length..], Alerting.AlertingConfigReader.RuleKeys);
+            var hint = ClosestName.Find(key["Alerts:".Length..], AlertingConfigReader.RuleKeys);
             f.Error(key, null, hint is null ? "is not an alert setting" : $"is not an alert setting (did you mean Alerts:{hint}?)");
         }
 

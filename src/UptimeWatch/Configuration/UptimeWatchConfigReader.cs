@@ -64,7 +64,7 @@ internal static class UptimeWatchConfigReader
         {
             try
             {
-                Probing.CertificateCheck.LoadRoots(caFile);
+                CaCertificates.Load(caFile);
                 options.Probing.CaCertificatesFile = caFile;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
@@ -119,11 +119,11 @@ internal static class UptimeWatchConfigReader
         options.Admin = ReadAdmin(section.GetSection("Admin"), errors);
         options.Metrics = ReadMetrics(section.GetSection("Metrics"), errors);
         options.ForwardedHeaders = ReadForwardedHeaders(section.GetSection("ForwardedHeaders"), errors);
-        options.Alerting = Alerting.AlertingConfigReader.Read(section.GetSection("Alerting"), errors);
+        options.Alerting = AlertingConfigReader.Read(section.GetSection("Alerting"), errors);
         options.Monitors = ReadMonitors(section.GetSection("Monitors"), errors);
         foreach (var monitor in options.Monitors)
         {
-            foreach (var problem in Alerting.AlertPolicy.UnknownChannels(monitor, options.Alerting))
+            foreach (var problem in AlertPolicy.UnknownChannels(monitor, options.Alerting))
             {
                 errors.Add($"Monitors \"{monitor.Name}\": {problem}");
             }

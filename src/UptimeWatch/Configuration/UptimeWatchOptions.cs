@@ -22,7 +22,7 @@ internal sealed class UptimeWatchOptions
 
     public AdminOptions Admin { get; set; } = new();
 
-    public Alerting.AlertingOptions Alerting { get; set; } = new();
+    public AlertingOptions Alerting { get; set; } = new();
 
     public MetricsOptions Metrics { get; set; } = new();
 
@@ -76,6 +76,12 @@ internal sealed class SchedulerOptions
 
     /// <summary>How long shutdown waits for running checks and the write queue.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// What the writer gets, after running checks are cut off (Scheduling's CheckCutOff), to store the last results.
+    /// The host's own shutdown timeout is <see cref="ShutdownTimeoutSeconds"/> plus this.
+    /// </summary>
+    public static readonly TimeSpan WriteReserve = TimeSpan.FromSeconds(15);
 }
 
 /// <summary><c>UptimeWatch:Probing</c>.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
-using UptimeWatch.Storage;
 
 namespace UptimeWatch.Hosting;
 
@@ -16,14 +15,14 @@ internal static partial class ExitCodes
     public const int NotStarted = 2;
 
     /// <summary>
-    /// What must hold before the host starts anything: a valid configuration and the data folder's lock. Checked here
-    /// rather than inside the host's start so that a refusal is one plain sentence, not the host's logged stack trace.
+    /// What must hold before the host starts anything: a valid configuration (then Storage takes the data folder's
+    /// lock). Checked here rather than inside the host's start so that a refusal is one plain sentence, not the host's
+    /// logged stack trace.
     /// </summary>
     public static void CheckBeforeStart(this WebApplication app)
     {
         // Reading the options runs the validator: OptionsValidationException lists every configuration error.
         _ = app.Services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value;
-        app.Services.GetRequiredService<DataDirectoryLock>().Acquire();
     }
 
     /// <summary>

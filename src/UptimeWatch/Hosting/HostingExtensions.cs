@@ -28,7 +28,7 @@ internal static class HostingExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<UptimeWatchOptions>>((host, options) =>
-                host.ShutdownTimeout = TimeSpan.FromSeconds(options.Value.Scheduler.ShutdownTimeoutSeconds) + Scheduling.CheckCutOff.WriteReserve);
+                host.ShutdownTimeout = TimeSpan.FromSeconds(options.Value.Scheduler.ShutdownTimeoutSeconds) + SchedulerOptions.WriteReserve);
         builder.Services.AddOptions<ForwardedHeadersOptions>()
             .Configure<IOptions<UptimeWatchOptions>>((forwarded, options) =>
             {

@@ -38,12 +38,12 @@ internal sealed partial class CheckResultWriter : IHostedService, IDisposable
 
     private readonly LivePublisher? _live;
     private readonly NotificationSignal? _notifications;
-    private readonly Operations.UptimeWatchMetrics? _metrics;
+    private readonly Telemetry.UptimeWatchMetrics? _metrics;
     private readonly Uri? _publicUrl;
 
     public CheckResultWriter(IOptions<UptimeWatchOptions> options, IDbContextFactory<UptimeWatchDbContext> dbFactory,
         TimeProvider time, ILogger<CheckResultWriter> logger, LivePublisher? live = null, NotificationSignal? notifications = null,
-        Operations.UptimeWatchMetrics? metrics = null)
+        Telemetry.UptimeWatchMetrics? metrics = null)
     {
         _metrics = metrics;
         _live = live;

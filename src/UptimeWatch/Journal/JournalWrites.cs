@@ -28,11 +28,11 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 /// the writer with <see cref="Monitoring.AlertRules.Notifications"/>, once it knows whether the change raised or resolved
 /// an alert: that depends on the alert open in the database, not only on the change.
 /// </summary>
-internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Alerting.AlertRulesSettings Rules,
+internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Configuration.AlertRulesSettings Rules,
     bool Certificate)
 {
     /// <summary>Null when the monitor has no channel to tell.</summary>
-    public static NotificationPlan? For(Configuration.MonitorDefinition definition, Alerting.AlertRulesSettings rules, Probing.ProbeResult result) =>
+    public static NotificationPlan? For(Configuration.MonitorDefinition definition, Configuration.AlertRulesSettings rules, Probing.ProbeResult result) =>
         rules.Channels is { Count: > 0 } channels
             ? new NotificationPlan(channels, definition.Name, definition.Target, rules,
                 result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays)

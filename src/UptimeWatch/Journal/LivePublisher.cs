@@ -14,7 +14,7 @@ namespace UptimeWatch.Journal;
 /// <see cref="FlushChecks"/> turns into one <c>checks</c> frame for the public streams every
 /// <c>Live:CheckFrameMs</c>. Runs after the commit, so nothing is ever announced that a reload would not show.
 /// </summary>
-internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Operations.UptimeWatchMetrics metrics,
+internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Telemetry.UptimeWatchMetrics metrics,
     IOptions<Configuration.UptimeWatchOptions> options)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
@@ -117,7 +117,10 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
     private void Publish(IReadOnlyList<LiveEvent> events)
     {
         hub.Publish(events);
-        metrics.Published(events);
+        foreach (var e in events)
+        {
+            metrics.Published(e.Kind, e.PublicOnly);
+        }
     }
 
     /// <summary>Builds an event the way the publisher does, for replays from the log.</summary>

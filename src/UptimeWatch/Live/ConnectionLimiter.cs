@@ -10,7 +10,7 @@ namespace UptimeWatch.Live;
 /// Caps live connections (SSE streams and held polls) in total and per client (an IPv4 address or an IPv6 /64, see
 /// <see cref="ClientKey"/>), and counts them for the metrics.
 /// </summary>
-internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options, Operations.UptimeWatchMetrics metrics)
+internal sealed class ConnectionLimiter(IOptions<UptimeWatchOptions> options, Telemetry.UptimeWatchMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, int> _perIp = new();
     private int _total;

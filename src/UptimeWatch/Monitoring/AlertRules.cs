@@ -43,7 +43,7 @@ internal static class AlertRules
     /// The notification events a change calls for under <paramref name="rules"/>, after <paramref name="step"/>, in
     /// the order to send them; empty for none.
     /// </summary>
-    public static IReadOnlyList<string> Notifications(StatusChange change, IncidentStep step, Alerting.AlertRulesSettings rules, bool certificate)
+    public static IReadOnlyList<string> Notifications(StatusChange change, IncidentStep step, Configuration.AlertRulesSettings rules, bool certificate)
     {
         if (change.To is MonitorStatus.Maintenance or MonitorStatus.Paused)
         {

@@ -6,13 +6,14 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
+using UptimeWatch.Probing;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Monitoring;
 
 /// <summary>The active (not archived) monitors with their live state, loaded from the database.</summary>
 internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<UptimeWatchOptions> options)
+    Microsoft.Extensions.Options.IOptions<UptimeWatchOptions> options) : IPushHeartbeats
 {
     private readonly ConcurrentDictionary<int, MonitorRuntime> _monitors = new();
 
@@ -31,8 +32,11 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     public PushTarget? FindPushByToken(string token) =>
         _push.ByTokenHash.TryGetValue(PushIndex.Hash(token), out var target) ? target : null;
 
-    /// <summary>The active push monitor with this slug, for the scheduled no-heartbeat check.</summary>
-    public PushTarget? FindPushBySlug(string slug) => _push.BySlug.TryGetValue(slug, out var target) ? target : null;
+    /// <summary>The active push monitor with this slug, for the scheduled no-heartbeat check (the push probe).</summary>
+    PushHeartbeats? IPushHeartbeats.Find(string slug) =>
+        _push.BySlug.TryGetValue(slug, out var target) && target.Monitor is { } runtime
+            ? new PushHeartbeats(runtime, runtime.LastHeartbeatAt, runtime.ResumedAt, target.ListeningSince)
+            : null;
 
     /// <summary>Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
@@ -57,7 +61,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
                     return existing;
                 });
             runtime.ExtraMaintenance = [.. windows[row.Id].Select(w => new OneOffMaintenance(w.Start, w.End))];
-            runtime.AlertRules = Alerting.AlertPolicy.Resolve(definition, options.Value.Alerting);
+            runtime.AlertRules = Configuration.AlertPolicy.Resolve(definition, options.Value.Alerting);
         }
 
         var active = rows.Select(r => r.Id).ToHashSet();

@@ -36,7 +36,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     /// <summary>Its alert rules (its own over the defaults), set whenever its definition is loaded.</summary>
-    public Alerting.AlertRulesSettings AlertRules { get; set; } = new() { Channels = [] };
+    public Configuration.AlertRulesSettings AlertRules { get; set; } = new() { Channels = [] };
 
     /// <summary>Maintenance windows set in the console, besides the definition's own.</summary>
     public IReadOnlyList<MaintenanceWindow> ExtraMaintenance { get; set; } = [];

@@ -1,3 +1,5 @@
+using UptimeWatch.Probing;
+
 namespace UptimeWatch.Monitoring;
 
 internal static class MonitoringExtensions
@@ -5,9 +7,8 @@ internal static class MonitoringExtensions
     public static IHostApplicationBuilder AddMonitoring(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<MonitorRegistry>();
-        builder.Services.AddSingleton<ConfigMonitorSync>();
+        builder.Services.AddSingleton<IPushHeartbeats>(services => services.GetRequiredService<MonitorRegistry>());
         builder.Services.AddSingleton<DefinitionGate>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigMonitorSync>());
         return builder;
     }
 }

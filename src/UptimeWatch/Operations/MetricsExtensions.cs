@@ -8,6 +8,7 @@ using OpenTelemetry.Metrics;
 using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
+using UptimeWatch.Telemetry;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Operations;

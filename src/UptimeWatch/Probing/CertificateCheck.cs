@@ -72,16 +72,4 @@ internal sealed class CertificateCheck(TimeProvider time, IReadOnlyCollection<X5
         }
         return chain.Build(leaf);
     }
-
-    /// <summary>Loads the extra trusted CAs (a PEM bundle); a missing or unreadable file is a start-up error.</summary>
-    public static IReadOnlyCollection<X509Certificate2> LoadRoots(string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return [];
-        }
-        var collection = new X509Certificate2Collection();
-        collection.ImportFromPemFile(path);
-        return [.. collection];
-    }
 }

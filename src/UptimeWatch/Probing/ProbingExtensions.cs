@@ -21,7 +21,7 @@ internal static class ProbingExtensions
         builder.Services.AddSingleton<ProbeRunner>();
         builder.Services.AddSingleton(services => new CertificateCheck(
             services.GetRequiredService<TimeProvider>(),
-            CertificateCheck.LoadRoots(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.CaCertificatesFile)));
+            CaCertificates.Load(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.CaCertificatesFile)));
         return builder;
     }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using UptimeWatch.Configuration;
-using UptimeWatch.Monitoring;
 
 namespace UptimeWatch.Probing;
 
@@ -14,35 +13,36 @@ namespace UptimeWatch.Probing;
 /// so <c>FailureThreshold</c> counts missed heartbeats, whatever the phase of the monitor's slots.
 /// </summary>
 /// <remarks>
-/// The heartbeat clock is live monitor state, so this probe reads the <see cref="MonitorRegistry"/>. It is optional
-/// so that probing can be wired on its own (the probe tests do) without the monitoring feature.
+/// The heartbeat clock is live monitor state, so this probe reads it through <see cref="IPushHeartbeats"/> (the
+/// monitoring feature's registry). It is optional so that probing can be wired on its own (the probe tests do)
+/// without the monitoring feature.
 /// </remarks>
-internal sealed class PushProbe(TimeProvider time, MonitorRegistry? registry = null) : IProbe
+internal sealed class PushProbe(TimeProvider time, IPushHeartbeats? heartbeats = null) : IProbe
 {
     // The latest deadline each monitor was already found missing for. Only read and written inside the
     // monitor's turn (MonitorRuntime.EnterAsync); lost on restart, which costs at most one extra failed check.
-    private readonly ConditionalWeakTable<MonitorRuntime, StrongBox<DateTimeOffset>> _judged = new();
+    private readonly ConditionalWeakTable<object, StrongBox<DateTimeOffset>> _judged = new();
 
     public MonitorType Type => MonitorType.Push;
 
     public ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
     {
-        if (registry is null)
+        if (heartbeats is null)
         {
             throw new InvalidOperationException("Push monitors are judged from their heartbeats, which needs the monitoring feature (AddMonitoring)");
         }
         var interval = TimeSpan.FromSeconds(monitor.IntervalSeconds);
         var grace = TimeSpan.FromSeconds(monitor.Push!.GraceSeconds);
         var now = time.GetUtcNow();
-        if (registry.FindPushBySlug(monitor.Slug) is not { Monitor: { } runtime } target)
+        if (heartbeats.Find(monitor.Slug) is not { } clock)
         {
             // Removed while this slot was starting: nothing to judge.
             return ValueTask.FromResult(ProbeResult.NothingNew(now + interval));
         }
 
-        var last = runtime.LastHeartbeatAt;
+        var last = clock.LastHeartbeatAt;
         // Heartbeats are refused while paused: after a resume, the sender gets a whole period again.
-        var since = runtime.ResumedAt is { } resumed && resumed > target.ListeningSince ? resumed : target.ListeningSince;
+        var since = clock.ResumedAt is { } resumed && resumed > clock.ListeningSince ? resumed : clock.ListeningSince;
         var due = DueBy(last, since, interval, grace);
         if (now < due)
         {
@@ -51,7 +51,7 @@ internal sealed class PushProbe(TimeProvider time, MonitorRegistry? registry = n
 
         // The latest deadline that has passed: the first, or one a whole number of intervals after it.
         var deadline = due + interval * Math.Floor((now - due) / interval);
-        var judged = _judged.GetOrCreateValue(runtime);
+        var judged = _judged.GetOrCreateValue(clock.Monitor);
         if (judged.Value >= deadline)
         {
             return ValueTask.FromResult(ProbeResult.NothingNew(deadline + interval));

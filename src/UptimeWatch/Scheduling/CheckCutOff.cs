@@ -7,13 +7,10 @@ namespace UptimeWatch.Scheduling;
 /// The bound on a graceful stop. Once a stop is asked for (SIGTERM), running checks get
 /// <c>Scheduler:ShutdownTimeoutSeconds</c> to finish on their own; whatever is still running then is cut short and
 /// not recorded (it has no result), so a check with a long timeout can never eat the time the writer needs to store
-/// every check that did finish. The host's own shutdown timeout is this plus <see cref="WriteReserve"/>.
+/// every check that did finish. The host's own shutdown timeout is this plus <see cref="SchedulerOptions.WriteReserve"/>.
 /// </summary>
 internal sealed class CheckCutOff : IDisposable
 {
-    /// <summary>What the writer gets, after the cut-off, to store the last results.</summary>
-    public static readonly TimeSpan WriteReserve = TimeSpan.FromSeconds(15);
-
     private readonly CancellationTokenSource _cut = new();
     private readonly CancellationTokenRegistration _stopping;
     private ITimer? _timer;

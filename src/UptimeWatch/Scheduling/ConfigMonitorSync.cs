@@ -2,9 +2,10 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
 
-namespace UptimeWatch.Monitoring;
+namespace UptimeWatch.Scheduling;
 
 /// <summary>
 /// At start-up, makes the database match the config file: monitors are upserted by slug; a config monitor that

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Primitives;
 using UptimeWatch.Configuration;
-using UptimeWatch.Scheduling;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Journal;
 
-namespace UptimeWatch.Monitoring;
+namespace UptimeWatch.Scheduling;
 
 /// <summary>
 /// Picks up edits to the config file without a restart. The new file is validated first with the same rules as

@@ -19,7 +19,7 @@ internal sealed partial class ProbeJob(
     CheckResultWriter writer,
     CheckNow checkNow,
     CheckCutOff cutOff,
-    Operations.UptimeWatchMetrics metrics,
+    Telemetry.UptimeWatchMetrics metrics,
     TimeProvider time,
     ILogger<ProbeJob> logger) : IJob
 {

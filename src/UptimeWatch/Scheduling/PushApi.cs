@@ -1,11 +1,12 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
-namespace UptimeWatch.Monitoring;
+namespace UptimeWatch.Scheduling;
 
 /// <summary>
 /// Where push monitors are called: <c>GET|POST /api/push/{token}?status=up|down&amp;msg=…&amp;ms=…</c>, from a

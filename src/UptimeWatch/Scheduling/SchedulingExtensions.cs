@@ -9,6 +9,10 @@ internal static class SchedulingExtensions
 {
     public static IHostApplicationBuilder AddScheduling(this IHostApplicationBuilder builder)
     {
+        // First of the scheduling services: the monitor rows are in sync with the configuration before the
+        // scheduler and the reconciler start (hosted services start in the order they are added).
+        builder.Services.AddSingleton<ConfigMonitorSync>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigMonitorSync>());
         builder.Services.AddQuartz(quartz =>
         {
             quartz.UseInMemoryStore(store => store.MisfireThreshold = TimeSpan.FromSeconds(5));

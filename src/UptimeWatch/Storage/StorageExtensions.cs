@@ -30,6 +30,12 @@ internal static class StorageExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Takes the data folder's lock before the host starts anything, so that a second UptimeWatch on the same folder is
+    /// refused with one plain sentence (<see cref="DataDirectoryLockedException"/>), not the host's logged stack trace.
+    /// </summary>
+    public static void LockDataDirectory(this WebApplication app) => app.Services.GetRequiredService<DataDirectoryLock>().Acquire();
+
     /// <summary>The data folder as an absolute path (relative settings are taken from the working directory).</summary>
     public static string DataDirectory(UptimeWatchOptions options) => Path.GetFullPath(options.DataDirectory);
 

@@ -2,9 +2,8 @@ using System.Diagnostics.Metrics;
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
-using UptimeWatch.Journal;
 
-namespace UptimeWatch.Operations;
+namespace UptimeWatch.Telemetry;
 
 /// <summary>
 /// UptimeWatch's own instruments (meter <c>UptimeWatch</c>), exported at <c>/metrics</c> when metrics are on.
@@ -78,20 +77,13 @@ internal sealed class UptimeWatchMetrics
         return new Connection(this, transport);
     }
 
-    public void Published(IReadOnlyList<LiveEvent> events)
+    /// <summary>Counts one live event handed to the clients, by kind.</summary>
+    /// <param name="publicCopy">The public copy of an event already counted in its full form: not counted again.</param>
+    public void Published(string kind, bool publicCopy)
     {
-        if (!_events.Enabled)
+        if (!publicCopy)
         {
-            return;
-        }
-        foreach (var e in events)
-        {
-            if (e.PublicOnly)
-            {
-                // The public copy of an event counted already.
-                continue;
-            }
-            _events.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
+            _events.Add(1, new KeyValuePair<string, object?>("kind", kind));
         }
     }
 

@@ -1,6 +1,7 @@
 using MimeKit;
 using UptimeWatch.Alerting;
 using UptimeWatch.Alerting.Channels;
+using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using static UptimeWatch.Tests.Alerting.ChannelTestKit;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Alerting;
 using UptimeWatch.Alerting.Channels;
+using UptimeWatch.Configuration;
 using static UptimeWatch.Tests.Alerting.ChannelTestKit;
 
 namespace UptimeWatch.Tests.Alerting;

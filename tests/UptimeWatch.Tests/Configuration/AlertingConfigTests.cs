@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using UptimeWatch.Alerting;
 using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Tests.Configuration;

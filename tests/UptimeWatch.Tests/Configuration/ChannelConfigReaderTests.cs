@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using UptimeWatch.Alerting;
+using UptimeWatch.Configuration;
 
-namespace UptimeWatch.Tests.Alerting;
+namespace UptimeWatch.Tests.Configuration;
 
 public sealed class ChannelConfigReaderTests
 {
@@ -253,13 +254,13 @@ public sealed class ChannelConfigReaderTests
             Smtp = new SmtpSettings("smtp.example.com", 465, SmtpSecurity.Tls, "alerts", "pw-123", "a@example.com", ["b@example.com"]),
         };
 
-        Assert.Equal(new ChannelDescription("ops", "slack", "https://hooks.slack.com/…", false, null), ChannelConfigReader.Describe(slack));
-        var tg = ChannelConfigReader.Describe(telegram);
+        Assert.Equal(new ChannelDescription("ops", "slack", "https://hooks.slack.com/…", false, null), ChannelDescription.Describe(slack));
+        var tg = ChannelDescription.Describe(telegram);
         Assert.Equal(("https://api.telegram.org/…", true), (tg.Destination, tg.HasSecret));
-        var mail = ChannelConfigReader.Describe(email);
+        var mail = ChannelDescription.Describe(email);
         Assert.Equal("smtp://smtp.example.com:465 (Tls)", mail.Destination);
         Assert.True(mail.HasSecret);
-        var json = System.Text.Json.JsonSerializer.Serialize<object>(new[] { ChannelConfigReader.Describe(slack), tg, mail });
+        var json = System.Text.Json.JsonSerializer.Serialize<object>(new[] { ChannelDescription.Describe(slack), tg, mail });
         Assert.DoesNotContain("SECRET", json);
         Assert.DoesNotContain("token", json);
         Assert.DoesNotContain("pw-123", json);

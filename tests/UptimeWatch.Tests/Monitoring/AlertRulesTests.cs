@@ -1,4 +1,4 @@
-using UptimeWatch.Alerting;
+using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;

@@ -1,3 +1,5 @@
+using UptimeWatch.Configuration;
+
 namespace UptimeWatch.Alerting.Channels;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using UptimeWatch.Configuration;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting.Channels;

@@ -5,6 +5,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using UptimeWatch.Journal;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Alerting.Channels;
 

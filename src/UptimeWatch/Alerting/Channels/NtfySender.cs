@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using UptimeWatch.Configuration;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting.Channels;

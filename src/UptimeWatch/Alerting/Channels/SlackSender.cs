@@ -1,3 +1,4 @@
+using UptimeWatch.Configuration;
 using UptimeWatch.Journal;
 namespace UptimeWatch.Alerting.Channels;
 

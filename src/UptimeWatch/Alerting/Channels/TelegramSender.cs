@@ -1,4 +1,5 @@
 using System.Net;
+using UptimeWatch.Configuration;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Alerting.Channels;
