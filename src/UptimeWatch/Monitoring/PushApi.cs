@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using UptimeWatch.Probing;
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 using UptimeWatch.Journal;
