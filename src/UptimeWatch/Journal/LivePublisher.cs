@@ -78,7 +78,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
 
     /// <summary>
     /// Publishes one <c>checks</c> frame to the public streams with what was checked since the last one (nothing
-    /// when nothing was). Called by <see cref="LiveTimers"/> every <c>Live:CheckFrameMs</c>.
+    /// when nothing was). Called by the Live folder's timer every <c>Live:CheckFrameMs</c>.
     /// </summary>
     public void FlushChecks()
     {
