@@ -27,7 +27,7 @@ internal static class BadgeApi
     }
 
     private static IQueryable<MonitorEntity> PublicMonitor(UptimeWatchDbContext db, string slug) =>
-        db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null && m.Slug == slug);
+        JournalReader.PublicMonitors(db).Where(m => m.Slug == slug);
 
     internal static async Task<Results<ContentHttpResult, NotFound<ProblemResponse>>> GetStatusBadge(
         string slug, UptimeWatchDbContext db, HttpResponse response, CancellationToken cancellationToken, string? label = null)
