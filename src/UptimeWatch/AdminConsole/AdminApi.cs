@@ -43,7 +43,7 @@ internal static class AdminApi
         api.MapGet("/monitors/{slug}", async (string slug, AdminCommands commands, CancellationToken ct) => TypedResults.Ok(await commands.GetMonitorAsync(slug, ct)))
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("AdminGetMonitor").WithSummary("One monitor.");
         api.MapGet("/monitors/{slug}/checks", async (string slug, AdminCommands commands, CancellationToken ct, int? limit) =>
-                TypedResults.Ok(new StatusPage.ChecksResponse(await commands.ChecksAsync(slug, limit, ct))))
+                TypedResults.Ok(new ChecksResponse(await commands.ChecksAsync(slug, limit, ct))))
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("AdminListChecks")
             .WithSummary("A monitor's most recent checks, newest first (limit 1-1000, default 50), with the probe's full error text.");
         api.MapPut("/monitors/{slug}", async (string slug, HttpRequest request, AdminCommands commands, CancellationToken ct) =>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;

@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
-using UptimeWatch.Live;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
 using UptimeWatch.Scheduling;
-using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
@@ -77,7 +75,7 @@ internal sealed partial class AdminCommands(
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var row = await ActiveRowAsync(db, slug, cancellationToken);
-        return await StatusApi.RecentChecksAsync(db, row.Id, take, fullText: true, cancellationToken);
+        return await CheckHistory.RecentAsync(db, row.Id, take, fullText: true, cancellationToken);
     }
 
     public async Task<MonitorView> CreateMonitorAsync(IReadOnlyDictionary<string, string?> fields, string by, CancellationToken cancellationToken)

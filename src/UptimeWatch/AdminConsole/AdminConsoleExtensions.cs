@@ -29,7 +29,6 @@ internal static class AdminConsoleExtensions
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
         services.AddSingleton<AdminCommands>();
-        services.AddSingleton<AdminEventLog>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddSingleton(sp => new PasswordHashGate(sp.GetRequiredService<IPasswordHasher<AdminAccount>>()));
         services.AddSingleton<SetupCode>();

@@ -1,4 +1,4 @@
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 
 namespace UptimeWatch.AdminConsole;
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
-using UptimeWatch.Live;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
@@ -20,7 +19,7 @@ namespace UptimeWatch.AdminConsole;
 internal sealed partial class AdminSocket(
     WebSocket socket,
     AdminCommands commands,
-    AdminEventLog log,
+    JournalReader log,
     EventHub hub,
     int queueSize,
     int maxMessageBytes,
@@ -30,9 +29,6 @@ internal sealed partial class AdminSocket(
 {
     public const int MaxCommandsInFlight = 8;
     public const int MaxIdLength = 100;
-
-    /// <summary>The log is replayed in pages of this many entries.</summary>
-    public const int ReplayPage = 500;
 
     /// <summary>
     /// The replay is held in memory until the <c>ok</c> (which carries the newest seq) has gone out; a client this far
@@ -401,29 +397,19 @@ internal sealed partial class AdminSocket(
                 long? replayedUpTo = null;
                 if (after is { } cursor)
                 {
-                    reset = await log.CheckCursorAsync(cursor, _stop.Token);
+                    reset = await log.ResetReasonAsync(LiveFeed.Everything, cursor, MaxReplay, _stop.Token);
                     if (reset is null)
                     {
                         replayedUpTo = cursor;
-                        while (true)
+                        await foreach (var page in log.ReplayAsync(LiveFeed.Everything, cursor, MaxReplay, _stop.Token))
                         {
-                            var page = await log.ReadAfterAsync(replayedUpTo.Value, ReplayPage, _stop.Token);
-                            if (page.Count == 0)
-                            {
-                                break;
-                            }
-                            replay.AddRange(page);
-                            replayedUpTo = Math.Max(replayedUpTo.Value, page.Max(e => e.Id ?? 0));
-                            if (replay.Count > MaxReplay)
-                            {
-                                (reset, replay, replayedUpTo) = ($"more than {MaxReplay} events were missed: reload", [], null);
-                                break;
-                            }
+                            replay.AddRange(page.Events);
+                            replayedUpTo = page.UpTo;
                         }
                     }
                 }
                 // The hub only knows what it published since start-up; the log knows what came before a restart.
-                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await log.NewestSeqAsync(_stop.Token));
+                var newest = Math.Max(Math.Max(hub.LastId, replayedUpTo ?? 0), await log.NewestIdAsync(_stop.Token));
                 await EnqueueAsync(Reply(id, new { seq = newest }));
                 _pusher = Pusher.Start(this, subscription, reset, replay, replayedUpTo);
                 subscription = null;

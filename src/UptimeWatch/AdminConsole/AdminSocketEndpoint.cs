@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
-using UptimeWatch.Live;
-using UptimeWatch.Storage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Journal;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -33,7 +33,7 @@ internal static partial class AdminSocketEndpoint
         return app;
     }
 
-    internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, AdminEventLog log, IDbContextFactory<UptimeWatchDbContext> dbFactory,
+    internal static async Task AcceptAsync(HttpContext http, AdminCommands commands, JournalReader log, IDbContextFactory<UptimeWatchDbContext> dbFactory,
         EventHub hub, AdminSessions sessions, Telemetry.UptimeWatchMetrics metrics,
         IOptions<UptimeWatchOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
@@ -44,7 +44,7 @@ internal static partial class AdminSocketEndpoint
         var site = AdminOrigin.SiteOrigin(http.Request);
         if (AdminOrigin.Refused(http.Request, site, settings.Admin.AllowedOrigins) is { } origin)
         {
-            LogRefusedOrigin(logger, origin, site, LiveApi.ClientIp(http));
+            LogRefusedOrigin(logger, origin, site, ClientKey.Address(http));
             await AdminProblems.WriteAsync(http, StatusCodes.Status403Forbidden,
                 $"Origin \"{origin}\" may not open the admin WebSocket: only this site's own origin ({site}) and the origins in UptimeWatch:Admin:AllowedOrigins may");
             return;
@@ -74,7 +74,7 @@ internal static partial class AdminSocketEndpoint
             KeepAliveTimeout = keepAlive.Timeout,
         });
         var by = AdminApi.By(http.User);
-        var client = LiveApi.ClientIp(http);
+        var client = ClientKey.Address(http);
         LogOpened(logger, by, client);
         using var counted = metrics.Connected("websocket");
         var socket = new AdminSocket(webSocket, commands, log, hub, settings.Live.ClientQueueSize, settings.Admin.MaxMessageBytes, by,

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;

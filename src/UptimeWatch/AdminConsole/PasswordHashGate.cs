@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;

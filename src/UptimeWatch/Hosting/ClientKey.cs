@@ -12,6 +12,9 @@ internal static class ClientKey
 {
     public static string For(HttpContext http) => For(http.Connection.RemoteIpAddress);
 
+    /// <summary>The client's own address as logs show it (not its key: an IPv6 client is logged by its full address).</summary>
+    public static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
     public static string For(IPAddress? address)
     {
         if (address is null)

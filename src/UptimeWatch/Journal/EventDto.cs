@@ -11,14 +11,16 @@ internal sealed record EventDto(long Id, string Monitor, string Name, string Fro
     /// <summary>Whether the monitor is flapping after this event; an event that only changes the flag has from = to.</summary>
     public bool Flapping { get; init; }
 
-    /// <summary>From a stored event's fields: the public reason when <paramref name="forPublic"/>, else the full one.</summary>
-    public static EventDto Create(long id, string slug, string name, MonitorStatus from, MonitorStatus to, DateTimeOffset at, string reason,
-        string? category, string? publicReason, bool flapping, bool forPublic)
+    /// <summary>
+    /// The one mapping from a stored event to what every surface shows (live pushes, replays, <c>/api/events</c>,
+    /// incidents): the public reason when <paramref name="forPublic"/>, else the full one.
+    /// </summary>
+    public static EventDto Of(StatusEvent e, string slug, string name, bool forPublic)
     {
-        var shown = Monitoring.PublicReasons.OfEvent(category, publicReason, to);
-        return new EventDto(id, slug, name, StatusWords.Text(from), StatusWords.Text(to), at, forPublic ? shown.Text : reason, shown.Category)
+        var shown = Monitoring.PublicReasons.OfEvent(e.Category, e.PublicReason, e.To);
+        return new EventDto(e.Id, slug, name, StatusWords.Text(e.From), StatusWords.Text(e.To), e.At, forPublic ? shown.Text : e.Reason, shown.Category)
         {
-            Flapping = flapping,
+            Flapping = e.Flapping,
         };
     }
 }

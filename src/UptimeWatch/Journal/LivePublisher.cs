@@ -1,8 +1,7 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
-using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Journal;
@@ -13,11 +12,13 @@ namespace UptimeWatch.Journal;
 /// result for the admin socket. Public monitors' checks also go into <see cref="CheckFrames"/>, which
 /// <see cref="FlushChecks"/> turns into one <c>checks</c> frame for the public streams every
 /// <c>Live:CheckFrameMs</c>. Runs after the commit, so nothing is ever announced that a reload would not show.
+/// Events are built by <see cref="LiveEvents"/>, as <see cref="JournalReader"/> builds them for replays.
 /// </summary>
 internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOptions<JsonOptions> json, Telemetry.UptimeWatchMetrics metrics,
-    IOptions<Configuration.UptimeWatchOptions> options)
+    IOptions<UptimeWatchOptions> options)
 {
-    private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
+    // Stateless, so this one builds what the reader's builds (the constructor stays what the writer's tests call).
+    private readonly LiveEvents _build = new(json, options);
     private readonly CheckFrames _checks = new();
 
     // One order for every client: the writer, the frame timer and admin commands publish from different threads, and
@@ -46,19 +47,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 var definition = monitor.Definition;
                 if (c.Event is { } e)
                 {
-                    var full = EventDto.Create(e.Id, definition.Slug, definition.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic: false);
-                    if (definition.Public && !options.Value.StatusPage.ShowErrorDetails)
-                    {
-                        // Two copies of one event (same id): the full reason for admin sockets, the public one for the public.
-                        events.Add(Build(e.Id, "status", false, full));
-                        events.Add(Build(e.Id, "status", true,
-                            EventDto.Create(e.Id, definition.Slug, definition.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic: true))
-                            with { PublicOnly = true });
-                    }
-                    else
-                    {
-                        events.Add(Build(e.Id, "status", definition.Public, full));
-                    }
+                    _build.AddStatus(events, e, definition.Slug, definition.Name, definition.Public);
                     if (c.Check is null)
                     {
                         _checks.StatusChanged(c.MonitorId, c.DisplayStatus);
@@ -67,15 +56,15 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 if (c.Alert is { } alert)
                 {
                     // Admin only: alerts never go to the public status page.
-                    events.Add(Build(alert.Seq, alert.Step, false, AlertViews.From(alert.Alert, definition.Slug, definition.Name)));
+                    events.Add(_build.Alert(alert.Step, alert.Seq, alert.Alert, definition.Slug, definition.Name));
                 }
                 if (c.Check is { } check)
                 {
-                    var dto = new CheckEventDto(definition.Slug, check.At, check.Outcome.ToString().ToLowerInvariant(), check.ResponseMs, c.DisplayStatus);
+                    var dto = new CheckEventDto(definition.Slug, check.At, StatusWords.Outcome(check.Outcome), check.ResponseMs, c.DisplayStatus);
                     // Each check on its own for the admin socket only; public viewers get it in the next checks frame.
                     if (checkEvents)
                     {
-                        events.Add(Build(null, "check", definition.Public, dto));
+                        events.Add(_build.Build(null, "check", definition.Public, dto));
                     }
                     if (definition.Public)
                     {
@@ -89,7 +78,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
 
     /// <summary>
     /// Publishes one <c>checks</c> frame to the public streams with what was checked since the last one (nothing
-    /// when nothing was). Called by <see cref="LiveTimers"/> every <c>Live:CheckFrameMs</c>.
+    /// when nothing was). Called by the Live folder's timer every <c>Live:CheckFrameMs</c>.
     /// </summary>
     public void FlushChecks()
     {
@@ -99,7 +88,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
             var frame = _checks.Take(id => registry.TryGet(id, out var monitor) && monitor.Definition.Public);
             if (frame is not null)
             {
-                Publish([Build(null, CheckFrames.Kind, true, frame)]);
+                Publish([_build.Build(null, CheckFrames.Kind, true, frame)]);
             }
         }
     }
@@ -107,7 +96,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
     /// <summary>An admin-only, live-only event (not in the log): a definition changed, the config file was rejected.</summary>
     public void PublishAdmin<T>(string kind, T payload)
     {
-        LiveEvent[] events = [Build(null, kind, false, payload)];
+        LiveEvent[] events = [_build.Build(null, kind, false, payload)];
         lock (_gate)
         {
             Publish(events);
@@ -121,13 +110,6 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
         {
             metrics.Published(e.Kind, e.PublicOnly);
         }
-    }
-
-    /// <summary>Builds an event the way the publisher does, for replays from the log.</summary>
-    public LiveEvent Build<T>(long? id, string kind, bool isPublic, T payload)
-    {
-        var data = JsonSerializer.SerializeToUtf8Bytes(payload, _json);
-        return new LiveEvent(id, kind, isPublic, data, SseFrame.Build(id, kind, data));
     }
 }
 

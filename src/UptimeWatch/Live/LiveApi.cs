@@ -2,24 +2,20 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
-using UptimeWatch.StatusPage;
-using UptimeWatch.Storage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Live;
 
 /// <summary>
 /// The public event stream over two transports with one cursor (the event-log id): Server-Sent Events at
-/// <c>/api/live/events</c> and long polling at <c>/api/live/poll</c>. Only public monitors' events go out.
+/// <c>/api/live/events</c> and long polling at <c>/api/live/poll</c>. Only public monitors' events go out. What a
+/// cursor means (replay, reset) is the <see cref="JournalReader"/>'s; these are the transports.
 /// </summary>
 internal static partial class LiveApi
 {
-    /// <summary>Replay reads the log in pages of this many events.</summary>
-    private const int ReplayPage = 500;
-
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app)
     {
         var live = app.MapGroup("/api/live").WithTags("Live");
@@ -31,8 +27,7 @@ internal static partial class LiveApi
     }
 
     internal static async Task StreamAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, IOptions<UptimeWatchOptions> options,
-        IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers)
+        JournalReader journal, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var settings = options.Value.Live;
         var lastText = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
@@ -64,37 +59,30 @@ internal static partial class LiveApi
             long? sent = null;
             if (lastEventId is { } after)
             {
-                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var reason = await IsTooOldAsync(db, after, cancellationToken)
-                    ?? await IsTooFarBehindAsync(db, after, settings.MaxReplayEvents, cancellationToken);
+                var reason = await journal.ResetReasonAsync(LiveFeed.PublicStream, after, settings.MaxReplayEvents, cancellationToken);
                 if (reason is not null)
                 {
                     // Read after subscribing: every event up to it is in the log (the snapshot shows it), every later
                     // one is in this connection's queue. The frame has no id, so a reconnect without a reload does not
                     // skip ahead; the client reloads the snapshot and continues from the cursor.
-                    var newest = await NewestIdAsync(db, cancellationToken);
+                    var newest = await journal.NewestIdAsync(cancellationToken);
                     await body.WriteAsync(SseFrame.Build(null, "reset", JsonSerializer.SerializeToUtf8Bytes(new StreamResetDto(reason, newest), json.Value.SerializerOptions)), cancellationToken);
                     sent = newest;
                 }
                 else
                 {
                     sent = after;
-                    // At most MaxReplayEvents rows: the count above saw every event committed before it, and anything
+                    // At most MaxReplayEvents entries: the check above saw every event committed before it, and anything
                     // committed since is also in the queue (dropped there by id if replayed here).
-                    var left = settings.MaxReplayEvents;
-                    List<EventDto> page;
-                    do
+                    await foreach (var page in journal.ReplayAsync(LiveFeed.PublicStream, after, settings.MaxReplayEvents, cancellationToken))
                     {
-                        page = await StatusApi.PublicEventsAfterAsync(db, sent.Value, Math.Min(ReplayPage, left), cancellationToken, options.Value.StatusPage.ShowErrorDetails);
-                        foreach (var e in page)
+                        foreach (var e in page.Events)
                         {
-                            await body.WriteAsync(SseFrame.Build(e.Id, "status", JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions)), cancellationToken);
-                            sent = e.Id;
+                            await body.WriteAsync(e.Frame, cancellationToken);
                         }
-                        left -= page.Count;
+                        sent = page.UpTo;
                         await body.FlushAsync(cancellationToken);
                     }
-                    while (page.Count == ReplayPage && left > 0);
                 }
                 await body.FlushAsync(cancellationToken);
             }
@@ -120,7 +108,7 @@ internal static partial class LiveApi
         }
         catch (SlowConsumerException)
         {
-            LogSlowClient(logger, ClientIp(http));
+            LogSlowClient(logger, ClientKey.Address(http));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -129,7 +117,7 @@ internal static partial class LiveApi
     }
 
     internal static async Task PollAsync(HttpContext http, EventHub hub, ConnectionLimiter limiter, IOptions<UptimeWatchOptions> options,
-        IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, TimeProvider time)
+        JournalReader journal, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, TimeProvider time)
     {
         var settings = options.Value.Live;
         var afterText = http.Request.Query["after"].FirstOrDefault();
@@ -168,21 +156,18 @@ internal static partial class LiveApi
         }
         else
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var newest = await NewestIdAsync(db, cancellationToken);
+            var newest = await journal.NewestIdAsync(cancellationToken);
             cursor = after ?? newest;
-            if ((await IsTooOldAsync(db, cursor, cancellationToken) ?? await IsTooFarBehindAsync(db, cursor, settings.MaxReplayEvents, cancellationToken)) is not null)
+            if (await journal.ResetReasonAsync(LiveFeed.PublicStatus, cursor, settings.MaxReplayEvents, cancellationToken) is not null)
             {
                 // Like SSE's reset: reload the snapshot, then poll on from this cursor (everything up to it is in the
                 // snapshot, everything after it is still in the log).
                 await WritePoll(http, [], newest, reset: true);
                 return;
             }
-            foreach (var e in await StatusApi.PublicEventsAfterAsync(db, cursor, ReplayPage, cancellationToken, options.Value.StatusPage.ShowErrorDetails))
-            {
-                found.Add(JsonSerializer.SerializeToUtf8Bytes(e, json.Value.SerializerOptions));
-                cursor = e.Id;
-            }
+            var page = await journal.ReadAsync(LiveFeed.PublicStatus, cursor, JournalReader.Page, cancellationToken);
+            found.AddRange(page.Events.Select(e => e.Json));
+            cursor = page.UpTo;
         }
 
         if (found.Count == 0 && timeoutSeconds > 0)
@@ -231,45 +216,6 @@ internal static partial class LiveApi
         await WritePoll(http, found, cursor, reset: false);
     }
 
-    /// <summary>Null when <paramref name="after"/> can be resumed from, otherwise why not (the client must reload).</summary>
-    internal static async Task<string?> IsTooOldAsync(UptimeWatchDbContext db, long after, CancellationToken cancellationToken)
-    {
-        if (after == 0)
-        {
-            return null;
-        }
-        var oldest = await db.StatusEvents.MinAsync(e => (long?)e.Id, cancellationToken);
-        var newest = await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
-        if (after > newest)
-        {
-            return "the event id is newer than any event here (the server's history was replaced): reload";
-        }
-        return oldest is { } o && after < o - 1 ? "events after this id are no longer kept: reload" : null;
-    }
-
-    /// <summary>
-    /// Null when the public status events after <paramref name="after"/> are at most <paramref name="maxReplay"/>,
-    /// otherwise why the client gets a reset. Counting stops one past the limit, so a client a million events behind
-    /// costs what one at the limit does.
-    /// </summary>
-    internal static async Task<string?> IsTooFarBehindAsync(UptimeWatchDbContext db, long after, int maxReplay, CancellationToken cancellationToken)
-    {
-        var behind = await (
-                from e in db.StatusEvents.AsNoTracking()
-                join m in db.Monitors.AsNoTracking() on e.MonitorId equals m.Id
-                where e.Id > after && e.Kind == EventKind.Status && m.IsPublic && m.ArchivedAt == null
-                orderby e.Id
-                select e.Id)
-            .Take(maxReplay + 1)
-            .CountAsync(cancellationToken);
-        return behind > maxReplay
-            ? $"more than {maxReplay} events happened after this id: reload the snapshot and continue from the cursor"
-            : null;
-    }
-
-    private static async Task<long> NewestIdAsync(UptimeWatchDbContext db, CancellationToken cancellationToken) =>
-        await db.StatusEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0;
-
     private static async Task WritePoll(HttpContext http, List<ReadOnlyMemory<byte>> events, long cursor, bool reset)
     {
         // The events are already JSON (serialised once when published); the envelope is put around them as bytes.
@@ -304,8 +250,6 @@ internal static partial class LiveApi
         return false;
     }
 
-    internal static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
     internal static Task Refuse(HttpContext http, int status, IOptions<JsonOptions> json)
     {
         http.Response.Headers.RetryAfter = "10";
@@ -323,9 +267,6 @@ internal static partial class LiveApi
     [LoggerMessage(LogLevel.Information, "Disconnected a live client at {ClientIp} that did not keep up; it resumes by event id")]
     private static partial void LogSlowClient(ILogger logger, string clientIp);
 }
-
-/// <summary>The data of a <c>reset</c> event: the client must reload its snapshot and reconnect.</summary>
-internal sealed record ResetDto(string Reason);
 
 /// <summary>
 /// The data of the public stream's <c>reset</c> event: the client must reload its snapshot; the stream goes on after

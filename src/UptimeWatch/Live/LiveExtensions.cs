@@ -7,6 +7,9 @@ internal static class LiveExtensions
     {
         builder.Services.AddSingleton<EventHub>();
         builder.Services.AddSingleton<LivePublisher>();
+        // The Journal's read side: the status page, the live streams and the admin socket read the log through it.
+        builder.Services.AddSingleton<LiveEvents>();
+        builder.Services.AddSingleton<JournalReader>();
         builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddHostedService<LiveTimers>();
         return builder;

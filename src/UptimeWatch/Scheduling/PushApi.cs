@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
-using UptimeWatch.StatusPage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 

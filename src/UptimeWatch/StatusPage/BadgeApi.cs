@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 using UptimeWatch.Journal;
@@ -26,7 +27,7 @@ internal static class BadgeApi
     }
 
     private static IQueryable<MonitorEntity> PublicMonitor(UptimeWatchDbContext db, string slug) =>
-        db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null && m.Slug == slug);
+        JournalReader.PublicMonitors(db).Where(m => m.Slug == slug);
 
     internal static async Task<Results<ContentHttpResult, NotFound<ProblemResponse>>> GetStatusBadge(
         string slug, UptimeWatchDbContext db, HttpResponse response, CancellationToken cancellationToken, string? label = null)

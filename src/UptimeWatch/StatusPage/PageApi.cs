@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
-using UptimeWatch.Storage;
+using UptimeWatch.Hosting;
 using UptimeWatch.Journal;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.StatusPage;
 
@@ -33,24 +34,15 @@ internal static class PageApi
         return app;
     }
 
-    private static IQueryable<MonitorEntity> PublicMonitors(UptimeWatchDbContext db) =>
-        db.Monitors.AsNoTracking().Where(m => m.IsPublic && m.ArchivedAt == null);
-
     internal static async Task<PageResult> GetPage(UptimeWatchDbContext db, PageHistoryCache history, IOptions<UptimeWatchOptions> options,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // Read before the state: a change committed meanwhile is then after the cursor and replayed by the live
-        // stream (replaying a change already shown is harmless; missing one would leave the page wrong).
-        // Newest first, stopping at the first public one: a MAX over all public events grew with the event log.
-        var cursor = await db.StatusEvents.AsNoTracking()
-            .Where(e => PublicMonitors(db).Any(m => m.Id == e.MonitorId))
-            .OrderByDescending(e => e.Id)
-            .Select(e => (long?)e.Id)
-            .FirstOrDefaultAsync(cancellationToken) ?? 0;
+        // Read before the state (the Journal's rule for where a snapshot goes live from).
+        var cursor = await JournalReader.SnapshotCursorAsync(db, cancellationToken);
 
         // The live half comes from the rows on every request: which monitors are public, and their state.
-        var monitors = await PublicMonitors(db)
+        var monitors = await JournalReader.PublicMonitors(db)
             .OrderBy(m => m.Group).ThenBy(m => m.Name)
             .Select(m => new PageMonitorState(m.Id, m.Slug, m.Name, m.Group, m.Type, m.Status, m.ConsecutiveFailures, m.LastCheckedAt, m.LastResponseMs)
             {
@@ -61,11 +53,11 @@ internal static class PageApi
 
         var page = options.Value.StatusPage;
         return new PageResult(new PageHeader(page.Title, page.Description, page.LogoUrl, page.Footer,
-            StatusApi.Overall(monitors.Select(m => (m.Status, m.Flapping))), cursor, now), monitors, histories);
+            StatusWords.Overall(monitors.Select(m => (m.Status, m.Flapping))), cursor, now), monitors, histories);
     }
 
     internal static async Task<Results<Ok<IncidentsResponse>, BadRequest<ProblemResponse>>> GetIncidents(
-        UptimeWatchDbContext db, IOptions<UptimeWatchOptions> options, CancellationToken cancellationToken, int? page = null, int? pageSize = null,
+        UptimeWatchDbContext db, LiveEvents events, CancellationToken cancellationToken, int? page = null, int? pageSize = null,
         long? before = null)
     {
         var number = page ?? 1;
@@ -97,26 +89,24 @@ internal static class PageApi
         }
 
         // One row more than the page tells whether there is a next page without counting them all.
-        var events = await (
+        var rows = await (
                 from e in db.StatusEvents.AsNoTracking()
-                join m in PublicMonitors(db) on e.MonitorId equals m.Id
+                join m in JournalReader.PublicMonitors(db) on e.MonitorId equals m.Id
                 where e.Kind == EventKind.Status && (before == null || e.Id < before)
                 orderby e.Id descending
-                select new { e.Id, m.Slug, m.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping })
+                select new { Event = e, m.Slug, m.Name })
             .Skip(skip)
             .Take(size + 1)
             .ToListAsync(cancellationToken);
 
         // Pages are cut by event, not by day, so a busy day never makes a page unbounded; a day cut in two simply
         // appears at the end of one page and the start of the next.
-        var forPublic = !options.Value.StatusPage.ShowErrorDetails;
-        var days = events.Take(size)
-            .GroupBy(e => DateOnly.FromDateTime(e.At.UtcDateTime))
-            .Select(g => new IncidentDayDto(g.Key, [.. g.Select(e =>
-                EventDto.Create(e.Id, e.Slug, e.Name, e.From, e.To, e.At, e.Reason, e.Category, e.PublicReason, e.Flapping, forPublic))]))
+        var days = rows.Take(size)
+            .GroupBy(r => DateOnly.FromDateTime(r.Event.At.UtcDateTime))
+            .Select(g => new IncidentDayDto(g.Key, [.. g.Select(r => events.PublicView(r.Event, r.Slug, r.Name))]))
             .ToList();
-        var hasMore = events.Count > size;
-        return TypedResults.Ok(new IncidentsResponse(days, before is null ? number : null, size, hasMore, hasMore ? events[size - 1].Id : null));
+        var hasMore = rows.Count > size;
+        return TypedResults.Ok(new IncidentsResponse(days, before is null ? number : null, size, hasMore, hasMore ? rows[size - 1].Event.Id : null));
     }
 }
 

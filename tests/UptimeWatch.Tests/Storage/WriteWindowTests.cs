@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
+using CheckDto = UptimeWatch.Testing.CheckDto;
 using EventDto = UptimeWatch.Testing.EventDto;
 
 namespace UptimeWatch.Tests.Storage;
