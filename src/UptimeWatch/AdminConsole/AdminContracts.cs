@@ -39,14 +39,41 @@ internal static class AdminErrorCodes
     /// <summary>REST only: a browser write whose body is not <c>application/json</c>.</summary>
     public const string UnsupportedMediaType = "unsupported_media_type";
 
+    /// <summary>REST only: not signed in, wrong password, or the session or token has ended.</summary>
+    public const string Unauthorized = "unauthorized";
+
+    /// <summary>REST only: signed in, but not allowed this (a token creating tokens, a wrong setup code, a refused origin).</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>REST only: the sign-in rate limit.</summary>
+    public const string TooManyRequests = "too_many_requests";
+
+    /// <summary>REST only: the server is too busy hashing passwords; try again after <c>Retry-After</c>.</summary>
+    public const string Unavailable = "unavailable";
+
     public static int HttpStatus(string code) => code switch
     {
         NotFound => StatusCodes.Status404NotFound,
-        CrossOrigin => StatusCodes.Status403Forbidden,
+        Unauthorized => StatusCodes.Status401Unauthorized,
+        CrossOrigin or Forbidden => StatusCodes.Status403Forbidden,
         UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ConfigManaged or Conflict => StatusCodes.Status409Conflict,
+        TooManyRequests => StatusCodes.Status429TooManyRequests,
         Internal => StatusCodes.Status500InternalServerError,
+        Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
+    };
+
+    /// <summary>The code of a status set outside an endpoint (authentication, the rate limiter).</summary>
+    public static string ForStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => Unauthorized,
+        StatusCodes.Status403Forbidden => Forbidden,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status429TooManyRequests => TooManyRequests,
+        StatusCodes.Status503ServiceUnavailable => Unavailable,
+        >= 500 => Internal,
+        _ => BadRequest,
     };
 }
 
@@ -101,6 +128,9 @@ internal sealed record AttemptView(DateTimeOffset At, bool Delivered, int? Statu
 /// <summary>Turns a JSON monitor object into the flattened "Field" / "Group:Field" text the validator reads.</summary>
 internal static class MonitorJson
 {
+    /// <summary>What secret values read as; sent back unchanged in an update, it keeps the stored value.</summary>
+    public const string Mask = "********";
+
     /// <summary>Flattens like .NET configuration does: objects by key, arrays by index, scalars as text.</summary>
     public static Dictionary<string, string?> Flatten(JsonElement monitor, string field = "monitor")
     {
@@ -114,7 +144,7 @@ internal static class MonitorJson
     }
 
     /// <summary>
-    /// Whether a field holds a secret, shown as <see cref="AdminCommands.Mask"/>: credentials, and header values whose
+    /// Whether a field holds a secret, shown as <see cref="Mask"/>: credentials, and header values whose
     /// name suggests one (<see cref="SecretHeaders"/>, the list the probe also keeps from other origins).
     /// </summary>
     public static bool IsSecret(string key)
@@ -155,7 +185,7 @@ internal static class MonitorJson
                     node = next;
                 }
             }
-            node[parts[^1]] = mask && IsSecret(key) && !string.IsNullOrEmpty(value) ? AdminCommands.Mask : value;
+            node[parts[^1]] = mask && IsSecret(key) && !string.IsNullOrEmpty(value) ? Mask : value;
         }
         return (JsonObject)ToNode(root, mask, topLevel: true)!;
     }
