@@ -11,10 +11,10 @@ internal sealed class AdminCommands(IServiceProvider services)
 {
     /// <summary>REST: runs a request built from the route, the query and the body.</summary>
     public async Task<TResult> RunAsync<TResult>(IAdminRequest<TResult> request, string by, CancellationToken cancellationToken) =>
-        (TResult)await RunAsync(request, by, cancellationToken);
+        (TResult)await ExecuteAsync(request, by, cancellationToken);
 
     /// <summary>Validates the request and runs its handler; the result is the reply payload.</summary>
-    public Task<object> RunAsync(IAdminRequest request, string by, CancellationToken cancellationToken)
+    public Task<object> ExecuteAsync(IAdminRequest request, string by, CancellationToken cancellationToken)
     {
         request.Validate();
         var handler = AdminCommandTable.For(request).Handler

@@ -107,7 +107,7 @@ internal sealed partial class AdminSocket
                         await EnqueueAsync(Reply(id, await UnsubscribeAsync()));
                         return;
                 }
-                var result = await commands.RunAsync(request, by, _stop.Token);
+                var result = await commands.ExecuteAsync(request, by, _stop.Token);
                 await EnqueueAsync(Reply(id, result));
             }
         }
