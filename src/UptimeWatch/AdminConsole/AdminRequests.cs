@@ -166,10 +166,3 @@ internal sealed record ListNotifications(int? Limit) : IAdminRequest<Notificatio
 internal sealed record Subscribe(long? After) : ISocketRequest;
 
 internal sealed record Unsubscribe : ISocketRequest;
-
-internal sealed record MonitorsResponse(IReadOnlyList<MonitorView> Monitors);
-internal sealed record AlertsResponse(IReadOnlyList<Journal.AlertView> Alerts);
-internal sealed record ChannelsResponse(IReadOnlyList<ChannelView> Channels);
-internal sealed record NotificationsResponse(IReadOnlyList<NotificationView> Notifications);
-internal sealed record DeletedMonitor(string Slug, bool Archived);
-internal sealed record DeletedMaintenance(long Id, bool Deleted);

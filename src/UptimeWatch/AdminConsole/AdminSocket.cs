@@ -1,13 +1,7 @@
-using System.Buffers;
-using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
-using UptimeWatch.Configuration;
-using UptimeWatch.Live;
-using UptimeWatch.Storage;
 using UptimeWatch.Journal;
+using UptimeWatch.Live;
 
 namespace UptimeWatch.AdminConsole;
 
