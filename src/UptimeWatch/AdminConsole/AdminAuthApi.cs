@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using UptimeWatch.Configuration;
-using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
@@ -36,32 +35,31 @@ internal static partial class AdminAuthApi
     internal static async Task<Ok<SetupStatus>> GetSetup(UptimeWatchDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(new SetupStatus(!await db.AdminAccounts.AnyAsync(cancellationToken)));
 
-    internal static async Task<Results<Ok<MeResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>, JsonHttpResult<ProblemResponse>>> PostSetup(
+    internal static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> PostSetup(
         SetupRequest request, HttpContext context, UptimeWatchDbContext db, PasswordHashGate hashing, SetupCode setupCode,
         TimeProvider time, ILogger<AdminAuthApiLog> logger, CancellationToken cancellationToken)
     {
         if (await db.AdminAccounts.AnyAsync(cancellationToken))
         {
-            return TypedResults.Conflict(AlreadySetUp);
+            return AlreadySetUp();
         }
         // The code first: without it nothing else about the request is worth an answer. Each try counts against the
         // sign-in rate limit (the endpoint's), so guessing 60 bits at 10 a minute is hopeless.
         if (string.IsNullOrWhiteSpace(request.SetupCode))
         {
-            return TypedResults.BadRequest(new ProblemResponse($"setupCode is required: {WhereTheCodeIs}",
-                new Dictionary<string, string> { ["setupCode"] = "is required" }));
+            return AdminProblems.Result(AdminErrorCodes.BadRequest, $"setupCode is required: {WhereTheCodeIs}",
+                new Dictionary<string, string> { ["setupCode"] = "is required" });
         }
         if (!setupCode.Matches(request.SetupCode))
         {
             LogWrongSetupCode(logger, context.Connection.RemoteIpAddress?.ToString());
             // Not echoed: it may be a typo of the real one.
-            return TypedResults.Json(new ProblemResponse($"setupCode is not this start's setup code: {WhereTheCodeIs}",
-                new Dictionary<string, string> { ["setupCode"] = "is not this start's setup code" }),
-                statusCode: StatusCodes.Status403Forbidden);
+            return AdminProblems.Result(AdminErrorCodes.Forbidden, $"setupCode is not this start's setup code: {WhereTheCodeIs}",
+                new Dictionary<string, string> { ["setupCode"] = "is not this start's setup code" });
         }
         if (PasswordProblem("password", request.Password) is { } problem)
         {
-            return TypedResults.BadRequest(problem);
+            return AdminProblems.Result(problem);
         }
         var account = AdminAccountFactory.Create(time);
         if (await hashing.HashAsync(account, request.Password!, cancellationToken) is not { } hash)
@@ -77,7 +75,7 @@ internal static partial class AdminAuthApi
         catch (DbUpdateException)
         {
             // Two first-run requests at once: the unique user name lets exactly one win.
-            return TypedResults.Conflict(AlreadySetUp);
+            return AlreadySetUp();
         }
         setupCode.Retire();
         LogSetUp(logger, context.Connection.RemoteIpAddress?.ToString());
@@ -89,10 +87,10 @@ internal static partial class AdminAuthApi
     private const string WhereTheCodeIs =
         "UptimeWatch prints it in its log at start (\"First-run setup code: …\") and writes it to the file setup-code in its data directory (/data/setup-code in the Docker image)";
 
-    private static readonly ProblemResponse AlreadySetUp =
-        new("The admin account already exists: sign in, or change the password from the console", null);
+    private static ProblemHttpResult AlreadySetUp() =>
+        AdminProblems.Result(AdminErrorCodes.Conflict, "The admin account already exists: sign in, or change the password from the console");
 
-    internal static async Task<Results<Ok<MeResponse>, JsonHttpResult<ProblemResponse>>> Login(
+    internal static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Login(
         PasswordRequest request, HttpContext context, UptimeWatchDbContext db, PasswordHashGate hashing,
         ILogger<AdminAuthApiLog> logger, CancellationToken cancellationToken)
     {
@@ -108,7 +106,7 @@ internal static partial class AdminAuthApi
         {
             LogLoginFailed(logger, context.Connection.RemoteIpAddress?.ToString());
             // One message whatever went wrong, so the answer does not tell which part was right.
-            return TypedResults.Json(new ProblemResponse(WrongPassword, null), statusCode: StatusCodes.Status401Unauthorized);
+            return AdminProblems.Result(AdminErrorCodes.Unauthorized, WrongPassword);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
@@ -148,20 +146,20 @@ internal static partial class AdminAuthApi
         TypedResults.Ok(new MeResponse(user.Identity?.Name ?? "admin", user.FindFirstValue(AdminClaims.Method) ?? "session",
             user.FindFirstValue(AdminClaims.TokenName)));
 
-    internal static async Task<Results<NoContent, BadRequest<ProblemResponse>, UnauthorizedHttpResult, JsonHttpResult<ProblemResponse>>> ChangePassword(
+    internal static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(
         PasswordChangeRequest request, HttpContext context, ClaimsPrincipal user, UptimeWatchDbContext db,
         PasswordHashGate hashing, AdminSessions sessions, TimeProvider time, ILogger<AdminAuthApiLog> logger,
         CancellationToken cancellationToken)
     {
         if (PasswordProblem("new", request.New) is { } problem)
         {
-            return TypedResults.BadRequest(problem);
+            return AdminProblems.Result(problem);
         }
         var accountId = int.Parse(user.FindFirstValue(AdminClaims.AccountId)!, System.Globalization.CultureInfo.InvariantCulture);
         var account = await db.AdminAccounts.FirstOrDefaultAsync(a => a.Id == accountId, cancellationToken);
         if (account is null)
         {
-            return TypedResults.Unauthorized();
+            return AdminProblems.Result(AdminErrorCodes.Unauthorized, "The account no longer exists: sign in again");
         }
         var verdict = string.IsNullOrEmpty(request.Current) || request.Current.Length > MaxPasswordLength
             ? PasswordVerificationResult.Failed
@@ -172,8 +170,7 @@ internal static partial class AdminAuthApi
         }
         if (verdict == PasswordVerificationResult.Failed)
         {
-            return TypedResults.BadRequest(new ProblemResponse("current is not the current password",
-                new Dictionary<string, string> { ["current"] = "is not the current password" }));
+            return AdminProblems.Result(AdminCommandException.BadRequest("current", null, "is not the current password"));
         }
 
         if (await hashing.HashAsync(account, request.New!, cancellationToken) is not { } hash)
@@ -195,7 +192,7 @@ internal static partial class AdminAuthApi
     /// <summary>Hashing is deliberately slow; an unbounded input would make it a way to burn the server's CPU.</summary>
     private const int MaxPasswordLength = 1024;
 
-    private static ProblemResponse? PasswordProblem(string field, string? password)
+    private static AdminCommandException? PasswordProblem(string field, string? password)
     {
         if (password is { Length: >= AdminOptions.MinPasswordLength and <= MaxPasswordLength })
         {
@@ -205,7 +202,7 @@ internal static partial class AdminAuthApi
         var message = password is { Length: > MaxPasswordLength }
             ? $"must be at most {MaxPasswordLength} characters long"
             : $"must be at least {AdminOptions.MinPasswordLength} characters long";
-        return new ProblemResponse($"{field} {message}", new Dictionary<string, string> { [field] = message });
+        return AdminCommandException.BadRequest(field, null, message);
     }
 
     private static Task SignInAsync(HttpContext context, AdminAccount account) =>

@@ -29,6 +29,15 @@ internal static class AdminConsoleExtensions
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
         services.AddSingleton<AdminCommands>();
+        // The command handlers, by area (AdminCommandTable says which answers which command).
+        services.AddSingleton<DefinitionChanges>();
+        services.AddSingleton<MonitorQueries>();
+        services.AddSingleton<MonitorEdits>();
+        services.AddSingleton<MonitorOperations>();
+        services.AddSingleton<MaintenanceCommands>();
+        services.AddSingleton<AlertCommands>();
+        services.AddSingleton<ChannelCommands>();
+        services.AddSingleton<ServerStatus>();
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddSingleton(sp => new PasswordHashGate(sp.GetRequiredService<IPasswordHasher<AdminAccount>>()));
         services.AddSingleton<SetupCode>();

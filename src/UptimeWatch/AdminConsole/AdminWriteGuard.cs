@@ -49,7 +49,7 @@ internal static partial class AdminWriteGuard
         request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody
         ?? (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0);
 
-    private static Task RefuseAsync(HttpContext http, AdminCommandException problem) => AdminApi.Problem(problem).ExecuteAsync(http);
+    private static Task RefuseAsync(HttpContext http, AdminCommandException problem) => AdminProblems.Result(problem).ExecuteAsync(http);
 
     [LoggerMessage(LogLevel.Warning, "Refused an admin {Method} {Path} from origin {Origin} (this site is {SiteOrigin}) from {ClientIp}")]
     private static partial void LogRefusedOrigin(ILogger logger, string method, string path, string origin, string siteOrigin, string clientIp);

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
@@ -23,14 +22,14 @@ internal static partial class ApiTokenApi
         return app;
     }
 
-    internal static async Task<Results<Created<CreatedTokenResponse>, BadRequest<ProblemResponse>>> Create(
+    internal static async Task<Results<Created<CreatedTokenResponse>, ProblemHttpResult>> Create(
         CreateTokenRequest request, UptimeWatchDbContext db, TimeProvider time, ILogger<ApiTokenApiLog> logger,
         CancellationToken cancellationToken)
     {
         var name = request.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength)
         {
-            return TypedResults.BadRequest(ProblemResponse.Field("name", request.Name, $"must be 1 to {MaxNameLength} characters"));
+            return AdminProblems.Result(AdminCommandException.BadRequest("name", request.Name ?? "", $"must be 1 to {MaxNameLength} characters"));
         }
         var secret = ApiTokenSecret.New();
         var token = new ApiToken
@@ -56,13 +55,13 @@ internal static partial class ApiTokenApi
         return TypedResults.Ok(new TokensResponse(tokens));
     }
 
-    internal static async Task<Results<NoContent, NotFound<ProblemResponse>>> Revoke(
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Revoke(
         int id, UptimeWatchDbContext db, AdminSessions sessions, TimeProvider time, ILogger<ApiTokenApiLog> logger,
         CancellationToken cancellationToken)
     {
         if (!await db.ApiTokens.AnyAsync(t => t.Id == id, cancellationToken))
         {
-            return TypedResults.NotFound(new ProblemResponse($"No API token {id}", null));
+            return AdminProblems.Result(AdminErrorCodes.NotFound, $"No API token {id}");
         }
         var now = time.GetUtcNow();
         // The first revocation time is kept: it is the one that matters when reading the list later.

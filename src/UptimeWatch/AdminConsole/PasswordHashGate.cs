@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using UptimeWatch.Hosting;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
@@ -50,10 +49,10 @@ internal sealed class PasswordHashGate(IPasswordHasher<AdminAccount> hasher, int
     }
 
     /// <summary>503 with <c>Retry-After</c>: the server, not this client, is over its limit.</summary>
-    public static JsonHttpResult<ProblemResponse> Busy(HttpContext context)
+    public static ProblemHttpResult Busy(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "5";
-        return TypedResults.Json(new ProblemResponse(BusyMessage, null), statusCode: StatusCodes.Status503ServiceUnavailable);
+        return AdminProblems.Result(AdminErrorCodes.Unavailable, BusyMessage);
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -80,7 +80,7 @@ public sealed class ApiTokenTests
         using var response = await bearer.GetAsync("/api/admin/me");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ export async function api(method, path, body) {
     }
   }
   if (!response.ok) {
-    // Our endpoints answer { error, fields }; the REST write API answers RFC 7807 (detail, errors).
+    // Every /api/admin error is RFC 7807 problem details that also carry { error, fields } (docs/admin-protocol.md).
     const message = data?.error ?? data?.detail ?? data?.title ?? `The server answered ${response.status} ${response.statusText}`.trim();
     throw new ApiError(response.status, message, data?.fields ?? null);
   }
