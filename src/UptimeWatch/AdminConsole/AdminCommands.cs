@@ -28,7 +28,7 @@ internal sealed partial class AdminCommands(
     ConfigReloader reloader,
     DefinitionGate gate,
     ScheduleReconciler reconciler,
-    CheckResultWriter writer,
+    JournalWriter writer,
     CheckNow checkNow,
     ProbeRunner probes,
     LivePublisher live,
@@ -148,9 +148,7 @@ internal sealed partial class AdminCommands(
             var row = await ActiveRowAsync(db, slug, cancellationToken);
             RefuseConfigManaged(row, "deleted");
             // Its open alert is resolved first, while the monitor is still known to the live stream.
-            var resolved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await writer.EnqueueAsync(new MonitorArchived(row.Id, by, time.GetUtcNow(), resolved), cancellationToken);
-            await resolved.Task.WaitAsync(cancellationToken);
+            await writer.AppendAndWaitAsync(new MonitorArchived(row.Id, by, time.GetUtcNow()), cancellationToken);
             row.ArchivedAt = time.GetUtcNow();
             row.UpdatedAt = row.ArchivedAt.Value;
             await db.SaveChangesAsync(cancellationToken);
@@ -172,21 +170,20 @@ internal sealed partial class AdminCommands(
         var monitor = Runtime(slug);
         using (await gate.EnterAsync(cancellationToken))
         {
-            CheckWrite? write;
+            Task<Committed>? stored = null;
             using (await monitor.EnterAsync(cancellationToken))
             {
                 var now = time.GetUtcNow();
-                write = (pause ? monitor.Pause(now, by) : monitor.Resume(now, by))?.Awaited();
-                if (write is not null)
+                if ((pause ? monitor.Pause(now, by) : monitor.Resume(now, by)) is { } judgement)
                 {
                     // Once changed in memory, it must be stored even if the caller goes away now.
-                    await writer.EnqueueAsync(write, CancellationToken.None);
+                    stored = await writer.AppendAwaitedAsync(CheckWrite.From(judgement), CancellationToken.None);
                 }
             }
-            if (write is not null)
+            if (stored is not null)
             {
                 // The view returned below is read from the database: it must already say paused (or resumed).
-                await write.Stored!.Task.WaitAsync(cancellationToken);
+                await stored.WaitAsync(cancellationToken);
                 await reconciler.ReconcileAsync(cancellationToken);
                 if (pause)
                 {
@@ -293,9 +290,9 @@ internal sealed partial class AdminCommands(
         {
             throw AdminCommandException.BadRequest("note", null, "is longer than 1000 characters");
         }
-        var done = new TaskCompletionSource<Alert?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await writer.EnqueueAsync(new AlertAcknowledgement(id, by, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), time.GetUtcNow(), done), cancellationToken);
-        var alert = await done.Task.WaitAsync(cancellationToken)
+        var acknowledged = await writer.AppendAndWaitAsync(
+            new AlertAcknowledgement(id, by, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), time.GetUtcNow()), cancellationToken);
+        var alert = acknowledged.Alert
             ?? throw AdminCommandException.NotFound("alert", id.ToString(CultureInfo.InvariantCulture));
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var monitor = await db.Monitors.AsNoTracking().Where(m => m.Id == alert.MonitorId).Select(m => new { m.Slug, m.Name }).FirstAsync(cancellationToken);

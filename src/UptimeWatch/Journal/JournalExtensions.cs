@@ -1,0 +1,17 @@
+namespace UptimeWatch.Journal;
+
+internal static class JournalExtensions
+{
+    /// <summary>
+    /// The writer and its two halves. Call right after <c>AddStorage</c>: hosted services stop in reverse order, so the
+    /// writer stops (and drains its queue) after the scheduler that feeds it, and before the data-directory lock is released.
+    /// </summary>
+    public static IHostApplicationBuilder AddJournal(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<BatchWriter>();
+        builder.Services.AddSingleton<AfterCommit>();
+        builder.Services.AddSingleton<JournalWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<JournalWriter>());
+        return builder;
+    }
+}
