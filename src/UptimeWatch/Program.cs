@@ -4,6 +4,7 @@ using UptimeWatch.Alerting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
 using UptimeWatch.Hosting;
+using UptimeWatch.Journal;
 using UptimeWatch.Live;
 using UptimeWatch.Logging;
 using UptimeWatch.Monitoring;
@@ -31,6 +32,7 @@ try
     builder.AddLogging();
     builder.AddHosting();
     builder.AddStorage();
+    builder.AddJournal();
     builder.AddMonitoring();
     builder.AddProbing();
     builder.AddScheduling();

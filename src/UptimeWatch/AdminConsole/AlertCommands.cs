@@ -9,7 +9,7 @@ namespace UptimeWatch.AdminConsole;
 /// <summary>Alerts as the console lists them, and acknowledging one (through the single writer, in its monitor's turn).</summary>
 internal sealed partial class AlertCommands(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
-    CheckResultWriter writer,
+    JournalWriter writer,
     TimeProvider time,
     ILogger<AlertCommands> logger)
 {
@@ -30,9 +30,9 @@ internal sealed partial class AlertCommands(
 
     public async Task<AlertView> AcknowledgeAsync(long id, string by, string? note, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<Alert?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await writer.EnqueueAsync(new AlertAcknowledgement(id, by, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), time.GetUtcNow(), done), cancellationToken);
-        var alert = await done.Task.WaitAsync(cancellationToken)
+        var acknowledged = await writer.AppendAndWaitAsync(
+            new AlertAcknowledgement(id, by, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), time.GetUtcNow()), cancellationToken);
+        var alert = acknowledged.Alert
             ?? throw AdminCommandException.NotFound("alert", id.ToString(CultureInfo.InvariantCulture));
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var monitor = await db.Monitors.AsNoTracking().Where(m => m.Id == alert.MonitorId).Select(m => new { m.Slug, m.Name }).FirstAsync(cancellationToken);

@@ -17,7 +17,7 @@ internal sealed partial class MonitorEdits(
     DefinitionChanges changes,
     MonitorQueries queries,
     ConfigMonitorSync sync,
-    CheckResultWriter writer,
+    JournalWriter writer,
     IOptions<UptimeWatchOptions> options,
     IConfiguration configuration,
     TimeProvider time,
@@ -91,9 +91,7 @@ internal sealed partial class MonitorEdits(
             var row = await MonitorQueries.ActiveRowAsync(db, slug, cancellationToken);
             RefuseConfigManaged(row, "deleted");
             // Its open alert is resolved first, while the monitor is still known to the live stream.
-            var resolved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await writer.EnqueueAsync(new MonitorArchived(row.Id, by, time.GetUtcNow(), resolved), cancellationToken);
-            await resolved.Task.WaitAsync(cancellationToken);
+            await writer.AppendAndWaitAsync(new MonitorArchived(row.Id, by, time.GetUtcNow()), cancellationToken);
             row.ArchivedAt = time.GetUtcNow();
             row.UpdatedAt = row.ArchivedAt.Value;
             return new DefinitionChange(slug, "deleted");

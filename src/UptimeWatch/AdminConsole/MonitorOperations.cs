@@ -16,7 +16,7 @@ internal sealed partial class MonitorOperations(
     MonitorQueries queries,
     DefinitionGate gate,
     ScheduleReconciler reconciler,
-    CheckResultWriter writer,
+    JournalWriter writer,
     CheckNow checkNow,
     ProbeRunner probes,
     TimeProvider time,
@@ -33,21 +33,20 @@ internal sealed partial class MonitorOperations(
         var monitor = queries.Runtime(slug);
         using (await gate.EnterAsync(cancellationToken))
         {
-            CheckWrite? write;
+            Task<Committed>? stored = null;
             using (await monitor.EnterAsync(cancellationToken))
             {
                 var now = time.GetUtcNow();
-                write = (pause ? monitor.Pause(now, by) : monitor.Resume(now, by))?.Awaited();
-                if (write is not null)
+                if ((pause ? monitor.Pause(now, by) : monitor.Resume(now, by)) is { } judgement)
                 {
                     // Once changed in memory, it must be stored even if the caller goes away now.
-                    await writer.EnqueueAsync(write, CancellationToken.None);
+                    stored = await writer.AppendAwaitedAsync(CheckWrite.From(judgement), CancellationToken.None);
                 }
             }
-            if (write is not null)
+            if (stored is not null)
             {
                 // The view returned below is read from the database: it must already say paused (or resumed).
-                await write.Stored!.Task.WaitAsync(cancellationToken);
+                await stored.WaitAsync(cancellationToken);
                 await reconciler.ReconcileAsync(cancellationToken);
                 if (pause)
                 {

@@ -6,7 +6,7 @@ using UptimeWatch.Scheduling;
 namespace UptimeWatch.AdminConsole;
 
 /// <summary>What the console shows about the server itself: the config file's last rejected edit, and storage health.</summary>
-internal sealed class ServerStatus(CheckResultWriter writer, ConfigReloader reloader, IConfiguration configuration)
+internal sealed class ServerStatus(JournalWriter writer, ConfigReloader reloader, IConfiguration configuration)
 {
     public ConfigStatus Config() => new(Configuration.ConfigurationExtensions.MonitorsFile(configuration), reloader.LastErrors);
 

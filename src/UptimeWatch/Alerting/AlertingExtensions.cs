@@ -1,4 +1,3 @@
-using UptimeWatch.Journal;
 namespace UptimeWatch.Alerting;
 
 internal static class AlertingExtensions
@@ -7,7 +6,6 @@ internal static class AlertingExtensions
     public static IHostApplicationBuilder AddAlerting(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<NotificationSignal>();
         Channels.ChannelsExtensions.AddChannelSenders(services);
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(s => s.GetRequiredService<NotificationDispatcher>());

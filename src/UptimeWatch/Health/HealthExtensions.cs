@@ -47,7 +47,7 @@ internal static class HealthExtensions
     }
 }
 
-internal sealed class DatabaseHealthCheck(IDbContextFactory<UptimeWatchDbContext> dbFactory, CheckResultWriter writer) : IHealthCheck
+internal sealed class DatabaseHealthCheck(IDbContextFactory<UptimeWatchDbContext> dbFactory, JournalWriter writer) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -69,7 +69,7 @@ internal sealed class DatabaseHealthCheck(IDbContextFactory<UptimeWatchDbContext
 /// that nothing has been stored for a while: degraded (still 200) while commits fail, unhealthy (503) once they have
 /// failed for <c>Storage:UnhealthyAfterSeconds</c>, healthy again with the first commit that succeeds.
 /// </summary>
-internal sealed class StorageHealthCheck(CheckResultWriter writer) : IHealthCheck
+internal sealed class StorageHealthCheck(JournalWriter writer) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -3,25 +3,35 @@ using UptimeWatch.Storage;
 
 namespace UptimeWatch.Journal;
 
-/// <summary>Something for the single writer to store; it stores them in the order they were queued.</summary>
-internal abstract record StoreWrite;
+/// <summary>Something for the Journal to store; it stores them in the order they were appended.</summary>
+internal abstract record JournalWrite;
 
 /// <summary>Everything one check (and the slots it found missed) writes, in one transaction; also pause and resume.</summary>
 internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<CheckRecord> Checks, StateSnapshot? State, StatusChange? Change)
-    : StoreWrite
+    : JournalWrite
 {
     /// <summary>Who to tell about <see cref="Change"/>, queued in the outbox in the same transaction.</summary>
     public NotificationPlan? Notify { get; init; }
 
-    /// <summary>
-    /// For a caller who must see its write stored before it answers (a heartbeat, a pause, "check now"): completed
-    /// once the transaction has committed and its events are published; cancelled if the write is given up.
-    /// </summary>
-    public TaskCompletionSource? Stored { get; init; }
-
-    /// <summary>This write with a <see cref="Stored"/> to wait on.</summary>
-    public CheckWrite Awaited() => this with { Stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+    /// <summary>What Monitoring decided, as the Journal stores it.</summary>
+    public static CheckWrite From(Judgement judgement) =>
+        new(judgement.MonitorId, judgement.Definition.Slug, judgement.Checks, judgement.State, judgement.Change)
+        {
+            Notify = NotificationPlan.For(judgement),
+        };
 }
+
+/// <summary>Someone acknowledged an alert; <see cref="Committed.Alert"/> is the alert as stored, or null when there is no such alert.</summary>
+internal sealed record AlertAcknowledgement(long AlertId, string By, string? Note, DateTimeOffset At) : JournalWrite;
+
+/// <summary>A monitor is being deleted (archived): its open alert, if any, is resolved first.</summary>
+internal sealed record MonitorArchived(int MonitorId, string By, DateTimeOffset At) : JournalWrite;
+
+/// <summary>
+/// What an awaited write became once committed and published: the event-log row it appended (if any) and the alert
+/// it touched (for an acknowledgement: the alert as stored, null when there is no such alert).
+/// </summary>
+internal sealed record Committed(long? EventId, Alert? Alert);
 
 /// <summary>
 /// Who to tell about a status change and under which rules. Which notifications it calls for (if any) is decided by
@@ -31,19 +41,12 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 internal sealed record NotificationPlan(IReadOnlyList<string> Channels, string MonitorName, string Target, Configuration.AlertRulesSettings Rules,
     bool Certificate)
 {
-    /// <summary>Null when the monitor has no channel to tell.</summary>
-    public static NotificationPlan? For(Configuration.MonitorDefinition definition, Configuration.AlertRulesSettings rules, Probing.ProbeResult result) =>
-        rules.Channels is { Count: > 0 } channels
-            ? new NotificationPlan(channels, definition.Name, definition.Target, rules,
-                result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays)
+    /// <summary>Null when there is no change to tell, the change is quiet by choice (pause, resume), or no channel to tell.</summary>
+    public static NotificationPlan? For(Judgement judgement) =>
+        judgement is { Change: not null, Rules.Channels: { Count: > 0 } channels }
+            ? new NotificationPlan(channels, judgement.Definition.Name, judgement.Definition.Target, judgement.Rules, judgement.CertificateExpiring)
             : null;
 
     /// <summary>The notification events for <paramref name="change"/> after the writer's <paramref name="step"/> on its alert, in order.</summary>
     public IReadOnlyList<string> EventsFor(StatusChange change, IncidentStep step) => Monitoring.AlertRules.Notifications(change, step, Rules, Certificate);
 }
-
-/// <summary>Someone acknowledged an alert. <see cref="Done"/> gets the alert as stored, or null when there is no such alert.</summary>
-internal sealed record AlertAcknowledgement(long AlertId, string By, string? Note, DateTimeOffset At, TaskCompletionSource<Alert?> Done) : StoreWrite;
-
-/// <summary>A monitor is being deleted (archived): its open alert, if any, is resolved first.</summary>
-internal sealed record MonitorArchived(int MonitorId, string By, DateTimeOffset At, TaskCompletionSource Done) : StoreWrite;

@@ -1,7 +1,6 @@
 using UptimeWatch.Configuration;
 using UptimeWatch.Probing;
 using UptimeWatch.Storage;
-using UptimeWatch.Journal;
 
 namespace UptimeWatch.Monitoring;
 
@@ -69,7 +68,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     /// <summary>Applies one check result and says what must be stored: the result, the new state, maybe a status change.</summary>
-    public CheckWrite Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    public Judgement Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)
     {
         var definition = Definition;
         var thresholds = Thresholds;
@@ -109,15 +108,16 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
                 InMaintenance = inMaintenance,
             };
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
-            return new CheckWrite(Id, definition.Slug, [check], snapshot, change)
+            return new Judgement(Id, definition, [check], snapshot, change)
             {
-                Notify = change is null ? null : NotificationPlan.For(definition, AlertRules, result),
+                Rules = AlertRules,
+                CertificateExpiring = result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays,
             };
         }
     }
 
     /// <summary>Stops judging the monitor: status <c>paused</c> until resumed. Null when it already is paused.</summary>
-    public CheckWrite? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
+    public Judgement? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
         ? null
         : (s with { Status = MonitorStatus.Paused, Flapping = false }, $"paused by {by}", PublicReasons.ForStatus(MonitorStatus.Paused)));
 
@@ -125,7 +125,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// Starts judging again from scratch (status <c>unknown</c> until the next checks decide), since what was known
     /// before the pause may no longer be true. Null when it is not paused.
     /// </summary>
-    public CheckWrite? Resume(DateTimeOffset at, string by)
+    public Judgement? Resume(DateTimeOffset at, string by)
     {
         var write = SetStatus(at, s => s.Status != MonitorStatus.Paused ? null : (MonitorState.Initial, $"resumed by {by}",
             new PublicReason(PublicReasons.Resumed, PublicReasons.Text(PublicReasons.Resumed))));
@@ -136,7 +136,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         return write;
     }
 
-    private CheckWrite? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason, PublicReason Public)?> change)
+    private Judgement? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason, PublicReason Public)?> change)
     {
         lock (_lock)
         {
@@ -147,10 +147,25 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             }
             _state = next.State;
             _statusSince = at;
-            return new CheckWrite(Id, Definition.Slug, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
+            // No rules: a pause or resume is someone's choice, told to no one.
+            return new Judgement(Id, Definition, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
                 new StatusChange(before.Status, _state.Status, at, next.Reason) { WasFlapping = before.Flapping, Flapping = _state.Flapping, Public = next.Public });
         }
     }
+}
+
+/// <summary>
+/// What one check, pause or resume did to a monitor: the checks to store, its state now, the status change if any, and
+/// what deciding on notifications needs. The caller hands it to the Journal.
+/// </summary>
+internal sealed record Judgement(int MonitorId, MonitorDefinition Definition, IReadOnlyList<CheckRecord> Checks, StateSnapshot State,
+    StatusChange? Change)
+{
+    /// <summary>The rules to tell <see cref="Change"/> under; null for a pause or resume, which tell no one.</summary>
+    public Configuration.AlertRulesSettings? Rules { get; init; }
+
+    /// <summary>Whether the check found the certificate closer to expiry than the monitor's warning.</summary>
+    public bool CertificateExpiring { get; init; }
 }
 
 /// <summary>One slot's stored form.</summary>

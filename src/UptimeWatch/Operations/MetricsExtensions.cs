@@ -118,7 +118,7 @@ internal static class MetricsExtensions
 /// </summary>
 internal sealed class StateGauges
 {
-    public StateGauges(UptimeWatchMetrics metrics, MonitorRegistry registry, CheckResultWriter writer, IDbContextFactory<UptimeWatchDbContext> dbFactory)
+    public StateGauges(UptimeWatchMetrics metrics, MonitorRegistry registry, JournalWriter writer, IDbContextFactory<UptimeWatchDbContext> dbFactory)
     {
         var meter = metrics.Meter;
         meter.CreateObservableGauge("uptimewatch.monitor.status", () => Statuses(registry), "{status}",

@@ -7,7 +7,8 @@ namespace UptimeWatch.Scheduling;
 
 /// <summary>
 /// "Check now": fires the monitor's own job at once (so it never overlaps a scheduled check of the same monitor, and
-/// is recorded exactly like one) and waits for what it found.
+/// is recorded exactly like one) and waits for what it found. Quartz carries only data to the job, so the request is
+/// an id in the trigger's data and the waiter stays here; the job completes it once, when it ends.
 /// </summary>
 internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
 {
@@ -33,28 +34,11 @@ internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
         }
     }
 
-    /// <summary>Called by the job that ran a requested check.</summary>
-    public void Complete(IJobExecutionContext context, CheckNowOutcome outcome)
-    {
-        if (RequestOf(context) is { } request && _waiting.TryGetValue(request, out var done))
-        {
-            done.TrySetResult(outcome);
-        }
-    }
-
-    public void Fail(IJobExecutionContext context, Exception exception)
-    {
-        if (RequestOf(context) is { } request && _waiting.TryGetValue(request, out var done))
-        {
-            done.TrySetException(exception);
-        }
-    }
-
-    /// <summary>Whether someone is waiting for this run's outcome.</summary>
-    public static bool IsRequested(IJobExecutionContext context) => RequestOf(context) is not null;
-
-    private static string? RequestOf(IJobExecutionContext context) =>
-        context.MergedJobDataMap.TryGetString(RequestKey, out var request) ? request : null;
+    /// <summary>Who waits for this run's outcome: null for a scheduled run (or when the asker has given up).</summary>
+    public TaskCompletionSource<CheckNowOutcome>? WaiterFor(IJobExecutionContext context) =>
+        context.MergedJobDataMap.TryGetString(RequestKey, out var request) && request is not null && _waiting.TryGetValue(request, out var done)
+            ? done
+            : null;
 }
 
 /// <summary>What a requested check found, and the state it left the monitor in.</summary>

@@ -16,7 +16,7 @@ namespace UptimeWatch.Scheduling;
 internal sealed partial class ProbeJob(
     MonitorRegistry registry,
     ProbeRunner probes,
-    CheckResultWriter writer,
+    JournalWriter writer,
     CheckNow checkNow,
     CheckCutOff cutOff,
     Telemetry.UptimeWatchMetrics metrics,
@@ -27,23 +27,36 @@ internal sealed partial class ProbeJob(
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        // "Check now": someone waits for this run. Answered here only, once the job is done with it.
+        var asked = checkNow.WaiterFor(context);
         try
         {
-            await CheckAsync(context, cancellationToken);
+            // Null: the monitor is gone (deleted meanwhile); the asker's deadline answers, as it always has.
+            if (await CheckAsync(context, asked is not null, cancellationToken) is { } outcome)
+            {
+                asked?.TrySetResult(outcome);
+            }
+        }
+        catch (OperationCanceledException ex) when (cutOff.Token.IsCancellationRequested)
+        {
+            // Cut short at shutdown: not a failure of the job, but no result either.
+            asked?.TrySetException(ex);
         }
         catch (Exception ex)
         {
-            checkNow.Fail(context, ex);
+            asked?.TrySetException(ex);
             throw;
         }
     }
 
-    private async Task CheckAsync(IJobExecutionContext context, CancellationToken cancellationToken)
+    /// <summary>Checks, records and stores; what it found, or null when there is no such monitor.</summary>
+    /// <param name="awaited">Whether someone waits for the outcome: then it is answered once stored, not merely queued.</param>
+    private async Task<CheckNowOutcome?> CheckAsync(IJobExecutionContext context, bool awaited, CancellationToken cancellationToken)
     {
         var monitorId = context.MergedJobDataMap.GetInt(MonitorIdKey);
         if (!registry.TryGet(monitorId, out var monitor))
         {
-            return;
+            return null;
         }
 
         var definition = monitor.Definition;
@@ -71,12 +84,11 @@ internal sealed partial class ProbeJob(
             {
                 result = await probes.CheckAsync(definition, probeCancel.Token);
             }
-            catch (OperationCanceledException ex) when (cutOff.Token.IsCancellationRequested)
+            catch (OperationCanceledException) when (cutOff.Token.IsCancellationRequested)
             {
                 // Not an error and not a result: the process is going away.
                 LogCutShort(definition.Slug);
-                checkNow.Fail(context, ex);
-                return;
+                throw;
             }
         }
         if (result.NothingNewUntil is { } until)
@@ -84,44 +96,43 @@ internal sealed partial class ProbeJob(
             // Nothing to record (a heartbeat on time). Look again right at the deadline rather than at the next slot,
             // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, until + DeadlineMargin, cancellationToken);
-            checkNow.Complete(context, new CheckNowOutcome(startedAt, result, monitor.State));
-            return;
+            return new CheckNowOutcome(startedAt, result, monitor.State);
         }
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
         using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
-        var write = monitor.Record(result, startedAt, time.GetUtcNow());
+        var judgement = monitor.Record(result, startedAt, time.GetUtcNow());
         // Only checks that are recorded: a push monitor's look at an on-time heartbeat is not a check.
         metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
         if (isPush)
         {
-            write = PushApi.WithDuration(write, null);
+            judgement = PushApi.WithDuration(judgement, null);
         }
         if (missed.Count > 0)
         {
             LogMissed(definition.Slug, missed.Count, missed[0].Error!);
-            write = write with { Checks = [.. missed, .. write.Checks] };
+            judgement = judgement with { Checks = [.. missed, .. judgement.Checks] };
         }
 
         LogChecked(definition.Slug, definition.Target, result.Verdict, result.HttpStatus, result.ElapsedMs, result.Error);
-        if (CheckNow.IsRequested(context))
+        var write = CheckWrite.From(judgement);
+        if (awaited)
         {
             // Whoever asked reads the monitor next: answer once the check is stored, not merely queued.
-            write = write.Awaited();
-            await writer.EnqueueAsync(write, cancellationToken);
+            var stored = await writer.AppendAwaitedAsync(write, cancellationToken);
             recordTurn?.Dispose();
-            await write.Stored!.Task.WaitAsync(cancellationToken);
+            await stored.WaitAsync(cancellationToken);
         }
         else
         {
-            await writer.EnqueueAsync(write, cancellationToken);
+            await writer.AppendAsync(write, cancellationToken);
         }
-        if (write.State!.State.Pending && definition.RetryIntervalSeconds is { } retry)
+        if (judgement.State.State.Pending && definition.RetryIntervalSeconds is { } retry)
         {
             await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, time.GetUtcNow().AddSeconds(retry), cancellationToken);
         }
         // Answered once the next look is scheduled too: what the caller does next (on a test's clock: move it) cannot
         // come before that look is armed, and so cannot move its time.
-        checkNow.Complete(context, new CheckNowOutcome(startedAt, result, write.State!.State));
+        return new CheckNowOutcome(startedAt, result, judgement.State.State);
     }
 
     /// <summary>Quartz may fire a trigger a few milliseconds early; a look that early would find the deadline not yet passed.</summary>

@@ -32,7 +32,7 @@ internal static class PushApi
     }
 
     internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> Heartbeat(
-        string token, HttpRequest request, MonitorRegistry registry, CheckResultWriter writer, TimeProvider time,
+        string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, TimeProvider time,
         CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
     {
         // Same answer for a malformed token as for an unknown one: the reply must not help anyone guess.
@@ -77,7 +77,8 @@ internal static class PushApi
         var message = Clean(msg);
 
         // Waits for a scheduled no-heartbeat check of the same monitor that is under way, and makes it wait for us.
-        CheckWrite write;
+        Judgement judgement;
+        Task<Committed> stored;
         using (await monitor.EnterAsync(cancellationToken))
         {
             if (monitor.State.Status == MonitorStatus.Paused)
@@ -95,14 +96,14 @@ internal static class PushApi
                     Summary = durationMs is { } d ? $"heartbeat received (took {d.ToString(CultureInfo.InvariantCulture)} ms)" : "heartbeat received",
                 };
             monitor.LastHeartbeatAt = now;
-            write = WithDuration(monitor.Record(result, now, now), durationMs).Awaited();
+            judgement = WithDuration(monitor.Record(result, now, now), durationMs);
 
             // The state has moved in memory: it must reach the database even if the caller hangs up now.
-            await writer.EnqueueAsync(write, CancellationToken.None);
+            stored = await writer.AppendAwaitedAsync(CheckWrite.From(judgement), CancellationToken.None);
         }
         // Answered once stored, so whatever the sender reads next (API, status page) already has this heartbeat.
-        await write.Stored!.Task.WaitAsync(cancellationToken);
-        var state = write.State!.State;
+        await stored.WaitAsync(cancellationToken);
+        var state = judgement.State.State;
         return TypedResults.Ok(new PushResponse(true, monitor.Definition.Slug, StatusWords.Display(state.Status, state.ConsecutiveFailures)));
     }
 
@@ -140,10 +141,10 @@ internal static class PushApi
     /// A push monitor's row carries the duration the sender reported, or none (a missing heartbeat has none):
     /// the rules would store the probe's elapsed time, and "0 ms" would be a made-up number.
     /// </summary>
-    internal static CheckWrite WithDuration(CheckWrite write, int? durationMs) => write with
+    internal static Judgement WithDuration(Judgement judgement, int? durationMs) => judgement with
     {
-        Checks = write.Checks.Select(c => c with { ResponseMs = durationMs }).ToList(),
-        State = write.State is { } state ? state with { LastResponseMs = durationMs } : null,
+        Checks = judgement.Checks.Select(c => c with { ResponseMs = durationMs }).ToList(),
+        State = judgement.State with { LastResponseMs = durationMs },
     };
 
     /// <summary>One line, at most <see cref="MaxMessageLength"/> characters; null when there is nothing to say.</summary>

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Storage;
-using UptimeWatch.Journal;
 
 namespace UptimeWatch.Storage;
 
@@ -25,8 +24,6 @@ internal static class StorageExtensions
         builder.Services.AddSingleton<DataDirectoryLock>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataDirectoryLock>());
         builder.Services.AddHostedService<DatabaseMigrator>();
-        builder.Services.AddSingleton<CheckResultWriter>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<CheckResultWriter>());
         return builder;
     }
 

@@ -4,7 +4,7 @@ using UptimeWatch.Alerting;
 using UptimeWatch.Tests.Operations;
 using UptimeWatch.Journal;
 
-namespace UptimeWatch.Tests.Storage;
+namespace UptimeWatch.Tests.Journal;
 
 /// <summary>
 /// What follows the writer's commit (waking the alert dispatcher, publishing, releasing waiters) may fail; the batch is

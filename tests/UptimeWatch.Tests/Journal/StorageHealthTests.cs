@@ -7,7 +7,7 @@ using UptimeWatch.Storage;
 using UptimeWatch.Tests.AdminConsole;
 using UptimeWatch.Journal;
 
-namespace UptimeWatch.Tests.Storage;
+namespace UptimeWatch.Tests.Journal;
 
 /// <summary>
 /// Commits failing on a full disk, by the writer's clock: degraded at first, 503 and a console banner once they have
@@ -32,9 +32,9 @@ public sealed class StorageHealthTests : IAsyncLifetime
             [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)],
             new() { ["UptimeWatch:Storage:WriteWindowMilliseconds"] = "0" })
         {
-            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<CheckResultWriter>(provider, clock)),
+            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<JournalWriter>(provider, clock)),
         };
-        var writer = app.Services.GetRequiredService<CheckResultWriter>();
+        var writer = app.Services.GetRequiredService<JournalWriter>();
         using var client = app.CreateClient();
         await Eventually.Until(() => client.GetFromJsonAsync<StatusDto>("/api/status"), s => s!.Monitors.Single().Status == "up",
             TimeSpan.FromSeconds(30), "shop to be stored as up");
@@ -52,7 +52,7 @@ public sealed class StorageHealthTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromSeconds(0.1));
         var down = await HealthAsync(client);
         // The first attempt after the threshold tells the console.
-        clock.Advance(CheckResultWriter.MaxRetryDelay);
+        clock.Advance(JournalWriter.MaxRetryDelay);
         var banner = (await socket.NextPushAsync("storage")).GetProperty("payload");
         var onLoad = (await socket.CommandAsync("storage.status")).GetProperty("payload");
         using var console = await app.SignedInAsync();
@@ -61,12 +61,12 @@ public sealed class StorageHealthTests : IAsyncLifetime
         for (var i = 0; i < 5; i++)
         {
             var attempts = writer.CurrentFailure!.Attempts;
-            clock.Advance(CheckResultWriter.MaxRetryDelay);
+            clock.Advance(JournalWriter.MaxRetryDelay);
             await AttemptsAsync(writer, attempts + 1);
         }
         var stored = (await client.GetFromJsonAsync<ChecksDto>("/api/monitors/shop/checks?limit=1000"))!.Checks.Count;
         disk.Free();
-        clock.Advance(CheckResultWriter.MaxRetryDelay);
+        clock.Advance(JournalWriter.MaxRetryDelay);
         var up = await Eventually.Until(() => HealthAsync(client), h => h.Code == HttpStatusCode.OK && Storage(h).Status == "healthy",
             TimeSpan.FromSeconds(20), "/healthz to be healthy again");
         var cleared = (await socket.NextPushAsync("storage")).GetProperty("payload");
@@ -93,9 +93,9 @@ public sealed class StorageHealthTests : IAsyncLifetime
     }
 
     /// <summary>Waits for the writer's attempt number <paramref name="count"/>; the wait before the next one is then already running.</summary>
-    private static Task<int> AttemptsAsync(CheckResultWriter writer, int count) =>
+    private static Task<int> AttemptsAsync(JournalWriter writer, int count) =>
         Eventually.Until(() => Task.FromResult(writer.CurrentFailure?.Attempts ?? 0), n => n >= count, TimeSpan.FromSeconds(20),
-            $"failed attempt {count} (attempts are at most {CheckResultWriter.MaxRetryDelay.TotalSeconds} s apart)");
+            $"failed attempt {count} (attempts are at most {JournalWriter.MaxRetryDelay.TotalSeconds} s apart)");
 
     private static (string Status, string Description) Storage((HttpStatusCode Code, JsonElement Body) health) =>
         health.Body.GetProperty("checks").TryGetProperty("storage", out var storage)

@@ -7,7 +7,7 @@ using UptimeWatch.Journal;
 using CheckDto = UptimeWatch.Testing.CheckDto;
 using EventDto = UptimeWatch.Testing.EventDto;
 
-namespace UptimeWatch.Tests.Storage;
+namespace UptimeWatch.Tests.Journal;
 
 /// <summary>
 /// The writer's window: routine check results wait to share a transaction, closed by the injected clock; a status
@@ -40,7 +40,7 @@ public sealed class WriteWindowTests : IAsyncLifetime
             ],
             new() { ["UptimeWatch:Storage:WriteWindowMilliseconds"] = "1000" });
         await using var host = app.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
-            services.AddSingleton(provider => ActivatorUtilities.CreateInstance<CheckResultWriter>(provider, clock))));
+            services.AddSingleton(provider => ActivatorUtilities.CreateInstance<JournalWriter>(provider, clock))));
         using var client = host.CreateClient();
         async Task<List<CheckDto>> Checks(string slug) => (await client.GetFromJsonAsync<ChecksDto>($"/api/monitors/{slug}/checks?limit=100"))!.Checks;
         async Task<List<EventDto>> Events() => (await client.GetFromJsonAsync<EventsDto>("/api/events?after=0"))!.Events;

@@ -1,0 +1,255 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Journal;
+
+/// <summary>
+/// Persists one batch of writes in one transaction and returns what committed: the rows, their event ids, the alert
+/// steps taken and how many notifications went into the outbox. Nothing else: nothing here is seen outside the
+/// database, so a failed attempt can simply be made again (the <see cref="JournalWriter"/> retries), and what the
+/// commit means for everyone else is the <see cref="AfterCommit"/> step's business.
+/// </summary>
+internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<UptimeWatchOptions> options)
+{
+    private readonly Uri? _publicUrl = options.Value.Alerting.PublicUrl;
+
+    /// <summary>Writes <paramref name="batch"/> and commits; throws (rolled back) if any of it fails.</summary>
+    /// <param name="now">When the outbox rows are created (the writer's clock).</param>
+    public async Task<CommittedBatch> CommitAsync(IReadOnlyList<JournalWrite> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        // One transaction, all or nothing: savepoints around each SaveChanges inside it would only add statements.
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The open alert of every monitor whose status changes here: a change may raise or resolve one.
+        var changing = batch.Select(w => w switch
+        {
+            CheckWrite { Change: not null } c => c.MonitorId,
+            MonitorArchived a => a.MonitorId,
+            _ => (int?)null,
+        }).OfType<int>().Distinct().ToList();
+        var open = new Dictionary<int, Alert>();
+        if (changing.Count > 0)
+        {
+            foreach (var alert in await db.Alerts.Where(a => changing.Contains(a.MonitorId) && a.ResolvedAt == null).OrderBy(a => a.Id).ToListAsync(cancellationToken))
+            {
+                open[alert.MonitorId] = alert;
+            }
+        }
+
+        // Entities are built fresh on every attempt so a failed attempt leaves nothing behind to confuse the next.
+        // First pass: check rows and event-log rows, in queue order (their ids are the order clients see); one step per write.
+        var steps = new List<CommittedWrite>(batch.Count);
+        var latestState = new Dictionary<int, StateSnapshot>();
+        foreach (var item in batch)
+        {
+            steps.Add(item switch
+            {
+                CheckWrite write => AddCheckWrite(db, write, open, latestState),
+                AlertAcknowledgement ack => await AddAcknowledgementAsync(db, ack, latestState, cancellationToken),
+                MonitorArchived archived => new CommittedWrite(archived.MonitorId, null, null, null,
+                    open.Remove(archived.MonitorId, out var closing) ? closing : null, "alert.resolved", $"monitor deleted by {archived.By}", archived.At),
+                _ => throw new NotSupportedException($"The Journal cannot store a {item.GetType().Name}"),
+            });
+        }
+
+        foreach (var (monitorId, state) in latestState)
+        {
+            // Only the runtime columns are marked modified: the definition columns belong to the config sync.
+            var stub = new MonitorEntity { Id = monitorId, Slug = "", Name = "", Type = "", Target = "", Definition = "", Source = "" };
+            var entry = db.Monitors.Attach(stub);
+            void Set<T>(System.Linq.Expressions.Expression<Func<MonitorEntity, T>> property, T value)
+            {
+                var p = entry.Property(property);
+                p.CurrentValue = value;
+                p.IsModified = true;
+            }
+            Set(m => m.Status, state.State.Status);
+            Set(m => m.BaseStatus, state.State.Base);
+            Set(m => m.StatusSince, state.StatusSince);
+            Set(m => m.ConsecutiveFailures, state.State.ConsecutiveFailures);
+            Set(m => m.ConsecutiveSuccesses, state.State.ConsecutiveSuccesses);
+            Set(m => m.VerdictHistory, state.State.History);
+            Set(m => m.IsFlapping, state.State.Flapping);
+            if (state.LastCheckedAt is not null)
+            {
+                Set(m => m.LastCheckedAt, state.LastCheckedAt);
+                Set(m => m.LastResponseMs, state.LastResponseMs);
+            }
+            Set(m => m.LastHeartbeatAt, state.LastHeartbeatAt);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        // Second pass: alerts point at the event-log rows that now have ids.
+        var alerts = false;
+        foreach (var step in steps)
+        {
+            if (step.Alert is not { } alert)
+            {
+                continue;
+            }
+            alerts = true;
+            switch (step.AlertStep)
+            {
+                case "alert.raised":
+                    alert.RaisedEventId = step.Event!.Id;
+                    db.Alerts.Add(alert);
+                    break;
+                case "alert.resolved":
+                    alert.ResolvedAt = step.At;
+                    alert.ResolvedEventId = step.Event?.Id;
+                    alert.ResolvedReason = Truncate(step.Detail);
+                    break;
+                case "alert.acknowledged":
+                    alert.AcknowledgedAt = step.At;
+                    alert.AcknowledgedBy = step.Detail;
+                    alert.AcknowledgedEventId = step.Event!.Id;
+                    break;
+            }
+        }
+        if (alerts)
+        {
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        // Third pass: the outbox, now that alerts have ids, in the same transaction as the changes that call for it.
+        var queued = QueueNotifications(db, steps, open, now);
+        if (queued > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new CommittedBatch(steps, queued);
+    }
+
+    private int QueueNotifications(UptimeWatchDbContext db, List<CommittedWrite> steps, Dictionary<int, Alert> open, DateTimeOffset now)
+    {
+        var queued = 0;
+        foreach (var step in steps)
+        {
+            if (step.Write is not { Notify: { } plan, Change: { } change } write || step.Event is not { } statusEvent)
+            {
+                continue;
+            }
+            var taken = step.AlertStep switch { "alert.raised" => IncidentStep.Raise, "alert.resolved" => IncidentStep.Resolve, _ => IncidentStep.None };
+            // The incident it belongs to: the one it raised or resolved, or the one still open (flapping started while down).
+            var alert = step.Alert ?? open.GetValueOrDefault(write.MonitorId);
+            foreach (var kind in plan.EventsFor(change, taken))
+            {
+                foreach (var channel in plan.Channels)
+                {
+                    // Unique: one incident step (or one status change) is queued once per channel, whatever happens.
+                    var key = step.Alert is not null
+                        ? $"alert:{step.Alert.Id}:{kind}:{channel}"
+                        : $"event:{statusEvent.Id}:{kind}:{channel}";
+                    var notification = new Notification(0, key, alert?.Id ?? 0, kind, write.Slug, plan.MonitorName, plan.Target,
+                        StatusWords.Text(change.To), StatusWords.Text(change.From), statusEvent.Reason, statusEvent.At,
+                        alert?.RaisedAt, _publicUrl?.ToString());
+                    db.Notifications.Add(new OutboxNotification
+                    {
+                        Key = key, AlertId = alert is { Id: > 0 } ? alert.Id : null, MonitorId = write.MonitorId, Channel = channel, Event = kind,
+                        Payload = NotificationJson.Serialize(notification), State = NotificationState.Pending,
+                        CreatedAt = now, NextAttemptAt = now,
+                    });
+                    queued++;
+                }
+            }
+        }
+        return queued;
+    }
+
+    private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState)
+    {
+        CheckResult? lastCheck = null;
+        foreach (var check in write.Checks)
+        {
+            db.CheckResults.Add(lastCheck = new CheckResult
+            {
+                MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
+                ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error), Category = check.Category,
+                DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
+                FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
+                InMaintenance = check.InMaintenance,
+            });
+        }
+        if (write.State is { } state)
+        {
+            // A pause or resume does not carry a check time: keep the one of a check earlier in the batch.
+            latestState[write.MonitorId] = state.LastCheckedAt is null && latestState.TryGetValue(write.MonitorId, out var earlier)
+                ? state with { LastCheckedAt = earlier.LastCheckedAt, LastResponseMs = earlier.LastResponseMs }
+                : state;
+        }
+        var shown = lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null;
+        if (write.Change is not { } change)
+        {
+            return new CommittedWrite(write.MonitorId, write, shown, null, null, null, null, default);
+        }
+
+        var statusEvent = new StatusEvent
+        {
+            MonitorId = write.MonitorId, From = change.From, To = change.To, At = change.At, Reason = Truncate(change.Reason)!,
+            Flapping = change.Flapping,
+            Category = change.Public?.Category, PublicReason = change.Public?.Text,
+        };
+        db.StatusEvents.Add(statusEvent);
+        // Decided on the alert actually open, not on the change alone: while it flaps an open alert is kept (see AlertRules).
+        var incident = AlertRules.Step(change, open.ContainsKey(write.MonitorId));
+        if (incident == IncidentStep.Raise)
+        {
+            var alert = new Alert { MonitorId = write.MonitorId, Kind = AlertRules.DownKind, RaisedAt = change.At, Reason = statusEvent.Reason };
+            open[write.MonitorId] = alert;
+            return new CommittedWrite(write.MonitorId, write, shown, statusEvent, alert, "alert.raised", null, change.At);
+        }
+        if (incident == IncidentStep.Resolve && open.Remove(write.MonitorId, out var resolved))
+        {
+            return new CommittedWrite(write.MonitorId, write, shown, statusEvent, resolved, "alert.resolved", change.Reason, change.At);
+        }
+        return new CommittedWrite(write.MonitorId, write, shown, statusEvent, null, null, null, change.At);
+    }
+
+    private static async Task<CommittedWrite> AddAcknowledgementAsync(UptimeWatchDbContext db, AlertAcknowledgement ack,
+        Dictionary<int, StateSnapshot> latestState, CancellationToken cancellationToken)
+    {
+        // Tracked once per context: an alert already loaded as some monitor's open alert is that same instance.
+        var alert = await db.Alerts.FindAsync([ack.AlertId], cancellationToken);
+        if (alert is null || alert.AcknowledgedAt is not null)
+        {
+            // Nothing to write: no such alert, or acknowledged before (the first acknowledgement stays).
+            return new CommittedWrite(alert?.MonitorId ?? 0, null, null, null, alert, null, null, ack.At);
+        }
+        var status = latestState.TryGetValue(alert.MonitorId, out var state)
+            ? state.State.Status
+            : await db.Monitors.AsNoTracking().Where(m => m.Id == alert.MonitorId).Select(m => m.Status).FirstAsync(cancellationToken);
+        alert.Note = Truncate(ack.Note);
+        var entry = new StatusEvent
+        {
+            MonitorId = alert.MonitorId, From = status, To = status, At = ack.At, Kind = EventKind.AlertAcknowledged, AlertId = alert.Id,
+            Reason = Truncate(ack.Note is { Length: > 0 } note ? $"alert acknowledged by {ack.By}: {note}" : $"alert acknowledged by {ack.By}")!,
+        };
+        db.StatusEvents.Add(entry);
+        return new CommittedWrite(alert.MonitorId, null, null, entry, alert, "alert.acknowledged", ack.By, ack.At);
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 1000 } ? text[..999] + "…" : text;
+}
+
+/// <summary>What a commit wrote: one <see cref="CommittedWrite"/> per write, in queue order, and how many notifications went into the outbox.</summary>
+internal sealed record CommittedBatch(IReadOnlyList<CommittedWrite> Writes, int QueuedNotifications);
+
+/// <summary>
+/// What one write became: the check row to show (null for none, or a missed slot), the event-log row, and the alert
+/// step it took (<c>alert.raised</c>, <c>alert.resolved</c>, <c>alert.acknowledged</c>) with the alert, if any.
+/// </summary>
+internal sealed record CommittedWrite(int MonitorId, CheckWrite? Write, CheckResult? Check, StatusEvent? Event, Alert? Alert, string? AlertStep,
+    string? Detail, DateTimeOffset At)
+{
+    /// <summary>What its waiter, if it has one, is told.</summary>
+    public Committed Result() => new(Event?.Id, Alert);
+}
