@@ -180,6 +180,20 @@ internal sealed class Harness : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>The first column of every row <paramref name="sql"/> returns.</summary>
+    public static List<T> Column<T>(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var values = new List<T>();
+        while (r.Read())
+        {
+            values.Add(r.GetFieldValue<T>(0));
+        }
+        return values;
+    }
+
     public static string Inv(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>

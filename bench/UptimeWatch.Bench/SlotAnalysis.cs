@@ -124,16 +124,7 @@ internal static class StorageMath
                        * Convert.ToInt64(Run("PRAGMA page_size"), System.Globalization.CultureInfo.InvariantCulture);
         var rows = Convert.ToInt64(Run("SELECT count(*) FROM check_results"), System.Globalization.CultureInfo.InvariantCulture);
         var whole = Size();
-        var indexes = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'check_results' AND sql IS NOT NULL";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                indexes.Add(r.GetString(0));
-            }
-        }
+        var indexes = Harness.Column<string>(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'check_results' AND sql IS NOT NULL");
         foreach (var index in indexes)
         {
             Run($"DROP INDEX \"{index}\"");

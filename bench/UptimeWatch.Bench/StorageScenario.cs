@@ -78,16 +78,7 @@ internal static class StorageScenario
     {
         using var c = new SqliteConnection($"Data Source={path};Pooling=False");
         c.Open();
-        var ids = new List<int>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT Id FROM monitors WHERE ArchivedAt IS NULL";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                ids.Add(r.GetInt32(0));
-            }
-        }
+        var ids = Column<int>(c, "SELECT Id FROM monitors WHERE ArchivedAt IS NULL");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         const long Hour = 3_600_000, Day = 24 * Hour;
         var currentHour = now - now % Hour;

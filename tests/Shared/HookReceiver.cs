@@ -49,6 +49,10 @@ internal sealed class HookReceiver : IAsyncDisposable
 
     public ReceivedHook Single() => Assert.Single(_received);
 
+    /// <summary>The accepted requests, once <paramref name="done"/> holds for them (within a minute).</summary>
+    public Task<IReadOnlyList<ReceivedHook>> AcceptedAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
+        Eventually.Until(() => Task.FromResult(Accepted), done, TimeSpan.FromSeconds(60), what);
+
     public Uri Url(string path) => new(BaseUrl, path.TrimStart('/'));
 
     /// <summary>The next request gets this answer (then the next queued one, then 200).</summary>

@@ -4,11 +4,16 @@ namespace UptimeWatch.Hosting;
 
 /// <summary>
 /// A page made of plain files (no build step): its folder under <c>wwwroot</c> served at a path, every file with the
-/// page's Content Security Policy. Shared by the status page and the admin console.
+/// page's Content Security Policy. Shared by the status page and the admin console. The files of <c>wwwroot/shared</c>
+/// (the base stylesheet both pages link first) are served under each page's path too, so one copy on disk serves
+/// both pages, each with its own headers.
 /// </summary>
 internal static class PageFiles
 {
-    /// <summary>Serves <c>wwwroot/{folder}</c> under <paramref name="requestPath"/>; returns a handler for its index.html.</summary>
+    /// <summary>
+    /// Serves <c>wwwroot/{folder}</c> and <c>wwwroot/shared</c> under <paramref name="requestPath"/> (the page's own file
+    /// first where both have one); returns a handler for its index.html.
+    /// </summary>
     public static Func<HttpContext, IResult> UsePageFiles(this WebApplication app, string folder, string requestPath,
         string contentSecurityPolicy)
     {
@@ -20,11 +25,16 @@ internal static class PageFiles
         {
             throw new InvalidOperationException($"The {folder} page files are missing: no index.html in {root}");
         }
+        var shared = Path.Combine(AppContext.BaseDirectory, "wwwroot", "shared");
+        if (!Directory.Exists(shared))
+        {
+            throw new InvalidOperationException($"The pages' shared files are missing: no folder {shared}");
+        }
         var files = new PhysicalFileProvider(root);
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = requestPath,
-            FileProvider = files,
+            FileProvider = new CompositeFileProvider(files, new PhysicalFileProvider(shared)),
             // Also {requestPath}/index.html gets the policy, not only the page's own route.
             OnPrepareResponse = context => SetHeaders(context.Context, contentSecurityPolicy),
         });

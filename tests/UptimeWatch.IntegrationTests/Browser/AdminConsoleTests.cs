@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static UptimeWatch.IntegrationTests.Browser.BrowserPages;
 
 namespace UptimeWatch.IntegrationTests.Browser;
 
@@ -16,19 +17,14 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 15_000 };
     private static readonly LocatorAssertionsToBeVisibleOptions VisibleSoon = new() { Timeout = 15_000 };
 
-    private readonly List<string> _dialogs = [];
-    private readonly List<string> _scriptErrors = [];
-    private readonly List<IBrowserContext> _contexts = [];
+    private readonly BrowserPages _pages = new(chromium);
     private TargetServer? _target;
 
     public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
 
     public async Task DisposeAsync()
     {
-        foreach (var context in _contexts)
-        {
-            await context.CloseAsync();
-        }
+        await _pages.DisposeAsync();
         await StopTargetAsync();
     }
 
@@ -86,7 +82,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
         await AssertSamePageAsync(page);
         await SaveScreenshotAsync(page, "admin-console-5-acknowledged.png");
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -112,7 +108,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         {
             alternating.Dispose();
         }
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -140,7 +136,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await SaveMonitorAsync(page);
         await Expect(page.Locator("#editor")).ToBeHiddenAsync();
         await Expect(Row(page, "Website")).ToBeVisibleAsync();
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -170,7 +166,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.Locator("main script")).ToHaveCountAsync(0);
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
         await SaveScreenshotAsync(page, "admin-console-xss.png");
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -234,7 +230,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeHiddenAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Expect(Row(page, "Web site").Locator(".state-text")).ToHaveTextAsync("Paused", Soon);
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -304,7 +300,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
         await AssertSamePageAsync(page);
         await SaveScreenshotAsync(page, "admin-console-resumed.png");
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -332,7 +328,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await File.WriteAllTextAsync(file, ConfigFile(Target.Url("/ok").ToString()));
         await Expect(banner).ToBeHiddenAsync(new() { Timeout = 15_000 });
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
         try
         {
             Directory.Delete(folder, recursive: true);
@@ -372,7 +368,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
 
         disk.Free();
         await Expect(page.Locator("#storage-banner")).ToBeHiddenAsync(new() { Timeout = 15_000 });
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -457,7 +453,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
             Assert.InRange(after, 1, 1000);
         }
         await AssertSamePageAsync(page);
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -481,7 +477,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Soon);
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -519,8 +515,8 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         // The cookie is gone: a reload asks again.
         await page.ReloadAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
-        await AssertCleanAsync(page);
-        await AssertCleanAsync(first);
+        await _pages.AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(first);
     }
 
     [Fact]
@@ -540,7 +536,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await Expect(error).ToHaveTextAsync(new Regex(@"^Too many sign-in attempts from this address: at most 10 a minute\. Try again in \d+ seconds\.$"));
         await SaveScreenshotAsync(page, "admin-console-rate-limited.png");
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     [Fact]
@@ -556,7 +552,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
         Assert.True(widths[0] <= widths[1], $"The console is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
         await SaveScreenshotAsync(page, "admin-console-phone.png");
-        await AssertCleanAsync(page);
+        await _pages.AssertCleanAsync(page);
     }
 
     private TargetServer Target => _target ?? throw new InvalidOperationException("The target was stopped");
@@ -571,39 +567,8 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
     }
 
-    private async Task<IPage> OpenAsync(UptimeWatchApp host, Func<IPage, Task>? beforeLoad = null)
-    {
-        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
-        _contexts.Add(context);
-        // Any Content Security Policy violation (a blocked WebSocket, script or style) is recorded and fails the test.
-        await context.AddInitScriptAsync(
-            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));");
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        page.SetDefaultNavigationTimeout(15_000);
-        page.Dialog += (_, dialog) =>
-        {
-            lock (_dialogs)
-            {
-                _dialogs.Add(dialog.Message);
-            }
-            _ = dialog.DismissAsync();
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (_scriptErrors)
-            {
-                _scriptErrors.Add(error);
-            }
-        };
-        if (beforeLoad is not null)
-        {
-            await beforeLoad(page);
-        }
-        var response = await page.GotoAsync(new Uri(host.BaseUrl, "admin").ToString());
-        Assert.Equal(200, response!.Status);
-        return page;
-    }
+    private Task<IPage> OpenAsync(UptimeWatchApp host, Func<IPage, Task>? beforeLoad = null) =>
+        _pages.OpenAsync(new Uri(host.BaseUrl, "admin"), new() { Width = 1280, Height = 1000 }, beforeLoad: beforeLoad);
 
     /// <summary>The first-run form: the setup code from the data directory and the password, which signs in; the console connects.</summary>
     private static async Task ChoosePasswordAsync(IPage page, UptimeWatchApp host)
@@ -636,32 +601,4 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
     private static ILocator Alert(IPage page, string monitorName) =>
         page.Locator("#alert-list .alert")
             .Filter(new() { Has = page.Locator(".alert-monitor", new() { HasTextRegex = new Regex($"^{Regex.Escape(monitorName)}$") }) });
-
-    /// <summary>Leaves a mark in the page's JavaScript state; a reload or a navigation would wipe it.</summary>
-    private static Task MarkPageAsync(IPage page) => page.EvaluateAsync("() => { window.__sameDocument = 'still here'; }");
-
-    private static async Task AssertSamePageAsync(IPage page) =>
-        Assert.Equal("still here", await page.EvaluateAsync<string?>("() => window.__sameDocument ?? null"));
-
-    /// <summary>No dialog, no script error, no Content Security Policy violation (the WebSocket included).</summary>
-    private async Task AssertCleanAsync(IPage page)
-    {
-        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__csp"));
-        lock (_dialogs)
-        {
-            Assert.Empty(_dialogs);
-        }
-        lock (_scriptErrors)
-        {
-            Assert.Empty(_scriptErrors);
-        }
-    }
-
-    /// <summary>Kept as a test artifact in TestResults/screenshots at the repository root (where ./test.sh collects results).</summary>
-    private static async Task SaveScreenshotAsync(IPage page, string fileName)
-    {
-        var folder = Path.Combine(TestPaths.RepositoryRoot, "TestResults", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, fileName), FullPage = true });
-    }
 }

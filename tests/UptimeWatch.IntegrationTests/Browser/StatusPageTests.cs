@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using UptimeWatch.Storage;
 using static Microsoft.Playwright.Assertions;
+using static UptimeWatch.IntegrationTests.Browser.BrowserPages;
 
 namespace UptimeWatch.IntegrationTests.Browser;
 
@@ -16,19 +17,14 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
 {
     private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 15_000 };
 
-    private readonly List<string> _dialogs = [];
-    private readonly List<string> _scriptErrors = [];
+    private readonly BrowserPages _pages = new(chromium);
     private TargetServer _target = null!;
-    private IBrowserContext? _context;
 
     public async Task InitializeAsync() => _target = await TargetServer.StartAsync();
 
     public async Task DisposeAsync()
     {
-        if (_context is not null)
-        {
-            await _context.CloseAsync();
-        }
+        await _pages.DisposeAsync();
         await _target.DisposeAsync();
     }
 
@@ -61,7 +57,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await AssertSamePageAsync(page);
 
         await SaveScreenshotAsync(page, "status-page.png");
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -88,7 +84,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         {
             alternating.Dispose();
         }
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -113,7 +109,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
         await Expect(checkout.Locator(".chart-caption")).ToHaveTextAsync(new Regex(@"avg \d"), Soon);
         await AssertSamePageAsync(page);
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -134,17 +130,17 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(Incident(page, "Checkout API", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Expect(page.Locator("#transport")).ToHaveTextAsync("polling");
         await AssertSamePageAsync(page);
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
     public async Task When_the_event_stream_never_gets_through_the_page_falls_back_to_polling_by_itself()
     {
         await using var host = StatusPageHost.Start(new PageMonitor("Checkout API", _target.Url("/health")));
-        _context = await chromium.Browser.NewContextAsync();
+        var context = await _pages.NewContextAsync();
         // What a proxy that cannot stream looks like to EventSource: every attempt fails.
-        await _context.RouteAsync("**/api/live/events**", route => route.FulfillAsync(new() { Status = 204 }));
-        var page = await OpenAsync(host, "/", context: _context);
+        await context.RouteAsync("**/api/live/events**", route => route.FulfillAsync(new() { Status = 204 }));
+        var page = await OpenAsync(host, "/", context: context);
 
         await Expect(page.Locator("#transport")).ToHaveTextAsync("polling", Soon);
         var checkout = Card(page, "Checkout API");
@@ -156,7 +152,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(checkout.Locator(".state-text")).ToHaveTextAsync("Down", Soon);
         await Expect(Incident(page, "Checkout API", "Down")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await AssertSamePageAsync(page);
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -178,7 +174,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await Expect(page.Locator("main img")).ToHaveCountAsync(0);
         await Expect(page.Locator("main script")).ToHaveCountAsync(0);
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -189,15 +185,15 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await using var host = StatusPageHost.Start(config, new PageMonitor("Checkout API", _target.Url("/health")));
         await WaitForFirstVerdictAsync(host);
         await host.AddPastStatusChangesAsync("checkout-api", 3, MonitorStatus.Up);
-        _context = await chromium.Browser.NewContextAsync();
+        var context = await _pages.NewContextAsync();
         var streams = 0;
         // The page's first stream asks from the start of the log, as a tab asleep for days would: more than
         // MaxReplayEvents behind. Later streams are left as the page makes them.
-        await _context.RouteAsync("**/api/live/events**", route => Interlocked.Increment(ref streams) == 1
+        await context.RouteAsync("**/api/live/events**", route => Interlocked.Increment(ref streams) == 1
             ? route.ContinueAsync(new() { Url = new Uri(host.BaseUrl, "api/live/events?lastEventId=0").ToString() })
             : route.ContinueAsync());
         int snapshots = 0, documents = 0;
-        _context.Request += (_, request) =>
+        context.Request += (_, request) =>
         {
             if (request.Url.Contains("/api/status/page", StringComparison.Ordinal))
             {
@@ -208,7 +204,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
                 Interlocked.Increment(ref documents);
             }
         };
-        var page = await OpenAsync(host, "/", context: _context);
+        var page = await OpenAsync(host, "/", context: context);
 
         // Reset: the snapshot is fetched again and a second stream opened, in the same document.
         await Eventually.Until(() => Task.FromResult((Volatile.Read(ref snapshots), Volatile.Read(ref streams))),
@@ -224,7 +220,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.Locator("#incident-days .incident")).ToHaveCountAsync(5, new() { Timeout = 15_000 }); // first verdict, 3 past, the new down
         await AssertSamePageAsync(page);
         Assert.Equal(1, documents);
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     [Fact]
@@ -243,7 +239,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(page.Locator("#load-more")).ToBeHiddenAsync();
         var ids = await incidents.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.id)");
         Assert.Equal(ids.Select(long.Parse).OrderDescending(), ids.Select(long.Parse));
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
     private static async Task WaitForFirstVerdictAsync(UptimeWatchApp host)
@@ -268,34 +264,11 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
         Assert.True(widths[0] <= widths[1], $"The page is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
         await SaveScreenshotAsync(page, "status-page-phone.png");
-        AssertNoScriptRan();
+        _pages.AssertNoScriptRan();
     }
 
-    private async Task<IPage> OpenAsync(UptimeWatchApp host, string path, ViewportSize? viewport = null, IBrowserContext? context = null)
-    {
-        _context = context ?? await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport ?? new() { Width = 1200, Height = 900 } });
-        var page = await _context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        page.SetDefaultNavigationTimeout(15_000);
-        page.Dialog += (_, dialog) =>
-        {
-            lock (_dialogs)
-            {
-                _dialogs.Add(dialog.Message);
-            }
-            _ = dialog.DismissAsync();
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (_scriptErrors)
-            {
-                _scriptErrors.Add(error);
-            }
-        };
-        var response = await page.GotoAsync(new Uri(host.BaseUrl, path).ToString());
-        Assert.Equal(200, response!.Status);
-        return page;
-    }
+    private Task<IPage> OpenAsync(UptimeWatchApp host, string path, ViewportSize? viewport = null, IBrowserContext? context = null) =>
+        _pages.OpenAsync(new Uri(host.BaseUrl, path), viewport ?? new() { Width = 1200, Height = 900 }, context);
 
     /// <summary>A monitor's card, found the way a screen reader finds it: an article named after the monitor.</summary>
     private static ILocator Card(IPage page, string monitorName) =>
@@ -306,30 +279,4 @@ public sealed class StatusPageTests(ChromiumFixture chromium) : IAsyncLifetime
         page.Locator("#incident-days .incident")
             .Filter(new() { Has = page.Locator(".incident-name", new() { HasTextString = monitorName }) })
             .Filter(new() { Has = page.Locator(".incident-title > .state .state-text", new() { HasTextRegex = new Regex($"^{to}$") }) });
-
-    /// <summary>Leaves a mark in the page's JavaScript state; a reload or a navigation would wipe it.</summary>
-    private static Task MarkPageAsync(IPage page) => page.EvaluateAsync("() => { window.__sameDocument = 'still here'; }");
-
-    private static async Task AssertSamePageAsync(IPage page) =>
-        Assert.Equal("still here", await page.EvaluateAsync<string?>("() => window.__sameDocument ?? null"));
-
-    private void AssertNoScriptRan()
-    {
-        lock (_dialogs)
-        {
-            Assert.Empty(_dialogs);
-        }
-        lock (_scriptErrors)
-        {
-            Assert.Empty(_scriptErrors);
-        }
-    }
-
-    /// <summary>Kept as a test artifact in TestResults/screenshots at the repository root (where ./test.sh collects results).</summary>
-    private static async Task SaveScreenshotAsync(IPage page, string fileName)
-    {
-        var folder = Path.Combine(TestPaths.RepositoryRoot, "TestResults", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, fileName), FullPage = true });
-    }
 }

@@ -34,16 +34,6 @@ public sealed class AlertReminderTests : IAsyncLifetime
         await _target.DisposeAsync();
     }
 
-    /// <summary>Moves the dispatcher's clock and wakes it (a pass may be running that read the clock before the move).</summary>
-    private void Advance(UptimeWatchApp app, TimeSpan by)
-    {
-        _clock.Advance(by);
-        app.Services.GetRequiredService<NotificationSignal>().Notify();
-    }
-
-    private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
-        Eventually.Until(() => Task.FromResult(_receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
-
     private static (string Monitor, string Key) Said(ReceivedHook d) => (d.Node["monitor"]!["slug"]!.GetValue<string>(), d.Key);
 
     [Fact]
@@ -63,26 +53,26 @@ public sealed class AlertReminderTests : IAsyncLifetime
             [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1), UptimeWatchApp.Monitor("Other", _target.Url("/health"), failureThreshold: 1)],
             settings)
         {
-            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NotificationDispatcher>(provider, (TimeProvider)_clock)),
+            TestServices = DispatcherClock.Use(_clock),
         };
         using var console = await app.SignedInAsync();
-        await DeliveredAsync(d => d.Count == 2, "both down alerts");
+        await _receiver.AcceptedAsync(d => d.Count == 2, "both down alerts");
         await using var socket = await AdminSocketClient.ConnectAsync(app, await app.SessionCookieAsync());
         await socket.CommandAsync("subscribe");
 
         // 25 minutes after the alerts were raised (less the few seconds they took): the second interval has begun, so
         // reminder 2 (one, not 1 and 2).
-        Advance(app, TimeSpan.FromMinutes(20));
+        app.AdvanceDispatcher(_clock, TimeSpan.FromMinutes(20));
         var reminded = await socket.NextPushAsync(p => p.Type() == "alert.reminded"
             && p.GetProperty("payload").GetProperty("monitor").GetString() == "checkout", "checkout's alert.reminded", TimeSpan.FromSeconds(60));
-        await DeliveredAsync(d => d.Count(x => x.Event == "reminder") == 2, "the two reminders");
+        await _receiver.AcceptedAsync(d => d.Count(x => x.Event == "reminder") == 2, "the two reminders");
         var alertId = reminded.GetProperty("payload").GetProperty("id").GetInt64();
         using var ack = await console.PostAsJsonAsync($"/api/admin/alerts/{alertId}/ack", new { note = "on it" });
         ack.EnsureSuccessStatusCode();
 
         // Another interval later: "other" is reminded again (3); acknowledged checkout is not.
-        Advance(app, TimeSpan.FromMinutes(10));
-        await DeliveredAsync(d => d.Any(x => Said(x).Monitor == "other" && x.Key.EndsWith(":reminder:3:hook", StringComparison.Ordinal)),
+        app.AdvanceDispatcher(_clock, TimeSpan.FromMinutes(10));
+        await _receiver.AcceptedAsync(d => d.Any(x => Said(x).Monitor == "other" && x.Key.EndsWith(":reminder:3:hook", StringComparison.Ordinal)),
             "other's third reminder");
         // Its pass would have queued checkout's with it: once the outbox is empty, it would have arrived.
         await Eventually.Until(async () => (await console.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray(),

@@ -60,9 +60,6 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         return monitor;
     }
 
-    private static Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(HookReceiver receiver, Func<IReadOnlyList<ReceivedHook>, bool> done,
-        string what) => Eventually.Until(() => Task.FromResult(receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
-
     private static async Task<JsonArray> AlertsAsync(HttpClient console) =>
         (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts?state=all"))!["alerts"]!.AsArray();
 
@@ -78,7 +75,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor("Checkout")], Settings(both: false));
         using var console = await app.SignedInAsync();
         _target.Healthy = false;
-        var down = Assert.Single(await DeliveredAsync(_first, d => d.Count >= 1, "the down alert"));
+        var down = Assert.Single(await _first.AcceptedAsync(d => d.Count >= 1, "the down alert"));
 
         // Maintenance starts while it is down and the target comes back meanwhile: the alert closes, quietly.
         using var created = await console.PostAsJsonAsync("/api/admin/monitors/checkout/maintenance", new { minutes = 30, reason = "upgrade" });
@@ -93,7 +90,7 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         removed.EnsureSuccessStatusCode();
         await app.WaitForStatusAsync("checkout", "up");
         _target.Healthy = false;
-        var delivered = await DeliveredAsync(_first, d => d.Count >= 2, "the second down alert");
+        var delivered = await _first.AcceptedAsync(d => d.Count >= 2, "the second down alert");
 
         // Had maintenance sent a "recovered", it would have been queued before the second down, and arrived first.
         Assert.Equal(["down", "down"], delivered.Select(d => d.Event));
@@ -112,13 +109,13 @@ public sealed class AlertRoutingTests : IAsyncLifetime
         await app.WaitForStatusAsync("blog", "up");
 
         _target.Healthy = false;
-        await DeliveredAsync(_first, d => d.Any(x => Said(x) == ("payments", "down")), "payments' down alert");
+        await _first.AcceptedAsync(d => d.Any(x => Said(x) == ("payments", "down")), "payments' down alert");
         await app.WaitForStatusAsync("blog", "down");
         // OnDown off still opens the incident (its recovery below belongs to it); it only sends nothing.
         var alerts = await Eventually.Until(() => AlertsAsync(console), a => a.Count == 2, TimeSpan.FromSeconds(30), "both alerts");
         _target.Healthy = true;
-        await DeliveredAsync(_first, d => d.Count >= 3, "both recoveries on the first channel");
-        await DeliveredAsync(_second, d => d.Count >= 1, "blog's recovery on the second channel");
+        await _first.AcceptedAsync(d => d.Count >= 3, "both recoveries on the first channel");
+        await _second.AcceptedAsync(d => d.Count >= 1, "blog's recovery on the second channel");
         await OutboxSentAsync(console);
 
         var first = _first.Accepted.Select(Said).ToList();

@@ -55,20 +55,10 @@ public sealed class DeliveryTests : IAsyncLifetime
     private static UptimeWatchApp OnClock(FakeTimeProvider clock, string data, IEnumerable<Dictionary<string, string?>> monitors,
         Dictionary<string, string?> settings) => new(data, monitors, settings)
     {
-        TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NotificationDispatcher>(provider, (TimeProvider)clock)),
+        TestServices = DispatcherClock.Use(clock),
     };
 
-    /// <summary>Moves the dispatcher's clock and wakes it (a pass may be running that read the clock before the move).</summary>
-    private static void Advance(UptimeWatchApp app, FakeTimeProvider clock, TimeSpan by)
-    {
-        clock.Advance(by);
-        app.Services.GetRequiredService<NotificationSignal>().Notify();
-    }
-
     private Dictionary<string, string?> Monitor(int failureThreshold = 1) => UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold);
-
-    private Task<IReadOnlyList<ReceivedHook>> DeliveredAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, string what) =>
-        Eventually.Until(() => Task.FromResult(_receiver.Accepted), done, TimeSpan.FromSeconds(60), what);
 
     [Fact]
     public async Task A_receiver_that_refuses_at_first_gets_the_alert_after_retries_and_every_attempt_is_recorded()
@@ -78,7 +68,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         using var console = await app.SignedInAsync();
 
         _target.Healthy = false;
-        var delivered = await DeliveredAsync(d => d.Count >= 1, "the down alert");
+        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 1, "the down alert");
         var notification = await Eventually.Until(
             async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray()[0]!,
             n => n["state"]!.GetValue<string>() == "sent", TimeSpan.FromSeconds(60), "the outbox to say sent");
@@ -111,7 +101,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         await using var second = new UptimeWatchApp(data, [Monitor()], Settings());
         await second.WaitForStatusAsync("checkout", "up");
         await _receiver.RestartAsync();
-        var delivered = await DeliveredAsync(d => d.Count >= 2, "both notifications");
+        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 2, "both notifications");
         await SettledAsync(second);
 
         Assert.Equal(["down", "recovered"], _receiver.Accepted.Select(d => d.Event));
@@ -130,7 +120,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(60), "checkout to be flapping");
-            await DeliveredAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice");
+            await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice");
             var flagged = (await app.EventsAsync()).Count;
             // Its status keeps changing up and down (each change logged) ...
             await Eventually.Until(() => app.EventsAsync(), e => e.Count >= flagged + 3, TimeSpan.FromSeconds(60), "status changes while it flaps");
@@ -167,7 +157,7 @@ public sealed class DeliveryTests : IAsyncLifetime
 
         // Then it fails on every check: down after FailureThreshold failures, and alerted then, flag or no flag.
         _target.Healthy = false;
-        var delivered = await DeliveredAsync(d => d.Any(x => x.Event == "down"), "the down alert");
+        var delivered = await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "down"), "the down alert");
         await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: false }, TimeSpan.FromSeconds(60),
             "checkout to stop flapping");
         var alerts = (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray();
@@ -215,9 +205,9 @@ public sealed class DeliveryTests : IAsyncLifetime
         var open = await AlertsAsync(console);
         Assert.Contains(open, a => a!["monitor"]!.GetValue<string>() == "checkout" && a["state"]!.GetValue<string>() == "open");
         // An hour later for the dispatcher: a reminder is due for each open alert, if it is to be sent at all.
-        Advance(app, clock, TimeSpan.FromHours(1));
+        app.AdvanceDispatcher(clock, TimeSpan.FromHours(1));
 
-        await DeliveredAsync(d => d.Any(x => x.Event == "reminder"), "the reminder for the broken monitor");
+        await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "reminder"), "the reminder for the broken monitor");
         // Checkout was up and flagged throughout, so the pass that reminded of the broken one saw it too.
         var after = (await app.StatusAsync()).Monitors.Single(m => m.Slug == "checkout");
 
@@ -276,7 +266,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         await using (var first = OnClock(clock, data, [Monitor()], settings))
         {
             await first.WaitForStatusAsync("checkout", "down");
-            await DeliveredAsync(d => d.Count == 1, "the down alert");
+            await _receiver.AcceptedAsync(d => d.Count == 1, "the down alert");
         }
         // UptimeWatch stopped for an hour after the alert was raised (65 minutes less the few seconds it took to go down).
         clock.Advance(TimeSpan.FromHours(1));
@@ -285,8 +275,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         // The factory starts the app on first use. A reminder pass runs at start; this wakes one that surely sees the
         // monitor down.
         await second.WaitForStatusAsync("checkout", "down");
-        Advance(second, clock, TimeSpan.Zero);
-        var delivered = await DeliveredAsync(d => d.Count >= 2, "the reminder");
+        second.AdvanceDispatcher(clock, TimeSpan.Zero);
+        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 2, "the reminder");
         // Reminders for missed intervals would have been queued by the same pass as the first one.
         await SettledAsync(second);
 

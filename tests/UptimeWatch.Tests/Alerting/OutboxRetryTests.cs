@@ -50,15 +50,8 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         }
         return new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1)], settings)
         {
-            TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NotificationDispatcher>(provider, (TimeProvider)_clock)),
+            TestServices = DispatcherClock.Use(_clock),
         };
-    }
-
-    /// <summary>Moves the dispatcher's clock and wakes it, as the writer does when it queues something.</summary>
-    private static void Advance(UptimeWatchApp app, FakeTimeProvider clock, TimeSpan by)
-    {
-        clock.Advance(by);
-        app.Services.GetRequiredService<NotificationSignal>().Notify();
     }
 
     private static async Task<JsonArray> NotificationsAsync(HttpClient console) =>
@@ -95,7 +88,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
             var failed = await NotificationAsync(console, "hook", "down", n => Attempts(n) == attempt, $"attempt {attempt} to be recorded");
             Assert.Equal("pending", State(failed));
             waits.Add(NextAttemptAt(failed) - LastAttemptAt(failed));
-            Advance(app, _clock, waits[^1]);
+            app.AdvanceDispatcher(_clock, waits[^1]);
         }
         var sent = await NotificationAsync(console, "hook", "down", n => State(n) == "sent", "the down alert to be delivered");
 
@@ -121,7 +114,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         _target.Healthy = false;
         var failed = await NotificationAsync(console, "hook", "down", n => Attempts(n) == 1, "the refused attempt");
         var wait = NextAttemptAt(failed) - LastAttemptAt(failed);
-        Advance(app, _clock, wait);
+        app.AdvanceDispatcher(_clock, wait);
         var sent = await NotificationAsync(console, "hook", "down", n => State(n) == "sent", "the down alert after the asked wait");
 
         Assert.Equal(TimeSpan.FromSeconds(seconds), wait);
@@ -138,7 +131,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
 
         _target.Healthy = false;
         await NotificationAsync(console, "hook", "down", n => Attempts(n) == 1, "the first refused attempt");
-        Advance(app, _clock, TimeSpan.FromHours(1));
+        app.AdvanceDispatcher(_clock, TimeSpan.FromHours(1));
         var expired = await NotificationAsync(console, "hook", "down", n => State(n) != "pending", "the down alert to expire");
 
         // Given up when it fell due past the limit, without the attempt that would now have gone through.
@@ -161,7 +154,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         _target.Healthy = false;
         var failed = await NotificationAsync(console, "hook", "down", n => State(n) != "pending", "the refused down alert to be settled");
         // Long past any retry: one would be due now, and would go before the recovery (a channel delivers in order).
-        Advance(app, _clock, TimeSpan.FromHours(1));
+        app.AdvanceDispatcher(_clock, TimeSpan.FromHours(1));
         _target.Healthy = true;
         await NotificationAsync(console, "hook", "recovered", n => State(n) == "sent", "the recovery to be delivered");
 
@@ -190,7 +183,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
                 """;
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
-        Advance(app, _clock, TimeSpan.Zero);
+        app.AdvanceDispatcher(_clock, TimeSpan.Zero);
 
         var damaged = await NotificationAsync(console, "hook", "recovered", n => State(n) != "pending", "the damaged notification to be settled");
         _target.Healthy = false;

@@ -46,6 +46,13 @@ public sealed class HttpProbeHostileTests : IDisposable
 
     private static string Head(string headers) => "HTTP/1.1 200 OK\r\n" + headers + "Connection: close\r\n\r\n";
 
+    /// <summary>A target that reads the request, sends <paramref name="response"/> as it is and closes.</summary>
+    private static RawTarget Answering(string response) => RawTarget.Start(async (c, ct) =>
+    {
+        await c.ReadRequestHeadAsync(ct);
+        await c.SendAsync(response, ct);
+    });
+
     [Fact]
     public async Task A_server_that_accepts_and_never_answers_times_out_after_connecting()
     {
@@ -99,19 +106,22 @@ public sealed class HttpProbeHostileTests : IDisposable
         Assert.NotNull(result.Timings?.FirstByteMs);
     }
 
+    /// <summary>A 20-byte body, one byte every 2 s: 40 s in all.</summary>
+    private static RawTarget TrickledBody() => RawTarget.Start(async (c, ct) =>
+    {
+        await c.ReadRequestHeadAsync(ct);
+        await c.SendAsync(Head("Content-Length: 20\r\n"), ct);
+        for (var i = 0; i < 20; i++)
+        {
+            await c.SendAsync("x"u8.ToArray(), ct);
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    });
+
     [Fact]
     public async Task A_slowloris_trickling_the_body_hits_the_deadline_when_the_body_is_checked()
     {
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.ReadRequestHeadAsync(ct);
-            await c.SendAsync(Head("Content-Length: 20\r\n"), ct);
-            for (var i = 0; i < 20; i++)
-            {
-                await c.SendAsync("x"u8.ToArray(), ct);
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
-            }
-        });
+        await using var target = TrickledBody();
 
         var result = await Check(target.Url(), keyword: "needle", timeoutSeconds: 3);
 
@@ -123,16 +133,7 @@ public sealed class HttpProbeHostileTests : IDisposable
     [Fact]
     public async Task A_slow_body_does_not_matter_when_nothing_checks_the_body()
     {
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.ReadRequestHeadAsync(ct);
-            await c.SendAsync(Head("Content-Length: 20\r\n"), ct);
-            for (var i = 0; i < 20; i++)
-            {
-                await c.SendAsync("x"u8.ToArray(), ct);
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
-            }
-        });
+        await using var target = TrickledBody();
 
         var result = await Check(target.Url(), timeoutSeconds: 3);
 
@@ -215,11 +216,7 @@ public sealed class HttpProbeHostileTests : IDisposable
     [Fact]
     public async Task A_body_that_claims_gzip_but_is_not_is_a_protocol_error()
     {
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.ReadRequestHeadAsync(ct);
-            await c.SendAsync(Head("Content-Encoding: gzip\r\nContent-Length: 32\r\n") + "this is not gzip, it is a needle", ct);
-        });
+        await using var target = Answering(Head("Content-Encoding: gzip\r\nContent-Length: 32\r\n") + "this is not gzip, it is a needle");
 
         var result = await Check(target.Url(), keyword: "needle");
 
@@ -247,11 +244,7 @@ public sealed class HttpProbeHostileTests : IDisposable
     [Fact]
     public async Task A_server_that_closes_in_the_middle_of_the_body_is_a_connection_failure()
     {
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.ReadRequestHeadAsync(ct);
-            await c.SendAsync(Head("Content-Length: 100000\r\n") + new string('x', 1000), ct);
-        });
+        await using var target = Answering(Head("Content-Length: 100000\r\n") + new string('x', 1000));
 
         var result = await Check(target.Url(), keyword: "needle");
 
@@ -273,11 +266,7 @@ public sealed class HttpProbeHostileTests : IDisposable
     [Fact]
     public async Task A_server_that_answers_something_other_than_http_is_a_protocol_error()
     {
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.ReadRequestHeadAsync(ct);
-            await c.SendAsync("SSH-2.0-OpenSSH_9.2\r\n\r\n", ct);
-        });
+        await using var target = Answering("SSH-2.0-OpenSSH_9.2\r\n\r\n");
 
         var result = await Check(target.Url());
 

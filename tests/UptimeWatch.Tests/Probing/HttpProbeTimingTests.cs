@@ -1,5 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using UptimeWatch.Probing;
 
 namespace UptimeWatch.Tests.Probing;
@@ -20,6 +22,35 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     {
         _probe.Dispose();
         await _target.DisposeAsync();
+    }
+
+    /// <summary>
+    /// An HTTPS target with slow phases: the handshake starts <paramref name="handshakeDelayMs"/> after the ClientHello,
+    /// and the answer <paramref name="answer"/> picks for the request head is sent its delay after the request. Each
+    /// delay starts only once the client has spoken, so it lands inside the client's phase however late either side's
+    /// threads get to run.
+    /// </summary>
+    private static async Task ServeSlowTlsAsync(RawConnection connection, X509Certificate2 certificate, int handshakeDelayMs,
+        Func<string, (string Answer, int DelayMs)> answer, CancellationToken ct)
+    {
+        await connection.Socket.ReceiveAsync(new byte[1], SocketFlags.Peek, ct);
+        await Task.Delay(handshakeDelayMs, ct);
+        await using var tls = new SslStream(new NetworkStream(connection.Socket, ownsSocket: false));
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
+        var buffer = new byte[16 * 1024];
+        var length = 0;
+        while (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0 && length < buffer.Length)
+        {
+            var read = await tls.ReadAsync(buffer.AsMemory(length), ct);
+            if (read == 0)
+            {
+                return;
+            }
+            length += read;
+        }
+        var (text, delayMs) = answer(Encoding.ASCII.GetString(buffer, 0, length));
+        await Task.Delay(delayMs, ct);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes(text), ct);
     }
 
     private static void AssertConsistent(ProbeResult result)
@@ -90,28 +121,8 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     public async Task A_slow_handshake_and_a_slow_answer_show_up_in_their_own_phases()
     {
         var certificate = TestCertificates.Issue("127.0.0.1");
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            // Each delay starts only once the client has spoken (ClientHello, then the request), so it lands inside
-            // the client's phase however late either side's threads get to run.
-            await c.Socket.ReceiveAsync(new byte[1], SocketFlags.Peek, ct);
-            await Task.Delay(400, ct);
-            await using var tls = new SslStream(new NetworkStream(c.Socket, ownsSocket: false));
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
-            var buffer = new byte[16 * 1024];
-            var length = 0;
-            while (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0 && length < buffer.Length)
-            {
-                var read = await tls.ReadAsync(buffer.AsMemory(length), ct);
-                if (read == 0)
-                {
-                    return;
-                }
-                length += read;
-            }
-            await Task.Delay(400, ct);
-            await tls.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), ct);
-        });
+        await using var target = RawTarget.Start((c, ct) => ServeSlowTlsAsync(c, certificate, handshakeDelayMs: 400,
+            _ => ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 400), ct));
 
         var result = await _probe.CheckAsync(("Url", target.Url(scheme: "https").ToString()));
 
@@ -145,33 +156,10 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
         // after its request. Only summed TLS phases reach 900 ms, and only the final answer's first byte comes after
         // all three handshakes plus its own wait (a redirect's first byte comes right after its own handshake).
         var certificate = TestCertificates.Issue("127.0.0.1");
-        await using var target = RawTarget.Start(async (c, ct) =>
-        {
-            await c.Socket.ReceiveAsync(new byte[1], SocketFlags.Peek, ct);
-            await Task.Delay(300, ct);
-            await using var tls = new SslStream(new NetworkStream(c.Socket, ownsSocket: false));
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
-            var buffer = new byte[16 * 1024];
-            var length = 0;
-            while (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0 && length < buffer.Length)
-            {
-                var read = await tls.ReadAsync(buffer.AsMemory(length), ct);
-                if (read == 0)
-                {
-                    return;
-                }
-                length += read;
-            }
-            var request = System.Text.Encoding.ASCII.GetString(buffer, 0, length);
-            var answer = request.StartsWith("GET /a ", StringComparison.Ordinal) ? "HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                : request.StartsWith("GET /b ", StringComparison.Ordinal) ? "HTTP/1.1 302 Found\r\nLocation: /c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-            if (answer.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
-            {
-                await Task.Delay(300, ct);
-            }
-            await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(answer), ct);
-        }, maxConnections: 8);
+        await using var target = RawTarget.Start((c, ct) => ServeSlowTlsAsync(c, certificate, handshakeDelayMs: 300, request =>
+            request.StartsWith("GET /a ", StringComparison.Ordinal) ? ("HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 0)
+            : request.StartsWith("GET /b ", StringComparison.Ordinal) ? ("HTTP/1.1 302 Found\r\nLocation: /c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 0)
+            : ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 300), ct), maxConnections: 8);
 
         var result = await _probe.CheckAsync(("Url", target.Url("/a", scheme: "https").ToString()));
 

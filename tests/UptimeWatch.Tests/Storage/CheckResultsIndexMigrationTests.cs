@@ -1,9 +1,4 @@
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using UptimeWatch.Storage;
-using UptimeWatch.Testing;
 
 namespace UptimeWatch.Tests.Storage;
 
@@ -15,15 +10,12 @@ public sealed class CheckResultsIndexMigrationTests
     [Fact]
     public async Task An_existing_database_keeps_every_check_and_only_the_monitor_time_index()
     {
-        var path = Path.Combine(TestPaths.NewTempDirectory(), "uptimewatch.db");
-        var options = new DbContextOptionsBuilder<UptimeWatchDbContext>()
-            .UseSqlite($"Data Source={path}", sqlite => sqlite.MigrationsAssembly("UptimeWatch.Migrations")).Options;
+        var old = await OldDatabase.MigratedToAsync(BeforeDrop);
+        Assert.Contains("IX_check_results_At", await IndexesAsync(old));
         var start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
         int monitorId;
-        await using (var db = new UptimeWatchDbContext(options))
+        await using (var db = old.Open())
         {
-            await db.GetService<IMigrator>().MigrateAsync(BeforeDrop);
-            Assert.Contains("IX_check_results_At", await IndexesAsync(path));
             var monitor = new MonitorEntity
             {
                 Slug = "shop", Name = "Shop", Type = "http", Target = "https://example.test/", IntervalSeconds = 60, IsPublic = true,
@@ -34,9 +26,8 @@ public sealed class CheckResultsIndexMigrationTests
             monitorId = monitor.Id;
         }
         // In SQL, with the columns the table had then: the model of today may have more (check_results.Category).
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        await using (var connection = await old.ConnectAsync())
         {
-            await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             for (var i = 0; i < 500; i++)
             {
@@ -53,45 +44,26 @@ public sealed class CheckResultsIndexMigrationTests
             }
             await transaction.CommitAsync();
         }
-        var before = await RowsAsync(path);
+        var before = await RowsAsync(old);
 
-        // What the app does at start-up.
-        await using (var db = new UptimeWatchDbContext(options))
-        {
-            await db.Database.MigrateAsync();
-        }
+        await old.MigrateAsync();
 
-        Assert.Equal(before, await RowsAsync(path));
-        Assert.Equal(["IX_check_results_MonitorId_At"], await IndexesAsync(path));
+        Assert.Equal(before, await RowsAsync(old));
+        Assert.Equal(["IX_check_results_MonitorId_At"], await IndexesAsync(old));
         // The prune and the per-monitor reads still find their rows through the remaining index.
         Assert.Contains("INDEX IX_check_results_MonitorId_At (MonitorId=?",
-            await PlanAsync(path, "SELECT Id FROM check_results WHERE MonitorId = 1 AND At < 0 ORDER BY At LIMIT 5000"));
+            await PlanAsync(old, "SELECT Id FROM check_results WHERE MonitorId = 1 AND At < 0 ORDER BY At LIMIT 5000"));
         Assert.Contains("INDEX IX_check_results_MonitorId_At (MonitorId=?",
-            await PlanAsync(path, "SELECT * FROM check_results WHERE MonitorId = 1 ORDER BY At DESC LIMIT 50"));
+            await PlanAsync(old, "SELECT * FROM check_results WHERE MonitorId = 1 ORDER BY At DESC LIMIT 50"));
     }
 
-    private static async Task<List<string>> RowsAsync(string path) =>
-        await QueryAsync(path, "SELECT Id || '|' || MonitorId || '|' || At || '|' || Outcome || '|' || ifnull(ResponseMs, '') || '|' || "
+    private static Task<List<string>> RowsAsync(OldDatabase database) =>
+        database.QueryAsync("SELECT Id || '|' || MonitorId || '|' || At || '|' || Outcome || '|' || ifnull(ResponseMs, '') || '|' || "
             + "ifnull(HttpStatus, '') || '|' || ifnull(Error, '') || '|' || InMaintenance FROM check_results ORDER BY Id");
 
-    private static async Task<List<string>> IndexesAsync(string path) =>
-        await QueryAsync(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'check_results' AND sql IS NOT NULL ORDER BY name");
+    private static Task<List<string>> IndexesAsync(OldDatabase database) =>
+        database.QueryAsync("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'check_results' AND sql IS NOT NULL ORDER BY name");
 
-    private static async Task<string> PlanAsync(string path, string sql) =>
-        string.Join("\n", await QueryAsync(path, $"EXPLAIN QUERY PLAN {sql}", column: 3));
-
-    private static async Task<List<string>> QueryAsync(string path, string sql, int column = 0)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(column));
-        }
-        return rows;
-    }
+    private static async Task<string> PlanAsync(OldDatabase database, string sql) =>
+        string.Join("\n", await database.QueryAsync($"EXPLAIN QUERY PLAN {sql}", column: 3));
 }

@@ -1,9 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using UptimeWatch.Storage;
-using UptimeWatch.Testing;
 
 namespace UptimeWatch.Tests.Storage;
 
@@ -15,16 +11,10 @@ public sealed class FlappingMigrationTests
     [Fact]
     public async Task Monitors_and_events_stored_as_flapping_read_as_their_real_status_with_the_flag()
     {
-        var path = Path.Combine(TestPaths.NewTempDirectory(), "uptimewatch.db");
-        var options = new DbContextOptionsBuilder<UptimeWatchDbContext>()
-            .UseSqlite($"Data Source={path}", sqlite => sqlite.MigrationsAssembly("UptimeWatch.Migrations")).Options;
-        await using (var db = new UptimeWatchDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync(BeforeFlag);
-        }
+        var old = await OldDatabase.MigratedToAsync(BeforeFlag);
         // What the old version wrote: up, then flapping (shown instead of the status), an acknowledgement while it
         // flapped, then settled down; a second monitor still flapping with "down" underneath.
-        await ExecuteAsync(path, """
+        await old.ExecuteAsync("""
             INSERT INTO monitors (Id, Slug, Name, Type, Target, IntervalSeconds, IsPublic, Definition, Source, CreatedAt, UpdatedAt,
                 Status, BaseStatus, ConsecutiveFailures, ConsecutiveSuccesses, VerdictHistory, IsFlapping)
             VALUES (1, 'shop', 'Shop', 'http', 'https://example.test/', 60, 1, '{}', 'test', 0, 0, 'Down', 'Down', 9, 0, 'UDUDDDDDDDD', 0),
@@ -37,13 +27,9 @@ public sealed class FlappingMigrationTests
                 (5, 2, 'Unknown', 'Flapping', 4000, 'flapping: 30%', 0, NULL);
             """);
 
-        // What the app does at start-up.
-        await using (var db = new UptimeWatchDbContext(options))
-        {
-            await db.Database.MigrateAsync();
-        }
+        await old.MigrateAsync();
 
-        await using (var db = new UptimeWatchDbContext(options))
+        await using (var db = old.Open())
         {
             var monitors = await db.Monitors.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Status, m.IsFlapping }).ToListAsync();
             Assert.Equal([new { Status = MonitorStatus.Down, IsFlapping = false }, new { Status = MonitorStatus.Down, IsFlapping = true }], monitors);
@@ -61,14 +47,5 @@ public sealed class FlappingMigrationTests
             ], events);
             Assert.False(await db.StatusEvents.AnyAsync(e => e.From == MonitorStatus.Flapping || e.To == MonitorStatus.Flapping));
         }
-    }
-
-    private static async Task ExecuteAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }

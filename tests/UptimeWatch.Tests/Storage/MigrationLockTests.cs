@@ -1,8 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using UptimeWatch.Storage;
 using UptimeWatch.Tests.EndToEnd;
 using UptimeWatch.Tests.Operations;
 
@@ -55,8 +51,8 @@ public sealed class MigrationLockTests
         var work = TestPaths.NewTempDirectory();
         var config = ServingProcess.WriteConfig(work, []);
         var database = Path.Combine(work, "data", "uptimewatch.db");
-        await PrepareAsync(database, targetMigration: null);
-        Execute(database, """
+        var old = await PrepareAsync(database, targetMigration: null);
+        await old.ExecuteAsync("""
             CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY, "Timestamp" TEXT NOT NULL);
             INSERT INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2026-12-01 00:00:00+00:00');
             """);
@@ -70,14 +66,10 @@ public sealed class MigrationLockTests
     }
 
     /// <summary>A database migrated up to <paramref name="targetMigration"/> (all when null), holding one monitor's checks.</summary>
-    private static async Task PrepareAsync(string database, string? targetMigration)
+    private static async Task<OldDatabase> PrepareAsync(string database, string? targetMigration)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
-        var options = new DbContextOptionsBuilder<UptimeWatchDbContext>()
-            .UseSqlite($"Data Source={database};Pooling=False", sqlite => sqlite.MigrationsAssembly(StorageExtensions.MigrationsAssembly)).Options;
-        await using var db = new UptimeWatchDbContext(options);
-        await db.GetService<IMigrator>().MigrateAsync(targetMigration);
-        Execute(database, $"""
+        var old = await OldDatabase.MigratedToAsync(targetMigration, database);
+        await old.ExecuteAsync($"""
             INSERT INTO monitors (Slug, Name, Type, Target, IntervalSeconds, IsPublic, Definition, Source, CreatedAt, UpdatedAt,
                                   Status, BaseStatus, ConsecutiveFailures, ConsecutiveSuccesses, VerdictHistory, IsFlapping, ArchivedAt)
             VALUES ('old', 'Old', 'http', 'http://127.0.0.1:9/', 60, 1, '{"{}"}', 'console', 0, 0, 'Unknown', 'Unknown', 0, 0, '', 0, 1);
@@ -85,6 +77,7 @@ public sealed class MigrationLockTests
             INSERT INTO check_results (MonitorId, At, Outcome, ResponseMs, HttpStatus)
             SELECT (SELECT Id FROM monitors WHERE Slug = 'old'), 1764000000000 + i * 1000, 1, i % 700, 200 FROM n;
             """);
+        return old;
     }
 
     /// <summary>Polls until the app has taken EF's lock; returns the connection, still holding the read transaction.</summary>
@@ -126,14 +119,5 @@ public sealed class MigrationLockTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar());
-    }
-
-    private static void Execute(string database, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }
