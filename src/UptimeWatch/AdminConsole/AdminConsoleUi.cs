@@ -15,11 +15,7 @@ internal static class AdminConsoleUi
         "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    public static WebApplication MapAdminConsoleUi(this WebApplication app)
-    {
-        var serveIndex = app.UsePageFiles("admin", "/admin", ContentSecurityPolicy);
-        // One route: routing matches "/admin" and "/admin/" alike.
-        app.MapGet("/admin", serveIndex).WithName("AdminConsole").WithSummary("The admin console.").ExcludeFromDescription();
-        return app;
-    }
+    // One route: routing matches "/admin" and "/admin/" alike.
+    public static WebApplication MapAdminConsoleUi(this WebApplication app) =>
+        app.MapPage("admin", "/admin", ContentSecurityPolicy, "AdminConsole", "The admin console.", "/admin");
 }

@@ -94,6 +94,19 @@ internal sealed partial class AdminSocket
     private static bool IsPeerGone(Exception ex) =>
         ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
 
+    /// <summary>How the send or receive loop ends the socket after <paramref name="ex"/>.</summary>
+    private void EndAfter(Exception ex)
+    {
+        if (IsPeerGone(ex))
+        {
+            // The peer left, stopped answering pings, broke the protocol, or we dropped it after closing.
+            End(null, "");
+            return;
+        }
+        LogUnexpected(logger, ex, by);
+        End(WebSocketCloseStatus.InternalServerError, "Unexpected server error");
+    }
+
     private async Task SendLoopAsync(CancellationToken aborted)
     {
         try
@@ -112,14 +125,9 @@ internal sealed partial class AdminSocket
         {
             // Ending: whatever is still queued is dropped.
         }
-        catch (Exception ex) when (IsPeerGone(ex))
-        {
-            End(null, "");
-        }
         catch (Exception ex)
         {
-            LogUnexpected(logger, ex, by);
-            End(WebSocketCloseStatus.InternalServerError, "Unexpected server error");
+            EndAfter(ex);
         }
     }
 
@@ -170,15 +178,9 @@ internal sealed partial class AdminSocket
                 }
             }
         }
-        catch (Exception ex) when (IsPeerGone(ex))
-        {
-            // The peer left, stopped answering pings, broke the protocol, or we dropped it after closing.
-            End(null, "");
-        }
         catch (Exception ex)
         {
-            LogUnexpected(logger, ex, by);
-            End(WebSocketCloseStatus.InternalServerError, "Unexpected server error");
+            EndAfter(ex);
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace UptimeWatch.Configuration;
 
 /// <summary>Reads and validates <c>UptimeWatch:Alerting</c> by hand, every error naming the key and the value.</summary>
@@ -100,18 +98,6 @@ internal static class AlertingConfigReader
         }
     }
 
-    private static int Int(IConfigurationSection section, string key, int fallback, int min, int max, List<string> errors)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-        if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        errors.Add($"Alerting:Delivery:{key} \"{text}\" must be a whole number from {min} to {max}");
-        return fallback;
-    }
+    private static int Int(IConfigurationSection section, string key, int fallback, int min, int max, List<string> errors) =>
+        UptimeWatchConfigReader.Int(section, "Alerting:Delivery", key, fallback, min, max, errors);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace UptimeWatch.Configuration;
 
@@ -25,30 +26,21 @@ internal sealed class FieldReader(IReadOnlyDictionary<string, string?> fields, L
 
     public int? Int(string key, int fallback, int min, int max, string message) => OptionalInt(key, min, max, message) ?? (Has(key) ? null : fallback);
 
-    /// <summary>The value, or null when absent or invalid (an error is recorded for invalid).</summary>
-    public int? OptionalInt(string key, int min, int max, string message)
-    {
-        var text = Text(key);
-        if (text is null)
-        {
-            return null;
-        }
-        if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        Error(key, text, message);
-        return null;
-    }
+    public int? OptionalInt(string key, int min, int max, string message) =>
+        OptionalNumber(key, min, max, NumberStyles.AllowLeadingSign, message);
 
-    public double? OptionalDouble(string key, double min, double max, string message)
+    public double? OptionalDouble(string key, double min, double max, string message) =>
+        OptionalNumber(key, min, max, NumberStyles.Float, message);
+
+    /// <summary>The value, or null when absent or invalid (an error is recorded for invalid).</summary>
+    private T? OptionalNumber<T>(string key, T min, T max, NumberStyles styles, string message) where T : struct, INumber<T>
     {
         var text = Text(key);
         if (text is null)
         {
             return null;
         }
-        if (double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        if (T.TryParse(text.Trim(), styles, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
         {
             return value;
         }

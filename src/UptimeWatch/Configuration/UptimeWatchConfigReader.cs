@@ -337,7 +337,8 @@ internal static class UptimeWatchConfigReader
         return fields;
     }
 
-    private static int Int(IConfigurationSection section, string sectionName, string key, int fallback, int min, int max, List<string> errors)
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; the fallback when absent or invalid (then with an error).</summary>
+    internal static int Int(IConfigurationSection section, string sectionName, string key, int fallback, int min, int max, List<string> errors)
     {
         var text = section[key];
         if (text is null)

@@ -11,10 +11,30 @@ namespace UptimeWatch.Hosting;
 internal static class PageFiles
 {
     /// <summary>
+    /// The page's files (see <see cref="UsePageFiles"/>) and its index.html at every one of <paramref name="routes"/>,
+    /// none of them in the API description; the first route carries <paramref name="name"/> and <paramref name="summary"/>.
+    /// </summary>
+    public static WebApplication MapPage(this WebApplication app, string folder, string requestPath, string contentSecurityPolicy,
+        string name, string summary, params string[] routes)
+    {
+        var serveIndex = app.UsePageFiles(folder, requestPath, contentSecurityPolicy);
+        for (var i = 0; i < routes.Length; i++)
+        {
+            var route = app.MapGet(routes[i], serveIndex);
+            if (i == 0)
+            {
+                route.WithName(name).WithSummary(summary);
+            }
+            route.ExcludeFromDescription();
+        }
+        return app;
+    }
+
+    /// <summary>
     /// Serves <c>wwwroot/{folder}</c> and <c>wwwroot/shared</c> under <paramref name="requestPath"/> (the page's own file
     /// first where both have one); returns a handler for its index.html.
     /// </summary>
-    public static Func<HttpContext, IResult> UsePageFiles(this WebApplication app, string folder, string requestPath,
+    private static Func<HttpContext, IResult> UsePageFiles(this WebApplication app, string folder, string requestPath,
         string contentSecurityPolicy)
     {
         // The files are copied next to the binary, and the host's content root is AppContext.BaseDirectory;

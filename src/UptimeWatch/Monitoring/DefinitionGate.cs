@@ -6,24 +6,7 @@ namespace UptimeWatch.Monitoring;
 /// </summary>
 internal sealed class DefinitionGate
 {
-    private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly OneAtATime _one = new();
 
-    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        await _one.WaitAsync(cancellationToken);
-        return new Release(_one);
-    }
-
-    private sealed class Release(SemaphoreSlim one) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                one.Release();
-            }
-        }
-    }
+    public ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken) => _one.EnterAsync(cancellationToken);
 }

@@ -12,7 +12,7 @@ namespace UptimeWatch.Monitoring;
 internal sealed class MonitorRuntime(int id, MonitorDefinition definition, MonitorState state, DateTimeOffset? statusSince)
 {
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly OneAtATime _turn = new();
     private MonitorState _state = state;
     private DateTimeOffset? _statusSince = statusSince;
 
@@ -48,24 +48,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// in its turn, so a check never records a "no heartbeat" decided just before a heartbeat landed, and the writer
     /// gets results in the order they were decided. Async, because queueing the write may wait for room.
     /// </summary>
-    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        await _turn.WaitAsync(cancellationToken);
-        return new Turn(_turn);
-    }
-
-    private sealed class Turn(SemaphoreSlim turn) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                turn.Release();
-            }
-        }
-    }
+    public ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken) => _turn.EnterAsync(cancellationToken);
 
     /// <summary>Applies one check result and says what must be stored: the result, the new state, maybe a status change.</summary>
     public Judgement Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Probing;
 
@@ -10,6 +11,33 @@ namespace UptimeWatch.Probing;
 /// </summary>
 internal static class TcpConnector
 {
+    /// <summary>
+    /// The frame of the TCP and TLS checks: connects to the monitor's host and port within its deadline and hands the
+    /// open connection to <paramref name="check"/>. A deadline that strikes (while connecting or in the check) and a
+    /// connection that cannot be made become a failed result that says which step it was.
+    /// </summary>
+    public static async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, TimeProvider time,
+        CancellationToken cancellationToken, Func<TcpCheck, ValueTask<ProbeResult>> check)
+    {
+        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        var url = monitor.Url!;
+        var host = HostOf(url);
+        var phase = new TcpPhase();
+        try
+        {
+            var connection = await ConnectAsync(host, url.Port, time, phase, deadline.Token);
+            return await check(new TcpCheck(host, url.Port, connection, phase, deadline));
+        }
+        catch (OperationCanceledException) when (deadline.Expired)
+        {
+            return ProbeResult.Failed(FailureKind.Timeout, deadline.ElapsedMs, TimeoutMessage(phase, host, monitor.TimeoutSeconds));
+        }
+        catch (TcpConnectException ex)
+        {
+            return ProbeResult.Failed(ex.Kind, deadline.ElapsedMs, ex.Message);
+        }
+    }
+
     /// <summary>Connects, or throws <see cref="TcpConnectException"/> saying why not in words.</summary>
     /// <remarks>Cancellation (the probe's deadline) surfaces as <see cref="OperationCanceledException"/>;
     /// <paramref name="phase"/> then tells which step was still running.</remarks>
@@ -85,11 +113,29 @@ internal static class TcpConnector
         _ => new(FailureKind.ConnectionFailed, $"could not connect to {endpoint}: {ex.Message}"),
     };
 
+    /// <summary>What the deadline interrupted.</summary>
+    private static string TimeoutMessage(TcpPhase phase, string host, int seconds)
+    {
+        var within = seconds.ToString(CultureInfo.InvariantCulture) + " s";
+        return phase.Current switch
+        {
+            TcpPhase.Step.Dns => $"no DNS answer for {host} within {within}",
+            TcpPhase.Step.Connect => $"no connection within {within}",
+            _ => $"connected, but no TLS handshake within {within}",
+        };
+    }
+
     private static int Ms(TimeProvider time, long started) => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
 }
 
 /// <summary>An open connection and what it took to get it; the caller owns (and disposes) the socket.</summary>
 internal sealed record TcpConnection(Socket Socket, int? DnsMs, int ConnectMs);
+
+/// <summary>
+/// What a check inside <see cref="TcpConnector.CheckAsync"/> gets: the host and port, the open connection (the check
+/// owns its socket), the step being run (for a timeout's message) and the monitor's deadline.
+/// </summary>
+internal sealed record TcpCheck(string Host, int Port, TcpConnection Connection, TcpPhase Phase, ProbeDeadline Deadline);
 
 /// <summary>A connection that could not be made, with the message to show and the kind to group on.</summary>
 internal sealed class TcpConnectException(FailureKind kind, string message) : Exception(message)

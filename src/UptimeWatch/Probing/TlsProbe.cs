@@ -15,64 +15,52 @@ internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time)
 {
     public MonitorType Type => MonitorType.Tls;
 
-    public async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken)
+    public ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken) =>
+        TcpConnector.CheckAsync(monitor, time, cancellationToken, HandshakeAsync);
+
+    private async ValueTask<ProbeResult> HandshakeAsync(TcpCheck check)
     {
-        using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
+        var deadline = check.Deadline;
         int Elapsed() => deadline.ElapsedMs;
 
-        var url = monitor.Url!;
-        var host = TcpConnector.HostOf(url);
-        var endpoint = TcpConnector.Endpoint(host, url.Port);
-        var phase = new TcpPhase();
+        check.Phase.Current = TcpPhase.Step.Tls;
+        var handshakeStarted = time.GetTimestamp();
+
+        // The chain lives only during the callback, so the certificate is judged there; the handshake is always
+        // allowed to finish, which tells a certificate problem apart from a server that cannot do TLS at all.
+        string? problem = null;
+        int? daysLeft = null;
+        await using var tls = new SslStream(new NetworkStream(check.Connection.Socket, ownsSocket: true));
         try
         {
-            var connection = await TcpConnector.ConnectAsync(host, url.Port, time, phase, deadline.Token);
-            phase.Current = TcpPhase.Step.Tls;
-            var handshakeStarted = time.GetTimestamp();
-
-            // The chain lives only during the callback, so the certificate is judged there; the handshake is always
-            // allowed to finish, which tells a certificate problem apart from a server that cannot do TLS at all.
-            string? problem = null;
-            int? daysLeft = null;
-            await using var tls = new SslStream(new NetworkStream(connection.Socket, ownsSocket: true));
-            try
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                TargetHost = check.Host,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
                 {
-                    TargetHost = host,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                    {
-                        problem = certificates.Problem(host, certificate, chain, errors);
-                        daysLeft = certificate is null ? null : certificates.DaysLeft(certificate);
-                        return true;
-                    },
-                }, deadline.Token);
-            }
-            catch (Exception ex) when (ex is AuthenticationException or IOException)
-            {
-                return ProbeResult.Failed(FailureKind.TlsError, Elapsed(), $"TLS handshake with {endpoint} failed: {Innermost(ex).Message}")
-                    with { CertificateDaysLeft = daysLeft };
-            }
+                    problem = certificates.Problem(check.Host, certificate, chain, errors);
+                    daysLeft = certificate is null ? null : certificates.DaysLeft(certificate);
+                    return true;
+                },
+            }, deadline.Token);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            var endpoint = TcpConnector.Endpoint(check.Host, check.Port);
+            return ProbeResult.Failed(FailureKind.TlsError, Elapsed(), $"TLS handshake with {endpoint} failed: {Innermost(ex).Message}")
+                with { CertificateDaysLeft = daysLeft };
+        }
 
-            var result = problem is null
-                ? ProbeResult.Ok(Elapsed())
-                : ProbeResult.Failed(FailureKind.TlsError, Elapsed(), problem);
-            return result with
-            {
-                Timings = new ProbeTimings(connection.DnsMs, connection.ConnectMs,
-                    (int)Math.Round(time.GetElapsedTime(handshakeStarted).TotalMilliseconds), null),
-                CertificateDaysLeft = daysLeft,
-            };
-        }
-        catch (OperationCanceledException) when (deadline.Expired)
+        var result = problem is null
+            ? ProbeResult.Ok(Elapsed())
+            : ProbeResult.Failed(FailureKind.TlsError, Elapsed(), problem);
+        return result with
         {
-            return ProbeResult.Failed(FailureKind.Timeout, Elapsed(), TcpProbe.TimeoutMessage(phase, host, monitor.TimeoutSeconds));
-        }
-        catch (TcpConnectException ex)
-        {
-            return ProbeResult.Failed(ex.Kind, Elapsed(), ex.Message);
-        }
+            Timings = new ProbeTimings(check.Connection.DnsMs, check.Connection.ConnectMs,
+                (int)Math.Round(time.GetElapsedTime(handshakeStarted).TotalMilliseconds), null),
+            CertificateDaysLeft = daysLeft,
+        };
     }
 
     /// <summary>SslStream wraps the useful reason (an alert, a reset) a level or two down.</summary>

@@ -14,11 +14,6 @@ internal static class StatusPageUi
         "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; " +
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-    public static WebApplication MapStatusPageUi(this WebApplication app)
-    {
-        var serveIndex = app.UsePageFiles("status", "/status", ContentSecurityPolicy);
-        app.MapGet("/", serveIndex).WithName("StatusPage").WithSummary("The public status page.").ExcludeFromDescription();
-        app.MapGet("/status", serveIndex).ExcludeFromDescription();
-        return app;
-    }
+    public static WebApplication MapStatusPageUi(this WebApplication app) =>
+        app.MapPage("status", "/status", ContentSecurityPolicy, "StatusPage", "The public status page.", "/", "/status");
 }

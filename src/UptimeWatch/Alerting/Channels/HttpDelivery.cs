@@ -20,6 +20,15 @@ internal sealed class HttpDelivery(IHttpClientFactory clients, TimeProvider time
     /// <summary>A receiver asking for more than this is treated as asking for this.</summary>
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// POSTs <paramref name="payload"/> as compact JSON to the channel's URL: all a chat channel does besides
+    /// building its body (Slack, Discord, Teams).
+    /// </summary>
+    public Task<DeliveryOutcome> PostJsonAsync(ChannelSettings channel, object payload, CancellationToken cancellationToken) =>
+        channel.Url is null
+            ? Task.FromResult(NoUrl(channel))
+            : SendAsync(channel, ChannelJson.Post(channel.Url, payload), cancellationToken);
+
     /// <summary>Sends <paramref name="request"/> (and disposes it).</summary>
     public async Task<DeliveryOutcome> SendAsync(ChannelSettings channel, HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -110,4 +119,7 @@ internal sealed class HttpDelivery(IHttpClientFactory clients, TimeProvider time
 
     /// <summary>Why a request could not even be built, as an outcome (a bad URL cannot get better by retrying).</summary>
     public static DeliveryOutcome Misconfigured(string message) => new(false, null, message, Permanent: true);
+
+    /// <summary>A channel that posts to its URL has none (start-up validation normally stops that earlier).</summary>
+    public static DeliveryOutcome NoUrl(ChannelSettings channel) => Misconfigured($"channel {channel.Name} has no Url");
 }

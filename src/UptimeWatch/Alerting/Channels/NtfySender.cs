@@ -17,7 +17,7 @@ internal sealed class NtfySender(HttpDelivery delivery) : IChannelSender
     {
         if (channel.Url is null)
         {
-            return Task.FromResult(HttpDelivery.Misconfigured($"channel {channel.Name} has no Url"));
+            return Task.FromResult(HttpDelivery.NoUrl(channel));
         }
         var request = new HttpRequestMessage(HttpMethod.Post, channel.Url)
         {

@@ -14,14 +14,8 @@ internal sealed partial class TeamsSender(HttpDelivery delivery) : IChannelSende
 {
     public string Type => "teams";
 
-    public Task<DeliveryOutcome> SendAsync(ChannelSettings channel, Notification notification, CancellationToken cancellationToken)
-    {
-        if (channel.Url is null)
-        {
-            return Task.FromResult(HttpDelivery.Misconfigured($"channel {channel.Name} has no Url"));
-        }
-        return delivery.SendAsync(channel, ChannelJson.Post(channel.Url, Payload(notification)), cancellationToken);
-    }
+    public Task<DeliveryOutcome> SendAsync(ChannelSettings channel, Notification notification, CancellationToken cancellationToken) =>
+        delivery.PostJsonAsync(channel, Payload(notification), cancellationToken);
 
     public static object Payload(Notification n)
     {

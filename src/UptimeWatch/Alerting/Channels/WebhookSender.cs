@@ -23,7 +23,7 @@ internal sealed class WebhookSender(HttpDelivery delivery, TimeProvider time) : 
     {
         if (channel.Url is null)
         {
-            return Task.FromResult(HttpDelivery.Misconfigured($"channel {channel.Name} has no Url"));
+            return Task.FromResult(HttpDelivery.NoUrl(channel));
         }
         var body = Body(notification);
         var request = ChannelJson.Post(channel.Url, body);

@@ -1,7 +1,7 @@
 // The monitor list: one row per monitor, built once and then filled in place (live updates keep focus where it
 // is). Every name, group, target and error goes in as text.
 
-import { el, svg, statusLabel, knownStatus, unstablePill, ms, ago } from '/status/format.js';
+import { el, svg, statusLabel, knownStatus, unstablePill, ms, showAgo } from '/status/format.js';
 
 const RECENT = 30;
 const SPARK_W = 120;
@@ -241,13 +241,7 @@ export class MonitorList {
     row.source.dataset.source = monitor.source;
     row.visibility.textContent = monitor.public ? 'public' : 'private';
     row.response.textContent = ms(monitor.lastResponseMs);
-    if (monitor.lastCheckedAt) {
-      row.checked.dateTime = monitor.lastCheckedAt;
-      row.checked.textContent = ago(monitor.lastCheckedAt);
-    } else {
-      row.checked.removeAttribute('datetime');
-      row.checked.textContent = 'not yet';
-    }
+    showAgo(row.checked, monitor.lastCheckedAt);
     this.fillSpark(row, monitor.recent ?? []);
     this.fillControls(row, monitor);
     this.fillWindows(row, monitor);

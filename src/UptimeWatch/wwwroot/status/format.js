@@ -80,6 +80,20 @@ export function ago(iso, now = Date.now()) {
   return `${Math.floor(seconds / 86400)} d ago`;
 }
 
+/**
+ * Fills a <time> with how long ago `iso` was ("3 min ago"), or "not yet" and no datetime when there is none;
+ * both pages refresh the text of every <time datetime> on a timer.
+ */
+export function showAgo(time, iso) {
+  if (iso) {
+    time.dateTime = iso;
+    time.textContent = ago(iso);
+  } else {
+    time.removeAttribute('datetime');
+    time.textContent = 'not yet';
+  }
+}
+
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const localDayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });

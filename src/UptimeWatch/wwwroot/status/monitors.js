@@ -1,7 +1,7 @@
 // Monitor cards: state, 90-day bar, uptime figures, 24-hour response-time chart, last check.
 // Cards are built once and then filled in place, so live updates keep focus and hover where they are.
 
-import { el, svg, statusLabel, knownStatus, unstablePill, percent, ms, ago, calendarDay, plural } from './format.js';
+import { el, svg, statusLabel, knownStatus, unstablePill, percent, ms, showAgo, calendarDay, plural } from './format.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -130,13 +130,7 @@ export function fillCard(card, monitor) {
   for (const key of Object.keys(card.uptime)) card.uptime[key].textContent = percent(monitor.uptime?.[key]);
   fillChart(card, monitor.responseTimes ?? []);
 
-  if (monitor.lastCheckedAt) {
-    card.checkedTime.dateTime = monitor.lastCheckedAt;
-    card.checkedTime.textContent = ago(monitor.lastCheckedAt);
-  } else {
-    card.checkedTime.removeAttribute('datetime');
-    card.checkedTime.textContent = 'not yet';
-  }
+  showAgo(card.checkedTime, monitor.lastCheckedAt);
   card.response.textContent = monitor.lastResponseMs !== null && monitor.lastResponseMs !== undefined
     ? ` · ${ms(monitor.lastResponseMs)}` : '';
 }
