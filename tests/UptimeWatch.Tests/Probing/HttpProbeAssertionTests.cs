@@ -7,32 +7,23 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
 {
     private const string Health = """{"status":"UP","queue":{"depth":5},"tags":["db","cache"],"version":"2.1.0"}""";
 
-    private TargetServer _target = null!;
-    private ProbeHost _probe = null!;
+    private ProbedSite _site = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _probe = ProbeHost.Create();
-    }
+    public async Task InitializeAsync() => _site = await ProbedSite.StartAsync(() => ProbeHost.Create());
 
-    public async Task DisposeAsync()
-    {
-        _probe.Dispose();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _site.DisposeAsync();
 
-    private string Text(string body) => _target.Url("/text?body=" + Uri.EscapeDataString(body)).ToString();
+    private string Text(string body) => _site.Target.Url("/text?body=" + Uri.EscapeDataString(body)).ToString();
 
-    private string Json(string body) => _target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
+    private string Json(string body) => _site.Target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
 
     private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
-        _probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
+        _site.Probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
 
     [Fact]
     public async Task An_absent_forbidden_keyword_is_a_success()
     {
-        var result = await _probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error"));
+        var result = await _site.Probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error"));
 
         Assert.True(result.Success, result.Error);
     }
@@ -40,7 +31,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_forbidden_keyword_in_the_body_is_a_failure_that_names_it()
     {
-        var result = await _probe.CheckAsync(("Url", Text("error: disk full")), ("KeywordAbsent", "error"));
+        var result = await _site.Probe.CheckAsync(("Url", Text("error: disk full")), ("KeywordAbsent", "error"));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.KeywordPresent, result.Failure);
@@ -50,7 +41,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body()
     {
-        var result = await _probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance"));
+        var result = await _site.Probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance"));
 
         Assert.True(result.Success, result.Error);
     }
@@ -58,7 +49,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_keyword_with_non_ascii_text_is_found()
     {
-        var result = await _probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓"));
+        var result = await _site.Probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓"));
 
         Assert.True(result.Success, result.Error);
     }
@@ -121,7 +112,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_body_that_is_not_json_fails_the_json_assertion_and_says_so()
     {
-        var result = await _probe.CheckAsync(("Url", Text("<html>maintenance</html>")), ("Json", "$.status == \"UP\""));
+        var result = await _site.Probe.CheckAsync(("Url", Text("<html>maintenance</html>")), ("Json", "$.status == \"UP\""));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
@@ -132,7 +123,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_the_required_text_is_a_success()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Version=2.1.0").ToString()),
             ("RequiredHeaders:X-Version", "2.1"));
 
         Assert.True(result.Success, result.Error);
@@ -141,7 +132,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task Required_header_names_and_values_are_matched_regardless_of_case()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Mode=Primary").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Mode=Primary").ToString()),
             ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
 
         Assert.True(result.Success, result.Error);
@@ -150,7 +141,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_no_value_only_has_to_be_present()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Served-By=web-3").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Served-By=web-3").ToString()),
             ("RequiredHeaders:X-Served-By", ""));
 
         Assert.True(result.Success, result.Error);
@@ -159,7 +150,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_required_header_is_a_failure_that_names_it()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/ok").ToString()), ("RequiredHeaders:X-Served-By", ""));
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/ok").ToString()), ("RequiredHeaders:X-Served-By", ""));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.HeaderMissing, result.Failure);
@@ -169,7 +160,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_another_value_is_a_failure_that_shows_what_was_found()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Version=2.1.0").ToString()),
             ("RequiredHeaders:X-Version", "3."));
 
         Assert.False(result.Success);
