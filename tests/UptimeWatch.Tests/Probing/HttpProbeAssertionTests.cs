@@ -72,14 +72,17 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
         Assert.Equal("$.status == \"DOWN\" failed: $.status is \"UP\"", result.Error);
     }
 
-    [Fact]
-    public async Task Json_less_than_compares_numbers()
+    /// <summary>Less-than compares numbers; exists fails for a missing field.</summary>
+    [Theory]
+    [InlineData("$.queue.depth < 10", "$.queue.depth < 5", "$.queue.depth < 5 failed: $.queue.depth is 5")]
+    [InlineData("$.queue exists", "$.uptime exists", "$.uptime does not exist in the body")]
+    public async Task A_json_assertion_holds_or_fails_saying_why(string holds, string fails, string error)
     {
-        Assert.True((await JsonCheck("$.queue.depth < 10")).Success);
+        Assert.True((await JsonCheck(holds)).Success);
 
-        var result = await JsonCheck("$.queue.depth < 5");
+        var result = await JsonCheck(fails);
         Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
-        Assert.Equal("$.queue.depth < 5 failed: $.queue.depth is 5", result.Error);
+        Assert.Equal(error, result.Error);
     }
 
     [Fact]
@@ -97,16 +100,6 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
         var result = await JsonCheck("$.version contains \"2.1\"");
 
         Assert.True(result.Success, result.Error);
-    }
-
-    [Fact]
-    public async Task Json_exists_fails_for_a_missing_field()
-    {
-        Assert.True((await JsonCheck("$.queue exists")).Success);
-
-        var result = await JsonCheck("$.uptime exists");
-        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
-        Assert.Equal("$.uptime does not exist in the body", result.Error);
     }
 
     [Fact]
