@@ -2,7 +2,8 @@ namespace UptimeWatch.Testing;
 
 /// <summary>
 /// The set-up the alert tests share: a <see cref="TargetServer"/> to monitor and a <see cref="HookReceiver"/> that
-/// checks webhook signatures with <see cref="Secret"/>, with the settings that point a "hook" webhook channel at it.
+/// checks webhook signatures with <see cref="Secret"/> (unless started unsigned), with the settings that point a
+/// "hook" webhook channel at it.
 /// </summary>
 internal sealed class HookedTarget : IAsyncDisposable
 {
@@ -14,8 +15,9 @@ internal sealed class HookedTarget : IAsyncDisposable
 
     public HookReceiver Receiver { get; }
 
-    public static async Task<HookedTarget> StartAsync() =>
-        new(await TargetServer.StartAsync(), await HookReceiver.StartAsync(Secret));
+    /// <param name="signed">Whether the receiver checks signatures with <see cref="Secret"/>.</param>
+    public static async Task<HookedTarget> StartAsync(bool signed = true) =>
+        new(await TargetServer.StartAsync(), await HookReceiver.StartAsync(signed ? Secret : null));
 
     /// <summary>The "hook" channel's settings, then <paramref name="extra"/> (keys below <c>UptimeWatch:</c>).</summary>
     public Dictionary<string, string?> Settings(params (string Key, string Value)[] extra)

@@ -17,6 +17,10 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
 
     private string Json(string body) => _site.Target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
 
+    /// <summary>A check of a target that answers with the headers in <paramref name="query"/>, requiring <paramref name="required"/>.</summary>
+    private Task<ProbeResult> HeaderCheck(string query, params (string Field, string? Value)[] required) =>
+        _site.Probe.CheckAsync([("Url", _site.Target.Url("/with-headers?" + query).ToString()), .. required]);
+
     private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
         _site.Probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
 
@@ -116,8 +120,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_the_required_text_is_a_success()
     {
-        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Version=2.1.0").ToString()),
-            ("RequiredHeaders:X-Version", "2.1"));
+        var result = await HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "2.1"));
 
         Assert.True(result.Success, result.Error);
     }
@@ -125,8 +128,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task Required_header_names_and_values_are_matched_regardless_of_case()
     {
-        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Mode=Primary").ToString()),
-            ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
+        var result = await HeaderCheck("X-Mode=Primary", ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
 
         Assert.True(result.Success, result.Error);
     }
@@ -134,8 +136,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_no_value_only_has_to_be_present()
     {
-        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Served-By=web-3").ToString()),
-            ("RequiredHeaders:X-Served-By", ""));
+        var result = await HeaderCheck("X-Served-By=web-3", ("RequiredHeaders:X-Served-By", ""));
 
         Assert.True(result.Success, result.Error);
     }
@@ -153,8 +154,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_another_value_is_a_failure_that_shows_what_was_found()
     {
-        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/with-headers?X-Version=2.1.0").ToString()),
-            ("RequiredHeaders:X-Version", "3."));
+        var result = await HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "3."));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.HeaderMissing, result.Failure);
