@@ -21,16 +21,20 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     private Task<ProbeResult> HeaderCheck(string query, params (string Field, string? Value)[] required) =>
         _site.Probe.CheckAsync([("Url", _site.Target.Url("/with-headers?" + query).ToString()), .. required]);
 
+    /// <summary>The check succeeds (its error, if any, is the failure message).</summary>
+    private static async Task PassesAsync(Task<ProbeResult> check)
+    {
+        var result = await check;
+
+        Assert.True(result.Success, result.Error);
+    }
+
     private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
         _site.Probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
 
     [Fact]
-    public async Task An_absent_forbidden_keyword_is_a_success()
-    {
-        var result = await _site.Probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task An_absent_forbidden_keyword_is_a_success() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error")));
 
     [Fact]
     public async Task A_forbidden_keyword_in_the_body_is_a_failure_that_names_it()
@@ -43,28 +47,15 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body()
-    {
-        var result = await _site.Probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance")));
 
     [Fact]
-    public async Task A_keyword_with_non_ascii_text_is_found()
-    {
-        var result = await _site.Probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_keyword_with_non_ascii_text_is_found() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓")));
 
     [Fact]
-    public async Task Json_equality_that_holds_is_a_success()
-    {
-        var result = await JsonCheck("$.status == \"UP\"");
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Json_equality_that_holds_is_a_success() => PassesAsync(JsonCheck("$.status == \"UP\""));
 
     [Fact]
     public async Task Json_equality_that_fails_says_what_the_value_was()
@@ -99,12 +90,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Json_contains_looks_into_strings()
-    {
-        var result = await JsonCheck("$.version contains \"2.1\"");
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Json_contains_looks_into_strings() => PassesAsync(JsonCheck("$.version contains \"2.1\""));
 
     [Fact]
     public async Task A_body_that_is_not_json_fails_the_json_assertion_and_says_so()
@@ -118,28 +104,16 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_required_header_with_the_required_text_is_a_success()
-    {
-        var result = await HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "2.1"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_required_header_with_the_required_text_is_a_success() =>
+        PassesAsync(HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "2.1")));
 
     [Fact]
-    public async Task Required_header_names_and_values_are_matched_regardless_of_case()
-    {
-        var result = await HeaderCheck("X-Mode=Primary", ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Required_header_names_and_values_are_matched_regardless_of_case() =>
+        PassesAsync(HeaderCheck("X-Mode=Primary", ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain")));
 
     [Fact]
-    public async Task A_required_header_with_no_value_only_has_to_be_present()
-    {
-        var result = await HeaderCheck("X-Served-By=web-3", ("RequiredHeaders:X-Served-By", ""));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_required_header_with_no_value_only_has_to_be_present() =>
+        PassesAsync(HeaderCheck("X-Served-By=web-3", ("RequiredHeaders:X-Served-By", "")));
 
     [Fact]
     public async Task A_missing_required_header_is_a_failure_that_names_it()
