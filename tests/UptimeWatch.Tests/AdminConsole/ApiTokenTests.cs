@@ -38,10 +38,8 @@ public sealed class ApiTokenTests
     [Fact]
     public async Task A_bearer_token_is_accepted_and_its_use_recorded()
     {
-        await using var app = AdminTesting.NewApp();
-        using var client = await app.SignedInAsync();
-        var token = await CreateAsync(client, "monitoring script");
-        using var bearer = WithBearer(app, token.Secret);
+        await using var session = await TokenSession.StartAsync("monitoring script");
+        var (_, client, _, bearer) = session;
 
         var me = await bearer.GetFromJsonAsync<MeDto>("/api/admin/me");
         var listed = Assert.Single((await client.GetFromJsonAsync<TokensDto>("/api/admin/tokens"))!.Tokens);
@@ -53,10 +51,8 @@ public sealed class ApiTokenTests
     [Fact]
     public async Task A_revoked_token_is_401()
     {
-        await using var app = AdminTesting.NewApp();
-        using var client = await app.SignedInAsync();
-        var token = await CreateAsync(client, "old laptop");
-        using var bearer = WithBearer(app, token.Secret);
+        await using var session = await TokenSession.StartAsync("old laptop");
+        var (_, client, token, bearer) = session;
         Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/admin/me")).StatusCode);
 
         using var revoke = await client.DeleteAsync($"/api/admin/tokens/{token.Id}");
@@ -86,10 +82,8 @@ public sealed class ApiTokenTests
     [Fact]
     public async Task A_token_cannot_create_tokens_and_an_anonymous_caller_cannot_list_them()
     {
-        await using var app = AdminTesting.NewApp();
-        using var client = await app.SignedInAsync();
-        var token = await CreateAsync(client, "script");
-        using var bearer = WithBearer(app, token.Secret);
+        await using var session = await TokenSession.StartAsync("script");
+        var (app, _, _, bearer) = session;
 
         using var mint = await bearer.PostAsJsonAsync("/api/admin/tokens", new { name = "more" });
         using var anonymous = await app.Browser().GetAsync("/api/admin/tokens");
@@ -115,6 +109,43 @@ public sealed class ApiTokenTests
         using var created = await client.PostAsJsonAsync("/api/admin/tokens", new { name });
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<CreatedDto>())!;
+    }
+
+    /// <summary>A new app, a console signed in to it, and a token the console created with a client that bears it.</summary>
+    private sealed class TokenSession : IAsyncDisposable
+    {
+        private TokenSession(UptimeWatchApp app, HttpClient client, CreatedDto token) =>
+            (App, Client, Token, Bearer) = (app, client, token, WithBearer(app, token.Secret));
+
+        public UptimeWatchApp App { get; }
+        public HttpClient Client { get; }
+        public CreatedDto Token { get; }
+        public HttpClient Bearer { get; }
+
+        public static async Task<TokenSession> StartAsync(string tokenName)
+        {
+            var app = AdminTesting.NewApp();
+            try
+            {
+                var client = await app.SignedInAsync();
+                return new TokenSession(app, client, await CreateAsync(client, tokenName));
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(out UptimeWatchApp app, out HttpClient client, out CreatedDto token, out HttpClient bearer) =>
+            (app, client, token, bearer) = (App, Client, Token, Bearer);
+
+        public async ValueTask DisposeAsync()
+        {
+            Bearer.Dispose();
+            Client.Dispose();
+            await App.DisposeAsync();
+        }
     }
 
     private sealed record CreatedDto(int Id, string Name, string Prefix, string Secret, DateTimeOffset CreatedAt);

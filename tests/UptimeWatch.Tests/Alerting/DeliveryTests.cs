@@ -18,38 +18,14 @@ namespace UptimeWatch.Tests.Alerting;
 /// </summary>
 public sealed class DeliveryTests : IAsyncLifetime
 {
-    private const string Secret = "receiver-shared-secret";
-    private TargetServer _target = null!;
-    private HookReceiver _receiver = null!;
+    private HookedTarget _hooked = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _receiver = await HookReceiver.StartAsync(Secret);
-    }
+    public async Task InitializeAsync() => _hooked = await HookedTarget.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _hooked.DisposeAsync();
 
-    private Dictionary<string, string?> Settings(params (string Key, string Value)[] extra)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-            ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
-            ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
-            ["UptimeWatch:Alerting:Delivery:FirstRetrySeconds"] = "1",
-            ["UptimeWatch:Alerting:Delivery:MaxRetrySeconds"] = "1",
-        };
-        foreach (var (key, value) in extra)
-        {
-            settings["UptimeWatch:" + key] = value;
-        }
-        return settings;
-    }
+    private Dictionary<string, string?> Settings(params (string Key, string Value)[] extra) =>
+        _hooked.Settings([("Alerting:Delivery:FirstRetrySeconds", "1"), ("Alerting:Delivery:MaxRetrySeconds", "1"), .. extra]);
 
     /// <summary>An app whose notification dispatcher runs on <paramref name="clock"/>.</summary>
     private static UptimeWatchApp OnClock(FakeTimeProvider clock, string data, IEnumerable<Dictionary<string, string?>> monitors,
@@ -58,24 +34,24 @@ public sealed class DeliveryTests : IAsyncLifetime
         TestServices = DispatcherClock.Use(clock),
     };
 
-    private Dictionary<string, string?> Monitor(int failureThreshold = 1) => UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold);
+    private Dictionary<string, string?> Monitor(int failureThreshold = 1) => UptimeWatchApp.Monitor("Checkout", _hooked.Target.Url("/health"), failureThreshold);
 
     [Fact]
     public async Task A_receiver_that_refuses_at_first_gets_the_alert_after_retries_and_every_attempt_is_recorded()
     {
-        _receiver.FailNext(2);
+        _hooked.Receiver.FailNext(2);
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor()], Settings());
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
-        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 1, "the down alert");
+        _hooked.Target.Healthy = false;
+        var delivered = await _hooked.Receiver.AcceptedAsync(d => d.Count >= 1, "the down alert");
         var notification = await Eventually.Until(
             async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/notifications"))!["notifications"]!.AsArray()[0]!,
             n => n["state"]!.GetValue<string>() == "sent", TimeSpan.FromSeconds(60), "the outbox to say sent");
 
         var down = Assert.Single(delivered);
         Assert.Equal(("down", "checkout", true), (down.Event, down.Node["monitor"]!["slug"]!.GetValue<string>(), down.SignatureValid == true));
-        Assert.Equal(3, _receiver.Received.Count);
+        Assert.Equal(3, _hooked.Receiver.Received.Count);
         var attempts = notification["attemptLog"]!.AsArray();
         Assert.Equal([503, 503, 200], attempts.Select(a => a!["statusCode"]!.GetValue<int>()));
         Assert.Equal([false, false, true], attempts.Select(a => a!["delivered"]!.GetValue<bool>()));
@@ -86,10 +62,10 @@ public sealed class DeliveryTests : IAsyncLifetime
     public async Task Alerts_raised_while_the_receiver_is_down_arrive_once_and_in_order_after_a_restart_of_both()
     {
         var data = TestPaths.NewTempDirectory();
-        await _receiver.StopAsync();
+        await _hooked.Receiver.StopAsync();
         await using (var first = new UptimeWatchApp(data, [Monitor()], Settings()))
         {
-            _target.Healthy = false;
+            _hooked.Target.Healthy = false;
             await first.WaitForStatusAsync("checkout", "down");
             using var console = await first.SignedInAsync();
             // Tried and refused (connection refused), still pending when UptimeWatch stops.
@@ -97,14 +73,14 @@ public sealed class DeliveryTests : IAsyncLifetime
                 n => n.Count == 1 && n[0]!["attempts"]!.GetValue<int>() >= 1, TimeSpan.FromSeconds(60), "a failed attempt");
         }
 
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         await using var second = new UptimeWatchApp(data, [Monitor()], Settings());
         await second.WaitForStatusAsync("checkout", "up");
-        await _receiver.RestartAsync();
-        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 2, "both notifications");
+        await _hooked.Receiver.RestartAsync();
+        var delivered = await _hooked.Receiver.AcceptedAsync(d => d.Count >= 2, "both notifications");
         await SettledAsync(second);
 
-        Assert.Equal(["down", "recovered"], _receiver.Accepted.Select(d => d.Event));
+        Assert.Equal(["down", "recovered"], _hooked.Receiver.Accepted.Select(d => d.Event));
         Assert.Equal(delivered[0].Node["incidentId"]!.GetValue<long>(), delivered[1].Node["incidentId"]!.GetValue<long>());
         Assert.All(delivered, d => Assert.True(d.SignatureValid));
     }
@@ -116,17 +92,17 @@ public sealed class DeliveryTests : IAsyncLifetime
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
 
-        using var alternating = _target.Alternate();
+        using var alternating = _hooked.Target.Alternate();
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single().Flapping, TimeSpan.FromSeconds(60), "checkout to be flapping");
-            await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice");
+            await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "flapping.started"), "the flapping notice");
             var flagged = (await app.EventsAsync()).Count;
             // Its status keeps changing up and down (each change logged) ...
             await Eventually.Until(() => app.EventsAsync(), e => e.Count >= flagged + 3, TimeSpan.FromSeconds(60), "status changes while it flaps");
             // ... and whatever those changes queued has gone out (the writer queues with the change).
             await OutboxSentAsync(console);
-            var delivered = _receiver.Accepted;
+            var delivered = _hooked.Receiver.Accepted;
             var events = delivered.Select(d => d.Event).ToList();
             var alerts = await AlertsAsync(console);
 
@@ -156,8 +132,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         await FlipUntilFlaggedAsync(app);
 
         // Then it fails on every check: down after FailureThreshold failures, and alerted then, flag or no flag.
-        _target.Healthy = false;
-        var delivered = await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "down"), "the down alert");
+        _hooked.Target.Healthy = false;
+        var delivered = await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "down"), "the down alert");
         await Eventually.Until(app.StatusAsync, s => s.Monitors.Single() is { Status: "down", Flapping: false }, TimeSpan.FromSeconds(60),
             "checkout to stop flapping");
         var alerts = (await console.GetFromJsonAsync<JsonObject>("/api/admin/alerts"))!["alerts"]!.AsArray();
@@ -166,7 +142,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var events = await app.EventsAsync();
 
         // One flapping notice, the down at once, and the notice that it settled (down, its alert still open): nothing else.
-        Assert.Equal(["flapping.started", "down", "flapping.stopped"], _receiver.Accepted.Select(d => d.Event));
+        Assert.Equal(["flapping.started", "down", "flapping.stopped"], _hooked.Receiver.Accepted.Select(d => d.Event));
         var down = delivered.Single(d => d.Event == "down");
         Assert.Equal("down", down.Node["status"]!.GetValue<string>());
         // Sent for the change to down itself (within FailureThreshold failures), which was still flagged flapping:
@@ -199,7 +175,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         // Flipping, with its alert open (raised by a down while flagged, kept open by the ups since) ...
         await FlipUntilFlaggedAsync(app, () => AlertsAsync(console), a => a.Any(x => x!["monitor"]!.GetValue<string>() == "checkout" && x["state"]!.GetValue<string>() == "open"));
         // ... and then up, still flagged: recovery is held back, so the alert stays open.
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         await Eventually.Until(app.StatusAsync, s => s.Monitors.Single(m => m.Slug == "checkout") is { Status: "up", Flapping: true },
             TimeSpan.FromSeconds(60), "checkout up and still flapping");
         var open = await AlertsAsync(console);
@@ -207,12 +183,12 @@ public sealed class DeliveryTests : IAsyncLifetime
         // An hour later for the dispatcher: a reminder is due for each open alert, if it is to be sent at all.
         app.AdvanceDispatcher(clock, TimeSpan.FromHours(1));
 
-        await _receiver.AcceptedAsync(d => d.Any(x => x.Event == "reminder"), "the reminder for the broken monitor");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "reminder"), "the reminder for the broken monitor");
         // Checkout was up and flagged throughout, so the pass that reminded of the broken one saw it too.
         var after = (await app.StatusAsync()).Monitors.Single(m => m.Slug == "checkout");
 
         Assert.Equal(("up", true), (after.Status, after.Flapping));
-        var reminders = _receiver.Accepted.Where(d => d.Event == "reminder").ToList();
+        var reminders = _hooked.Receiver.Accepted.Where(d => d.Event == "reminder").ToList();
         Assert.Equal(["broken"], reminders.Select(d => d.Node["monitor"]!["slug"]!.GetValue<string>()));
     }
 
@@ -240,7 +216,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     /// <summary>Flips the target after every check until the monitor is flagged flapping (and <paramref name="also"/> holds).</summary>
     private async Task FlipUntilFlaggedAsync(UptimeWatchApp app, Func<Task<JsonArray>>? read = null, Func<JsonArray, bool>? also = null)
     {
-        using var alternating = _target.Alternate();
+        using var alternating = _hooked.Target.Alternate();
         try
         {
             await Eventually.Until(app.StatusAsync, s => s.Monitors.Single(m => m.Slug == "checkout").Flapping, TimeSpan.FromSeconds(60),
@@ -262,11 +238,11 @@ public sealed class DeliveryTests : IAsyncLifetime
         var data = TestPaths.NewTempDirectory();
         var settings = Settings(("Alerting:Defaults:RemindEveryMinutes", "10"));
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(5));
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await using (var first = OnClock(clock, data, [Monitor()], settings))
         {
             await first.WaitForStatusAsync("checkout", "down");
-            await _receiver.AcceptedAsync(d => d.Count == 1, "the down alert");
+            await _hooked.Receiver.AcceptedAsync(d => d.Count == 1, "the down alert");
         }
         // UptimeWatch stopped for an hour after the alert was raised (65 minutes less the few seconds it took to go down).
         clock.Advance(TimeSpan.FromHours(1));
@@ -276,11 +252,11 @@ public sealed class DeliveryTests : IAsyncLifetime
         // monitor down.
         await second.WaitForStatusAsync("checkout", "down");
         second.AdvanceDispatcher(clock, TimeSpan.Zero);
-        var delivered = await _receiver.AcceptedAsync(d => d.Count >= 2, "the reminder");
+        var delivered = await _hooked.Receiver.AcceptedAsync(d => d.Count >= 2, "the reminder");
         // Reminders for missed intervals would have been queued by the same pass as the first one.
         await SettledAsync(second);
 
-        Assert.Equal(["down", "reminder"], _receiver.Accepted.Select(d => d.Event));
+        Assert.Equal(["down", "reminder"], _hooked.Receiver.Accepted.Select(d => d.Event));
         Assert.EndsWith(":reminder:6:hook", delivered[1].Key);
     }
 
@@ -296,8 +272,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         using var unknown = await console.PostAsync("/api/admin/channels/nope/test", null);
 
         Assert.True(result["delivered"]?.GetValue<bool>(), result.ToJsonString());
-        Assert.Equal("test", Assert.Single(_receiver.Accepted).Event);
-        Assert.DoesNotContain(Secret, channels);
+        Assert.Equal("test", Assert.Single(_hooked.Receiver.Accepted).Event);
+        Assert.DoesNotContain(HookedTarget.Secret, channels);
         Assert.Contains("\"url\":\"http://127.0.0.1:", channels);
         Assert.DoesNotContain("/hook", channels);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
@@ -319,9 +295,9 @@ public sealed class DeliveryTests : IAsyncLifetime
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [Monitor()], settings);
         await app.WaitForStatusAsync("checkout", "up");
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await Eventually.Until(() => Task.FromResult(smtp.Messages), m => m.Count == 1, TimeSpan.FromSeconds(60), "the down mail");
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         var mails = await Eventually.Until(() => Task.FromResult(smtp.Messages), m => m.Count == 2, TimeSpan.FromSeconds(60), "the recovery mail");
 
         var subjects = mails.Select(m => MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(m.Data))).Subject).ToList();

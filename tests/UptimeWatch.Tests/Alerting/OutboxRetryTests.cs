@@ -17,20 +17,11 @@ namespace UptimeWatch.Tests.Alerting;
 public sealed class OutboxRetryTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddMinutes(1));
-    private TargetServer _target = null!;
-    private HookReceiver _receiver = null!;
+    private HookedTarget _hooked = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _receiver = await HookReceiver.StartAsync();
-    }
+    public async Task InitializeAsync() => _hooked = await HookedTarget.StartAsync(signed: false);
 
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _hooked.DisposeAsync();
 
     /// <summary>An app whose monitor "checkout" alerts every channel in <paramref name="channels"/>, with the dispatcher on the fake clock.</summary>
     private UptimeWatchApp App(Dictionary<string, Uri> channels, params (string Key, string Value)[] delivery)
@@ -48,7 +39,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         {
             settings["UptimeWatch:Alerting:Delivery:" + key] = value;
         }
-        return new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1)], settings)
+        return new UptimeWatchApp(TestPaths.NewTempDirectory(), [UptimeWatchApp.Monitor("Checkout", _hooked.Target.Url("/health"), failureThreshold: 1)], settings)
         {
             TestServices = DispatcherClock.Use(_clock),
         };
@@ -75,11 +66,11 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     [Fact]
     public async Task Retries_back_off_exponentially_up_to_MaxRetrySeconds_and_every_attempt_carries_the_same_Idempotency_Key()
     {
-        _receiver.FailNext(5, 500);
-        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") }, ("FirstRetrySeconds", "10"), ("MaxRetrySeconds", "40"));
+        _hooked.Receiver.FailNext(5, 500);
+        await using var app = App(new() { ["hook"] = _hooked.Receiver.Url("/hook") }, ("FirstRetrySeconds", "10"), ("MaxRetrySeconds", "40"));
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         // 10 s, then twice as late each time (20, 40), and never more than 40.
         TimeSpan[] expected = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(40)];
         var waits = new List<TimeSpan>();
@@ -94,7 +85,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
 
         Assert.Equal(expected, waits);
         Assert.Equal(6, Attempts(sent));
-        var received = _receiver.Received;
+        var received = _hooked.Receiver.Received;
         Assert.Equal(6, received.Count);
         Assert.All(received, r => Assert.Equal(sent["key"]!.GetValue<string>(), r.Header("Idempotency-Key")));
         Assert.All(received, r => Assert.Equal("down", r.Json.GetProperty("event").GetString()));
@@ -107,11 +98,11 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     [InlineData(429, "3600", 600)]
     public async Task A_Retry_After_longer_than_the_backoff_is_honoured_up_to_MaxRetrySeconds(int status, string retryAfter, int seconds)
     {
-        _receiver.Reply(new HookReply(status, "slow down", new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
-        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") }, ("FirstRetrySeconds", "1"), ("MaxRetrySeconds", "600"));
+        _hooked.Receiver.Reply(new HookReply(status, "slow down", new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
+        await using var app = App(new() { ["hook"] = _hooked.Receiver.Url("/hook") }, ("FirstRetrySeconds", "1"), ("MaxRetrySeconds", "600"));
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         var failed = await NotificationAsync(console, "hook", "down", n => Attempts(n) == 1, "the refused attempt");
         var wait = NextAttemptAt(failed) - LastAttemptAt(failed);
         app.AdvanceDispatcher(_clock, wait);
@@ -125,11 +116,11 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     public async Task A_notification_not_delivered_within_GiveUpAfterHours_expires_with_its_last_error_instead_of_being_tried_again()
     {
         // Only the first attempt is refused: a second one, if it were made, would be delivered.
-        _receiver.FailNext(1, 500);
-        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") }, ("FirstRetrySeconds", "60"), ("MaxRetrySeconds", "600"), ("GiveUpAfterHours", "1"));
+        _hooked.Receiver.FailNext(1, 500);
+        await using var app = App(new() { ["hook"] = _hooked.Receiver.Url("/hook") }, ("FirstRetrySeconds", "60"), ("MaxRetrySeconds", "600"), ("GiveUpAfterHours", "1"));
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await NotificationAsync(console, "hook", "down", n => Attempts(n) == 1, "the first refused attempt");
         app.AdvanceDispatcher(_clock, TimeSpan.FromHours(1));
         var expired = await NotificationAsync(console, "hook", "down", n => State(n) != "pending", "the down alert to expire");
@@ -139,7 +130,7 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         Assert.Equal(1, Attempts(expired));
         Assert.StartsWith("not delivered within 1 h; last error: ", expired["lastError"]!.GetValue<string>());
         Assert.Contains("500", expired["lastError"]!.GetValue<string>());
-        Assert.Single(_receiver.Received);
+        Assert.Single(_hooked.Receiver.Received);
     }
 
     [Theory]
@@ -147,27 +138,27 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     [InlineData(404)]
     public async Task A_4xx_fails_the_notification_for_good_and_the_channel_goes_on_with_the_next(int status)
     {
-        _receiver.Reply(new HookReply(status, "no such hook"));
-        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") }, ("FirstRetrySeconds", "1"), ("MaxRetrySeconds", "1"));
+        _hooked.Receiver.Reply(new HookReply(status, "no such hook"));
+        await using var app = App(new() { ["hook"] = _hooked.Receiver.Url("/hook") }, ("FirstRetrySeconds", "1"), ("MaxRetrySeconds", "1"));
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         var failed = await NotificationAsync(console, "hook", "down", n => State(n) != "pending", "the refused down alert to be settled");
         // Long past any retry: one would be due now, and would go before the recovery (a channel delivers in order).
         app.AdvanceDispatcher(_clock, TimeSpan.FromHours(1));
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         await NotificationAsync(console, "hook", "recovered", n => State(n) == "sent", "the recovery to be delivered");
 
         Assert.Equal("failed", State(failed));
         Assert.Equal(1, Attempts(failed));
         Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), failed["lastError"]!.GetValue<string>());
-        Assert.Equal(["down", "recovered"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+        Assert.Equal(["down", "recovered"], _hooked.Receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
     }
 
     [Fact]
     public async Task A_notification_damaged_in_the_outbox_fails_for_good_with_its_reason_and_its_channel_goes_on()
     {
-        await using var app = App(new() { ["hook"] = _receiver.Url("/hook") });
+        await using var app = App(new() { ["hook"] = _hooked.Receiver.Url("/hook") });
         using var console = await app.SignedInAsync();
         await app.WaitForStatusAsync("checkout", "up");
         // A row that is not the JSON this version writes (a damaged file, a row from another version), due at once and
@@ -186,12 +177,12 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         app.AdvanceDispatcher(_clock, TimeSpan.Zero);
 
         var damaged = await NotificationAsync(console, "hook", "recovered", n => State(n) != "pending", "the damaged notification to be settled");
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await NotificationAsync(console, "hook", "down", n => State(n) == "sent", "the down alert after it");
 
         Assert.Equal(("failed", 0), (State(damaged), Attempts(damaged)));
         Assert.Equal("the stored notification cannot be read (not the JSON this version writes)", damaged["lastError"]!.GetValue<string>());
-        Assert.Equal(["down"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+        Assert.Equal(["down"], _hooked.Receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
     }
 
     [Fact]
@@ -200,19 +191,19 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         await using var hanging = await HookReceiver.StartAsync();
         hanging.Reply(new HookReply(200, Hang: true));
         // The attempt's deadline runs on the fake clock, which the test never moves: the hanging attempt stays in flight.
-        await using var app = App(new() { ["hanging"] = hanging.Url("/hook"), ["good"] = _receiver.Url("/hook") });
+        await using var app = App(new() { ["hanging"] = hanging.Url("/hook"), ["good"] = _hooked.Receiver.Url("/hook") });
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await NotificationAsync(console, "good", "down", n => State(n) == "sent", "the down alert on the good channel");
         await Eventually.Until(() => Task.FromResult(hanging.Received.Count), n => n == 1, TimeSpan.FromSeconds(30), "the hanging receiver to hold the down alert");
         // Queued while the other channel's attempt hangs: a pass that waited for every channel would never send it.
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         await NotificationAsync(console, "good", "recovered", n => State(n) == "sent", "the recovery on the good channel");
         var held = (await NotificationsAsync(console)).Select(n => n!.AsObject())
             .Single(n => n["channel"]!.GetValue<string>() == "hanging" && n["event"]!.GetValue<string>() == "down");
 
-        Assert.Equal(["down", "recovered"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+        Assert.Equal(["down", "recovered"], _hooked.Receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
         // Still in flight: no attempt recorded, nothing answered, the recovery on that channel not even tried.
         Assert.Equal(("pending", 0), (State(held), Attempts(held)));
         Assert.Equal(1, hanging.Hanging);
@@ -224,17 +215,17 @@ public sealed class OutboxRetryTests : IAsyncLifetime
     {
         await using var broken = await HookReceiver.StartAsync();
         broken.FailNext(1000, 500);
-        await using var app = App(new() { ["broken"] = broken.Url("/hook"), ["good"] = _receiver.Url("/hook") },
+        await using var app = App(new() { ["broken"] = broken.Url("/hook"), ["good"] = _hooked.Receiver.Url("/hook") },
             ("FirstRetrySeconds", "1"), ("MaxRetrySeconds", "1"));
         using var console = await app.SignedInAsync();
 
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await NotificationAsync(console, "good", "down", n => State(n) == "sent", "the down alert on the good channel");
-        _target.Healthy = true;
+        _hooked.Target.Healthy = true;
         await NotificationAsync(console, "good", "recovered", n => State(n) == "sent", "the recovery on the good channel");
         var stuck = await NotificationsAsync(console);
 
-        Assert.Equal(["down", "recovered"], _receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
+        Assert.Equal(["down", "recovered"], _hooked.Receiver.Received.Select(r => r.Json.GetProperty("event").GetString()));
         // The broken channel's down alert is still waiting for its retry (the clock has not moved), its recovery behind it.
         var down = stuck.Select(n => n!.AsObject()).Single(n => n["channel"]!.GetValue<string>() == "broken" && n["event"]!.GetValue<string>() == "down");
         Assert.Equal(("pending", 1), (State(down), Attempts(down)));

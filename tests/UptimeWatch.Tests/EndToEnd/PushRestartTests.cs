@@ -10,10 +10,10 @@ public sealed class PushRestartTests
 {
     private readonly string _data = TestPaths.NewTempDirectory();
 
-    [Fact]
-    public async Task A_restart_remembers_the_last_heartbeat_and_raises_no_event_of_its_own()
+    /// <summary>A first run that gets one heartbeat, is up, and stops; returns the monitor and when the heartbeat came.</summary>
+    private async Task<(Dictionary<string, string?> Monitor, DateTimeOffset Heartbeat)> HeartbeatThenStopAsync(int intervalSeconds, int graceSeconds)
     {
-        var monitor = PushTesting.Monitor(intervalSeconds: 4, graceSeconds: 2);
+        var monitor = PushTesting.Monitor(intervalSeconds: intervalSeconds, graceSeconds: graceSeconds);
         var before = PushTesting.NewClock();
         var heartbeat = before.GetUtcNow();
         await using (var first = PushTesting.OnClock(_data, before, monitor))
@@ -21,6 +21,13 @@ public sealed class PushRestartTests
             await PushTesting.HeartbeatAsync(first);
             await first.WaitForStatusAsync("nightly-backup", "up");
         }
+        return (monitor, heartbeat);
+    }
+
+    [Fact]
+    public async Task A_restart_remembers_the_last_heartbeat_and_raises_no_event_of_its_own()
+    {
+        var (monitor, heartbeat) = await HeartbeatThenStopAsync(intervalSeconds: 4, graceSeconds: 2);
 
         // Back a second later, well before the next heartbeat is due: its deadline stays 6 s after the last one.
         var clock = new FakeTimeProvider(heartbeat.AddSeconds(1));
@@ -45,14 +52,7 @@ public sealed class PushRestartTests
     [Fact]
     public async Task A_heartbeat_due_while_UptimeWatch_was_stopped_gets_a_full_period_after_the_restart()
     {
-        var monitor = PushTesting.Monitor(intervalSeconds: 2, graceSeconds: 1);
-        var before = PushTesting.NewClock();
-        var heartbeat = before.GetUtcNow();
-        await using (var first = PushTesting.OnClock(_data, before, monitor))
-        {
-            await PushTesting.HeartbeatAsync(first);
-            await first.WaitForStatusAsync("nightly-backup", "up");
-        }
+        var (monitor, heartbeat) = await HeartbeatThenStopAsync(intervalSeconds: 2, graceSeconds: 1);
 
         // Stopped past the next heartbeat's deadline (3 s after it): one may have been sent while nobody was listening.
         var restarted = heartbeat.AddMilliseconds(3500);

@@ -13,34 +13,19 @@ namespace UptimeWatch.Tests.Journal;
 /// </summary>
 public sealed class AfterCommitFailureTests : IAsyncLifetime
 {
-    private const string Secret = "receiver-shared-secret";
-    private TargetServer _target = null!;
-    private HookReceiver _receiver = null!;
+    private HookedTarget _hooked = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _receiver = await HookReceiver.StartAsync(Secret);
-    }
+    public async Task InitializeAsync() => _hooked = await HookedTarget.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _hooked.DisposeAsync();
 
     [Fact]
     public async Task A_failure_after_the_commit_stores_nothing_twice_and_the_alert_still_goes_out_once()
     {
         var signal = new FailingOnceSignal();
         await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
-            [UptimeWatchApp.Monitor("Checkout", _target.Url("/health"), failureThreshold: 1)],
-            new()
-            {
-                ["UptimeWatch:Alerting:Channels:hook:Type"] = "webhook",
-                ["UptimeWatch:Alerting:Channels:hook:Url"] = _receiver.Url("/hook").ToString(),
-                ["UptimeWatch:Alerting:Channels:hook:Secret"] = Secret,
-            })
+            [UptimeWatchApp.Monitor("Checkout", _hooked.Target.Url("/health"), failureThreshold: 1)],
+            _hooked.Settings())
         {
             // The writer wakes the dispatcher right after committing a notification: that is where it fails, once.
             TestServices = services => services.AddSingleton<NotificationSignal>(signal),
@@ -48,13 +33,13 @@ public sealed class AfterCommitFailureTests : IAsyncLifetime
         // A cold target's first answer can outlast the 1 s timeout: an early "down" is not the change under test.
         using (var warm = new HttpClient())
         {
-            (await warm.GetAsync(_target.Url("/health"))).EnsureSuccessStatusCode();
+            (await warm.GetAsync(_hooked.Target.Url("/health"))).EnsureSuccessStatusCode();
         }
         await app.WaitForStatusAsync("checkout", "up");
         var upTo = (await app.EventsAsync()).Max(e => e.Id);
 
         signal.Armed = true;
-        _target.Healthy = false;
+        _hooked.Target.Healthy = false;
         await app.WaitForStatusAsync("checkout", "down");
         // Later checks are stored (the writer goes on), and any second copy of the down batch would have been by then.
         var stored = (await app.ChecksAsync("checkout", 1000)).Count;
@@ -62,7 +47,7 @@ public sealed class AfterCommitFailureTests : IAsyncLifetime
             "three more checks to be stored");
         // Nothing woke the dispatcher: it finds the notification at its next look.
         var events = await app.EventsAsync();
-        var delivered = await Eventually.Until(() => Task.FromResult(_receiver.Accepted), d => d.Count(x => x.Event == "down") >= events.Count(e => e.To == "down"),
+        var delivered = await Eventually.Until(() => Task.FromResult(_hooked.Receiver.Accepted), d => d.Count(x => x.Event == "down") >= events.Count(e => e.To == "down"),
             TimeSpan.FromSeconds(30), "the down alert");
 
         Assert.Equal(1, signal.Failures);

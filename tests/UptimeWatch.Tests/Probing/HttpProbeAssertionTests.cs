@@ -7,40 +7,39 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
 {
     private const string Health = """{"status":"UP","queue":{"depth":5},"tags":["db","cache"],"version":"2.1.0"}""";
 
-    private TargetServer _target = null!;
-    private ProbeHost _probe = null!;
+    private ProbedSite _site = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _site = await ProbedSite.StartAsync(() => ProbeHost.Create());
+
+    public async Task DisposeAsync() => await _site.DisposeAsync();
+
+    private string Text(string body) => _site.Target.Url("/text?body=" + Uri.EscapeDataString(body)).ToString();
+
+    private string Json(string body) => _site.Target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
+
+    /// <summary>A check of a target that answers with the headers in <paramref name="query"/>, requiring <paramref name="required"/>.</summary>
+    private Task<ProbeResult> HeaderCheck(string query, params (string Field, string? Value)[] required) =>
+        _site.Probe.CheckAsync([("Url", _site.Target.Url("/with-headers?" + query).ToString()), .. required]);
+
+    /// <summary>The check succeeds (its error, if any, is the failure message).</summary>
+    private static async Task PassesAsync(Task<ProbeResult> check)
     {
-        _target = await TargetServer.StartAsync();
-        _probe = ProbeHost.Create();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _probe.Dispose();
-        await _target.DisposeAsync();
-    }
-
-    private string Text(string body) => _target.Url("/text?body=" + Uri.EscapeDataString(body)).ToString();
-
-    private string Json(string body) => _target.Url("/json?body=" + Uri.EscapeDataString(body)).ToString();
-
-    private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
-        _probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
-
-    [Fact]
-    public async Task An_absent_forbidden_keyword_is_a_success()
-    {
-        var result = await _probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error"));
+        var result = await check;
 
         Assert.True(result.Success, result.Error);
     }
 
+    private Task<ProbeResult> JsonCheck(string assertion, string body = Health) =>
+        _site.Probe.CheckAsync(("Url", Json(body)), ("Json", assertion));
+
+    [Fact]
+    public Task An_absent_forbidden_keyword_is_a_success() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("all good")), ("KeywordAbsent", "error")));
+
     [Fact]
     public async Task A_forbidden_keyword_in_the_body_is_a_failure_that_names_it()
     {
-        var result = await _probe.CheckAsync(("Url", Text("error: disk full")), ("KeywordAbsent", "error"));
+        var result = await _site.Probe.CheckAsync(("Url", Text("error: disk full")), ("KeywordAbsent", "error"));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.KeywordPresent, result.Failure);
@@ -48,28 +47,15 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body()
-    {
-        var result = await _probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Keyword_and_forbidden_keyword_are_checked_on_one_read_of_the_body() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("status: ready, no errors")), ("Keyword", "ready"), ("KeywordAbsent", "maintenance")));
 
     [Fact]
-    public async Task A_keyword_with_non_ascii_text_is_found()
-    {
-        var result = await _probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_keyword_with_non_ascii_text_is_found() =>
+        PassesAsync(_site.Probe.CheckAsync(("Url", Text("Größe: ok ✓")), ("Keyword", "Größe: ok ✓")));
 
     [Fact]
-    public async Task Json_equality_that_holds_is_a_success()
-    {
-        var result = await JsonCheck("$.status == \"UP\"");
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Json_equality_that_holds_is_a_success() => PassesAsync(JsonCheck("$.status == \"UP\""));
 
     [Fact]
     public async Task Json_equality_that_fails_says_what_the_value_was()
@@ -81,14 +67,17 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
         Assert.Equal("$.status == \"DOWN\" failed: $.status is \"UP\"", result.Error);
     }
 
-    [Fact]
-    public async Task Json_less_than_compares_numbers()
+    /// <summary>Less-than compares numbers; exists fails for a missing field.</summary>
+    [Theory]
+    [InlineData("$.queue.depth < 10", "$.queue.depth < 5", "$.queue.depth < 5 failed: $.queue.depth is 5")]
+    [InlineData("$.queue exists", "$.uptime exists", "$.uptime does not exist in the body")]
+    public async Task A_json_assertion_holds_or_fails_saying_why(string holds, string fails, string error)
     {
-        Assert.True((await JsonCheck("$.queue.depth < 10")).Success);
+        Assert.True((await JsonCheck(holds)).Success);
 
-        var result = await JsonCheck("$.queue.depth < 5");
+        var result = await JsonCheck(fails);
         Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
-        Assert.Equal("$.queue.depth < 5 failed: $.queue.depth is 5", result.Error);
+        Assert.Equal(error, result.Error);
     }
 
     [Fact]
@@ -101,27 +90,12 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Json_contains_looks_into_strings()
-    {
-        var result = await JsonCheck("$.version contains \"2.1\"");
-
-        Assert.True(result.Success, result.Error);
-    }
-
-    [Fact]
-    public async Task Json_exists_fails_for_a_missing_field()
-    {
-        Assert.True((await JsonCheck("$.queue exists")).Success);
-
-        var result = await JsonCheck("$.uptime exists");
-        Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
-        Assert.Equal("$.uptime does not exist in the body", result.Error);
-    }
+    public Task Json_contains_looks_into_strings() => PassesAsync(JsonCheck("$.version contains \"2.1\""));
 
     [Fact]
     public async Task A_body_that_is_not_json_fails_the_json_assertion_and_says_so()
     {
-        var result = await _probe.CheckAsync(("Url", Text("<html>maintenance</html>")), ("Json", "$.status == \"UP\""));
+        var result = await _site.Probe.CheckAsync(("Url", Text("<html>maintenance</html>")), ("Json", "$.status == \"UP\""));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.JsonAssertionFailed, result.Failure);
@@ -130,36 +104,21 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_required_header_with_the_required_text_is_a_success()
-    {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
-            ("RequiredHeaders:X-Version", "2.1"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_required_header_with_the_required_text_is_a_success() =>
+        PassesAsync(HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "2.1")));
 
     [Fact]
-    public async Task Required_header_names_and_values_are_matched_regardless_of_case()
-    {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Mode=Primary").ToString()),
-            ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain"));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task Required_header_names_and_values_are_matched_regardless_of_case() =>
+        PassesAsync(HeaderCheck("X-Mode=Primary", ("RequiredHeaders:x-mode", "PRIMARY"), ("RequiredHeaders:content-type", "text/plain")));
 
     [Fact]
-    public async Task A_required_header_with_no_value_only_has_to_be_present()
-    {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Served-By=web-3").ToString()),
-            ("RequiredHeaders:X-Served-By", ""));
-
-        Assert.True(result.Success, result.Error);
-    }
+    public Task A_required_header_with_no_value_only_has_to_be_present() =>
+        PassesAsync(HeaderCheck("X-Served-By=web-3", ("RequiredHeaders:X-Served-By", "")));
 
     [Fact]
     public async Task A_missing_required_header_is_a_failure_that_names_it()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/ok").ToString()), ("RequiredHeaders:X-Served-By", ""));
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/ok").ToString()), ("RequiredHeaders:X-Served-By", ""));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.HeaderMissing, result.Failure);
@@ -169,8 +128,7 @@ public sealed class HttpProbeAssertionTests : IAsyncLifetime
     [Fact]
     public async Task A_required_header_with_another_value_is_a_failure_that_shows_what_was_found()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/with-headers?X-Version=2.1.0").ToString()),
-            ("RequiredHeaders:X-Version", "3."));
+        var result = await HeaderCheck("X-Version=2.1.0", ("RequiredHeaders:X-Version", "3."));
 
         Assert.False(result.Success);
         Assert.Equal(FailureKind.HeaderMissing, result.Failure);

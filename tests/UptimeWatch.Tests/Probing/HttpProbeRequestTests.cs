@@ -6,27 +6,18 @@ namespace UptimeWatch.Tests.Probing;
 /// <summary>What the probe sends: headers, body and credentials, as the target receives them.</summary>
 public sealed class HttpProbeRequestTests : IAsyncLifetime
 {
-    private TargetServer _target = null!;
-    private ProbeHost _probe = null!;
+    private ProbedSite _site = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _probe = ProbeHost.Create();
-    }
+    public async Task InitializeAsync() => _site = await ProbedSite.StartAsync(() => ProbeHost.Create());
 
-    public async Task DisposeAsync()
-    {
-        _probe.Dispose();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _site.DisposeAsync();
 
-    private ReceivedRequest Received => _target.LastEcho ?? throw new InvalidOperationException("/echo was not called");
+    private ReceivedRequest Received => _site.Target.LastEcho ?? throw new InvalidOperationException("/echo was not called");
 
     [Fact]
     public async Task Configured_headers_are_sent()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()),
             ("Headers:X-Api-Key", "k-123"), ("Headers:Accept", "application/json"));
 
         Assert.True(result.Success, result.Error);
@@ -37,7 +28,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Every_check_asks_for_a_fresh_connection()
     {
-        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()));
+        await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()));
 
         Assert.Equal("close", Received.Headers["Connection"]);
     }
@@ -45,7 +36,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task A_json_body_is_sent_as_application_json()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "{\"ping\":true}"));
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "{\"ping\":true}"));
 
         Assert.True(result.Success, result.Error);
         Assert.Equal("POST", Received.Method);
@@ -56,7 +47,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task A_json_array_body_is_sent_as_application_json()
     {
-        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "PUT"), ("Body", "[1, 2]"));
+        await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()), ("Method", "PUT"), ("Body", "[1, 2]"));
 
         Assert.Equal("application/json", Received.Headers["Content-Type"]);
         Assert.Equal("[1, 2]", Received.Body);
@@ -65,7 +56,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Any_other_body_is_sent_as_utf8_text()
     {
-        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "ping – über"));
+        await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "ping – über"));
 
         Assert.Equal("text/plain; charset=utf-8", Received.Headers["Content-Type"]);
         Assert.Equal("ping – über", Received.Body);
@@ -74,7 +65,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task A_configured_content_type_wins_over_the_guess()
     {
-        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "<ping/>"),
+        await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()), ("Method", "POST"), ("Body", "<ping/>"),
             ("Headers:Content-Type", "application/xml"));
 
         Assert.Equal("application/xml", Received.Headers["Content-Type"]);
@@ -84,7 +75,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Basic_auth_is_sent_as_an_authorization_header()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()),
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()),
             ("BasicAuth:Username", "monitor"), ("BasicAuth:Password", "pa:ss"));
 
         Assert.True(result.Success, result.Error);
@@ -94,7 +85,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task A_bearer_token_is_sent_as_an_authorization_header()
     {
-        await _probe.CheckAsync(("Url", _target.Url("/echo").ToString()), ("BearerToken", "t0ken"));
+        await _site.Probe.CheckAsync(("Url", _site.Target.Url("/echo").ToString()), ("BearerToken", "t0ken"));
 
         Assert.Equal("Bearer t0ken", Received.Headers["Authorization"]);
     }
@@ -103,9 +94,9 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     public async Task Credentials_are_not_sent_to_a_redirect_on_another_origin()
     {
         await using var other = await TargetServer.StartAsync();
-        var away = _target.Url("/redirect?to=" + Uri.EscapeDataString(other.Url("/echo").ToString()));
+        var away = _site.Target.Url("/redirect?to=" + Uri.EscapeDataString(other.Url("/echo").ToString()));
 
-        var result = await _probe.CheckAsync(("Url", away.ToString()), ("BearerToken", "t0ken"), ("Headers:X-Trace", "1"));
+        var result = await _site.Probe.CheckAsync(("Url", away.ToString()), ("BearerToken", "t0ken"), ("Headers:X-Trace", "1"));
 
         Assert.True(result.Success, result.Error);
         var received = other.LastEcho!;
@@ -116,7 +107,7 @@ public sealed class HttpProbeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Credentials_follow_a_redirect_on_the_same_origin()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/redirect?to=/echo").ToString()), ("BearerToken", "t0ken"));
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/redirect?to=/echo").ToString()), ("BearerToken", "t0ken"));
 
         Assert.True(result.Success, result.Error);
         Assert.Equal("Bearer t0ken", Received.Headers["Authorization"]);

@@ -29,6 +29,17 @@ public sealed class HttpProbeTests : IAsyncLifetime
         TestMonitors.Define(("Url", url.ToString()), ("Keyword", keyword), ("TimeoutSeconds", timeoutSeconds.ToString()),
             ("ExpectedStatus", expected), ("MaxRedirects", maxRedirects.ToString()));
 
+    /// <summary>Checks <paramref name="monitor"/>: a failure of <paramref name="failure"/> that says <paramref name="error"/>; returns the result.</summary>
+    private async Task<ProbeResult> AssertFailsAsync(MonitorDefinition monitor, FailureKind failure, string error)
+    {
+        var result = await _probe.CheckAsync(monitor, CancellationToken.None);
+
+        Assert.False(result.Success);
+        Assert.Equal(failure, result.Failure);
+        Assert.Equal(error, result.Error);
+        return result;
+    }
+
     [Fact]
     public async Task A_200_is_a_success_with_status_and_time()
     {
@@ -70,11 +81,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_keyword_is_a_failure_that_names_the_keyword()
     {
-        var result = await _probe.CheckAsync(Monitor(_target.Url("/text?body=status%3A%20starting"), keyword: "ready"), CancellationToken.None);
-
-        Assert.False(result.Success);
-        Assert.Equal(FailureKind.KeywordMissing, result.Failure);
-        Assert.Equal("keyword \"ready\" not found in the body", result.Error);
+        await AssertFailsAsync(Monitor(_target.Url("/text?body=status%3A%20starting"), keyword: "ready"), FailureKind.KeywordMissing,
+            "keyword \"ready\" not found in the body");
     }
 
     [Fact]
@@ -89,11 +97,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_target_hits_the_overall_deadline()
     {
-        var result = await _probe.CheckAsync(Monitor(_target.Url("/slow?ms=10000"), timeoutSeconds: 1), CancellationToken.None);
-
-        Assert.False(result.Success);
-        Assert.Equal(FailureKind.Timeout, result.Failure);
-        Assert.Equal("no complete response within 1 s (connected, but the server sent nothing)", result.Error);
+        var result = await AssertFailsAsync(Monitor(_target.Url("/slow?ms=10000"), timeoutSeconds: 1), FailureKind.Timeout,
+            "no complete response within 1 s (connected, but the server sent nothing)");
         Assert.InRange(result.ElapsedMs, 900, 5000);
     }
 
@@ -103,11 +108,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
         using var closed = ClosedPort.Take();
         var port = closed.Port;
 
-        var result = await _probe.CheckAsync(Monitor(new Uri($"http://127.0.0.1:{port}/")), CancellationToken.None);
-
-        Assert.False(result.Success);
-        Assert.Equal(FailureKind.ConnectionRefused, result.Failure);
-        Assert.Equal($"connection refused by 127.0.0.1:{port} (nothing is listening)", result.Error);
+        await AssertFailsAsync(Monitor(new Uri($"http://127.0.0.1:{port}/")), FailureKind.ConnectionRefused,
+            $"connection refused by 127.0.0.1:{port} (nothing is listening)");
     }
 
     [Fact]
@@ -141,10 +143,7 @@ public sealed class HttpProbeTests : IAsyncLifetime
     [Fact]
     public async Task A_redirect_to_another_scheme_is_refused_with_its_target()
     {
-        var result = await _probe.CheckAsync(Monitor(_target.Url("/to-ftp")), CancellationToken.None);
-
-        Assert.False(result.Success);
-        Assert.Equal(FailureKind.BadRedirect, result.Failure);
-        Assert.Equal("HTTP 302 redirects to \"ftp://127.0.0.1/file\", which is not an http(s) URL", result.Error);
+        await AssertFailsAsync(Monitor(_target.Url("/to-ftp")), FailureKind.BadRedirect,
+            "HTTP 302 redirects to \"ftp://127.0.0.1/file\", which is not an http(s) URL");
     }
 }

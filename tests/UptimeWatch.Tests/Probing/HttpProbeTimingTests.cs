@@ -9,20 +9,11 @@ namespace UptimeWatch.Tests.Probing;
 /// <summary>The phase breakdown of every HTTP(S) check: DNS, connect, TLS, first byte; the total is ElapsedMs.</summary>
 public sealed class HttpProbeTimingTests : IAsyncLifetime
 {
-    private TargetServer _target = null!;
-    private ProbeHost _probe = null!;
+    private ProbedSite _site = null!;
 
-    public async Task InitializeAsync()
-    {
-        _target = await TargetServer.StartAsync();
-        _probe = ProbeHost.TrustingTestCa();
-    }
+    public async Task InitializeAsync() => _site = await ProbedSite.StartAsync(ProbeHost.TrustingTestCa);
 
-    public async Task DisposeAsync()
-    {
-        _probe.Dispose();
-        await _target.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _site.DisposeAsync();
 
     /// <summary>
     /// An HTTPS target with slow phases: the handshake starts <paramref name="handshakeDelayMs"/> after the ClientHello,
@@ -53,6 +44,26 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
         await tls.WriteAsync(Encoding.ASCII.GetBytes(text), ct);
     }
 
+    /// <summary>A check by host name that succeeded: DNS and connect phases, and TLS with the certificate's days only over https.</summary>
+    private static void AssertByNameSucceeded(ProbeResult result, bool tls)
+    {
+        Assert.True(result.Success, result.Error);
+        Assert.NotNull(result.Timings);
+        Assert.NotNull(result.Timings.DnsMs);
+        Assert.NotNull(result.Timings.ConnectMs);
+        if (tls)
+        {
+            Assert.NotNull(result.Timings.TlsMs);
+            Assert.NotNull(result.CertificateDaysLeft);
+        }
+        else
+        {
+            Assert.Null(result.Timings.TlsMs);
+            Assert.Null(result.CertificateDaysLeft);
+        }
+        AssertConsistent(result);
+    }
+
     private static void AssertConsistent(ProbeResult result)
     {
         var t = result.Timings!;
@@ -64,23 +75,17 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     [Fact]
     public async Task An_http_check_by_name_has_dns_connect_and_first_byte_but_no_tls()
     {
-        var url = new Uri($"http://localhost:{_target.BaseUrl.Port}/ok");
+        var url = new Uri($"http://localhost:{_site.Target.BaseUrl.Port}/ok");
 
-        var result = await _probe.CheckAsync(("Url", url.ToString()));
+        var result = await _site.Probe.CheckAsync(("Url", url.ToString()));
 
-        Assert.True(result.Success, result.Error);
-        Assert.NotNull(result.Timings);
-        Assert.NotNull(result.Timings.DnsMs);
-        Assert.NotNull(result.Timings.ConnectMs);
-        Assert.Null(result.Timings.TlsMs);
-        Assert.Null(result.CertificateDaysLeft);
-        AssertConsistent(result);
+        AssertByNameSucceeded(result, tls: false);
     }
 
     [Fact]
     public async Task An_http_check_by_ip_address_has_no_dns_phase()
     {
-        var result = await _probe.CheckAsync(("Url", _target.Url("/ok").ToString()));
+        var result = await _site.Probe.CheckAsync(("Url", _site.Target.Url("/ok").ToString()));
 
         Assert.NotNull(result.Timings);
         Assert.Null(result.Timings.DnsMs);
@@ -93,15 +98,9 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     {
         await using var target = await HttpsTarget.StartAsync(TestCertificates.Issue("localhost"));
 
-        var result = await _probe.CheckAsync(("Url", target.Url(host: "localhost").ToString()));
+        var result = await _site.Probe.CheckAsync(("Url", target.Url(host: "localhost").ToString()));
 
-        Assert.True(result.Success, result.Error);
-        Assert.NotNull(result.Timings);
-        Assert.NotNull(result.Timings.DnsMs);
-        Assert.NotNull(result.Timings.ConnectMs);
-        Assert.NotNull(result.Timings.TlsMs);
-        Assert.NotNull(result.CertificateDaysLeft);
-        AssertConsistent(result);
+        AssertByNameSucceeded(result, tls: true);
     }
 
     [Fact]
@@ -109,8 +108,8 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     {
         await using var target = await HttpsTarget.StartAsync(TestCertificates.Issue("127.0.0.1"));
 
-        var first = await _probe.CheckAsync(("Url", target.Url().ToString()));
-        var second = await _probe.CheckAsync(("Url", target.Url().ToString()));
+        var first = await _site.Probe.CheckAsync(("Url", target.Url().ToString()));
+        var second = await _site.Probe.CheckAsync(("Url", target.Url().ToString()));
 
         Assert.NotNull(first.Timings?.TlsMs);
         Assert.NotNull(second.Timings?.ConnectMs);
@@ -124,7 +123,7 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
         await using var target = RawTarget.Start((c, ct) => ServeSlowTlsAsync(c, certificate, handshakeDelayMs: 400,
             _ => ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 400), ct));
 
-        var result = await _probe.CheckAsync(("Url", target.Url(scheme: "https").ToString()));
+        var result = await _site.Probe.CheckAsync(("Url", target.Url(scheme: "https").ToString()));
 
         Assert.True(result.Success, result.Error);
         var t = result.Timings!;
@@ -137,7 +136,7 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_checks_of_one_host_all_get_their_timings()
     {
-        var checks = Enumerable.Range(0, 20).Select(_ => _probe.CheckAsync(("Url", _target.Url("/ok").ToString())));
+        var checks = Enumerable.Range(0, 20).Select(_ => _site.Probe.CheckAsync(("Url", _site.Target.Url("/ok").ToString())));
 
         var results = await Task.WhenAll(checks);
 
@@ -161,7 +160,7 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
             : request.StartsWith("GET /b ", StringComparison.Ordinal) ? ("HTTP/1.1 302 Found\r\nLocation: /c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 0)
             : ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 300), ct), maxConnections: 8);
 
-        var result = await _probe.CheckAsync(("Url", target.Url("/a", scheme: "https").ToString()));
+        var result = await _site.Probe.CheckAsync(("Url", target.Url("/a", scheme: "https").ToString()));
 
         Assert.True(result.Success, result.Error);
         var t = result.Timings!;
@@ -178,7 +177,7 @@ public sealed class HttpProbeTimingTests : IAsyncLifetime
         using var closed = ClosedPort.Take();
         var port = closed.Port;
 
-        var result = await _probe.CheckAsync(("Url", $"http://localhost:{port}/"));
+        var result = await _site.Probe.CheckAsync(("Url", $"http://localhost:{port}/"));
 
         Assert.Equal(FailureKind.ConnectionRefused, result.Failure);
         Assert.Equal($"connection refused by localhost:{port} (nothing is listening)", result.Error);

@@ -51,25 +51,22 @@ public sealed class HttpProbeTlsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_self_signed_certificate_is_a_tls_error()
-    {
-        await using var target = await HttpsTarget.StartAsync(TestCertificates.SelfSigned("127.0.0.1"));
-
-        var result = await Check(target.Url());
-
-        Assert.Equal(FailureKind.TlsError, result.Failure);
-        Assert.Equal($"TLS handshake with 127.0.0.1:{target.Port} failed: the certificate is self-signed and not trusted", result.Error);
-    }
+    public Task A_self_signed_certificate_is_a_tls_error() =>
+        AssertHandshakeFailsAsync(TestCertificates.SelfSigned("127.0.0.1"), "the certificate is self-signed and not trusted");
 
     [Fact]
-    public async Task A_certificate_for_another_host_is_a_tls_error_naming_both()
+    public Task A_certificate_for_another_host_is_a_tls_error_naming_both() =>
+        AssertHandshakeFailsAsync(TestCertificates.Issue("status.example.test"), "the certificate is for status.example.test, not 127.0.0.1");
+
+    /// <summary>A target serving <paramref name="certificate"/> is a TLS error that says <paramref name="why"/>.</summary>
+    private async Task AssertHandshakeFailsAsync(X509Certificate2 certificate, string why)
     {
-        await using var target = await HttpsTarget.StartAsync(TestCertificates.Issue("status.example.test"));
+        await using var target = await HttpsTarget.StartAsync(certificate);
 
         var result = await Check(target.Url());
 
         Assert.Equal(FailureKind.TlsError, result.Failure);
-        Assert.Equal($"TLS handshake with 127.0.0.1:{target.Port} failed: the certificate is for status.example.test, not 127.0.0.1", result.Error);
+        Assert.Equal($"TLS handshake with 127.0.0.1:{target.Port} failed: {why}", result.Error);
     }
 
     [Fact]

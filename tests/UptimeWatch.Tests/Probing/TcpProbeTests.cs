@@ -40,17 +40,7 @@ public sealed class TcpProbeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_closed_port_is_connection_refused()
-    {
-        using var closed = ClosedPort.Take();
-        var port = closed.Port;
-
-        var result = await _probe.CheckAsync(Monitor(port), CancellationToken.None);
-
-        Assert.Equal(Verdict.Down, result.Verdict);
-        Assert.Equal(FailureKind.ConnectionRefused, result.Failure);
-        Assert.Equal($"connection refused by 127.0.0.1:{port} (nothing is listening)", result.Error);
-    }
+    public Task A_closed_port_is_connection_refused() => ClosedPortProbe.AssertRefusedAsync(_probe, port => Monitor(port));
 
     [Fact]
     public async Task A_listener_that_takes_no_more_connections_is_a_timeout_at_the_deadline()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using UptimeWatch.Configuration;
@@ -35,7 +36,7 @@ public sealed class TlsProbeTests : IDisposable
     private static MonitorDefinition Monitor(int port, int timeoutSeconds = 3) =>
         TestMonitors.Define(("Url", $"tls://127.0.0.1:{port}"), ("TimeoutSeconds", timeoutSeconds.ToString()));
 
-    private async Task<ProbeResult> CheckAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, ProbeRunner? probe = null)
+    private async Task<ProbeResult> CheckAsync(X509Certificate2 certificate, ProbeRunner? probe = null)
     {
         await using var server = new TlsTestServer(certificate);
         return await (probe ?? _probe).CheckAsync(Monitor(server.Port), CancellationToken.None);
@@ -83,23 +84,20 @@ public sealed class TlsProbeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_self_signed_certificate_is_down()
-    {
-        var result = await CheckAsync(TestCertificates.SelfSigned("127.0.0.1"));
-
-        Assert.Equal(Verdict.Down, result.Verdict);
-        Assert.Equal(FailureKind.TlsError, result.Failure);
-        Assert.Equal("the certificate is self-signed and not trusted", result.Error);
-    }
+    public Task A_self_signed_certificate_is_down() =>
+        AssertTlsErrorAsync(TestCertificates.SelfSigned("127.0.0.1"), "the certificate is self-signed and not trusted");
 
     [Fact]
-    public async Task A_certificate_for_another_name_is_down_naming_both()
+    public Task A_certificate_for_another_name_is_down_naming_both() =>
+        AssertTlsErrorAsync(TestCertificates.Issue("example.test"), "the certificate is for example.test, not 127.0.0.1");
+
+    private async Task AssertTlsErrorAsync(X509Certificate2 certificate, string error)
     {
-        var result = await CheckAsync(TestCertificates.Issue("example.test"));
+        var result = await CheckAsync(certificate);
 
         Assert.Equal(Verdict.Down, result.Verdict);
         Assert.Equal(FailureKind.TlsError, result.Failure);
-        Assert.Equal("the certificate is for example.test, not 127.0.0.1", result.Error);
+        Assert.Equal(error, result.Error);
     }
 
     [Fact]
@@ -114,17 +112,7 @@ public sealed class TlsProbeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_closed_port_is_connection_refused()
-    {
-        using var closed = ClosedPort.Take();
-        var port = closed.Port;
-
-        var result = await _probe.CheckAsync(Monitor(port), CancellationToken.None);
-
-        Assert.Equal(Verdict.Down, result.Verdict);
-        Assert.Equal(FailureKind.ConnectionRefused, result.Failure);
-        Assert.Equal($"connection refused by 127.0.0.1:{port} (nothing is listening)", result.Error);
-    }
+    public Task A_closed_port_is_connection_refused() => ClosedPortProbe.AssertRefusedAsync(_probe, port => Monitor(port));
 
     [Fact]
     public async Task A_server_that_accepts_but_never_answers_the_handshake_is_a_timeout()
