@@ -2,7 +2,7 @@
 # Runs every test project in the solution, nothing filtered or skipped, and ends with one line:
 #   N passed, N failed, N skipped
 # Works on a fresh Debian 12 machine as root (installs Docker, docker-compose, debootstrap, busybox, Chromium, nginx,
-# Caddy and systemd's tools when missing) and in CI
+# Caddy, PostgreSQL 15 and systemd's tools when missing) and in CI
 # (CI=true, no stdin). Starts a Docker daemon only if none answers, and stops exactly that one on exit.
 set -euo pipefail
 
@@ -28,6 +28,8 @@ command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || need_
 # and deploy/docker-compose.yml is checked by Debian's compose tool.
 [ -x /usr/sbin/debootstrap ] || deploy_tools+=(debootstrap)
 [ -x /usr/bin/docker-compose ] || deploy_tools+=(docker-compose)
+# Storage:Provider = PostgreSQL is tested on a throwaway PostgreSQL 15 server (tests/Shared/PostgresServer.cs).
+[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || deploy_tools+=(postgresql-15)
 
 if [ $((need_docker + need_busybox + need_chromium + ${#deploy_tools[@]})) -gt 0 ]; then
     base=()
