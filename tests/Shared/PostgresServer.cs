@@ -79,6 +79,24 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops and deletes the server once this process has ended, however it ends (a test host killed at the end of a
+    /// run never gets to dispose a process-wide server): a detached watchdog shell, its own session, waits for our PID.
+    /// </summary>
+    public void StopWhenThisProcessExits()
+    {
+        var stop = string.Join(' ', [Quote(Tool("pg_ctl").File), .. Tool("pg_ctl").Prefix.Select(Quote), "-D", Quote(Data), "-m", "immediate", "-w", "stop"]);
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1 && rm -rf {Quote(_root!)}";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])["-f", "sh", "-c", script])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var _ = Process.Start(start);
+    }
+
+    private static string Quote(string value) => $"'{value.Replace("'", "'\\''")}'";
+
     /// <summary>A new empty database (uw_1, uw_2, ...) and its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
