@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.Testing;
 
@@ -33,4 +35,33 @@ internal static class TestStorage
         settings["UptimeWatch:Storage:ConnectionString"] = Databases.GetOrAdd(Path.GetFullPath(dataDirectory),
             _ => new Lazy<string>(() => Server.Value.CreateDatabaseAsync().GetAwaiter().GetResult())).Value;
     }
+
+    /// <summary>
+    /// The database of <paramref name="dataDirectory"/> on whichever provider its app runs, for a test that reads or
+    /// writes stored rows itself (also between two runs, while no app is up). The data folder's app must have run once.
+    /// </summary>
+    public static UptimeWatchDbContext OpenDatabase(string dataDirectory)
+    {
+        var options = new DbContextOptionsBuilder<UptimeWatchDbContext>();
+        if (IsPostgres)
+        {
+            var database = Databases.TryGetValue(Path.GetFullPath(dataDirectory), out var created)
+                ? created.Value
+                : throw new InvalidOperationException($"No PostgreSQL database for the data folder \"{dataDirectory}\": no app ran on it");
+            options.UseNpgsql(database);
+        }
+        else
+        {
+            // No pooling: the file is not held open once the test lets go of it (the next app run, the folder's deletion).
+            options.UseSqlite($"Data Source={Path.Combine(dataDirectory, "uptimewatch.db")};Pooling=False;Default Timeout=30");
+        }
+        return new UptimeWatchDbContext(options.Options);
+    }
+
+    /// <summary>
+    /// The settings that keep an app on its SQLite file whatever <c>UW_TEST_PROVIDER</c> says, for tests of what only
+    /// SQLite has (a database file on a full disk, a file written by an old version): they are run, never skipped.
+    /// </summary>
+    public static Dictionary<string, string?> SqliteOnly(Dictionary<string, string?>? settings = null) =>
+        new(settings ?? []) { ["UptimeWatch:Storage:Provider"] = "Sqlite" };
 }
