@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using UptimeWatch.Tests.AdminConsole;
 
 namespace UptimeWatch.Tests.EndToEnd;
@@ -148,10 +147,7 @@ public sealed class StateTests : IAsyncLifetime
 
     private int StoredFailures()
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "uptimewatch.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT ConsecutiveFailures FROM monitors WHERE Slug = 'web'";
-        return Convert.ToInt32(command.ExecuteScalar());
+        using var db = TestStorage.OpenDatabase(_data);
+        return db.Monitors.Where(m => m.Slug == "web").Select(m => m.ConsecutiveFailures).Single();
     }
 }
