@@ -154,15 +154,8 @@ internal sealed class JournalReader(IDbContextFactory<UptimeWatchDbContext> dbFa
         return new JournalPage(events, entries.Count, entries[^1].Event.Id);
     }
 
-    private static async Task<List<(StatusEvent Event, string Slug, string Name)>> PublicRowsAsync(UptimeWatchDbContext db, long after, int take,
-        CancellationToken cancellationToken)
-    {
-        var rows = await PublicEntries(db, after)
-            .OrderBy(r => r.Event.Id)
-            .Take(take)
-            .ToListAsync(cancellationToken);
-        return [.. rows.Select(r => (r.Event, r.Slug, r.Name))];
-    }
+    private static Task<List<PublicEntry>> PublicRowsAsync(UptimeWatchDbContext db, long after, int take, CancellationToken cancellationToken) =>
+        PublicEntries(db, after).OrderBy(r => r.Event.Id).Take(take).ToListAsync(cancellationToken);
 
     /// <summary>The entries a public feed is sent: status changes (not alert steps) of public, active monitors.</summary>
     private static IQueryable<PublicEntry> PublicEntries(UptimeWatchDbContext db, long after) =>
