@@ -62,6 +62,13 @@ internal static class TestStorage
     /// The settings that keep an app on its SQLite file whatever <c>UW_TEST_PROVIDER</c> says, for tests of what only
     /// SQLite has (a database file on a full disk, a file written by an old version): they are run, never skipped.
     /// </summary>
+    /// <summary>
+    /// The trait of test classes about the SQLite file itself (its locks, its migrations from old versions, its backup,
+    /// its disk): <c>[Trait("Storage", "SqliteFile")]</c>. test.sh leaves them out of the PostgreSQL pass, where they
+    /// would only run on SQLite a second time.
+    /// </summary>
+    public const string SqliteFileTrait = "SqliteFile";
+
     public static Dictionary<string, string?> SqliteOnly(Dictionary<string, string?>? settings = null) =>
         new(settings ?? []) { ["UptimeWatch:Storage:Provider"] = "Sqlite" };
 }

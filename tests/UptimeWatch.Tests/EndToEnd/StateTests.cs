@@ -136,7 +136,9 @@ public sealed class StateTests : IAsyncLifetime
         var restartedAt = DateTimeOffset.UtcNow;
 
         await using var second = new UptimeWatchApp(_data, [monitor]);
-        Assert.Equal("pending", (await second.StatusAsync()).Monitors.Single().Status);
+        // The count was restored, not reset: pending still, or down already if the third failure came first (a
+        // loaded machine can take longer than the 2 s interval to answer); the count is checked below either way.
+        Assert.Contains((await second.StatusAsync()).Monitors.Single().Status, new[] { "pending", "down" });
         await second.WaitForStatusAsync("web", "down", TimeSpan.FromSeconds(20));
 
         var events = await second.EventsAsync();
