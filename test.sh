@@ -2,7 +2,7 @@
 # Runs every test project in the solution, nothing filtered or skipped, and ends with one line:
 #   N passed, N failed, N skipped
 # Works on a fresh Debian 12 machine as root (installs Docker, docker-compose, debootstrap, busybox, Chromium, nginx,
-# Caddy and systemd's tools when missing) and in CI
+# Caddy, PostgreSQL 15 and systemd's tools when missing) and in CI
 # (CI=true, no stdin). Starts a Docker daemon only if none answers, and stops exactly that one on exit.
 set -euo pipefail
 
@@ -28,6 +28,8 @@ command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || need_
 # and deploy/docker-compose.yml is checked by Debian's compose tool.
 [ -x /usr/sbin/debootstrap ] || deploy_tools+=(debootstrap)
 [ -x /usr/bin/docker-compose ] || deploy_tools+=(docker-compose)
+# Storage:Provider = PostgreSQL is tested on a throwaway PostgreSQL 15 server (tests/Shared/PostgresServer.cs).
+[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || deploy_tools+=(postgresql-15)
 
 if [ $((need_docker + need_busybox + need_chromium + ${#deploy_tools[@]})) -gt 0 ]; then
     base=()
@@ -133,32 +135,52 @@ find "$results" \( -name '*.trx' -o -name 'Sequence_*.xml' -o -name '*_hangdump.
 # loaded one.
 hang_timeout="${UPTIMEWATCH_TEST_HANG_TIMEOUT:-8min}"
 
-# The two test assemblies run side by side, each in its own test host: measured faster end to end on 2 cores than one
-# after the other (docs/development.md, "The test suite's runs"). Each one's console output goes to its own log, so
-# the two do not interleave; the failures of both are printed below.
+# Four runs in two lanes, side by side, each run in its own test host and logging to its own file (the failures of all
+# are printed below). The in-process suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL
+# (UW_TEST_PROVIDER=PostgreSQL, tests/Shared/TestStorage.cs), so every provider-independent test holds on both. The
+# cluster tests (several real nodes on PostgreSQL) run once; so do the tests of the SQLite file itself (trait Storage=SqliteFile). Two lanes measured faster end to end on 2 cores than one
+# after the other (docs/development.md, "The test suite's runs"); the runs are paired so the lanes take about as long.
+#   run NAME PROJECT FILTER [VAR=VALUE...]: one dotnet test run; its log is $logdir/NAME.log, its .trx starts with NAME
+run() {
+    local name=$1 project=$2 filter=$3
+    shift 3
+    local args=(--no-build
+        --logger "trx;LogFilePrefix=$name"
+        --logger "console;verbosity=normal"
+        --blame-hang-timeout "$hang_timeout"
+        --blame-hang-dump-type mini
+        --results-directory "$results")
+    if [ -n "$filter" ]; then args+=(--filter "$filter"); fi
+    say "testing $name (log: $logdir/$name.log)"
+    env "$@" dotnet test "$project" "${args[@]}" </dev/null >"$logdir/$name.log" 2>&1
+}
+runs=(UptimeWatch.Tests IntegrationTests.Cluster IntegrationTests UptimeWatch.Tests.PostgreSQL)
 test_status=0
 dotnet build UptimeWatch.sln </dev/null || test_status=$?
 if [ "$test_status" -eq 0 ]; then
-    assemblies=(tests/UptimeWatch.Tests tests/UptimeWatch.IntegrationTests)
-    pids=()
-    for project in "${assemblies[@]}"; do
-        say "testing $project (log: $logdir/$(basename "$project").log)"
-        dotnet test "$project" --no-build \
-            --logger "trx" \
-            --logger "console;verbosity=normal" \
-            --blame-hang-timeout "$hang_timeout" \
-            --blame-hang-dump-type mini \
-            --results-directory "$results" </dev/null >"$logdir/$(basename "$project").log" 2>&1 &
-        pids+=($!)
+    # Each lane goes on after a failed run: every run reports.
+    ( s=0
+      run UptimeWatch.Tests tests/UptimeWatch.Tests "" UW_TEST_PROVIDER=Sqlite || s=$?
+      run IntegrationTests.Cluster tests/UptimeWatch.IntegrationTests "FullyQualifiedName~.Cluster." || s=$?
+      exit "$s" ) &
+    lane1=$!
+    ( s=0
+      run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster." || s=$?
+      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile" UW_TEST_PROVIDER=PostgreSQL || s=$?
+      exit "$s" ) &
+    lane2=$!
+    for lane in "$lane1" "$lane2"; do
+        lane_status=0
+        wait "$lane" || lane_status=$?
+        if [ "$lane_status" -ne 0 ]; then test_status=$lane_status; fi
     done
-    for i in "${!pids[@]}"; do
-        project_status=0
-        wait "${pids[$i]}" || project_status=$?
-        log="$logdir/$(basename "${assemblies[$i]}").log"
-        # What failed, with its message, then the assembly's summary line.
+    for name in "${runs[@]}"; do
+        log="$logdir/$name.log"
+        [ -f "$log" ] || { echo "$name: did not run (no $log)" >&2; test_status=1; continue; }
+        # What failed, with its message, then the run's summary line.
         grep -E -A 12 '^[[:space:]]+Failed [A-Za-z]' "$log" >&2 || true
-        grep -E '^(Passed|Failed)!' "$log" >&2 || tail -n 20 "$log" >&2
-        if [ "$project_status" -ne 0 ]; then test_status=$project_status; fi
+        printf '%s: ' "$name" >&2
+        grep -E '^(Passed|Failed)!' "$log" >&2 || { echo >&2; tail -n 20 "$log" >&2; }
     done
 fi
 

@@ -33,6 +33,7 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         // Meter listeners are process-wide: in-process hosts of parallel tests would all feed each other's exporters.
         // Metrics are tested against the real binary, one process per test; here they are off unless a test asks.
         _settings.TryAdd("UptimeWatch:Metrics:Enabled", "false");
+        TestStorage.Apply(dataDirectory, _settings);
         var index = 0;
         foreach (var monitor in monitors)
         {

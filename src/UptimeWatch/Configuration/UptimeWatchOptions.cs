@@ -38,14 +38,18 @@ internal sealed class UptimeWatchOptions
 /// <summary><c>UptimeWatch:Storage</c>.</summary>
 internal sealed class StorageOptions
 {
-    /// <summary>The database engine. Only <c>Sqlite</c> in this version.</summary>
+    /// <summary>The database engine: <c>Sqlite</c> (one node, the default) or <c>PostgreSQL</c> (one or several nodes).</summary>
     public string Provider { get; set; } = SqliteProvider;
 
     public const string SqliteProvider = "Sqlite";
 
+    public const string PostgresProvider = "PostgreSQL";
+
+    public bool IsPostgres => Provider == PostgresProvider;
+
     /// <summary>
-    /// Overrides the SQLite connection string; default is <c>Data Source={DataDirectory}/uptimewatch.db</c>. Validated
-    /// when read (it may hold a password, so no message repeats it).
+    /// Overrides the SQLite connection string (default <c>Data Source={DataDirectory}/uptimewatch.db</c>); required for
+    /// PostgreSQL. Validated when read (it may hold a password: no message repeats it unmasked).
     /// </summary>
     public string? ConnectionString { get; set; }
 

@@ -29,6 +29,11 @@ internal sealed partial class DataDirectoryLock(IOptions<UptimeWatchOptions> opt
     /// </summary>
     public void Acquire()
     {
+        // On PostgreSQL several nodes share one database by design: the cluster, not a file lock, coordinates them.
+        if (options.Value.Storage.IsPostgres)
+        {
+            return;
+        }
         lock (_gate)
         {
             if (_file is not null)

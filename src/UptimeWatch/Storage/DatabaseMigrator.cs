@@ -11,6 +11,7 @@ internal sealed partial class DatabaseMigrator(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Normally taken already (Program, then the host's starting phase); the stale-lock removal below relies on it.
+        // A no-op on PostgreSQL, where EF's migration lock is a session lock the server drops with a dead node.
         dataDirectoryLock.Acquire();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 

@@ -9,13 +9,23 @@ internal static class StorageExtensions
 {
     public const string MigrationsAssembly = "UptimeWatch.Migrations";
 
+    /// <summary>PostgreSQL's migrations: a model is the same, the SQL and the snapshot differ per provider.</summary>
+    public const string PostgresMigrationsAssembly = "UptimeWatch.Migrations.PostgreSQL";
+
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPooledDbContextFactory<UptimeWatchDbContext>((services, db) =>
         {
             var options = services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value;
-            db.UseSqlite(ConnectionString(options), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
-              .AddInterceptors(SqlitePragmas.Instance);
+            if (options.Storage.IsPostgres)
+            {
+                db.UseNpgsql(ConnectionString(options), npgsql => npgsql.MigrationsAssembly(PostgresMigrationsAssembly));
+            }
+            else
+            {
+                db.UseSqlite(ConnectionString(options), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
+                  .AddInterceptors(SqlitePragmas.Instance);
+            }
         });
         builder.Services.AddScoped(services =>
             services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContext());

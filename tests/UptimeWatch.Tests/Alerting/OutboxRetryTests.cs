@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using UptimeWatch.Alerting;
@@ -163,16 +164,15 @@ public sealed class OutboxRetryTests : IAsyncLifetime
         await app.WaitForStatusAsync("checkout", "up");
         // A row that is not the JSON this version writes (a damaged file, a row from another version), due at once and
         // ahead of everything the channel gets next.
-        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabasePath};Pooling=False;Default Timeout=30"))
+        await using (var db = TestStorage.OpenDatabase(app.DataDirectory))
         {
-            await db.OpenAsync();
-            await using var command = db.CreateCommand();
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            command.CommandText = $"""
-                INSERT INTO notifications (Key, MonitorId, Channel, Event, Payload, State, Attempts, CreatedAt, NextAttemptAt)
-                VALUES ('damaged', (SELECT Id FROM monitors WHERE Slug = 'checkout'), 'hook', 'recovered', '{"{"}not json', 0, 0, {now}, {now});
-                """;
-            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            var now = DateTimeOffset.UtcNow;
+            db.Notifications.Add(new UptimeWatch.Storage.OutboxNotification
+            {
+                Key = "damaged", MonitorId = await db.Monitors.Where(m => m.Slug == "checkout").Select(m => m.Id).SingleAsync(),
+                Channel = "hook", Event = "recovered", Payload = "{not json", State = UptimeWatch.Storage.NotificationState.Pending, Attempts = 0, CreatedAt = now, NextAttemptAt = now,
+            });
+            Assert.Equal(1, await db.SaveChangesAsync());
         }
         app.AdvanceDispatcher(_clock, TimeSpan.Zero);
 

@@ -56,14 +56,51 @@ public sealed class SettingsValidationTests
         Assert.Equal("Data Source=/tmp/x.db;Cache=Shared", options.Storage.ConnectionString);
     }
 
-    [Fact]
-    public void PostgreSQL_is_refused_as_not_available_in_this_version_without_showing_its_connection_string()
+    [Theory]
+    [InlineData("PostgreSQL")]
+    [InlineData("postgres")]
+    [InlineData("Npgsql")]
+    public void PostgreSQL_is_taken_with_its_connection_string(string provider)
     {
-        var options = Read($$"""{ "UptimeWatch": { "Storage": { "Provider": "PostgreSQL", "ConnectionString": "{{PostgresConnectionString}}" } } }""");
+        var options = Read($$"""{ "UptimeWatch": { "Storage": { "Provider": "{{provider}}", "ConnectionString": "{{PostgresConnectionString}}" } } }""");
+
+        Assert.Empty(options.Errors);
+        Assert.Equal("PostgreSQL", options.Storage.Provider);
+        Assert.Equal(PostgresConnectionString, options.Storage.ConnectionString);
+    }
+
+    [Theory]
+    [InlineData("Oracle", "Storage:Provider \"Oracle\" is not a storage provider: use \"Sqlite\" or \"PostgreSQL\"")]
+    [InlineData("SqlServer", "Storage:Provider \"SqlServer\" is not available in this version of UptimeWatch: use \"Sqlite\" (one node) or \"PostgreSQL\" (one or several nodes)")]
+    public void An_unknown_provider_is_an_error_naming_the_field_and_value_without_the_connection_string(string provider, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Storage": { "Provider": "{{provider}}", "ConnectionString": "{{PostgresConnectionString}}" } } }""");
+
+        Assert.Equal([error], options.Errors);
+    }
+
+    [Fact]
+    public void PostgreSQL_without_a_connection_string_is_an_error_naming_the_field()
+    {
+        var options = Read("""{ "UptimeWatch": { "Storage": { "Provider": "PostgreSQL" } } }""");
 
         var error = Assert.Single(options.Errors);
-        Assert.StartsWith("Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch, which stores its data in SQLite only", error);
-        Assert.DoesNotContain(Secret, error);
+        Assert.StartsWith("Storage:ConnectionString is required when Storage:Provider is \"PostgreSQL\"", error);
+    }
+
+    [Theory]
+    [InlineData($"Host=db;Database=uw;Password={Secret};Data Source=x.db", "Storage:ConnectionString \"Host=db;Database=uw;Password=***;Data Source=x.db\" is not a PostgreSQL connection string: Npgsql does not know the keyword(s) \"Data Source\"")]
+    [InlineData($"Host=db;Port=fifty;Password={Secret}", "Storage:ConnectionString \"Host=db;Port=fifty;Password=***\" has a value Npgsql cannot use")]
+    [InlineData($"Database=uw;Password={Secret}", "Storage:ConnectionString \"Database=uw;Password=***\" does not name the server: add Host=<name or address>")]
+    [InlineData($"Host=db;Password='{Secret}", "Storage:ConnectionString \"***\" cannot be parsed")]
+    public void A_connection_string_PostgreSQL_cannot_use_names_the_field_and_the_value_with_the_password_masked(string connectionString, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Storage": { "Provider": "PostgreSQL", "ConnectionString": "{{connectionString}}" } } }""");
+
+        var actual = Assert.Single(options.Errors);
+        Assert.StartsWith(error, actual);
+        Assert.DoesNotContain(Secret, actual);
+        Assert.Null(options.Storage.ConnectionString);
     }
 
     [Theory]
@@ -85,10 +122,10 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
-    public async Task The_real_binary_refuses_a_PostgreSQL_storage_with_exit_2_a_sentence_no_stack_trace_and_no_secret()
+    public async Task The_real_binary_refuses_an_unavailable_provider_with_exit_2_a_sentence_no_stack_trace_and_no_secret()
     {
         var work = TestPaths.NewTempDirectory();
-        var config = ServingProcess.WriteConfig(work, [], new { Storage = new { Provider = "PostgreSQL", ConnectionString = PostgresConnectionString } });
+        var config = ServingProcess.WriteConfig(work, [], new { Storage = new { Provider = "SqlServer", ConnectionString = PostgresConnectionString } });
 
         await using var host = HostProcess.Start(work, ["--config", config]);
         var exitCode = await host.WaitForExitAsync();
@@ -97,14 +134,14 @@ public sealed class SettingsValidationTests
         var output = host.Stdout + host.Stderr;
         Assert.Equal(2, exitCode);
         Assert.Contains("UptimeWatch did not start: the configuration has 1 error(s):", host.Stderr);
-        Assert.Contains("  - Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch", host.Stderr);
+        Assert.Contains("  - Storage:Provider \"SqlServer\" is not available in this version of UptimeWatch", host.Stderr);
         Assert.DoesNotContain(Secret, output);
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("Exception", output);
         Assert.False(Directory.Exists(Path.Combine(work, "data")), "a refused configuration must not create the data folder");
 
         Assert.Equal(2, validate.ExitCode);
-        Assert.Contains("Storage:Provider \"PostgreSQL\" is not available in this version of UptimeWatch", validate.Stderr);
+        Assert.Contains("Storage:Provider \"SqlServer\" is not available in this version of UptimeWatch", validate.Stderr);
         Assert.DoesNotContain(Secret, validate.Stdout + validate.Stderr);
     }
 

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
+using UptimeWatch.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -79,16 +79,11 @@ internal static class PushTesting
     /// <summary>Sets a monitor's stored status between runs, as the console's pause will.</summary>
     public static void SetStoredStatus(string dataDirectory, string slug, string status)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "uptimewatch.db")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE monitors SET Status = $status WHERE Slug = $slug";
-        command.Parameters.AddWithValue("$status", status);
-        command.Parameters.AddWithValue("$slug", slug);
-        if (command.ExecuteNonQuery() != 1)
-        {
-            throw new InvalidOperationException($"No monitor {slug} in {dataDirectory}");
-        }
+        using var db = TestStorage.OpenDatabase(dataDirectory);
+        var monitor = db.Monitors.SingleOrDefault(m => m.Slug == slug)
+            ?? throw new InvalidOperationException($"No monitor {slug} in {dataDirectory}");
+        monitor.Status = Enum.Parse<MonitorStatus>(status);
+        db.SaveChanges();
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
+using UptimeWatch.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Scheduling;
 using UptimeWatch.Tests.AdminConsole;
@@ -177,11 +177,7 @@ public sealed class StatusApiTests : IAsyncLifetime
 
     private static long CountChecks(string dataDirectory, string slug)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "uptimewatch.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM check_results c JOIN monitors m ON m.Id = c.MonitorId WHERE m.Slug = $slug";
-        command.Parameters.AddWithValue("$slug", slug);
-        return (long)command.ExecuteScalar()!;
+        using var db = TestStorage.OpenDatabase(dataDirectory);
+        return db.CheckResults.LongCount(c => db.Monitors.Any(m => m.Id == c.MonitorId && m.Slug == slug));
     }
 }

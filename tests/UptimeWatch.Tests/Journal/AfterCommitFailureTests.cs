@@ -1,7 +1,8 @@
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using UptimeWatch.Alerting;
-using UptimeWatch.Tests.Operations;
+using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
 namespace UptimeWatch.Tests.Journal;
@@ -52,11 +53,11 @@ public sealed class AfterCommitFailureTests : IAsyncLifetime
 
         Assert.Equal(1, signal.Failures);
         Assert.Single(events, e => e.Id > upTo && e.To == "down");
-        using var db = ServingProcess.Open(app.DatabasePath);
-        Assert.Equal(1, ServingProcess.Scalar(db, $"SELECT count(*) FROM status_events WHERE Id > {upTo} AND \"To\" = 'Down'"));
-        Assert.Equal(1, ServingProcess.Scalar(db, $"SELECT count(*) FROM alerts WHERE RaisedEventId > {upTo}"));
-        Assert.Equal(1, ServingProcess.Scalar(db, $"SELECT count(*) FROM notifications n JOIN alerts a ON a.Id = n.AlertId WHERE a.RaisedEventId > {upTo}"));
-        Assert.Equal(0, ServingProcess.Scalar(db, "SELECT count(*) FROM (SELECT MonitorId, At FROM check_results GROUP BY MonitorId, At HAVING count(*) > 1)"));
+        await using var db = TestStorage.OpenDatabase(app.DataDirectory);
+        Assert.Equal(1, await db.StatusEvents.CountAsync(e => e.Id > upTo && e.To == MonitorStatus.Down));
+        Assert.Equal(1, await db.Alerts.CountAsync(a => a.RaisedEventId > upTo));
+        Assert.Equal(1, await db.Notifications.CountAsync(n => db.Alerts.Any(a => a.Id == n.AlertId && a.RaisedEventId > upTo)));
+        Assert.Equal(0, await db.CheckResults.GroupBy(c => new { c.MonitorId, c.At }).CountAsync(g => g.Count() > 1));
         // One delivery per down change: the one under test and, had the target been slow at first, an earlier one.
         Assert.Equal(events.Count(e => e.To == "down"), delivered.Count(d => d.Event == "down"));
     }

@@ -30,7 +30,9 @@ public sealed class StorageHealthTests : IAsyncLifetime
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var app = new UptimeWatchApp(disk.Path,
             [UptimeWatchApp.Monitor("Shop", _target.Url("/health"), failureThreshold: 1)],
-            new() { ["UptimeWatch:Storage:WriteWindowMilliseconds"] = "0" })
+            // SQLite only, whatever UW_TEST_PROVIDER says: what fills up is the disk under the SQLite file (a PostgreSQL
+            // server's disk is not the app's data folder).
+            TestStorage.SqliteOnly(new() { ["UptimeWatch:Storage:WriteWindowMilliseconds"] = "0" }))
         {
             TestServices = services => services.AddSingleton(provider => ActivatorUtilities.CreateInstance<JournalWriter>(provider, clock)),
         };

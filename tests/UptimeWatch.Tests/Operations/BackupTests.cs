@@ -4,6 +4,7 @@ using UptimeWatch.Tests.EndToEnd;
 namespace UptimeWatch.Tests.Operations;
 
 /// <summary><c>UptimeWatch backup</c> against a running instance that keeps writing.</summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class BackupTests
 {
     [Fact]

@@ -8,20 +8,8 @@ namespace UptimeWatch.Tests.Operations;
 internal static class ServingProcess
 {
     /// <summary>Writes a config with these monitors (and settings) to work/config.json and returns its path.</summary>
-    public static string WriteConfig(string work, IEnumerable<object> monitors, object? extra = null)
-    {
-        var config = Path.Combine(work, "config.json");
-        var section = new Dictionary<string, object?> { ["DataDirectory"] = "data", ["Monitors"] = monitors.ToList() };
-        if (extra is not null)
-        {
-            foreach (var property in JsonSerializer.SerializeToElement(extra).EnumerateObject())
-            {
-                section[property.Name] = property.Value;
-            }
-        }
-        File.WriteAllText(config, JsonSerializer.Serialize(new { UptimeWatch = section }));
-        return config;
-    }
+    public static string WriteConfig(string work, IEnumerable<object> monitors, object? extra = null) =>
+        ClusterNodes.WriteConfig(work, monitors, extra);
 
     /// <summary>Starts serving this config on a port the OS picks and waits until the status API answers.</summary>
     public static async Task<(HostProcess Host, HttpClient Client)> StartAsync(string work, string config)

@@ -3,6 +3,7 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Tests.Storage;
 
 /// <summary>Dropping check_results' index on At alone, on a database that already holds checks.</summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class CheckResultsIndexMigrationTests
 {
     private const string BeforeDrop = "20261125045919_AddNotificationOutbox";

@@ -4,6 +4,7 @@ using UptimeWatch.Tests.Operations;
 namespace UptimeWatch.Tests.Storage;
 
 /// <summary>One UptimeWatch per data folder, with the real binary: a second one refuses to start; a killed one never blocks.</summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class DataDirectoryLockTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Tests.Storage;
 
 /// <summary>A database from when flapping was a status: its rows read as a status plus the flag after the migration.</summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class FlappingMigrationTests
 {
     private const string BeforeFlag = "20261130152208_DropCheckResultsAtIndex";

@@ -12,6 +12,7 @@ namespace UptimeWatch.Tests.Storage;
 /// on /healthz and /metrics, and once space is back every scheduled slot of every monitor is accounted for, stored as a
 /// check or as a missed slot, none twice.
 /// </summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class FullDiskTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Monitors = 10;

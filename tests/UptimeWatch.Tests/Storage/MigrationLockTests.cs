@@ -8,6 +8,7 @@ namespace UptimeWatch.Tests.Storage;
 /// EF Core's SQLite migration lock is a row that a killed process leaves behind (dotnet/efcore#38958); every later
 /// Migrate() would wait for it forever. Tested with the real binary, killed with SIGKILL inside a migration.
 /// </summary>
+[Trait("Storage", "SqliteFile")]
 public sealed class MigrationLockTests
 {
     /// <summary>The migration before DropCheckResultsAtIndex: from here on, dropping an index of many rows is pending.</summary>

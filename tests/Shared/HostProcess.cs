@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace UptimeWatch.Tests.EndToEnd;
+namespace UptimeWatch.Testing;
 
 /// <summary>
 /// The built UptimeWatch binary run as a separate process, the way a user runs it: the one way the tests start it.
