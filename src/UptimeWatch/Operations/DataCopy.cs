@@ -105,7 +105,9 @@ internal sealed class DataCopy(SqliteConnection source, SqliteTransaction snapsh
         var done = after is null ? 0 : await TargetCountAsync(target, table, cancellationToken);
         if (after is not null)
         {
-            report($"  {table.Name}: {done} of {sourceRows} rows already copied, going on after {Describe(table, after)}");
+            report(done >= sourceRows
+                ? $"  {table.Name}: all {sourceRows} rows already copied"
+                : $"  {table.Name}: {done} of {sourceRows} rows already copied, going on after {Describe(table, after)}");
         }
 
         const string temp = "uw_migrate_batch";
