@@ -76,6 +76,13 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a command of the binary (migrate-data, backup, ...) and returns at once, for a test that watches its output
+    /// while it runs or kills it half-way; <see cref="WaitForExitAsync"/> waits for its end. No <c>--urls</c> is added.
+    /// </summary>
+    public static HostProcess StartCommand(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        Launch(workingDirectory, args, environment);
+
     /// <summary>Runs a command of the binary (or a start that is to fail) to its end: its exit code and output.</summary>
     public static async Task<Exited> RunAsync(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {

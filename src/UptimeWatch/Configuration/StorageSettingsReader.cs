@@ -76,7 +76,7 @@ internal static partial class StorageSettingsReader
     }
 
     /// <summary>What makes the string unusable as a PostgreSQL connection string, or null when it is fine.</summary>
-    private static string? PostgresProblem(string connectionString)
+    internal static string? PostgresProblem(string connectionString)
     {
         DbConnectionStringBuilder generic;
         try

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace UptimeWatch.Operations;
 
 /// <summary>
-/// The binary's commands besides serving: <c>validate-config</c>, <c>backup</c>, <c>healthcheck</c>, <c>--version</c>.
+/// The binary's commands besides serving: <c>validate-config</c>, <c>backup</c>, <c>healthcheck</c>, <c>migrate-data</c>,
+/// <c>--version</c>.
 /// Without a command (or with only <c>--options</c>) the binary serves, as before.
 /// </summary>
 /// <remarks>Exit codes: 0 success, 1 the check or the backup failed, 2 bad usage or a bad configuration (as at start-up).</remarks>
@@ -20,6 +21,8 @@ internal static class Commands
           UptimeWatch validate-config [<file>]             check a config file the way start-up does; exit 2 on errors
           UptimeWatch backup <file> [--config <file>]      consistent copy of the database, safe while UptimeWatch runs
           UptimeWatch healthcheck [<url>] [--config <file>] GET /healthz of the local instance; exit 0 when healthy
+          UptimeWatch migrate-data --from <sqlite file> --to <connection string> [--overwrite] [--batch-size <rows>]
+                                                           copy a SQLite install into PostgreSQL (resumable; see docs/scale-out.md)
           UptimeWatch --version                            print the version
         Without <file>, the config is found as at start-up: --config, else UPTIMEWATCH_CONFIG, else appsettings.json.
         """;
@@ -61,6 +64,8 @@ internal static class Commands
                     return await BackupCommand.RunAsync(rest, Console.Out, Console.Error, cancel.Token);
                 case "healthcheck":
                     return await HealthcheckCommand.RunAsync(rest, Console.Out, Console.Error, cancel.Token);
+                case "migrate-data":
+                    return await MigrateDataCommand.RunAsync(rest, Console.Out, Console.Error, cancel.Token);
                 default:
                     await Console.Error.WriteLineAsync($"\"{args[0]}\" is not an UptimeWatch command.\n{Usage}");
                     return BadInput;
