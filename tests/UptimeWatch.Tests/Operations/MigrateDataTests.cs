@@ -12,6 +12,7 @@ namespace UptimeWatch.Tests.Operations;
 /// <c>UptimeWatch migrate-data</c>, the real binary, from a SQLite install to the throwaway PostgreSQL server of this
 /// class (its own, whatever UW_TEST_PROVIDER says: the command always goes from SQLite to PostgreSQL).
 /// </summary>
+[Trait("Storage", "SqliteFile")] // its own PostgreSQL server and SQLite source, whatever UW_TEST_PROVIDER says: once is enough
 public sealed class MigrateDataTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
     private const string Password = "correct horse battery";
