@@ -64,8 +64,8 @@ internal static class TestStorage
     /// </summary>
     /// <summary>
     /// The trait of test classes about the SQLite file itself (its locks, its migrations from old versions, its backup,
-    /// its disk): <c>[Trait("Storage", "SqliteFile")]</c>. test.sh leaves them out of the PostgreSQL pass, where they
-    /// would only run on SQLite a second time.
+    /// its disk) or that pick their storage themselves: <c>[Trait("Storage", "SqliteFile")]</c>. test.sh leaves them out of
+    /// the PostgreSQL pass, where they would only run the same way a second time.
     /// </summary>
     public const string SqliteFileTrait = "SqliteFile";
 
