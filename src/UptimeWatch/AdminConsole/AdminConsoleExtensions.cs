@@ -32,6 +32,7 @@ internal static class AdminConsoleExtensions
     {
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
+        services.AddHostedService<ClusterRevocations>();
         services.AddSingleton<AdminCommands>();
         // The command handlers, by area (AdminCommandTable says which answers which command).
         services.AddSingleton<DefinitionChanges>();

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 
 namespace UptimeWatch.IntegrationTests.Cluster;
 
 /// <summary>
 /// The admin session across two real nodes on one PostgreSQL database, as behind a load balancer without sticky
-/// sessions: a cookie issued by one node is good on the other, and signing out on one ends it on both.
+/// sessions: a cookie issued by one node is good on the other, and signing out on one ends it on both — its HTTP
+/// requests at once, its admin WebSocket on the other node within about a second.
 /// </summary>
 public sealed class ClusterAdminSessionTests : IAsyncLifetime
 {
@@ -29,6 +31,10 @@ public sealed class ClusterAdminSessionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, await MeAsync(a, cookie));
         Assert.Equal(HttpStatusCode.OK, await MeAsync(b, cookie));
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        socket.Options.SetRequestHeader("Origin", b.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        await socket.ConnectAsync(new Uri($"ws://{b.BaseAddress.Authority}/ws/admin"), CancellationToken.None);
 
         using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/admin/logout");
         logout.Headers.Add("Cookie", cookie);
@@ -39,6 +45,19 @@ public sealed class ClusterAdminSessionTests : IAsyncLifetime
         // The same cookie, replayed (a copy kept by the browser of another tab, or a thief): ended on both nodes.
         Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(b, cookie));
         Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(a, cookie));
+        var closed = await Eventually.Within(TimeSpan.FromSeconds(30), "node B to close the admin WebSocket", async ct =>
+        {
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                var frame = await socket.ReceiveAsync(buffer, ct);
+                if (frame.MessageType == WebSocketMessageType.Close)
+                {
+                    return socket.CloseStatus;
+                }
+            }
+        }, cluster.Output);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, closed);
     }
 
     /// <summary>A client that keeps no cookies: the test sends the one cookie itself, to whichever node.</summary>
