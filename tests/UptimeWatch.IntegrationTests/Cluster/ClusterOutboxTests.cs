@@ -61,7 +61,9 @@ public sealed class ClusterOutboxTests : IAsyncLifetime
         var down = await DeliveredAsync(cluster, "every down notice");
         Assert.Empty(Repeated(down.Received));
 
-        // Recovery, with the first request held unanswered until its sender dies.
+        // Recovery, with the first request held unanswered until its sender dies (answered at once otherwise, so the
+        // receiver's log is in arrival order).
+        _hooked.Receiver.Delay = TimeSpan.Zero;
         _hooked.Receiver.Reply(new HookReply(200, Hang: true));
         _hooked.Target.Healthy = true;
         await Eventually.Until(() => Task.FromResult(_hooked.Receiver.Hanging), n => n == 1, TimeSpan.FromSeconds(60), "a delivery held by the receiver");
@@ -73,6 +75,9 @@ public sealed class ClusterOutboxTests : IAsyncLifetime
         // The held one: received twice (held, then sent again), both times with the one key, accepted once.
         Assert.Equal(2, after.Received.Single(g => g.Key == held.Key).Count());
         Assert.Equal(1, after.Accepted[held.Key]);
+        // While it was held, and until it was sent again, no later notification of its channel went out from any node.
+        var arrivals = _hooked.Receiver.Received.Select(r => r.Key).ToList();
+        Assert.Equal(arrivals.IndexOf(held.Key) + 1, arrivals.LastIndexOf(held.Key));
         Assert.Empty(Repeated(after.Received.Where(g => g.Key != held.Key)));
         Assert.All(after.Accepted.Values, count => Assert.Equal(1, count));
         Assert.All(_hooked.Receiver.Received, r => Assert.True(r.SignatureValid));
