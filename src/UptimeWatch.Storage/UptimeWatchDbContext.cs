@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -7,7 +8,7 @@ namespace UptimeWatch.Storage;
 /// The whole schema. Kept provider-neutral: times are stored as Unix milliseconds so that ordering and
 /// range filters translate the same on SQLite and PostgreSQL.
 /// </summary>
-public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> options) : DbContext(options)
+public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<MonitorEntity> Monitors => Set<MonitorEntity>();
     public DbSet<CheckResult> CheckResults => Set<CheckResult>();
@@ -19,6 +20,13 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<OutboxNotification> Notifications => Set<OutboxNotification>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<MaintenanceEntry> MaintenanceEntries => Set<MaintenanceEntry>();
+
+    /// <summary>
+    /// The keys that encrypt admin session cookies, when the provider is PostgreSQL: every node reads the same keys,
+    /// so a cookie issued by one node is good on the others. On SQLite (one node) the keys stay in the data folder and
+    /// this table stays empty.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Hourly aggregates (kept as long as daily ones, for the 24 h response-time chart and partial days).</summary>
     public DbSet<Rollup> HourlyRollups => Set<Rollup>("HourlyRollup");
@@ -129,6 +137,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             n.Property(x => x.LastError).HasMaxLength(1000);
             n.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
         });
+
+        modelBuilder.Entity<DataProtectionKey>(k => k.ToTable("data_protection_keys"));
 
         modelBuilder.Entity<DeliveryAttempt>(a =>
         {

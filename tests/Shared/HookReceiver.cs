@@ -44,6 +44,9 @@ internal sealed class HookReceiver : IAsyncDisposable
     /// <summary>The requests answered 2xx, in arrival order.</summary>
     public IReadOnlyList<ReceivedHook> Accepted => [.. _accepted];
 
+    /// <summary>Every answer waits this long first: a slow receiver (the request counts as received on arrival).</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>How many requests are held right now without an answer (<see cref="HookReply.Hang"/>).</summary>
     public int Hanging => Volatile.Read(ref _hanging);
 
@@ -130,8 +133,21 @@ internal sealed class HookReceiver : IAsyncDisposable
                              CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(sent));
         }
         var hook = new ReceivedHook(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-            headers, body, signatureValid);
+            headers, body, signatureValid) { RemotePort = context.Connection.RemotePort };
         var reply = _replies.TryDequeue(out var next) ? next : new HookReply(200, "ok");
+        if (Delay > TimeSpan.Zero && !reply.Hang)
+        {
+            try
+            {
+                await Task.Delay(Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The sender gave up (or died) while it waited: it was received, never answered.
+                _received.Enqueue(hook);
+                return;
+            }
+        }
         if (reply.Hang)
         {
             // Never answers: the sender's deadline (or the receiver's end) has to end it.
@@ -185,4 +201,7 @@ internal sealed record ReceivedHook(string Method, string Path, string Query, IR
     public string Key => Header("Idempotency-Key") ?? "";
 
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The sender's TCP port: which process sent it (several nodes on one machine).</summary>
+    public int RemotePort { get; init; }
 }

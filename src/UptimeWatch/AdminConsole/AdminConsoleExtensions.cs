@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +21,9 @@ internal static class AdminConsoleExtensions
     public const int LoginAttemptsPerMinute = 10;
     public const string CookieName = "uw_session";
 
+    /// <summary>The Data Protection application name every node of a cluster shares (PostgreSQL only).</summary>
+    public const string ClusterApplicationName = "UptimeWatch";
+
     /// <summary>How long a session cookie stays valid without use (sliding).</summary>
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(7);
 
@@ -28,6 +32,7 @@ internal static class AdminConsoleExtensions
     {
         var services = builder.Services;
         services.AddSingleton<AdminSessions>();
+        services.AddHostedService<ClusterRevocations>();
         services.AddSingleton<AdminCommands>();
         // The command handlers, by area (AdminCommandTable says which answers which command).
         services.AddSingleton<DefinitionChanges>();
@@ -42,12 +47,23 @@ internal static class AdminConsoleExtensions
         services.AddSingleton(sp => new PasswordHashGate(sp.GetRequiredService<IPasswordHasher<AdminAccount>>()));
         services.AddSingleton<SetupCode>();
         services.AddSingleton<AdminCookieEvents>();
-        // Session cookies are encrypted with Data Protection keys. Kept in the data folder, so that sessions survive
-        // a restart or a new container (the default location is in-memory in containers).
+        // Session cookies are encrypted with Data Protection keys. On SQLite (one node) they are kept in the data
+        // folder (<data>/keys), so that sessions survive a restart or a new container (the default location is
+        // in-memory in containers). On PostgreSQL they are kept in the database, under one application name, so that
+        // every node decrypts every node's cookies (no sticky sessions needed); nodes installed in different folders
+        // would otherwise each have their own discriminator (the content root).
         services.AddDataProtection();
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<UptimeWatchOptions>, ILoggerFactory>((keys, options, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(Path.Combine(StorageExtensions.DataDirectory(options.Value), "keys")), logs));
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<UptimeWatchOptions>, ILoggerFactory, IServiceProvider>((keys, options, logs, provider) =>
+            keys.XmlRepository = options.Value.Storage.IsPostgres
+                ? new EntityFrameworkCoreXmlRepository<UptimeWatchDbContext>(provider, logs)
+                : new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(StorageExtensions.DataDirectory(options.Value), "keys")), logs));
+        services.AddOptions<DataProtectionOptions>().Configure<IOptions<UptimeWatchOptions>>((protection, options) =>
+        {
+            if (options.Value.Storage.IsPostgres)
+            {
+                protection.ApplicationDiscriminator = ClusterApplicationName;
+            }
+        });
         // After AddStorage, so the database is migrated before the account is looked for.
         services.AddHostedService<InitialAdminAccount>();
 

@@ -18,7 +18,8 @@ namespace UptimeWatch.AdminConsole;
 /// Or subscribe to <see cref="SessionsRevoked"/>. Both fire when the password changes (every session issued with the
 /// old security stamp ends; the caller's own session is re-issued with the new stamp, so its socket must reconnect
 /// too), when a session signs out, and when an API token is revoked.
-/// Single-node for now: with several nodes the revocation must also be fanned out like the event stream.
+/// With several nodes (PostgreSQL) a revocation made on another node is read from the database, where every
+/// revocation is stored: <see cref="ClusterRevocations"/> calls <see cref="RevokeEndedElsewhereAsync"/> every second.
 /// </remarks>
 internal sealed class AdminSessions
 {
@@ -66,6 +67,52 @@ internal sealed class AdminSessions
     /// <summary>An API token was revoked.</summary>
     public void RevokeToken(int tokenId) =>
         Revoke($"token:{tokenId.ToString(System.Globalization.CultureInfo.InvariantCulture)}", SessionsRevokedReason.TokenRevoked);
+
+    /// <summary>
+    /// Ends the watched credentials that the database says are no longer good: a session ended (signed out) on another
+    /// node, a security stamp replaced there (password changed), a token revoked there. Reads only what some open
+    /// connection watches; nothing when none is open.
+    /// </summary>
+    public async Task RevokeEndedElsewhereAsync(Storage.UptimeWatchDbContext db, CancellationToken cancellationToken)
+    {
+        var keys = _watchers.Keys.ToList();
+        if (keys.Count == 0)
+        {
+            return;
+        }
+        var stamps = Values(keys, "stamp:");
+        if (stamps.Count > 0)
+        {
+            var current = await db.AdminAccounts.AsNoTracking().Where(a => stamps.Contains(a.SecurityStamp)).Select(a => a.SecurityStamp)
+                .ToListAsync(cancellationToken);
+            foreach (var stamp in stamps.Except(current, StringComparer.Ordinal))
+            {
+                RevokeStamp(stamp);
+            }
+        }
+        var sessionIds = Values(keys, "session:");
+        if (sessionIds.Count > 0)
+        {
+            foreach (var ended in await db.EndedSessions.AsNoTracking().Where(s => sessionIds.Contains(s.SessionId)).Select(s => s.SessionId)
+                         .ToListAsync(cancellationToken))
+            {
+                RevokeSession(ended);
+            }
+        }
+        var tokenIds = Values(keys, "token:").Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        if (tokenIds.Count > 0)
+        {
+            var valid = await db.ApiTokens.AsNoTracking().Where(t => tokenIds.Contains(t.Id) && t.RevokedAt == null).Select(t => t.Id)
+                .ToListAsync(cancellationToken);
+            foreach (var revoked in tokenIds.Except(valid))
+            {
+                RevokeToken(revoked);
+            }
+        }
+    }
+
+    private static List<string> Values(IEnumerable<string> keys, string prefix) =>
+        [.. keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..])];
 
     private void Revoke(string key, SessionsRevokedReason reason)
     {

@@ -19,6 +19,12 @@ namespace UptimeWatch.Alerting;
 /// <remarks>
 /// Delivery is at least once: a crash between a receiver accepting a notification and the outbox recording it sends
 /// it again after the restart, with the same <c>Idempotency-Key</c>, so a receiver can drop the repeat.
+/// On PostgreSQL every node runs a dispatcher on the one outbox. A node delivers a notification only while it holds
+/// the row locked (<c>FOR UPDATE SKIP LOCKED</c>, in a transaction that lasts the attempt), and only the oldest pending
+/// row of its channel, so a channel is delivered by one node at a time, in order. A node that dies mid-delivery loses
+/// its lock when PostgreSQL sees its connection go (at once for a killed process, <see cref="ClaimGrace"/> past the
+/// attempt's deadline for a node that stopped answering): another node then sends the row again, with the same key —
+/// the same single repeat a crash gives on one node.
 /// </remarks>
 internal sealed partial class NotificationDispatcher(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
@@ -36,6 +42,18 @@ internal sealed partial class NotificationDispatcher(
     /// <summary>How long a channel rests after its delivery loop failed (the database, not a receiver).</summary>
     private static readonly TimeSpan ChannelRest = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// PostgreSQL: how long a node waits before it looks again at a channel whose head another node is delivering. It
+    /// bounds how late the next notification of that channel can start after the other node finished (or died).
+    /// </summary>
+    internal static readonly TimeSpan ClaimPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// PostgreSQL: how long past the attempt's deadline a claim may sit idle before the server ends its session and
+    /// frees the row for another node (a node that hangs or lost its network keeps no channel for ever).
+    /// </summary>
+    internal static readonly TimeSpan ClaimGrace = TimeSpan.FromSeconds(15);
+
     private readonly AlertingOptions _alerting = options.Value.Alerting;
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.OrdinalIgnoreCase);
 
@@ -43,7 +61,13 @@ internal sealed partial class NotificationDispatcher(
     /// The channels being delivered right now, each by its own task: a pass starts the channels that have work due and
     /// waits for none of them, so a receiver that never answers holds up only its own channel. Touched only by the loop.
     /// </summary>
-    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<DateTimeOffset?>> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// PostgreSQL: channels whose head another node holds, and when to look again. Never filled on SQLite (one node).
+    /// Touched only by the loop.
+    /// </summary>
+    private readonly Dictionary<string, DateTimeOffset> _heldElsewhere = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -111,13 +135,26 @@ internal sealed partial class NotificationDispatcher(
             _inFlight.Remove(done);
             // A channel that failed other than by storage: the dispatcher fails with it, so the process exits with
             // code 1 and the service manager restarts it, instead of a channel that silently stopped.
-            await task;
+            if (await task is { } lookAgainAt)
+            {
+                _heldElsewhere[done] = lookAgainAt;
+            }
         }
         var heads = await PendingHeadsAsync(stoppingToken);
         var now = time.GetUtcNow();
         DateTimeOffset? next = null;
         foreach (var (channel, nextAttemptAt) in heads.Where(h => !_inFlight.ContainsKey(h.Channel)))
         {
+            if (_heldElsewhere.TryGetValue(channel, out var held))
+            {
+                if (held > now)
+                {
+                    // Another node is delivering this channel: polled, not spun on (its head looks due all along).
+                    next = next is null || held < next ? held : next;
+                    continue;
+                }
+                _heldElsewhere.Remove(channel);
+            }
             if (nextAttemptAt <= now)
             {
                 // On the thread pool: a channel never runs on the loop, not even its synchronous start.
@@ -143,12 +180,15 @@ internal sealed partial class NotificationDispatcher(
             .Select(h => (h.Channel, h.NextAttemptAt))];
     }
 
-    /// <summary>One channel's task: never throws, and after a failure rests before the loop may start it again.</summary>
-    private async Task DeliverChannelGuardedAsync(string channel, CancellationToken stoppingToken)
+    /// <summary>
+    /// One channel's task: never throws, and after a failure rests before the loop may start it again. Returns when to
+    /// look at the channel again if another node holds its head (PostgreSQL), otherwise null.
+    /// </summary>
+    private async Task<DateTimeOffset?> DeliverChannelGuardedAsync(string channel, CancellationToken stoppingToken)
     {
         try
         {
-            await DeliverChannelAsync(channel, stoppingToken);
+            return await DeliverChannelAsync(channel, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -166,14 +206,30 @@ internal sealed partial class NotificationDispatcher(
             {
             }
         }
+        return null;
     }
 
-    /// <summary>One channel, in order, until nothing is due; returns when its head is next due.</summary>
+    /// <summary>
+    /// One channel, in order, until nothing is due. Returns null, or on PostgreSQL when to look again because another
+    /// node holds the channel's head.
+    /// </summary>
     private async Task<DateTimeOffset?> DeliverChannelAsync(string channel, CancellationToken cancellationToken)
     {
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (db.Database.IsNpgsql())
+            {
+                switch (await ClaimAndAttemptAsync(db, channel, cancellationToken))
+                {
+                    case Claim.Attempted:
+                        continue;
+                    case Claim.HeldElsewhere:
+                        return time.GetUtcNow() + ClaimPoll;
+                    default:
+                        return null;
+                }
+            }
             var head = await db.Notifications.Where(n => n.State == NotificationState.Pending && n.Channel == channel)
                 .OrderBy(n => n.Id).FirstOrDefaultAsync(cancellationToken);
             if (head is null)
@@ -182,10 +238,56 @@ internal sealed partial class NotificationDispatcher(
             }
             if (head.NextAttemptAt > time.GetUtcNow())
             {
-                return head.NextAttemptAt;
+                // The loop reads the heads again and knows when this one is due.
+                return null;
             }
             await AttemptAsync(db, head, cancellationToken);
         }
+    }
+
+    private enum Claim
+    {
+        Attempted,
+        HeldElsewhere,
+        NothingDue,
+    }
+
+    /// <summary>
+    /// PostgreSQL: locks the channel's oldest pending row unless another node holds it, makes one attempt and records
+    /// it, all in one transaction, so the lock lasts exactly as long as the attempt and goes with the node if it dies.
+    /// </summary>
+    private async Task<Claim> ClaimAndAttemptAsync(UptimeWatchDbContext db, string channel, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The server ends a claim left idle longer than an attempt can take: a node that stopped answering while its
+        // connection looks open (a partition, a frozen VM) frees its row after a bounded time. A killed process
+        // closes its connection, which frees the row at once.
+        var idleLimit = ((long)(TimeSpan.FromSeconds(_alerting.Delivery.AttemptTimeoutSeconds) + ClaimGrace).TotalMilliseconds)
+            .ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await db.Database.ExecuteSqlAsync($"SELECT set_config('idle_in_transaction_session_timeout', {idleLimit}, true)", cancellationToken);
+        // Only the head: if another node holds it, SKIP LOCKED returns nothing rather than the next row, which would
+        // overtake it. The state is checked again on the row itself, so a head another node has just finished (and
+        // committed while this statement ran) is not taken a second time.
+        const int pending = (int)NotificationState.Pending;
+        var head = (await db.Notifications.FromSql($"""
+                SELECT * FROM notifications
+                WHERE "State" = {pending} AND "Channel" = {channel}
+                  AND "Id" = (SELECT min("Id") FROM notifications WHERE "State" = {pending} AND "Channel" = {channel})
+                FOR UPDATE SKIP LOCKED
+                """).ToListAsync(cancellationToken)).FirstOrDefault();
+        if (head is null)
+        {
+            return await db.Notifications.AnyAsync(n => n.State == NotificationState.Pending && n.Channel == channel, cancellationToken)
+                ? Claim.HeldElsewhere
+                : Claim.NothingDue;
+        }
+        if (head.NextAttemptAt > time.GetUtcNow())
+        {
+            return Claim.NothingDue;
+        }
+        await AttemptAsync(db, head, cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return Claim.Attempted;
     }
 
     private async Task AttemptAsync(UptimeWatchDbContext db, OutboxNotification row, CancellationToken cancellationToken)
@@ -372,7 +474,16 @@ internal sealed partial class NotificationDispatcher(
         {
             return;
         }
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // PostgreSQL, several nodes: another node queued the same reminder at the same moment. The key is unique,
+            // so it is queued once; whatever else this pass had is queued on the next.
+            return;
+        }
         foreach (var (alert, monitor) in queued)
         {
             LogReminder(monitor.Definition.Slug, alert.Id);
