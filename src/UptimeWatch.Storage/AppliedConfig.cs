@@ -14,7 +14,7 @@ public sealed class AppliedConfig
 
     public DateTimeOffset AppliedAt { get; set; }
 
-    /// <summary>The node that applied it: host name and process id.</summary>
+    /// <summary>The node that applied it: its host name and the id kept in its data folder.</summary>
     public required string AppliedBy { get; set; }
 
     /// <summary>The file on that node, as it named it.</summary>

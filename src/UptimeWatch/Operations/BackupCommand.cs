@@ -124,7 +124,7 @@ internal static class BackupCommand
         return "backup copies the SQLite database only, and this configuration uses PostgreSQL (UptimeWatch:Storage:Provider \"PostgreSQL\"). " +
             "Back it up with PostgreSQL's own tool, while UptimeWatch runs:" + Environment.NewLine +
             $"  pg_dump --format=custom --file=uptimewatch.dump{target}" + Environment.NewLine +
-            "and restore with pg_restore (see docs/scale-out.md, \"Backup\").";
+            "and restore with pg_restore (see docs/scale-out.md, \"Backups\").";
     }
 
     private static async Task<string> CopyAsync(string sourcePath, string partial, CancellationToken cancellationToken)

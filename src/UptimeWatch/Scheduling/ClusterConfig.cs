@@ -14,13 +14,14 @@ namespace UptimeWatch.Scheduling;
 /// <list type="bullet">
 /// <item>a file the cluster runs already is not applied again (the same file on every node is applied once);</item>
 /// <item>a node starting with a file the cluster has never run applies it: that is a new deployment;</item>
-/// <item>a node starting with a file the cluster ran before and has replaced since does NOT apply it: it runs the
-/// cluster's monitors and reports the difference (log, <c>/healthz</c>, console) instead of reverting the others;</item>
+/// <item>a node starting with a file the cluster ran before and has replaced since applies it only if its file changed
+/// since this node last applied one (an edit made while it was stopped); a node that merely has an old copy does NOT
+/// apply it: it runs the cluster's monitors and reports the difference (log, <c>/healthz</c>, console);</item>
 /// <item>monitors edited while the node runs (a reload) are a deliberate change and are applied, even an earlier version.</item>
 /// </list>
 /// On SQLite (one node) none of this runs: the file is applied at every start, as always.
 /// </summary>
-internal sealed partial class ClusterConfig(bool enabled, IDbContextFactory<UptimeWatchDbContext> dbFactory, ILogger logger)
+internal sealed partial class ClusterConfig(bool enabled, string dataDirectory, IDbContextFactory<UptimeWatchDbContext> dbFactory, ILogger logger)
 {
     /// <summary>The advisory lock that serialises config syncs across nodes ("UWconf"); held to the end of the transaction.</summary>
     private const long SyncLock = 0x5557_636F_6E66;
@@ -28,8 +29,37 @@ internal sealed partial class ClusterConfig(bool enabled, IDbContextFactory<Upti
     private ConfigFile? _file;
     private bool? _reportedDiffers;
 
-    /// <summary>This node: host name and process id, as the database records who applied a file.</summary>
-    public static string NodeName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly Lazy<string> _nodeName = new(() => ReadNodeName(dataDirectory));
+
+    /// <summary>The file in the data folder that keeps this node's id across restarts.</summary>
+    public const string NodeIdFile = "node-id";
+
+    /// <summary>
+    /// This node as the database records who applied a file: the host name and an id kept in the data folder, so that
+    /// two nodes on one host are told apart and a node is the same node after a restart.
+    /// </summary>
+    public string NodeName => _nodeName.Value;
+
+    private static string ReadNodeName(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, NodeIdFile);
+        try
+        {
+            if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 and <= 64 } kept)
+            {
+                return $"{Environment.MachineName}/{kept}";
+            }
+            Directory.CreateDirectory(dataDirectory);
+            var id = RandomNumberGenerator.GetHexString(8, lowercase: true);
+            File.WriteAllText(path, id);
+            return $"{Environment.MachineName}/{id}";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only data folder: still a name, though a restart makes it a new node (its old files then only differ).
+            return $"{Environment.MachineName}/pid-{Environment.ProcessId}";
+        }
+    }
 
     public bool Enabled => enabled;
 
@@ -77,7 +107,16 @@ internal sealed partial class ClusterConfig(bool enabled, IDbContextFactory<Upti
             return Skip(current, differs: false);
         }
         var ranBefore = await db.AppliedConfigs.AsNoTracking().AnyAsync(c => c.Hash == file.Hash, cancellationToken);
-        return !ranBefore || Skip(current, differs: true);
+        if (!ranBefore)
+        {
+            return true;
+        }
+        // An earlier file: a deliberate change only if this node's file changed since it last applied one (an edit made
+        // while it was stopped, e.g. going back a version on a single node). A node that still has the file it last
+        // applied, or never applied one, just has an old copy.
+        var lastOwn = await db.AppliedConfigs.AsNoTracking().Where(c => c.AppliedBy == NodeName)
+            .OrderByDescending(c => c.Id).Select(c => c.Hash).FirstOrDefaultAsync(cancellationToken);
+        return (lastOwn is not null && lastOwn != file.Hash) || Skip(current, differs: true);
     }
 
     private bool Skip(AppliedConfig current, bool differs)

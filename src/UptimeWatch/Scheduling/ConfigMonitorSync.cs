@@ -28,7 +28,7 @@ internal sealed partial class ConfigMonitorSync(
     public const string ConsoleSource = "console";
 
     /// <summary>This node's file as the cluster sees it; inactive (never consulted) on SQLite.</summary>
-    public ClusterConfig Cluster { get; } = new(options.Value.Storage.IsPostgres, dbFactory, logger);
+    public ClusterConfig Cluster { get; } = new(options.Value.Storage.IsPostgres, StorageExtensions.DataDirectory(options.Value), dbFactory, logger);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,11 +38,14 @@ internal sealed partial class ConfigMonitorSync(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Applies an edited file (a reload): a deliberate change, applied in a cluster too.</summary>
-    public Task SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Applies an edited file (a reload): a deliberate change, applied in a cluster too unless its monitors are the
+    /// cluster's already or did not change. False when nothing was applied (the cluster's rule said so, and logged why).
+    /// </summary>
+    public Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken) =>
         SyncAsync(definitions, ConfigChange.Reload, cancellationToken);
 
-    private async Task SyncAsync(IReadOnlyList<MonitorDefinition> definitions, ConfigChange change, CancellationToken cancellationToken)
+    private async Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, ConfigChange change, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -52,7 +55,7 @@ internal sealed partial class ConfigMonitorSync(
         if (!await Cluster.ShouldApplyAsync(db, file, change, cancellationToken))
         {
             await transaction.CommitAsync(cancellationToken);
-            return;
+            return false;
         }
         var rows = await db.Monitors.ToDictionaryAsync(m => m.Slug, StringComparer.Ordinal, cancellationToken);
         int added = 0, updated = 0, archived = 0;
@@ -113,6 +116,7 @@ internal sealed partial class ConfigMonitorSync(
         await transaction.CommitAsync(cancellationToken);
         LogSynced(definitions.Count, added, updated, archived);
         Cluster.Applied(file, now);
+        return true;
     }
 
     /// <summary>

@@ -75,6 +75,15 @@ public sealed class ConfigAcrossNodesTests : IAsyncLifetime
         }, applied => applied, TimeSpan.FromSeconds(60), "node 1's edited file applied");
         Assert.Equal("healthy", (string?)(await ConfigHealthAsync(cluster[0]))["status"]);
         Assert.Equal("degraded", (string?)(await ConfigHealthAsync(cluster[1]))["status"]);
+
+        // Going back a version on node 1 while it is stopped is a deliberate change too: its file changed since it last
+        // applied one, so the restart applies the earlier file (Wiki archived again).
+        await cluster.KillAsync(0);
+        ClusterNodes.WriteConfig(Path.GetDirectoryName(cluster.ConfigPath)!, [Monitor("Shop"), Monitor("Blog")],
+            new { Admin = new { InitialPassword = Password } });
+        await cluster.StartNodeAsync(0);
+        Assert.Equal(["blog", "shop"], (await RowsAsync(cluster)).Where(r => r.ArchivedAt == null).Select(r => r.Slug).Order());
+        Assert.Equal("healthy", (string?)(await ConfigHealthAsync(cluster[0]))["status"]);
     }
 
     private sealed record Row(string Slug, string Source, DateTimeOffset? ArchivedAt, DateTimeOffset UpdatedAt);

@@ -32,7 +32,7 @@ public sealed class PostgresRestartTests : IAsyncLifetime
         var monitors = Enumerable.Range(1, Monitors)
             .Select(i => new { Name = $"site {i}", Url = _target.Url($"/counted/site-{i}").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1 });
         var cluster = await ClusterNodes.StartAsync(_postgres, 2, monitors,
-            // Failing writes count as unhealthy after 1 s (default 60): the outage below need not last a minute.
+            // Failing writes count as unhealthy after 1 s (default 10), so storage health turns too, not only the database check.
             new { Storage = new { UnhealthyAfterSeconds = 1 } },
             // With the connection pool on, as a user runs it: the pooled connections die with the server.
             pooling: true);

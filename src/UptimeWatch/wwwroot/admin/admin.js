@@ -199,9 +199,9 @@ function showConfigStatus({ file, errors }) {
   banner.hidden = false;
 }
 
-/** The banner while this node's monitors file differs from the one its PostgreSQL cluster runs. */
 let clusterTimer = 0;
 
+/** The banner while this node's monitors file differs from the one its PostgreSQL cluster runs (`config.status`'s `cluster`). */
 function showClusterStatus(cluster) {
   const banner = $('cluster-banner');
   clearTimeout(clusterTimer);
