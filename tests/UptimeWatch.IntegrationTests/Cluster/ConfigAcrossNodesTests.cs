@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using UptimeWatch.IntegrationTests.Browser;
+using static Microsoft.Playwright.Assertions;
 
 namespace UptimeWatch.IntegrationTests.Cluster;
 
@@ -8,14 +11,20 @@ namespace UptimeWatch.IntegrationTests.Cluster;
 /// The monitors file on several nodes (docs/scale-out.md, "Config files in a cluster"): the same file is applied once,
 /// a node started with a file the cluster has moved past does not put it back, and says so.
 /// </summary>
-public sealed class ConfigAcrossNodesTests : IAsyncLifetime
+[Collection(BrowserCollection.Name)]
+public sealed class ConfigAcrossNodesTests(ChromiumFixture chromium) : IAsyncLifetime
 {
     private const string Password = "correct horse battery";
+    private readonly BrowserPages _pages = new(chromium);
     private PostgresServer _postgres = null!;
 
     public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync();
 
-    public async Task DisposeAsync() => await _postgres.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _pages.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
 
     private static object Monitor(string name) => new { Name = name, Url = "http://127.0.0.1:9/", IntervalSeconds = 60 };
 
@@ -59,6 +68,7 @@ public sealed class ConfigAcrossNodesTests : IAsyncLifetime
         var console = await ConsoleConfigStatusAsync(cluster[0]);
         Assert.True((bool?)console["cluster"]?["differs"], console.ToJsonString());
         Assert.Contains("differs from the one the cluster runs", (string?)console["cluster"]?["message"]);
+        await AssertConsoleBannerAsync(cluster[0], "differs from the one the cluster runs");
         Assert.Equal("healthy", (string?)(await ConfigHealthAsync(cluster[1]))["status"]);
 
         // Node 2 restarting with the cluster's file changes nothing either: no flip back and forth.
@@ -101,6 +111,18 @@ public sealed class ConfigAcrossNodesTests : IAsyncLifetime
         using var response = await client.GetAsync("/healthz");
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         return body["checks"]?["config"]?.AsObject() ?? throw new Xunit.Sdk.XunitException($"no config check in /healthz: {body.ToJsonString()}");
+    }
+
+    /// <summary>The admin console of <paramref name="node"/>, signed in, shows the cluster banner with this text.</summary>
+    private async Task AssertConsoleBannerAsync(HostProcess node, string text)
+    {
+        var page = await _pages.OpenAsync(new Uri(node.Address, "admin"), new() { Width = 1280, Height = 900 });
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var banner = page.Locator("#cluster-banner");
+        await Expect(banner).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Expect(banner.Locator("#cluster-text")).ToContainTextAsync(text);
+        await BrowserPages.SaveScreenshotAsync(page, "admin-console-cluster-config-differs.png");
     }
 
     private static async Task<JsonObject> ConsoleConfigStatusAsync(HostProcess node)
