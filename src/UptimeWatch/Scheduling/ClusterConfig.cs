@@ -23,9 +23,6 @@ namespace UptimeWatch.Scheduling;
 /// </summary>
 internal sealed partial class ClusterConfig(bool enabled, string dataDirectory, IDbContextFactory<UptimeWatchDbContext> dbFactory, ILogger logger)
 {
-    /// <summary>The advisory lock that serialises config syncs across nodes ("UWconf"); held to the end of the transaction.</summary>
-    private const long SyncLock = 0x5557_636F_6E66;
-
     private ConfigFile? _file;
     private bool? _reportedDiffers;
 
@@ -93,7 +90,7 @@ internal sealed partial class ClusterConfig(bool enabled, string dataDirectory, 
         {
             return true;
         }
-        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({SyncLock})", cancellationToken);
+        await ClusterLocks.TakeForTransactionAsync(db, ClusterLocks.ConfigSync, cancellationToken);
         var current = await CurrentAsync(db, cancellationToken);
         // A reload whose monitors are unchanged (another setting was edited, or the file was only touched) is no
         // deliberate change of the monitors: it follows the start-up rule, or a stale node would revert the cluster.

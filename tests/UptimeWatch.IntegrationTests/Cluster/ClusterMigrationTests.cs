@@ -15,8 +15,10 @@ public sealed class ClusterMigrationTests : IAsyncLifetime
     [Fact]
     public async Task Three_nodes_started_at_once_on_an_empty_database_migrate_it_once_without_errors()
     {
+        // With the admin password in the config too, as a deployment's shared environment gives it to every node.
         await using var cluster = await ClusterNodes.StartAsync(_postgres, 3,
-            [new { Name = "Shop", Url = "http://127.0.0.1:9/", IntervalSeconds = 60 }], atOnce: true);
+            [new { Name = "Shop", Url = "http://127.0.0.1:9/", IntervalSeconds = 60 }],
+            new { Admin = new { InitialPassword = "correct horse battery" } }, atOnce: true);
 
         await using var db = new UptimeWatchDbContext(new DbContextOptionsBuilder<UptimeWatchDbContext>()
             .UseNpgsql(cluster.ConnectionString, o => o.MigrationsAssembly(StorageExtensions.PostgresMigrationsAssembly)).Options);
@@ -25,6 +27,7 @@ public sealed class ClusterMigrationTests : IAsyncLifetime
         var applied = await db.Database.GetAppliedMigrationsAsync();
         Assert.Equal(known, applied);
         Assert.Equal("shop", Assert.Single(await db.Monitors.Select(m => m.Slug).ToListAsync()));
+        Assert.Single(await db.AdminAccounts.ToListAsync());
         var output = cluster.Output();
         // Exactly one node migrated; the others found the schema up to date once they got the lock.
         Assert.Equal(1, cluster.Nodes.Count(n => n.Stdout.Contains("database migration(s)", StringComparison.Ordinal)));
