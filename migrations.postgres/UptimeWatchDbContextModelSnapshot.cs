@@ -270,6 +270,41 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.ToTable("api_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.AppliedConfig", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AppliedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AppliedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("File")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Monitors")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash");
+
+                    b.ToTable("applied_configs", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.CheckResult", b =>
                 {
                     b.Property<long>("Id")

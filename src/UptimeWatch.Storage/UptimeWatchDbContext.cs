@@ -20,6 +20,7 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<OutboxNotification> Notifications => Set<OutboxNotification>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<MaintenanceEntry> MaintenanceEntries => Set<MaintenanceEntry>();
+    public DbSet<AppliedConfig> AppliedConfigs => Set<AppliedConfig>();
 
     /// <summary>
     /// The keys that encrypt admin session cookies, when the provider is PostgreSQL: every node reads the same keys,
@@ -146,6 +147,15 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             a.HasIndex(x => x.NotificationId);
             a.Property(x => x.Error).HasMaxLength(1000);
             a.HasOne<OutboxNotification>().WithMany().HasForeignKey(x => x.NotificationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AppliedConfig>(c =>
+        {
+            c.ToTable("applied_configs");
+            c.HasIndex(x => x.Hash);
+            c.Property(x => x.Hash).HasMaxLength(64);
+            c.Property(x => x.AppliedBy).HasMaxLength(200);
+            c.Property(x => x.File).HasMaxLength(1000);
         });
 
         modelBuilder.Entity<EndedSession>(s =>

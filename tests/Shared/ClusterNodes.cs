@@ -36,6 +36,9 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public int Count => _nodes.Length;
 
+    /// <summary>The nodes that are running now.</summary>
+    public IEnumerable<HostProcess> Nodes => _nodes.OfType<HostProcess>();
+
     /// <summary>Node <paramref name="index"/> (0-based) as it runs now.</summary>
     public HostProcess this[int index] =>
         _nodes[index] ?? throw new InvalidOperationException($"Node {index} is not running: StartNodeAsync({index}) first");
@@ -45,8 +48,11 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// UptimeWatch section), and starts <paramref name="count"/> nodes on it, one after the other, each waited for until
     /// it serves. <paramref name="nodeEnvironment"/> adds per-node variables (index → variables), e.g. a node id.
     /// </summary>
+    /// <paramref name="atOnce"/> starts them all at the same moment instead (as an orchestrator does), and waits for all;
+    /// <paramref name="pooling"/> turns Npgsql's connection pool on for the nodes.
     public static async Task<ClusterNodes> StartAsync(PostgresServer server, int count, IEnumerable<object> monitors, object? extra = null,
-        IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null)
+        IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null,
+        bool atOnce = false, bool pooling = false)
     {
         var root = Path.Combine(Path.GetTempPath(), $"uw-cluster-{Guid.NewGuid():N}"[..20]);
         Directory.CreateDirectory(root);
@@ -54,12 +60,20 @@ internal sealed class ClusterNodes : IAsyncDisposable
         var cluster = new ClusterNodes(count, root, await server.CreateDatabaseAsync(), config, environment ?? new Dictionary<string, string>())
         {
             _nodeEnvironment = nodeEnvironment,
+            _pooling = pooling,
         };
         try
         {
-            for (var i = 0; i < count; i++)
+            if (atOnce)
             {
-                await cluster.StartNodeAsync(i);
+                await Task.WhenAll(Enumerable.Range(0, count).Select(cluster.StartNodeAsync));
+            }
+            else
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await cluster.StartNodeAsync(i);
+                }
             }
             return cluster;
         }
@@ -71,6 +85,24 @@ internal sealed class ClusterNodes : IAsyncDisposable
     }
 
     private Func<int, IReadOnlyDictionary<string, string>>? _nodeEnvironment;
+    private readonly Dictionary<int, string> _nodeConfigs = [];
+    private bool _pooling;
+
+    /// <summary>The config file node <paramref name="index"/> starts with: <see cref="ConfigPath"/> unless it was given its own.</summary>
+    public string ConfigPathOf(int index) => _nodeConfigs.TryGetValue(index, out var path) ? path : ConfigPath;
+
+    /// <summary>
+    /// Gives node <paramref name="index"/> a config file of its own with these monitors (and extra settings), as a node
+    /// deployed with a different file: used by every later start of that node (a node already on its own file reloads it).
+    /// </summary>
+    public string WriteNodeConfig(int index, IEnumerable<object> monitors, object? extra = null)
+    {
+        var folder = Path.Combine(_root, $"config-node-{index + 1}");
+        Directory.CreateDirectory(folder);
+        var written = WriteConfig(folder, monitors, extra);
+        _nodeConfigs[index] = written;
+        return written;
+    }
 
     /// <summary>Starts node <paramref name="index"/> (again, after a kill) and waits until it serves.</summary>
     public async Task<HostProcess> StartNodeAsync(int index)
@@ -84,14 +116,16 @@ internal sealed class ClusterNodes : IAsyncDisposable
         var environment = new Dictionary<string, string>(Environment)
         {
             ["UptimeWatch__Storage__Provider"] = "PostgreSQL",
-            ["UptimeWatch__Storage__ConnectionString"] = ConnectionString,
+            // Pooling as a user runs it when asked (the nodes then hold connections a server restart breaks); the
+            // test's own connections stay unpooled.
+            ["UptimeWatch__Storage__ConnectionString"] = _pooling ? ConnectionString.Replace("Pooling=false", "Pooling=true") : ConnectionString,
         };
         foreach (var (key, value) in _nodeEnvironment?.Invoke(index) ?? new Dictionary<string, string>())
         {
             environment[key] = value;
         }
         _nodes[index] = null;
-        var node = await HostProcess.StartServingAsync(work, ["--config", ConfigPath], environment);
+        var node = await HostProcess.StartServingAsync(work, ["--config", ConfigPathOf(index)], environment);
         _nodes[index] = node;
         return node;
     }

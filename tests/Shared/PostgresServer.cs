@@ -54,8 +54,7 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var (exitCode, output) = await TryRunAsync("pg_ctl", "-D", Data, "-l", Path.Combine(_root, $"log-{port}"), "-w", "-t", "60", "start",
-                "-o", $"-k {_root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200");
+            var (exitCode, output) = await TryStartAsync(port);
             if (exitCode == 0)
             {
                 Port = port;
@@ -76,6 +75,33 @@ public sealed class PostgresServer : IAsyncLifetime, IAsyncDisposable
         if (reader.GetInt32(0) != Port || reader.GetString(1) != Data)
         {
             throw new InvalidOperationException($"127.0.0.1:{Port} answered as port {reader.GetInt32(0)} with data {reader.GetString(1)}, not this test's server");
+        }
+    }
+
+    private Task<(int ExitCode, string Output)> TryStartAsync(int port) =>
+        TryRunAsync("pg_ctl", "-D", Data, "-l", Path.Combine(_root!, $"log-{port}"), "-w", "-t", "60", "start",
+            "-o", $"-k {_root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200");
+
+    /// <summary>
+    /// Stops the server as an administrator's restart does (<c>pg_ctl stop -m fast</c>: open sessions are ended, the
+    /// data is kept): clients see their connections closed and new ones refused until <see cref="StartAgainAsync"/>.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        var (exitCode, output) = await TryRunAsync("pg_ctl", "-D", Data, "-m", "fast", "-w", "-t", "60", "stop");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctl stop exited with {exitCode}: {output}");
+        }
+    }
+
+    /// <summary>Starts the stopped server again on the same port with the same data.</summary>
+    public async Task StartAgainAsync()
+    {
+        var (exitCode, output) = await TryStartAsync(Port);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not start again on port {Port} (pg_ctl exit {exitCode}): {output}\n{ReadLog(Port)}");
         }
     }
 

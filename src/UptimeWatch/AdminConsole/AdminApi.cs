@@ -92,7 +92,7 @@ internal static class AdminApi
                 Run(commands, http, new ListNotifications(limit), ct))
             .WithName("AdminListNotifications").WithSummary("The newest notifications in the outbox, with every delivery attempt.");
         api.MapGet("/config", (AdminCommands commands, HttpContext http, CancellationToken ct) => Run(commands, http, new GetConfigStatus(), ct))
-            .WithName("AdminConfigStatus").WithSummary("The config file, and the errors of its last rejected edit.");
+            .WithName("AdminConfigStatus").WithSummary("The config file, the errors of its last rejected edit, and in a cluster whether it is the one the cluster runs.");
         api.MapGet("/storage", (AdminCommands commands, HttpContext http, CancellationToken ct) => Run(commands, http, new GetStorageStatus(), ct))
             .WithName("AdminStorageStatus").WithSummary("Whether writes to the database have been failing (a full disk), since when, and why.");
         return app;

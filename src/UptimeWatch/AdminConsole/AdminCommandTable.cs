@@ -28,7 +28,7 @@ internal static class AdminCommandTable
         Of<AlertCommands, AcknowledgeAlert, Journal.AlertView>("alerts.ack", (h, r, by, ct) => h.AcknowledgeAsync(r.Id!.Value, by, r.Note, ct)),
         Of<MaintenanceCommands, CreateMaintenance, MaintenanceView>("maintenance.create", (h, r, by, ct) => h.CreateAsync(r, by, ct)),
         Of<MaintenanceCommands, DeleteMaintenance, DeletedMaintenance>("maintenance.delete", (h, r, _, ct) => h.DeleteAsync(r.Id!.Value, ct)),
-        Of<ServerStatus, GetConfigStatus, ConfigStatus>("config.status", (h, _, _, _) => Task.FromResult(h.Config())),
+        Of<ServerStatus, GetConfigStatus, ConfigStatus>("config.status", (h, _, _, ct) => h.ConfigAsync(ct)),
         Of<ServerStatus, GetStorageStatus, Journal.StorageStatus>("storage.status", (h, _, _, _) => Task.FromResult(h.Storage())),
         Of<ChannelCommands, ListChannels, ChannelsResponse>("channels.list", (h, _, _, _) => Task.FromResult(h.List())),
         Of<ChannelCommands, TestChannel, ChannelTestResult>("channels.test", (h, r, by, ct) => h.TestAsync(r.Channel!, by, ct)),

@@ -110,7 +110,12 @@ internal sealed record CheckNowResult(
     public bool Flapping { get; init; }
 }
 
-internal sealed record ConfigStatus(string? File, IReadOnlyList<string> Errors);
+internal sealed record ConfigStatus(string? File, IReadOnlyList<string> Errors)
+{
+    /// <summary>In a PostgreSQL cluster: whether this node's file is the one the cluster runs. Left out on SQLite.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Scheduling.ClusterConfigStatus? Cluster { get; init; }
+}
 
 /// <summary>A notification channel as APIs show it: no secret, and only the scheme and host of its URL.</summary>
 internal sealed record ChannelView(string Name, string Type, string? Url);

@@ -22,6 +22,10 @@ internal sealed partial class InitialAdminAccount(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Nodes of a cluster starting together with the same InitialPassword: one creates the account, the others find
+        // it. (SQLite has one node: no transaction, as before.)
+        await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await ClusterLocks.TakeForTransactionAsync(db, ClusterLocks.InitialAccount, cancellationToken);
         var exists = await db.AdminAccounts.AnyAsync(cancellationToken);
         if (options.Value.Admin.InitialPassword is not { } password)
         {
@@ -45,6 +49,10 @@ internal sealed partial class InitialAdminAccount(
         }
         db.AdminAccounts.Add(AdminAccountFactory.Create(password, hasher, time));
         await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
         LogCreated();
     }
 

@@ -2,7 +2,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Quartz;
+using UptimeWatch.Configuration;
+using UptimeWatch.Scheduling;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
@@ -16,7 +19,8 @@ internal static class HealthExtensions
             .AddCheck("process", () => HealthCheckResult.Healthy())
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<StorageHealthCheck>("storage")
-            .AddCheck<SchedulerHealthCheck>("scheduler");
+            .AddCheck<SchedulerHealthCheck>("scheduler")
+            .AddCheck<ConfigHealthCheck>("config");
         return builder;
     }
 
@@ -25,9 +29,15 @@ internal static class HealthExtensions
     /// </summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync })
+        // The config check says whether this node's monitors file is the cluster's: only a PostgreSQL cluster has one.
+        var clustered = app.ServiceProvider.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Storage.IsPostgres;
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+            {
+                ResponseWriter = WriteAsync,
+                Predicate = check => clustered || check.Name != "config",
+            })
             .WithName("Health")
-            .WithSummary("Process, database, storage (writes) and scheduler health.");
+            .WithSummary("Process, database, storage (writes) and scheduler health; on PostgreSQL also whether this node's monitors file is the cluster's.");
         return app;
     }
 
@@ -84,6 +94,31 @@ internal sealed class StorageHealthCheck(JournalWriter writer) : IHealthCheck
     }
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// On PostgreSQL: degraded (still 200: the node works, on the cluster's monitors) while this node's monitors file
+/// differs from the one the cluster runs, so that a load balancer keeps it but an operator sees it.
+/// </summary>
+internal sealed class ConfigHealthCheck(ConfigMonitorSync sync) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await sync.Cluster.StatusAsync(cancellationToken) switch
+            {
+                null => HealthCheckResult.Healthy("no monitors file applied in the cluster yet"),
+                { Differs: true } status => HealthCheckResult.Degraded(status.Message),
+                var status => HealthCheckResult.Healthy(status.Message),
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database check reports the database itself; this one cannot tell without it.
+            return HealthCheckResult.Degraded($"cannot compare the monitors file with the cluster's: {ex.GetBaseException().Message}");
+        }
+    }
 }
 
 internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulerFactory) : IHealthCheck

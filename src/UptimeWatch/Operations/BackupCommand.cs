@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Operations;
@@ -36,6 +37,12 @@ internal static class BackupCommand
         {
             // Only the database's location matters here; a backup before fixing a broken config is exactly when one is wanted.
             await stderr.WriteLineAsync($"Note: the configuration has {config.Options.Errors.Count} error(s) (see validate-config); backing up the database it names anyway.");
+        }
+
+        if (config.Options.Storage.IsPostgres)
+        {
+            await stderr.WriteLineAsync(RefusalForPostgres(config.Options.Storage.ConnectionString));
+            return Commands.BadInput;
         }
 
         var source = new SqliteConnectionStringBuilder(StorageExtensions.ConnectionString(config.Options));
@@ -79,6 +86,45 @@ internal static class BackupCommand
             TryDelete(partial);
             throw;
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL has its own consistent online backup (pg_dump takes one snapshot while UptimeWatch keeps writing), and
+    /// a cluster's database is not any one node's to copy: say so, with the command for this database (never its password).
+    /// </summary>
+    internal static string RefusalForPostgres(string? connectionString)
+    {
+        var target = "";
+        try
+        {
+            var npgsql = new NpgsqlConnectionStringBuilder(connectionString ?? "");
+            var options = new List<string>();
+            if (npgsql.Host is { Length: > 0 } host)
+            {
+                options.Add($"--host={host}");
+            }
+            if (npgsql.Port != NpgsqlConnection.DefaultPort)
+            {
+                options.Add(string.Create(CultureInfo.InvariantCulture, $"--port={npgsql.Port}"));
+            }
+            if (npgsql.Username is { Length: > 0 } user)
+            {
+                options.Add($"--username={user}");
+            }
+            if (npgsql.Database is { Length: > 0 } database)
+            {
+                options.Add($"--dbname={database}");
+            }
+            target = options.Count > 0 ? " " + string.Join(' ', options) : "";
+        }
+        catch (ArgumentException)
+        {
+            // validate-config names what is wrong with the connection string; the advice stands without it.
+        }
+        return "backup copies the SQLite database only, and this configuration uses PostgreSQL (UptimeWatch:Storage:Provider \"PostgreSQL\"). " +
+            "Back it up with PostgreSQL's own tool, while UptimeWatch runs:" + Environment.NewLine +
+            $"  pg_dump --format=custom --file=uptimewatch.dump{target}" + Environment.NewLine +
+            "and restore with pg_restore (see docs/scale-out.md, \"Backups\").";
     }
 
     private static async Task<string> CopyAsync(string sourcePath, string partial, CancellationToken cancellationToken)

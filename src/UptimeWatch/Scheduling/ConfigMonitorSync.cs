@@ -12,8 +12,13 @@ namespace UptimeWatch.Scheduling;
 /// left the file is archived (history kept, no longer probed or listed); one that comes back is restored.
 /// Then loads the active monitors into the <see cref="MonitorRegistry"/>.
 /// </summary>
+/// <remarks>
+/// On PostgreSQL several nodes share the database, each with its own copy of the file: <see cref="ClusterConfig"/>
+/// decides whether this node's file is applied at all (docs/scale-out.md, "Config files in a cluster").
+/// </remarks>
 internal sealed partial class ConfigMonitorSync(
     IOptions<UptimeWatchOptions> options,
+    IConfiguration configuration,
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     MonitorRegistry registry,
     TimeProvider time,
@@ -22,19 +27,36 @@ internal sealed partial class ConfigMonitorSync(
     public const string ConfigSource = "config";
     public const string ConsoleSource = "console";
 
+    /// <summary>This node's file as the cluster sees it; inactive (never consulted) on SQLite.</summary>
+    public ClusterConfig Cluster { get; } = new(options.Value.Storage.IsPostgres, StorageExtensions.DataDirectory(options.Value), dbFactory, logger);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SyncAsync(options.Value.Monitors, cancellationToken);
+        await SyncAsync(options.Value.Monitors, ConfigChange.Start, cancellationToken);
         await registry.LoadAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies an edited file (a reload): a deliberate change, applied in a cluster too unless its monitors are the
+    /// cluster's already or did not change. False when nothing was applied (the cluster's rule said so, and logged why).
+    /// </summary>
+    public Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken) =>
+        SyncAsync(definitions, ConfigChange.Reload, cancellationToken);
+
+    private async Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, ConfigChange change, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var file = new ConfigFile(ClusterConfig.HashOf(configuration), Configuration.ConfigurationExtensions.MonitorsFile(configuration), definitions.Count);
+        // In a cluster: under a lock held to the commit, so nodes starting together apply one file once, one after another.
+        if (!await Cluster.ShouldApplyAsync(db, file, change, cancellationToken))
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return false;
+        }
         var rows = await db.Monitors.ToDictionaryAsync(m => m.Slug, StringComparer.Ordinal, cancellationToken);
         int added = 0, updated = 0, archived = 0;
 
@@ -89,9 +111,12 @@ internal sealed partial class ConfigMonitorSync(
             LogArchived(row.Slug);
         }
 
+        Cluster.RecordApplied(db, file, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogSynced(definitions.Count, added, updated, archived);
+        Cluster.Applied(file, now);
+        return true;
     }
 
     /// <summary>

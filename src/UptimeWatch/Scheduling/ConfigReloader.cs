@@ -67,10 +67,15 @@ internal sealed partial class ConfigReloader(
                 return;
             }
             LastErrors = [];
-            await sync.SyncAsync(read.Monitors, cancellationToken);
+            // Not applied in a cluster whose file this already is (or that this node's old file would revert): the
+            // monitors are still reloaded, since what the cluster runs may have changed meanwhile.
+            var applied = await sync.SyncAsync(read.Monitors, cancellationToken);
             await registry.LoadAsync(cancellationToken);
             await reconciler.ReconcileAsync(cancellationToken);
-            LogApplied(read.Monitors.Count);
+            if (applied)
+            {
+                LogApplied(read.Monitors.Count);
+            }
             live.PublishAdmin("monitors.changed", new MonitorsChanged(null, "reloaded"));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

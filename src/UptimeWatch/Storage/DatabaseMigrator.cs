@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace UptimeWatch.Storage;
 
@@ -11,7 +13,7 @@ internal sealed partial class DatabaseMigrator(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Normally taken already (Program, then the host's starting phase); the stale-lock removal below relies on it.
-        // A no-op on PostgreSQL, where EF's migration lock is a session lock the server drops with a dead node.
+        // A no-op on PostgreSQL, where several nodes share the database: they take turns with an advisory lock below.
         dataDirectoryLock.Acquire();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
@@ -19,12 +21,30 @@ internal sealed partial class DatabaseMigrator(
         {
             await RemoveStaleMigrationLockAsync(db, cancellationToken);
         }
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        // Migrate() takes EF's migration lock even when there is nothing to do: skip it on an up-to-date database.
-        if (pending.Count > 0)
+        var clusterLock = db.Database.IsNpgsql() ? await TakeClusterLockAsync(db, cancellationToken) : null;
+        List<string> pending;
+        try
         {
-            LogMigrating(pending.Count, string.Join(", ", pending));
-            await db.Database.MigrateAsync(cancellationToken);
+            if (clusterLock is not null)
+            {
+                // Npgsql looks for applied migrations by reading the history table and taking "no such table" for none,
+                // which EF logs as a failed command (an ERR line on every first start); with the table there, it is not.
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+            }
+            pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            // Migrate() takes EF's migration lock even when there is nothing to do: skip it on an up-to-date database.
+            if (pending.Count > 0)
+            {
+                LogMigrating(pending.Count, string.Join(", ", pending));
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (clusterLock is not null)
+            {
+                await clusterLock.DisposeAsync();
+            }
         }
         if (db.Database.IsSqlite())
         {
@@ -35,6 +55,48 @@ internal sealed partial class DatabaseMigrator(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The advisory lock that lets one node at a time look at and migrate a PostgreSQL schema ("UWmigr").</summary>
+    private const long MigrationLock = 0x5557_6D69_6772;
+
+    /// <summary>
+    /// Several nodes started at once on one PostgreSQL database must not migrate it side by side: each would find the
+    /// same migrations pending and race to create the same tables (EF's own lock is taken only inside Migrate(), after
+    /// the history table was looked for and created). A session-level advisory lock around "what is pending" and the
+    /// migration makes the others wait and then find nothing to do. The server drops it with the session, so a node
+    /// killed while migrating leaves no stale lock behind. Released (with the connection) on dispose.
+    /// </summary>
+    private async Task<IAsyncDisposable> TakeClusterLockAsync(UptimeWatchDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var taken = await db.Database.SqlQueryRaw<bool>($"SELECT pg_try_advisory_lock({MigrationLock}) AS \"Value\"").SingleAsync(cancellationToken);
+        if (!taken)
+        {
+            LogWaitingForMigration();
+            var timeout = db.Database.GetCommandTimeout();
+            // However long another node's migration takes (an index on a large table): 0 is no limit for Npgsql.
+            db.Database.SetCommandTimeout(0);
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLock})", cancellationToken);
+            db.Database.SetCommandTimeout(timeout);
+        }
+        return new ClusterLock(db);
+    }
+
+    private sealed class ClusterLock(UptimeWatchDbContext db) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLock})");
+            }
+            finally
+            {
+                // Closing the session releases the lock anyway, should the unlock itself have failed.
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
 
     /// <summary>
     /// EF Core keeps its SQLite migration lock as a row in <c>__EFMigrationsLock</c>, deleted when Migrate() ends. A
@@ -62,6 +124,9 @@ internal sealed partial class DatabaseMigrator(
 
     [LoggerMessage(LogLevel.Information, "Database {DataSource} is up to date ({Applied} migrations applied)")]
     private partial void LogMigrated(int applied, string dataSource);
+
+    [LoggerMessage(LogLevel.Information, "Another node is migrating the database: waiting for it to finish")]
+    private partial void LogWaitingForMigration();
 
     [LoggerMessage(LogLevel.Warning, "Removed a stale database migration lock, left by a start that was stopped during a migration")]
     private partial void LogStaleLockRemoved();

@@ -84,6 +84,27 @@ public sealed class BackupTests
         Assert.Contains("backup needs exactly one file to write", noFile.Stderr);
     }
 
+    [Fact]
+    public async Task Backup_on_PostgreSQL_refuses_and_points_to_pg_dump()
+    {
+        var work = TestPaths.NewTempDirectory();
+        // No server needs to run: the command refuses before it connects to anything.
+        var config = ServingProcess.WriteConfig(work, [], new
+        {
+            Storage = new { Provider = "PostgreSQL", ConnectionString = "Host=db.internal;Port=5433;Database=uptime;Username=uw;Password=s3cret" },
+        });
+
+        var refused = await HostProcess.RunAsync(work, ["backup", "nightly.db", "--config", config]);
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("PostgreSQL", refused.Stderr);
+        Assert.Contains("pg_dump", refused.Stderr);
+        Assert.Contains("--host=db.internal --port=5433 --username=uw --dbname=uptime", refused.Stderr);
+        Assert.DoesNotContain("s3cret", refused.Stderr + refused.Stdout);
+        Assert.False(File.Exists(Path.Combine(work, "nightly.db")));
+        Assert.False(File.Exists(Path.Combine(work, "nightly.db.partial")));
+    }
+
     private static long CheckCount(string database)
     {
         if (!File.Exists(database))

@@ -199,6 +199,28 @@ function showConfigStatus({ file, errors }) {
   banner.hidden = false;
 }
 
+let clusterTimer = 0;
+
+/** The banner while this node's monitors file differs from the one its PostgreSQL cluster runs (`config.status`'s `cluster`). */
+function showClusterStatus(cluster) {
+  const banner = $('cluster-banner');
+  clearTimeout(clusterTimer);
+  if (!cluster?.differs) {
+    banner.hidden = true;
+    return;
+  }
+  // The right file deployed here (or this one saved again) ends it without a push: ask now and then while it shows.
+  clusterTimer = setTimeout(async () => {
+    try {
+      if (socket) showClusterStatus((await request('config.status', {})).cluster);
+    } catch {
+      // Asked again after the next reconnect.
+    }
+  }, CONFIG_RECHECK_MS);
+  $('cluster-text').textContent = cluster.message;
+  banner.hidden = false;
+}
+
 /** The banner while writes to the database fail (a full disk): pushed as `storage`, asked with `storage.status`. */
 function showStorageStatus({ failing, since, error }) {
   const banner = $('storage-banner');
@@ -236,6 +258,7 @@ async function reloadAll() {
     monitors.setAll(list.monitors ?? []);
     alerts.setAll(open.alerts ?? [], seenUpTo);
     showConfigStatus(config);
+    showClusterStatus(config.cluster);
     showStorageStatus(storage);
     if (log.slug && !monitors.get(log.slug)) log.follow(null);
     showMessage('');

@@ -1,0 +1,100 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.IntegrationTests.Cluster;
+
+/// <summary>
+/// PostgreSQL restarted under two running nodes: they say they are unhealthy, keep checking with the results queued
+/// in memory, reconnect on their own, and store everything they checked meanwhile.
+/// </summary>
+public sealed class PostgresRestartTests : IAsyncLifetime
+{
+    private const int Monitors = 3;
+    private PostgresServer _postgres = null!;
+    private TargetServer _target = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        _target = await TargetServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _target.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Nodes_report_unhealthy_while_PostgreSQL_is_down_and_store_every_check_once_it_is_back()
+    {
+        var monitors = Enumerable.Range(1, Monitors)
+            .Select(i => new { Name = $"site {i}", Url = _target.Url($"/counted/site-{i}").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1 });
+        var cluster = await ClusterNodes.StartAsync(_postgres, 2, monitors,
+            // Failing writes count as unhealthy after 1 s (default 10), so storage health turns too, not only the database check.
+            new { Storage = new { UnhealthyAfterSeconds = 1 } },
+            // With the connection pool on, as a user runs it: the pooled connections die with the server.
+            pooling: true);
+        await using var _ = cluster;
+        await Eventually.Until(async () =>
+        {
+            await using var db = cluster.OpenDatabase();
+            return await db.CheckResults.Select(c => c.MonitorId).Distinct().CountAsync();
+        }, n => n == Monitors, TimeSpan.FromSeconds(60), "stored checks of every monitor before the outage");
+        await AssertHealthAsync(cluster, HttpStatusCode.OK, "healthy before the outage");
+
+        await _postgres.StopAsync();
+        var servedAtStop = Served();
+        await AssertHealthAsync(cluster, HttpStatusCode.ServiceUnavailable, "unhealthy while PostgreSQL is down");
+        // Both nodes go on checking while nothing can be stored: the outage lasts until each site got 3 more checks.
+        await Eventually.Until(() => Task.FromResult(Served()), served => served.Select((n, i) => n - servedAtStop[i]).All(more => more >= 3),
+            TimeSpan.FromSeconds(60), "3 checks of every site during the outage");
+        await _postgres.StartAgainAsync();
+
+        await AssertHealthAsync(cluster, HttpStatusCode.OK, "healthy again after PostgreSQL came back");
+        // Stop both nodes the way a service manager does (the writer drains its queue), then count.
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            cluster[i].SendSigterm();
+        }
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            Assert.Equal(0, await cluster[i].WaitForExitAsync());
+        }
+
+        await using var db = cluster.OpenDatabase();
+        var rows = await db.CheckResults.AsNoTracking()
+            .Join(db.Monitors, c => c.MonitorId, m => m.Id, (c, m) => new { m.Slug, c.At, c.Outcome })
+            .ToListAsync();
+        for (var i = 1; i <= Monitors; i++)
+        {
+            var slug = $"site-{i}";
+            var own = rows.Where(r => r.Slug == slug).OrderBy(r => r.At).ToList();
+            // Every check a node made is stored: the target answered it, so a row must say so. A node stopped between a
+            // check's answer and its record (at most one check per node and monitor) is the only allowance.
+            var stored = own.Count(r => r.Outcome != CheckOutcome.Missed);
+            Assert.True(stored >= _target.Served(slug) - cluster.Count,
+                $"{slug}: {_target.Served(slug)} checks answered by the target, {stored} stored\n{cluster.Output()}");
+            // And no stretch of time without a row (a check, or a slot stored as missed): the outage left no hole.
+            var holes = own.Zip(own.Skip(1), (a, b) => (From: a.At, Gap: b.At - a.At)).Where(g => g.Gap > TimeSpan.FromSeconds(2.5)).ToList();
+            Assert.True(holes.Count == 0, $"{slug}: no row for {string.Join(", ", holes.Select(h => $"{h.Gap.TotalSeconds:0.0} s after {h.From:HH:mm:ss.fff}"))}");
+        }
+    }
+
+    private int[] Served() => Enumerable.Range(1, Monitors).Select(i => _target.Served($"site-{i}")).ToArray();
+
+    private static async Task AssertHealthAsync(ClusterNodes cluster, HttpStatusCode expected, string what)
+    {
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            var node = cluster[i];
+            await Eventually.Until(async () =>
+            {
+                using var client = node.NewClient();
+                using var response = await client.GetAsync("/healthz");
+                return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            }, seen => seen.StartsWith($"{(int)expected} ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"node {i + 1} {what}");
+        }
+    }
+}
