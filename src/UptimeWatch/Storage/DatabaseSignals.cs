@@ -138,6 +138,7 @@ internal sealed partial class DatabaseSignals(IOptions<UptimeWatchOptions> optio
                 await using var command = new NpgsqlCommand($"LISTEN \"{channel.Replace("\"", "\"\"")}\"", connection);
                 await command.ExecuteNonQueryAsync(stoppingToken);
                 listening.Add(channel);
+                LogListening(channel);
                 if (announced)
                 {
                     // Subscribed while connected: it hears from now on, and catches up on what came before.
@@ -152,7 +153,6 @@ internal sealed partial class DatabaseSignals(IOptions<UptimeWatchOptions> optio
                 announced = true;
                 Connected = true;
                 connected();
-                LogListening(string.Join(", ", listening));
                 foreach (var subscriber in _channels.Values.SelectMany(s => s))
                 {
                     Run(subscriber, static s => s.OnConnected());
@@ -221,8 +221,8 @@ internal sealed partial class DatabaseSignals(IOptions<UptimeWatchOptions> optio
         public void Dispose() => signals.Remove(subscriber);
     }
 
-    [LoggerMessage(LogLevel.Information, "Listening for other nodes' signals on {Channels}")]
-    private partial void LogListening(string channels);
+    [LoggerMessage(LogLevel.Debug, "Listening for other nodes' signals on {Channel}")]
+    private partial void LogListening(string channel);
 
     [LoggerMessage(LogLevel.Warning, "Lost the connection that listens for other nodes' signals; reconnecting in {DelaySeconds} s (updates are caught up from the database then)")]
     private partial void LogListenFailed(Exception exception, double delaySeconds);
