@@ -94,6 +94,28 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
             byHash.Values.Where(t => t.Monitor is not null).ToFrozenDictionary(t => t.Slug, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Takes the stored state of monitor <paramref name="id"/> as its state in memory (another node of a cluster
+    /// changed it: paused, resumed): unlike <see cref="LoadAsync"/>, which keeps what is in memory. In the monitor's
+    /// turn, so no check of it is half way through. Returns the monitor, or null when it is not active here.
+    /// </summary>
+    public async Task<MonitorRuntime?> RefreshStateAsync(int id, CancellationToken cancellationToken)
+    {
+        if (!_monitors.TryGetValue(id, out var runtime))
+        {
+            return null;
+        }
+        using (await runtime.EnterAsync(cancellationToken))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (await db.Monitors.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, cancellationToken) is { } row)
+            {
+                runtime.Restore(MonitorRows.ToState(row), row.StatusSince, time.GetUtcNow());
+            }
+        }
+        return runtime;
+    }
+
     private sealed record PushIndex(FrozenDictionary<string, PushTarget> ByTokenHash, FrozenDictionary<string, PushTarget> BySlug)
     {
         public static readonly PushIndex Empty = new(FrozenDictionary<string, PushTarget>.Empty, FrozenDictionary<string, PushTarget>.Empty);
