@@ -95,25 +95,29 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     }
 
     /// <summary>
-    /// Takes the stored state of monitor <paramref name="id"/> as its state in memory (another node of a cluster
-    /// changed it: paused, resumed): unlike <see cref="LoadAsync"/>, which keeps what is in memory. In the monitor's
-    /// turn, so no check of it is half way through. Returns the monitor, or null when it is not active here.
+    /// Takes the stored state of monitor <paramref name="id"/> as its state in memory (another node of a cluster changed
+    /// it: paused, resumed), unlike <see cref="LoadAsync"/>, which keeps what is in memory. With no id, every monitor whose
+    /// stored pause differs from the one in memory (changes missed while not listening). Each in the monitor's turn, so
+    /// no check of it is half way through.
     /// </summary>
-    public async Task<MonitorRuntime?> RefreshStateAsync(int id, CancellationToken cancellationToken)
+    public async Task RefreshStateAsync(int? id, CancellationToken cancellationToken)
     {
-        if (!_monitors.TryGetValue(id, out var runtime))
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Monitors.AsNoTracking()
+            .Where(m => m.ArchivedAt == null && (id == null || m.Id == id))
+            .ToListAsync(cancellationToken);
+        foreach (var row in rows)
         {
-            return null;
-        }
-        using (await runtime.EnterAsync(cancellationToken))
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            if (await db.Monitors.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, cancellationToken) is { } row)
+            if (!_monitors.TryGetValue(row.Id, out var runtime)
+                || (id is null && (runtime.State.Status == MonitorStatus.Paused) == (row.Status == MonitorStatus.Paused)))
+            {
+                continue;
+            }
+            using (await runtime.EnterAsync(cancellationToken))
             {
                 runtime.Restore(MonitorRows.ToState(row), row.StatusSince, time.GetUtcNow());
             }
         }
-        return runtime;
     }
 
     private sealed record PushIndex(FrozenDictionary<string, PushTarget> ByTokenHash, FrozenDictionary<string, PushTarget> BySlug)

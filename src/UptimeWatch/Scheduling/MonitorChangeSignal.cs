@@ -86,11 +86,7 @@ internal sealed partial class MonitorChangeSignal(DatabaseSignals signals, Defin
         using (await gate.EnterAsync(cancellationToken))
         {
             await registry.LoadAsync(cancellationToken);
-            var ids = change.MonitorId > 0 ? [change.MonitorId] : registry.Active.Select(m => m.Id).ToList();
-            foreach (var id in ids)
-            {
-                await registry.RefreshStateAsync(id, cancellationToken);
-            }
+            await registry.RefreshStateAsync(change.MonitorId > 0 ? change.MonitorId : null, cancellationToken);
             await reconciler.ReconcileAsync(cancellationToken);
             LogApplied(change.Slug ?? "every monitor", change.Kind);
             live.PublishAdmin("monitors.changed", new MonitorsChanged(change.Slug, change.Kind));
