@@ -21,7 +21,8 @@ internal sealed class DefinitionChanges(
     DefinitionGate gate,
     MonitorRegistry registry,
     ScheduleReconciler reconciler,
-    LivePublisher live)
+    LivePublisher live,
+    MonitorChangeSignal cluster)
 {
     /// <returns>The change made, or null when there was nothing to change.</returns>
     public async Task<DefinitionChange?> ApplyAsync(Func<UptimeWatchDbContext, CancellationToken, Task<DefinitionChange?>> change,
@@ -48,6 +49,9 @@ internal sealed class DefinitionChanges(
                 await reconciler.ReconcileAsync(cancellationToken);
             }
             live.PublishAdmin("monitors.changed", new MonitorsChanged(made.Slug, made.Kind));
+            // The other nodes of a cluster apply it too (0 when it is no longer active here: deleted).
+            var id = registry.Active.FirstOrDefault(m => m.Definition.Slug == made.Slug)?.Id ?? 0;
+            await cluster.NotifyAsync(id, made.Slug, made.Kind, cancellationToken);
             return made;
         }
     }

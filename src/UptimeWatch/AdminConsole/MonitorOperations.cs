@@ -19,6 +19,7 @@ internal sealed partial class MonitorOperations(
     JournalWriter writer,
     CheckNow checkNow,
     ProbeRunner probes,
+    MonitorChangeSignal cluster,
     TimeProvider time,
     ILogger<MonitorOperations> logger)
 {
@@ -48,6 +49,8 @@ internal sealed partial class MonitorOperations(
                 // The view returned below is read from the database: it must already say paused (or resumed).
                 await stored.WaitAsync(cancellationToken);
                 await reconciler.ReconcileAsync(cancellationToken);
+                // The other nodes of a cluster stop (or start) checking it too.
+                await cluster.NotifyAsync(monitor.Id, slug, pause ? "paused" : "resumed", cancellationToken);
                 if (pause)
                 {
                     LogPaused(slug, by);

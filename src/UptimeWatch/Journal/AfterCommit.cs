@@ -8,7 +8,7 @@ namespace UptimeWatch.Journal;
 /// </summary>
 /// <remarks>Not sealed: the writer's tests look at the database from <see cref="Publish"/>, to see that it runs only after the commit.</remarks>
 internal partial class AfterCommit(ILogger<AfterCommit> logger, LivePublisher? live = null, NotificationSignal? notifications = null,
-    Telemetry.UptimeWatchMetrics? metrics = null)
+    Telemetry.UptimeWatchMetrics? metrics = null, JournalTail? tail = null)
 {
     /// <param name="waiters">Index for index with <see cref="CommittedBatch.Writes"/>: who waits for each write (null: no one).</param>
     public void Run(CommittedBatch batch, IReadOnlyList<TaskCompletionSource<Committed>?> waiters)
@@ -41,8 +41,29 @@ internal partial class AfterCommit(ILogger<AfterCommit> logger, LivePublisher? l
                 }
             });
         }
-        Isolated("publish the committed checks to live viewers", () => Publish(steps));
+        if (tail is { Enabled: true })
+        {
+            // A cluster: every node, this one too, publishes from the log (JournalTail). Waiters are released once this
+            // node has published the batch, as below.
+            var upTo = steps.Max(s => s.Event?.Id ?? 0);
+            if (upTo > 0 && waiters.Any(w => w is not null))
+            {
+                // A copy: the writer reuses its list of waiters for the next batch.
+                var held = waiters.ToArray();
+                tail.AfterPublished(upTo, () => Release(steps, held));
+                return;
+            }
+        }
+        else
+        {
+            Isolated("publish the committed checks to live viewers", () => Publish(steps));
+        }
         // Last, after the publish: whoever waits on a write may next read the live state too.
+        Release(steps, waiters);
+    }
+
+    private static void Release(IReadOnlyList<CommittedWrite> steps, IReadOnlyList<TaskCompletionSource<Committed>?> waiters)
+    {
         for (var i = 0; i < waiters.Count; i++)
         {
             waiters[i]?.TrySetResult(steps[i].Result());

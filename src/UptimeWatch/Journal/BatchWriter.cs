@@ -15,6 +15,7 @@ namespace UptimeWatch.Journal;
 internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<UptimeWatchOptions> options)
 {
     private readonly Uri? _publicUrl = options.Value.Alerting.PublicUrl;
+    private readonly bool _cluster = options.Value.Storage.IsPostgres;
 
     /// <summary>Writes <paramref name="batch"/> and commits; throws (rolled back) if any of it fails.</summary>
     /// <param name="now">When the outbox rows are created (the writer's clock).</param>
@@ -25,6 +26,12 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         // One transaction, all or nothing: savepoints around each SaveChanges inside it would only add statements.
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (_cluster)
+        {
+            // Several nodes append to one log: ids come from a sequence, so without this id 10 could commit before 9 and
+            // a reader at cursor 10 would never see 9. Appends take turns instead (held until commit), so ids commit in order.
+            await db.Database.ExecuteSqlRawAsync(JournalTail.TakeAppendLock, cancellationToken);
+        }
 
         // The open alert of every monitor whose status changes here: a change may raise or resolve one.
         var changing = batch.Select(w => w switch
@@ -124,6 +131,11 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         if (queued > 0)
         {
             await db.SaveChangesAsync(cancellationToken);
+        }
+        if (_cluster)
+        {
+            // Every node's live viewers hear of it (delivered on commit, in commit order): see JournalTail.
+            await JournalNotice.SendAsync(db, steps, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return new CommittedBatch(steps, queued);

@@ -18,6 +18,9 @@ internal static class JournalExtensions
         builder.Services.AddSingleton<NotificationSignal>();
         builder.Services.AddSingleton<LiveEvents>();
         builder.Services.AddSingleton<JournalReader>();
+        // On PostgreSQL only (it does nothing on SQLite): feeds the live hub from the log, for every node alike.
+        builder.Services.AddSingleton<JournalTail>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<JournalTail>());
         return builder;
     }
 }

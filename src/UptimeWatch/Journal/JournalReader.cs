@@ -107,7 +107,19 @@ internal sealed class JournalReader(IDbContextFactory<UptimeWatchDbContext> dbFa
         return [.. rows.Select(r => build.PublicView(r.Event, r.Slug, r.Name))];
     }
 
-    private async Task<JournalPage> ReadEverythingAsync(UptimeWatchDbContext db, long after, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="limit"/> entries after <paramref name="after"/>, oldest first, as the live publisher publishes
+    /// them when they commit (a public monitor's change also as its public copy): what a cluster node's
+    /// <see cref="JournalTail"/> hands to its live hub.
+    /// </summary>
+    public async Task<JournalPage> ReadLiveAsync(long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ReadEverythingAsync(db, after, limit, cancellationToken, live: true);
+    }
+
+    private async Task<JournalPage> ReadEverythingAsync(UptimeWatchDbContext db, long after, int limit, CancellationToken cancellationToken,
+        bool live = false)
     {
         var entries = await (
                 from e in db.StatusEvents.AsNoTracking()
@@ -141,7 +153,14 @@ internal sealed class JournalReader(IDbContextFactory<UptimeWatchDbContext> dbFa
                 }
                 continue;
             }
-            events.Add(build.StatusFor(LiveFeed.Everything, e, entry.Slug, entry.Name, entry.IsPublic));
+            if (live)
+            {
+                build.AddStatus(events, e, entry.Slug, entry.Name, entry.IsPublic);
+            }
+            else
+            {
+                events.Add(build.StatusFor(LiveFeed.Everything, e, entry.Slug, entry.Name, entry.IsPublic));
+            }
             foreach (var alert in alerts.Where(a => a.ResolvedEventId == e.Id))
             {
                 events.Add(build.Alert("alert.resolved", e.Id, alert, entry.Slug, entry.Name));

@@ -77,6 +77,55 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
     }
 
     /// <summary>
+    /// In a cluster (<see cref="JournalTail"/>): entries read from the log, built as <see cref="PublishCommitted"/>
+    /// builds them, in id order.
+    /// </summary>
+    public void PublishFromLog(IReadOnlyList<LiveEvent> events)
+    {
+        lock (_gate)
+        {
+            Publish(events);
+        }
+    }
+
+    /// <summary>
+    /// In a cluster (<see cref="JournalTail"/>): the live-only part of committed batches, from any node: each check on
+    /// its own for admin sockets and into the next <c>checks</c> frame for a public monitor, and the displayed status
+    /// of a change without a check. A monitor this node does not know (yet) is left out, as <see cref="PublishCommitted"/> does.
+    /// </summary>
+    public void PublishNotices(IReadOnlyList<JournalNotice> notices)
+    {
+        var events = new List<LiveEvent>();
+        lock (_gate)
+        {
+            var checkEvents = hub.HasSubscribers(LiveFeed.Everything);
+            foreach (var item in notices.SelectMany(n => n.Items))
+            {
+                if (!registry.TryGet(item.MonitorId, out var monitor))
+                {
+                    continue;
+                }
+                if (item is not { At: { } at, Outcome: { } outcome })
+                {
+                    _checks.StatusChanged(item.MonitorId, item.Status);
+                    continue;
+                }
+                var definition = monitor.Definition;
+                var dto = new CheckEventDto(definition.Slug, DateTimeOffset.FromUnixTimeMilliseconds(at), outcome, item.ResponseMs, item.Status);
+                if (checkEvents)
+                {
+                    events.Add(_build.Build(null, "check", definition.Public, dto));
+                }
+                if (definition.Public)
+                {
+                    _checks.Add(item.MonitorId, dto);
+                }
+            }
+            Publish(events);
+        }
+    }
+
+    /// <summary>
     /// Publishes one <c>checks</c> frame to the public streams with what was checked since the last one (nothing
     /// when nothing was). Called by the Live folder's timer every <c>Live:CheckFrameMs</c>.
     /// </summary>

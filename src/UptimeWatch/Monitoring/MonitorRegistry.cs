@@ -94,6 +94,32 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
             byHash.Values.Where(t => t.Monitor is not null).ToFrozenDictionary(t => t.Slug, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Takes the stored state of monitor <paramref name="id"/> as its state in memory (another node of a cluster changed
+    /// it: paused, resumed), unlike <see cref="LoadAsync"/>, which keeps what is in memory. With no id, every monitor whose
+    /// stored pause differs from the one in memory (changes missed while not listening). Each in the monitor's turn, so
+    /// no check of it is half way through.
+    /// </summary>
+    public async Task RefreshStateAsync(int? id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Monitors.AsNoTracking()
+            .Where(m => m.ArchivedAt == null && (id == null || m.Id == id))
+            .ToListAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            if (!_monitors.TryGetValue(row.Id, out var runtime)
+                || (id is null && (runtime.State.Status == MonitorStatus.Paused) == (row.Status == MonitorStatus.Paused)))
+            {
+                continue;
+            }
+            using (await runtime.EnterAsync(cancellationToken))
+            {
+                runtime.Restore(MonitorRows.ToState(row), row.StatusSince, time.GetUtcNow());
+            }
+        }
+    }
+
     private sealed record PushIndex(FrozenDictionary<string, PushTarget> ByTokenHash, FrozenDictionary<string, PushTarget> BySlug)
     {
         public static readonly PushIndex Empty = new(FrozenDictionary<string, PushTarget>.Empty, FrozenDictionary<string, PushTarget>.Empty);

@@ -119,6 +119,23 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         return write;
     }
 
+    /// <summary>
+    /// Takes <paramref name="state"/> as read from the database, written by another node (a pause or resume there):
+    /// nothing is stored, the other node did that. A monitor that leaves <c>paused</c> counts as resumed at <paramref name="now"/>.
+    /// </summary>
+    public void Restore(MonitorState state, DateTimeOffset? statusSince, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (_state.Status == MonitorStatus.Paused && state.Status != MonitorStatus.Paused)
+            {
+                ResumedAt = now;
+            }
+            _state = state;
+            _statusSince = statusSince;
+        }
+    }
+
     private Judgement? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason, PublicReason Public)?> change)
     {
         lock (_lock)

@@ -31,6 +31,9 @@ internal static class SchedulingExtensions
         builder.Services.AddSingleton<CheckNow>();
         builder.Services.AddSingleton<CheckCutOff>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleReconciler>());
+        // A cluster's console changes made on other nodes (PostgreSQL only).
+        builder.Services.AddSingleton<MonitorChangeSignal>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MonitorChangeSignal>());
         // After the first reconcile, so a reload never races the start-up sync.
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());

@@ -34,6 +34,9 @@ internal static class StorageExtensions
         builder.Services.AddSingleton<DataDirectoryLock>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataDirectoryLock>());
         builder.Services.AddHostedService<DatabaseMigrator>();
+        // After the migrator; on SQLite it does nothing (one node, no one to tell).
+        builder.Services.AddSingleton<DatabaseSignals>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseSignals>());
         return builder;
     }
 

@@ -1,0 +1,99 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace UptimeWatch.IntegrationTests.Cluster;
+
+/// <summary>
+/// Two nodes append to one event log at the same time; a reader that follows it by cursor (<c>/api/events?after=</c>,
+/// the rule every live transport resumes by) must see every id the log ends up with. With ids from a sequence and no
+/// turn-taking, one node's id 10 can commit while the other's 9 is still open, and the reader at 10 never sees 9.
+/// </summary>
+public sealed class EventLogOrderTests : IAsyncLifetime
+{
+    private const int MonitorsPerNode = 8;
+    private PostgresServer _postgres = null!;
+
+    public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync();
+
+    public async Task DisposeAsync() => await _postgres.DisposeAsync();
+
+    private static string Token(int i) => $"cluster-order-test-token-{i:00}";
+
+    [Fact]
+    public async Task A_reader_following_the_log_by_cursor_skips_no_id_while_two_nodes_write_at_once()
+    {
+        // Push monitors change only when told: each node is told about its own half, so both write status changes (and
+        // the alerts they raise and resolve) as fast as they can, at the same time.
+        var monitors = Enumerable.Range(0, 2 * MonitorsPerNode).Select(i => (object)new
+        {
+            Name = $"Job {i:00}", Type = "push", IntervalSeconds = 86400, FailureThreshold = 1, PushToken = Token(i),
+        });
+        await using var cluster = await ClusterNodes.StartAsync(_postgres, 2, monitors);
+        using var nodeA = cluster[0].NewClient();
+        using var nodeB = cluster[1].NewClient();
+
+        using var writing = new CancellationTokenSource(TimeSpan.FromSeconds(12));
+        var pushes = Enumerable.Range(0, 2 * MonitorsPerNode)
+            .Select(i => PushAlternatelyAsync(i < MonitorsPerNode ? nodeA : nodeB, Token(i), writing.Token))
+            .ToList();
+
+        var seen = new HashSet<long>();
+        var cursor = 0L;
+        var reads = 0;
+        while (!writing.IsCancellationRequested)
+        {
+            cursor = await ReadAfterAsync(nodeA, cursor, seen);
+            reads++;
+        }
+        var pushed = (await Task.WhenAll(pushes)).Sum();
+        // Writing has stopped: read what is left.
+        while (await ReadAfterAsync(nodeA, cursor, seen) is var next && next != cursor)
+        {
+            cursor = next;
+        }
+
+        await using var db = cluster.OpenDatabase();
+        var logged = await db.StatusEvents.Where(e => e.Kind == UptimeWatch.Storage.EventKind.Status).Select(e => e.Id).ToListAsync();
+        var skipped = logged.Where(id => !seen.Contains(id)).Order().ToList();
+        Assert.True(logged.Count > 100, $"Too few events were written to race ({logged.Count} from {pushed} pushes)\n{cluster.Output()}");
+        Assert.True(skipped.Count == 0,
+            $"The reader skipped {skipped.Count} of {logged.Count} ids ({reads} reads, {pushed} pushes): {string.Join(", ", skipped.Take(20))}");
+    }
+
+    /// <summary>Pushes down, up, down… to one monitor until cancelled; returns how many pushes were stored.</summary>
+    private static async Task<int> PushAlternatelyAsync(HttpClient node, string token, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        var down = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await node.GetAsync($"/api/push/{token}?status={(down ? "down" : "up")}", cancellationToken);
+                response.EnsureSuccessStatusCode();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            count++;
+            down = !down;
+        }
+        return count;
+    }
+
+    /// <summary>One read of the public log after <paramref name="cursor"/>; returns the new cursor.</summary>
+    private static async Task<long> ReadAfterAsync(HttpClient node, long cursor, HashSet<long> seen)
+    {
+        var page = await node.GetFromJsonAsync<JsonElement>($"/api/events?after={cursor}&limit=500");
+        foreach (var e in page.GetProperty("events").EnumerateArray())
+        {
+            var id = e.GetProperty("id").GetInt64();
+            Assert.True(id > cursor, $"/api/events?after={cursor} returned id {id}");
+            seen.Add(id);
+            cursor = id;
+        }
+        return cursor;
+    }
+}
