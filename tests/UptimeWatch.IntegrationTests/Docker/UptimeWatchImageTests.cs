@@ -169,6 +169,47 @@ public sealed class UptimeWatchImageTests(UptimeWatchImage image, ITestOutputHel
         }
     }
 
+    [Fact]
+    public async Task The_image_migrates_PostgreSQL_and_stores_its_checks_there()
+    {
+        // The image holds both providers' migrations: a node of a cluster is this image with two settings.
+        await using var postgres = await PostgresServer.StartAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        await using var target = await TargetServer.StartAsync();
+        var work = TestPaths.NewTempDirectory("uw-image");
+        var config = Path.Combine(work, "appsettings.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            UptimeWatch = new
+            {
+                Monitors = new object[] { new { Name = "shop", Url = target.Url("/health").ToString(), IntervalSeconds = 1, TimeoutSeconds = 1 } },
+                Storage = new { Provider = "PostgreSQL", ConnectionString = database },
+            },
+        }));
+        var volume = $"uw-test-data-{Guid.NewGuid():N}"[..26];
+        var containers = new List<string>();
+        try
+        {
+            await DockerCli.DockerAsync(CommandBound, "volume", "create", volume);
+            var (name, port) = await RunAsync(containers, volume, config);
+            using var client = Client(port);
+
+            await Eventually.Until(() => StatusAsync(client), s => s?.Monitors.SingleOrDefault()?.Status == "up", Bound,
+                $"container {name} to report shop up");
+            Assert.True(await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM check_results") > 0,
+                $"no check stored in PostgreSQL: {await DescribeAsync(name)}");
+        }
+        finally
+        {
+            foreach (var container in containers)
+            {
+                await DockerCli.RunAsync("docker", ["rm", "--force", container], CommandBound);
+            }
+            await DockerCli.RunAsync("docker", ["volume", "rm", volume], CommandBound);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>
     /// <c>docker run</c> as a user would, except: host networking bound to 127.0.0.1 (nothing listens beyond loopback)
     /// and a 2 s health check interval, so that the test does not wait the image's 30 s. The health check command,
