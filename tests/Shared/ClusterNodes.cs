@@ -44,9 +44,12 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// Creates a database on <paramref name="server"/>, writes one config with these monitors (and extra settings of the
     /// UptimeWatch section), and starts <paramref name="count"/> nodes on it, one after the other, each waited for until
     /// it serves. <paramref name="nodeEnvironment"/> adds per-node variables (index → variables), e.g. a node id.
+    /// <paramref name="pooled"/> gives the nodes a pooling connection string, as a real deployment has (the server's
+    /// strings do not pool, so that its databases can be dropped): a load test needs it, or every query forks a backend.
     /// </summary>
     public static async Task<ClusterNodes> StartAsync(PostgresServer server, int count, IEnumerable<object> monitors, object? extra = null,
-        IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null)
+        IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null,
+        bool pooled = false)
     {
         var root = Path.Combine(Path.GetTempPath(), $"uw-cluster-{Guid.NewGuid():N}"[..20]);
         Directory.CreateDirectory(root);
@@ -54,6 +57,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
         var cluster = new ClusterNodes(count, root, await server.CreateDatabaseAsync(), config, environment ?? new Dictionary<string, string>())
         {
             _nodeEnvironment = nodeEnvironment,
+            _pooled = pooled,
         };
         try
         {
@@ -71,6 +75,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
     }
 
     private Func<int, IReadOnlyDictionary<string, string>>? _nodeEnvironment;
+    private bool _pooled;
 
     /// <summary>Starts node <paramref name="index"/> (again, after a kill) and waits until it serves.</summary>
     public async Task<HostProcess> StartNodeAsync(int index)
@@ -84,7 +89,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
         var environment = new Dictionary<string, string>(Environment)
         {
             ["UptimeWatch__Storage__Provider"] = "PostgreSQL",
-            ["UptimeWatch__Storage__ConnectionString"] = ConnectionString,
+            ["UptimeWatch__Storage__ConnectionString"] = _pooled ? ConnectionString.Replace("Pooling=false", "Pooling=true") : ConnectionString,
         };
         foreach (var (key, value) in _nodeEnvironment?.Invoke(index) ?? new Dictionary<string, string>())
         {
