@@ -39,6 +39,8 @@ internal sealed partial class PartitionRunner(
     // Per monitor: the one-off look armed (a confirmation re-check or a push deadline).
     private readonly ConcurrentDictionary<int, ITimer> _lookAgain = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    // Every node whose checks this node has read, with the newest slot it stored: who can have stopped.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seenNodes = new(StringComparer.Ordinal);
 
     /// <summary>Partitions this node has run, with the windows of each it ran: the share per node, for logs and tests.</summary>
     public long WindowsRun => Interlocked.Read(ref _windowsRun);
@@ -51,7 +53,9 @@ internal sealed partial class PartitionRunner(
     /// </summary>
     public async Task HandOffWindowAsync(int partition, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        // A window already over (a firing recovered after its node died, long after): nothing in it can still run on
+        // time; the next window of the partition finds its slots unstored and records them as missed.
+        if (lifetime.ApplicationStopping.IsCancellationRequested || end <= time.GetUtcNow())
         {
             return;
         }
@@ -63,7 +67,8 @@ internal sealed partial class PartitionRunner(
         {
             return;
         }
-        var stored = await ReadStoredAsync([.. monitors.Select(m => m.Id)], cancellationToken);
+        var since = start - Horizon(monitors.Max(m => m.Definition.IntervalSeconds), monitors.Max(m => m.Definition.TimeoutSeconds));
+        var stored = await ReadStoredAsync([.. monitors.Select(m => m.Id)], since, cancellationToken);
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
         foreach (var monitor in monitors)
         {
@@ -190,32 +195,29 @@ internal sealed partial class PartitionRunner(
     }
 
     /// <summary>
-    /// Before the first slot of a monitor in a window: store as missed the slots before it that nobody stored, and, when
-    /// another node ran the monitor until now, take its state from the database. The slot just before may still be on its
-    /// way from that node (checked, not yet committed): wait for it, at most the check's timeout plus the writer's window.
+    /// Before the first slot of a monitor in a window. When another node ran the monitor until now, take its state from the
+    /// database; the slot just before may still be on its way from that node (checked, not committed yet): wait for it,
+    /// at most the check's timeout plus the writer's window. Then store as missed the slots of the recent past that no
+    /// node stored, once they are old enough that no node can still be storing them.
     /// </summary>
     private async Task CatchUpAsync(MonitorRuntime monitor, DateTimeOffset slot, TimeSpan interval, SlotPlan plan, StoredMonitor row,
         CancellationToken stopping)
     {
         var previous = slot - interval;
+        var timeout = TimeSpan.FromSeconds(monitor.Definition.TimeoutSeconds);
         // This node checked the slot before (and so holds the newest state), or it takes the state the database has.
-        var takeover = plan.HandedOff is not { } handed || handed < previous;
-        var known = Max(row.LastSlot, plan.HandedOff);
-        var grace = TimeSpan.FromSeconds(monitor.Definition.TimeoutSeconds) + TimeSpan.FromMilliseconds(options.Value.Storage.WriteWindowMilliseconds)
-            + TimeSpan.FromSeconds(2);
-        while ((known is null || known < previous) && row.LastSlot is not null && time.GetUtcNow() - previous < grace)
+        if (plan.HandedOff is not { } handed || handed < previous)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(250), time, stopping);
-            var fresh = await ReadStoredAsync([monitor.Id], stopping);
-            if (!fresh.TryGetValue(monitor.Id, out var again))
+            var grace = timeout + WriteWindow + TimeSpan.FromMilliseconds(500);
+            while (row.LastSlot is { } last && last < previous && time.GetUtcNow() - previous < grace)
             {
-                return;
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stopping);
+                if ((await ReadStoredAsync([monitor.Id], row.Since, stopping)).GetValueOrDefault(monitor.Id) is not { } fresh)
+                {
+                    return;
+                }
+                row = fresh;
             }
-            row = again;
-            known = Max(row.LastSlot, plan.HandedOff);
-        }
-        if (takeover)
-        {
             monitor.Restore(row.State, row.StatusSince, row.LastHeartbeatAt);
             if (row.State.Pending && monitor.Definition.RetryIntervalSeconds is { } retry)
             {
@@ -223,22 +225,62 @@ internal sealed partial class PartitionRunner(
                 ArmLook(monitor, time.GetUtcNow().AddSeconds(retry));
             }
         }
-        if (known is not { } last || monitor.Definition.Type == MonitorType.Push)
+        if (monitor.Definition.Type == MonitorType.Push)
         {
-            // Never stored on a cluster (a new monitor): nothing was lost. A push monitor's late look loses nothing either.
+            // A push monitor's late look loses nothing: it reads the heartbeat clock, which ran meanwhile.
             return;
         }
-        // Not before a resume (the row's status changed after the last slot), nor further back than a takeover can lose.
-        var horizon = slot - (4 * _checkin + 3 * Partitions.Window + interval + grace);
-        var from = new[] { last + TimeSpan.FromMilliseconds(1), row.StatusSince ?? last, horizon }.Max();
-        var lost = Partitions.SlotsIn(monitor.Id, interval, from, slot, MissedSlots.MaxRecorded);
+
+        // Not before the monitor was created or changed, nor before a resume (its status changed after its last slot
+        // without a check), nor further back than the query looked.
+        var from = new[] { row.Since, row.UpdatedAt }.Max();
+        if (row.StatusSince is { } since && (row.LastSlot is not { } lastSlot || since > lastSlot + interval / 2))
+        {
+            from = since > from ? since : from;
+        }
+        var upTo = time.GetUtcNow() - LostAfter(timeout);
+        var lost = Partitions.SlotsIn(monitor.Id, interval, from, upTo < slot ? upTo : slot)
+            .Where(at => !row.Stored.Contains(at))
+            .Take(MissedSlots.MaxRecorded)
+            .ToList();
         if (lost.Count > 0)
         {
-            var reason = row.LastNode is { } node ? $"missed: node {node} stopped" : null;
+            var reason = await StoppedNodeAsync(lost[0] - interval - LostAfter(timeout), row.LastNode, stopping) is { } node
+                ? $"missed: node {node} stopped"
+                : null;
             await StoreMissedAsync(monitor, [.. lost.Select(at => reason is null
                 ? ProbeJob.MissedCheck(at, null, queueWasFull: false) with { Slot = at, Node = _node }
                 : Missed(at, reason))], stopping);
         }
+    }
+
+    private TimeSpan WriteWindow => TimeSpan.FromMilliseconds(options.Value.Storage.WriteWindowMilliseconds);
+
+    /// <summary>
+    /// How old an unstored slot must be before it is declared lost: the node that checked it may still be storing it
+    /// (its check's timeout, the writer's window, and room for a busy database).
+    /// </summary>
+    private TimeSpan LostAfter(TimeSpan timeout) => timeout + WriteWindow + TimeSpan.FromSeconds(5);
+
+    /// <summary>How far back a firing looks for lost slots: what a takeover can lose, and the time to declare it.</summary>
+    private TimeSpan Horizon(int intervalSeconds, int timeoutSeconds) =>
+        LostAfter(TimeSpan.FromSeconds(timeoutSeconds)) + 3 * _checkin + 2 * Partitions.Window + TimeSpan.FromSeconds(intervalSeconds);
+
+    /// <summary>
+    /// Which node stopped and lost these slots: of the nodes whose checks this node has read lately (any partition), the
+    /// ones the cluster no longer sees checking in (Quartz's own record of live nodes); when none is, the node of the
+    /// monitor's last stored check.
+    /// </summary>
+    private async Task<string?> StoppedNodeAsync(DateTimeOffset since, string? lastNode, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Quartz stores its times as .NET ticks (UTC).
+        var aliveAfter = (time.GetUtcNow() - _checkin - TimeSpan.FromSeconds(1)).UtcTicks;
+        var alive = await db.Database
+            .SqlQuery<string>($"SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state WHERE sched_name = {SchedulingExtensions.ClusterSchedulerName} AND last_checkin_time > {aliveAfter}")
+            .ToListAsync(cancellationToken);
+        var stopped = _seenNodes.Where(n => n.Value >= since).Select(n => n.Key).Except(alive).Order(StringComparer.Ordinal).ToList();
+        return stopped.Count > 0 ? string.Join(", ", stopped) : lastNode;
     }
 
     private CheckRecord Missed(DateTimeOffset slot, string reason) =>
@@ -304,10 +346,10 @@ internal sealed partial class PartitionRunner(
     }
 
     /// <summary>
-    /// One query for the partition's monitors: the stored state of each and its newest stored slot with the node that
-    /// stored it (the filtered unique index on (monitor, slot) answers each with one index probe).
+    /// What is stored for these monitors, set-based for the whole partition: their state rows (one query) and their
+    /// slots stored since <paramref name="since"/> with the node of each (one query, answered by the (monitor, slot) index).
     /// </summary>
-    private async Task<Dictionary<int, StoredMonitor>> ReadStoredAsync(List<int> ids, CancellationToken cancellationToken)
+    private async Task<Dictionary<int, StoredMonitor>> ReadStoredAsync(List<int> ids, DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Monitors.AsNoTracking()
@@ -315,19 +357,32 @@ internal sealed partial class PartitionRunner(
             .Select(m => new
             {
                 m.Id, m.Status, m.BaseStatus, m.ConsecutiveFailures, m.ConsecutiveSuccesses, m.VerdictHistory, m.IsFlapping,
-                m.StatusSince, m.LastHeartbeatAt,
-                LastSlot = db.CheckResults.Where(c => c.MonitorId == m.Id && c.Slot != null).OrderByDescending(c => c.Slot).Select(c => c.Slot).FirstOrDefault(),
-                LastNode = db.CheckResults.Where(c => c.MonitorId == m.Id && c.Slot != null).OrderByDescending(c => c.Slot).Select(c => c.Node).FirstOrDefault(),
+                m.StatusSince, m.LastHeartbeatAt, m.UpdatedAt,
             })
             .ToListAsync(cancellationToken);
-        return rows.ToDictionary(r => r.Id, r => new StoredMonitor(
-            MonitorRows.ToState(new MonitorEntity
-            {
-                Slug = "", Name = "", Type = "", Target = "", Definition = "", Source = "",
-                Status = r.Status, BaseStatus = r.BaseStatus, ConsecutiveFailures = r.ConsecutiveFailures,
-                ConsecutiveSuccesses = r.ConsecutiveSuccesses, VerdictHistory = r.VerdictHistory, IsFlapping = r.IsFlapping,
-            }),
-            r.Status, r.StatusSince, r.LastHeartbeatAt, r.LastSlot, r.LastNode));
+        var slots = (await db.CheckResults.AsNoTracking()
+            .Where(c => ids.Contains(c.MonitorId) && c.Slot != null && c.Slot >= since)
+            .Select(c => new { c.MonitorId, c.Slot, c.Node })
+            .ToListAsync(cancellationToken))
+            .ToLookup(c => c.MonitorId);
+        foreach (var seen in slots.SelectMany(g => g).Where(c => c.Node is not null))
+        {
+            _seenNodes.AddOrUpdate(seen.Node!, seen.Slot!.Value, (_, before) => before > seen.Slot!.Value ? before : seen.Slot!.Value);
+        }
+        return rows.ToDictionary(r => r.Id, r =>
+        {
+            var stored = slots[r.Id].ToList();
+            var last = stored.MaxBy(c => c.Slot);
+            return new StoredMonitor(
+                MonitorRows.ToState(new MonitorEntity
+                {
+                    Slug = "", Name = "", Type = "", Target = "", Definition = "", Source = "",
+                    Status = r.Status, BaseStatus = r.BaseStatus, ConsecutiveFailures = r.ConsecutiveFailures,
+                    ConsecutiveSuccesses = r.ConsecutiveSuccesses, VerdictHistory = r.VerdictHistory, IsFlapping = r.IsFlapping,
+                }),
+                r.Status, r.StatusSince, r.LastHeartbeatAt, r.UpdatedAt, since,
+                [.. stored.Select(c => c.Slot!.Value)], last?.Slot, last?.Node);
+        });
     }
 
     private void Track(Task task)
@@ -365,8 +420,9 @@ internal sealed partial class PartitionRunner(
     }
 
     /// <summary>A monitor as the database has it: state, and the newest stored slot and its node.</summary>
+    /// <summary>A monitor as the database has it: state, and the slots stored since <paramref name="Since"/>, the newest with its node.</summary>
     private sealed record StoredMonitor(MonitorState State, MonitorStatus Status, DateTimeOffset? StatusSince, DateTimeOffset? LastHeartbeatAt,
-        DateTimeOffset? LastSlot, string? LastNode);
+        DateTimeOffset UpdatedAt, DateTimeOffset Since, HashSet<DateTimeOffset> Stored, DateTimeOffset? LastSlot, string? LastNode);
 
     [LoggerMessage(LogLevel.Debug, "Running partition {Partition} from {Start:O} (another node ran it before, or none did)")]
     private partial void LogTakingPartition(int partition, DateTimeOffset start);

@@ -37,9 +37,9 @@ internal sealed partial class PartitionScheduler(ISchedulerFactory schedulerFact
                 .WithSimpleSchedule(s => s
                     .WithInterval(Partitions.Window)
                     .RepeatForever()
-                    // Windows that passed while no node could fire them are not fired in a burst: the next firing
-                    // finds their slots unstored and records them as missed.
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+                    // Late (held by a node that died until the cluster declared it dead): fire at once, not at the next
+                    // window, and not once per window missed; that firing finds the slots nobody stored and records them missed.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount))
                 .Build();
             try
             {

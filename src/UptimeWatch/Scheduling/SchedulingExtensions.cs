@@ -39,11 +39,19 @@ internal static class SchedulingExtensions
                     store.UseClustering(c =>
                     {
                         c.CheckinInterval = TimeSpan.FromSeconds(settings.Scheduler.ClusterCheckinSeconds);
-                        // Quartz's default (7.5 s) would add most of another interval to every takeover.
-                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(settings.Scheduler.ClusterCheckinSeconds);
+                        // How late past its check-in a node is declared dead. Quartz's default (7.5 s) would add more than
+                        // another check-in to every takeover; a node declared dead wrongly (a long pause) costs at most a
+                        // window run twice, which the unique slot key makes harmless.
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(1);
                     });
                     store.UseSystemTextJsonSerializer();
-                    store.ConfigureStore(o => o.MisfireThreshold = TimeSpan.FromSeconds(5));
+                    store.ConfigureStore(o =>
+                    {
+                        // A partition trigger late by more than this (held by a node until it was declared dead) fires at
+                        // once; the misfire handler looks for such triggers every second, not every threshold.
+                        o.MisfireThreshold = TimeSpan.FromSeconds(2);
+                        o.MisfireHandlerFrequency = TimeSpan.FromSeconds(1);
+                    });
                 });
             }
             else
