@@ -12,7 +12,7 @@ internal sealed partial class ScheduleReconciler(
     ISchedulerFactory schedulerFactory,
     MonitorRegistry registry,
     TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<Configuration.UptimeWatchOptions> options,
+    SchedulingMode mode,
     ILogger<ScheduleReconciler> logger) : IHostedService
 {
     public const string Group = "monitors";
@@ -43,7 +43,7 @@ internal sealed partial class ScheduleReconciler(
     /// <summary>Makes the scheduler match the registry; returns how many jobs were added, changed and removed.</summary>
     public async Task<(int Added, int Changed, int Removed)> ReconcileAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.Storage.IsPostgres)
+        if (mode.Cluster)
         {
             // A cluster has no trigger per monitor: each partition window reads the monitors it covers (PartitionRunner).
             return (0, 0, 0);

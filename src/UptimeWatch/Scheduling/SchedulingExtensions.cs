@@ -72,6 +72,7 @@ internal static class SchedulingExtensions
             hosted.WaitForJobsToComplete = true;
             hosted.AwaitApplicationStarted = true;
         });
+        builder.Services.AddSingleton(new SchedulingMode(cluster));
         builder.Services.AddSingleton<ScheduleReconciler>();
         builder.Services.AddSingleton<CheckNow>();
         builder.Services.AddSingleton<CheckCutOff>();
@@ -93,3 +94,9 @@ internal static class SchedulingExtensions
         return builder;
     }
 }
+
+/// <summary>
+/// Which scheduler this process runs, decided once when the services are registered (the Quartz store cannot change
+/// later): a cluster's partitions (PostgreSQL) or one trigger per monitor (SQLite).
+/// </summary>
+internal sealed record SchedulingMode(bool Cluster);

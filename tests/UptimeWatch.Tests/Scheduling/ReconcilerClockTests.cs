@@ -28,7 +28,7 @@ public sealed class ReconcilerClockTests
         scheduler.ListenerManager.AddSchedulerListener(stored);
         var reconciler = new ScheduleReconciler(app.Services.GetRequiredService<ISchedulerFactory>(),
             app.Services.GetRequiredService<MonitorRegistry>(), clock,
-            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UptimeWatch.Configuration.UptimeWatchOptions>>(),
+            new SchedulingMode(Cluster: false),
             NullLogger<ScheduleReconciler>.Instance);
 
         var (added, _, _) = await reconciler.ReconcileAsync(CancellationToken.None);
