@@ -68,7 +68,9 @@ internal static class ClusterScenario
             // Every monitor checked again (not missed) by a live node for a slot after the kill.
             await Until(async () => await CountAsync(pg, $"SELECT count(DISTINCT \"MonitorId\") FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}'", cancellationToken) >= monitors,
                 TimeSpan.FromSeconds(120), "every monitor checked by a live node", cancellationToken, TimeSpan.FromMilliseconds(200));
-            takeover = $"{(DateTimeOffset.UtcNow - killedAt).TotalSeconds:F1} s (upper bound: time until the last monitor's first check by a live node was seen)";
+            // The slot of the last monitor to be checked again: how long its monitors went unchecked.
+            var lastBack = await CountAsync(pg, $"SELECT max(first) FROM (SELECT min(\"Slot\") AS first FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}' GROUP BY \"MonitorId\") AS f", cancellationToken);
+            takeover = $"{(DateTimeOffset.FromUnixTimeMilliseconds(lastBack) - killedAt).TotalSeconds:F1} s (kill to the slot of the last monitor checked again by a live node)";
         }
         // The window's last slots may still be in the writers' queues.
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
