@@ -245,7 +245,7 @@ internal sealed partial class PartitionRunner(
             .ToList();
         if (lost.Count > 0)
         {
-            var reason = await StoppedNodeAsync(lost[0] - interval - LostAfter(timeout), row.LastNode, stopping) is { } node
+            var reason = await StoppedNodeAsync(lost[0] - interval - LostAfter(timeout), stopping) is { } node
                 ? $"missed: node {node} stopped"
                 : null;
             await StoreMissedAsync(monitor, [.. lost.Select(at => reason is null
@@ -268,10 +268,10 @@ internal sealed partial class PartitionRunner(
 
     /// <summary>
     /// Which node stopped and lost these slots: of the nodes whose checks this node has read lately (any partition), the
-    /// ones the cluster no longer sees checking in (Quartz's own record of live nodes); when none is, the node of the
-    /// monitor's last stored check.
+    /// ones the cluster no longer sees checking in (Quartz's own record of live nodes). Null when every such node is alive:
+    /// then the slots were lost to lateness (a busy machine, a slow database), and no live node is blamed.
     /// </summary>
-    private async Task<string?> StoppedNodeAsync(DateTimeOffset since, string? lastNode, CancellationToken cancellationToken)
+    private async Task<string?> StoppedNodeAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Quartz stores its times as .NET ticks (UTC).
@@ -280,7 +280,7 @@ internal sealed partial class PartitionRunner(
             .SqlQuery<string>($"SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state WHERE sched_name = {SchedulingExtensions.ClusterSchedulerName} AND last_checkin_time > {aliveAfter}")
             .ToListAsync(cancellationToken);
         var stopped = _seenNodes.Where(n => n.Value >= since).Select(n => n.Key).Except(alive).Order(StringComparer.Ordinal).ToList();
-        return stopped.Count > 0 ? string.Join(", ", stopped) : lastNode;
+        return stopped.Count > 0 ? string.Join(", ", stopped) : null;
     }
 
     private CheckRecord Missed(DateTimeOffset slot, string reason) =>
