@@ -328,10 +328,17 @@ namespace UptimeWatch.Migrations
                     b.Property<int>("MonitorId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Outcome")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("ResponseMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Slot")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("TlsMs")
@@ -340,6 +347,10 @@ namespace UptimeWatch.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("MonitorId", "At");
+
+                    b.HasIndex("MonitorId", "Slot")
+                        .IsUnique()
+                        .HasFilter("\"Slot\" IS NOT NULL");
 
                     b.ToTable("check_results", (string)null);
                 });

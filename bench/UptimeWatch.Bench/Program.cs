@@ -35,6 +35,7 @@ try
         "storage" => await StorageScenario.RunAsync(options, cancel.Token),
         "startup" => await StartupScenario.RunAsync(options, cancel.Token),
         "anonymous" => await AnonymousScenario.RunAsync(options, cancel.Token),
+        "cluster" => await ClusterScenario.RunAsync(options, cancel.Token),
         _ => Help(),
     };
 }
@@ -51,6 +52,7 @@ static int Help()
           live     --sse 10000 --polls 1000 --monitors 10 --interval 5 --flips 10
           storage  --monitors 100 [--requests 500]
           startup  --monitors 10000
+          cluster  --pg <connection string, empty database> --nodes 2 --monitors 10000 --interval 30 --warmup 45 --duration 120 [--kill yes]
           anonymous --monitors 100 --clients 200 --duration 30 --events 100000 --sse 20 [--host-dll <another build's UptimeWatch.dll>]
         common: --deadline <s> (hard stop, default 900) --keep (keep the work folder)
         """);

@@ -345,11 +345,18 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.Property<int>("MonitorId")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("Outcome")
                         .HasColumnType("integer");
 
                     b.Property<int?>("ResponseMs")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("Slot")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("TlsMs")
                         .HasColumnType("integer");
@@ -357,6 +364,10 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.HasKey("Id");
 
                     b.HasIndex("MonitorId", "At");
+
+                    b.HasIndex("MonitorId", "Slot")
+                        .IsUnique()
+                        .HasFilter("\"Slot\" IS NOT NULL");
 
                     b.ToTable("check_results", (string)null);
                 });

@@ -31,4 +31,13 @@ public sealed class CheckResult
 
     /// <summary>Whole days until the server certificate expires (negative once expired).</summary>
     public int? CertificateDaysLeft { get; set; }
+
+    /// <summary>
+    /// The scheduled slot this check fills, on a cluster (PostgreSQL) only: unique per monitor, so no slot is ever
+    /// stored twice whichever node runs it. Null on SQLite and for checks outside the grid (check now, a confirmation re-check).
+    /// </summary>
+    public DateTimeOffset? Slot { get; set; }
+
+    /// <summary>The cluster node (<c>Scheduler:NodeId</c>) that ran the check, or declared the slot missed; null on SQLite.</summary>
+    public string? Node { get; set; }
 }

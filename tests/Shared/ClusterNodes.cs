@@ -47,9 +47,10 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// Creates a database on <paramref name="server"/>, writes one config with these monitors (and extra settings of the
     /// UptimeWatch section), and starts <paramref name="count"/> nodes on it, one after the other, each waited for until
     /// it serves. <paramref name="nodeEnvironment"/> adds per-node variables (index → variables), e.g. a node id.
-    /// </summary>
     /// <paramref name="atOnce"/> starts them all at the same moment instead (as an orchestrator does), and waits for all;
-    /// <paramref name="pooling"/> turns Npgsql's connection pool on for the nodes.
+    /// <paramref name="pooling"/> gives the nodes a pooling connection string, as a real deployment has (the server's
+    /// strings do not pool, so that its databases can be dropped): a load test needs it, or every query forks a backend.
+    /// </summary>
     public static async Task<ClusterNodes> StartAsync(PostgresServer server, int count, IEnumerable<object> monitors, object? extra = null,
         IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null,
         bool atOnce = false, bool pooling = false)

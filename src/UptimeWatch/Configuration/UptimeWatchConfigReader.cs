@@ -57,6 +57,19 @@ internal static class UptimeWatchConfigReader
         var scheduler = new TrackedSection(section.GetSection("Scheduler"), "Scheduler");
         options.Scheduler.MaxConcurrency = Int(scheduler, "Scheduler", "MaxConcurrency", options.Scheduler.MaxConcurrency, 1, 100_000, errors);
         options.Scheduler.ShutdownTimeoutSeconds = Int(scheduler, "Scheduler", "ShutdownTimeoutSeconds", options.Scheduler.ShutdownTimeoutSeconds, 1, 3_600, errors);
+        options.Scheduler.ClusterCheckinSeconds = Int(scheduler, "Scheduler", "ClusterCheckinSeconds", options.Scheduler.ClusterCheckinSeconds, 1, 300, errors);
+        if (scheduler["NodeId"] is { } nodeId)
+        {
+            var trimmed = nodeId.Trim();
+            if (trimmed.Length is 0 or > SchedulerOptions.NodeIdMaxLength || !trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                errors.Add($"Scheduler:NodeId \"{nodeId}\" must be 1 to {SchedulerOptions.NodeIdMaxLength} letters, digits, '-' or '_'");
+            }
+            else
+            {
+                options.Scheduler.NodeId = trimmed;
+            }
+        }
 
         var probing = new TrackedSection(section.GetSection("Probing"), "Probing");
         var caFile = probing["CaCertificatesFile"];

@@ -82,6 +82,26 @@ internal sealed class SchedulerOptions
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
+    /// PostgreSQL only: how often a node tells the cluster it is alive (Quartz's cluster check-in). A node silent for
+    /// about two of these is declared dead and its partitions are taken over.
+    /// </summary>
+    public int ClusterCheckinSeconds { get; set; } = 5;
+
+    /// <summary>PostgreSQL only: this node's name in the cluster and on the checks it stores; unique per node.</summary>
+    public string NodeId { get; set; } = DefaultNodeId();
+
+    /// <summary>The longest node id: it is stored on every check and in Quartz's 200-character instance column.</summary>
+    public const int NodeIdMaxLength = 64;
+
+    /// <summary>The machine name and process id, reduced to the characters a node id may hold, so two processes on one host differ.</summary>
+    public static string DefaultNodeId()
+    {
+        var machine = new string([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
+        var id = $"{machine}-{Environment.ProcessId}";
+        return id.Length <= NodeIdMaxLength ? id : id[^NodeIdMaxLength..];
+    }
+
+    /// <summary>
     /// What the writer gets, after running checks are cut off (Scheduling's CheckCutOff), to store the last results.
     /// The host's own shutdown timeout is <see cref="ShutdownTimeoutSeconds"/> plus this.
     /// </summary>

@@ -53,11 +53,12 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         // First pass: check rows and event-log rows, in queue order (their ids are the order clients see); one step per write.
         var steps = new List<CommittedWrite>(batch.Count);
         var latestState = new Dictionary<int, StateSnapshot>();
+        var storedSlots = await StoredSlotsAsync(db, batch, cancellationToken);
         foreach (var item in batch)
         {
             steps.Add(item switch
             {
-                CheckWrite write => AddCheckWrite(db, write, open, latestState),
+                CheckWrite write => AddCheckWrite(db, write, open, latestState, storedSlots),
                 AlertAcknowledgement ack => await AddAcknowledgementAsync(db, ack, latestState, cancellationToken),
                 MonitorArchived archived => new CommittedWrite(archived.MonitorId, null, null, null,
                     open.Remove(archived.MonitorId, out var closing) ? closing : null, "alert.resolved", $"monitor deleted by {archived.By}", archived.At),
@@ -177,10 +178,34 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         return queued;
     }
 
-    private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState)
+    /// <summary>
+    /// Cluster only: the (monitor, slot) pairs of this batch already stored, by another node (a slot declared missed
+    /// that then ran after all, a recovered window). They are skipped rather than left to the unique key, whose
+    /// violation would roll back the whole batch. Nothing to read on SQLite: its checks carry no slot.
+    /// </summary>
+    private static async Task<HashSet<(int, DateTimeOffset)>> StoredSlotsAsync(UptimeWatchDbContext db, IReadOnlyList<JournalWrite> batch,
+        CancellationToken cancellationToken)
+    {
+        var slotted = batch.OfType<CheckWrite>().SelectMany(w => w.Checks.Where(c => c.Slot is not null).Select(c => (w.MonitorId, Slot: c.Slot!.Value))).ToList();
+        if (slotted.Count == 0)
+        {
+            return [];
+        }
+        var ids = slotted.Select(s => s.MonitorId).Distinct().ToList();
+        DateTimeOffset? from = slotted.Min(s => s.Slot), to = slotted.Max(s => s.Slot);
+        var stored = await db.CheckResults.AsNoTracking()
+            .Where(c => ids.Contains(c.MonitorId) && c.Slot >= from && c.Slot <= to)
+            .Select(c => new { c.MonitorId, c.Slot })
+            .ToListAsync(cancellationToken);
+        return [.. stored.Select(s => (s.MonitorId, s.Slot!.Value))];
+    }
+
+    private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState,
+        HashSet<(int, DateTimeOffset)> storedSlots)
     {
         CheckResult? lastCheck = null;
-        foreach (var check in write.Checks)
+        // A slot is stored once: a second one (and a repeat within this batch) is dropped.
+        foreach (var check in write.Checks.Where(c => c.Slot is not { } slot || storedSlots.Add((write.MonitorId, slot))))
         {
             db.CheckResults.Add(lastCheck = new CheckResult
             {
@@ -188,7 +213,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
                 ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error), Category = check.Category,
                 DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
                 FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
-                InMaintenance = check.InMaintenance,
+                InMaintenance = check.InMaintenance, Slot = check.Slot, Node = check.Node,
             });
         }
         if (write.State is { } state)

@@ -99,6 +99,20 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         }
     }
 
+    /// <summary>
+    /// Takes the state as stored (streaks, flap history, pending confirmation), when this process starts running a
+    /// monitor that another cluster node ran until now: its own copy may be older than what that node stored.
+    /// </summary>
+    public void Restore(MonitorState state, DateTimeOffset? statusSince, DateTimeOffset? lastHeartbeatAt)
+    {
+        lock (_lock)
+        {
+            _state = state;
+            _statusSince = statusSince;
+            LastHeartbeatAt = lastHeartbeatAt ?? LastHeartbeatAt;
+        }
+    }
+
     /// <summary>Stops judging the monitor: status <c>paused</c> until resumed. Null when it already is paused.</summary>
     public Judgement? Pause(DateTimeOffset at, string by) => SetStatus(at, s => s.Status == MonitorStatus.Paused
         ? null
@@ -177,6 +191,12 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 
     /// <summary>The failure's public category (<see cref="PublicReasons"/>); null when the check did not fail.</summary>
     public string? Category { get; init; }
+
+    /// <summary>On a cluster: the scheduled slot this record fills (unique per monitor) and the node that ran or missed it.</summary>
+    public DateTimeOffset? Slot { get; init; }
+
+    /// <inheritdoc cref="Slot"/>
+    public string? Node { get; init; }
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>

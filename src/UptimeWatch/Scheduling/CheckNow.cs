@@ -10,7 +10,11 @@ namespace UptimeWatch.Scheduling;
 /// is recorded exactly like one) and waits for what it found. Quartz carries only data to the job, so the request is
 /// an id in the trigger's data and the waiter stays here; the job completes it once, when it ends.
 /// </summary>
-internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
+/// <remarks>
+/// On a cluster (PostgreSQL) there is no job per monitor: the check runs on the node that was asked, in the monitor's
+/// turn on that node (<see cref="PartitionRunner.CheckNowAsync"/>), stored without a slot.
+/// </remarks>
+internal sealed class CheckNow(ISchedulerFactory schedulerFactory, PartitionRunner? partitions = null)
 {
     public const string RequestKey = "checkNow";
 
@@ -18,6 +22,11 @@ internal sealed class CheckNow(ISchedulerFactory schedulerFactory)
 
     public async Task<CheckNowOutcome> RunAsync(int monitorId, TimeSpan deadline, CancellationToken cancellationToken)
     {
+        if (partitions is not null)
+        {
+            return await partitions.CheckNowAsync(monitorId, cancellationToken).WaitAsync(deadline, cancellationToken)
+                ?? throw new TimeoutException($"No monitor {monitorId} is active on this node");
+        }
         var request = Guid.NewGuid().ToString("N");
         var done = new TaskCompletionSource<CheckNowOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[request] = done;

@@ -13,15 +13,11 @@ namespace UptimeWatch.Scheduling;
 /// Quartz decides only when this runs.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class ProbeJob(
+internal sealed class ProbeJob(
     MonitorRegistry registry,
-    ProbeRunner probes,
-    JournalWriter writer,
+    CheckRunner checks,
     CheckNow checkNow,
-    CheckCutOff cutOff,
-    Telemetry.UptimeWatchMetrics metrics,
-    TimeProvider time,
-    ILogger<ProbeJob> logger) : IJob
+    CheckCutOff cutOff) : IJob
 {
     public const string MonitorIdKey = "monitorId";
 
@@ -60,85 +56,34 @@ internal sealed partial class ProbeJob(
         }
 
         var definition = monitor.Definition;
-        var isPush = definition.Type == MonitorType.Push;
         var missed = new List<CheckRecord>();
         // A push monitor's slots only look at the heartbeat clock, which runs whether or not a slot ran: a late
         // slot loses nothing, so it is not a missed check.
-        if (!isPush && context.Trigger.Key.Equals(ScheduleReconciler.TriggerKeyFor(monitorId)))
+        if (definition.Type != MonitorType.Push && context.Trigger.Key.Equals(ScheduleReconciler.TriggerKeyFor(monitorId)))
         {
             // After a misfire Quartz reports the missed occurrence as "scheduled"; the trigger knows the slot it fired.
             var slot = context.Trigger.PreviousFireTimeUtc ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
             // A previous check that waited for room in the write queue held this job past the slots in between.
-            var queueWasFull = writer.LastFullAt is { } full && full >= context.PreviousFireTimeUtc;
+            var queueWasFull = checks.WriteQueueLastFullAt is { } full && full >= context.PreviousFireTimeUtc;
             missed.AddRange(MissedSlots.Between(context.PreviousFireTimeUtc, slot, TimeSpan.FromSeconds(definition.IntervalSeconds))
                 .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt, queueWasFull)));
         }
 
-        // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
-        using var turn = isPush ? await monitor.EnterAsync(cancellationToken) : null;
-        var startedAt = time.GetUtcNow();
-        ProbeResult result;
-        using (var probeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cutOff.Token))
+        var run = await checks.RunAsync(monitor, missed, awaited, null, cancellationToken);
+        if (run.LookAgainAt is { } lookAt)
         {
-            try
-            {
-                result = await probes.CheckAsync(definition, probeCancel.Token);
-            }
-            catch (OperationCanceledException) when (cutOff.Token.IsCancellationRequested)
-            {
-                // Not an error and not a result: the process is going away.
-                LogCutShort(definition.Slug);
-                throw;
-            }
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, lookAt, cancellationToken);
         }
-        if (result.NothingNewUntil is { } until)
+        if (run.RetryAt is { } retryAt)
         {
-            // Nothing to record (a heartbeat on time). Look again right at the deadline rather than at the next slot,
-            // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
-            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, until + DeadlineMargin, cancellationToken);
-            return new CheckNowOutcome(startedAt, result, monitor.State);
-        }
-        // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
-        using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
-        var judgement = monitor.Record(result, startedAt, time.GetUtcNow());
-        // Only checks that are recorded: a push monitor's look at an on-time heartbeat is not a check.
-        metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
-        if (isPush)
-        {
-            judgement = PushApi.WithDuration(judgement, null);
-        }
-        if (missed.Count > 0)
-        {
-            LogMissed(definition.Slug, missed.Count, missed[0].Error!);
-            judgement = judgement with { Checks = [.. missed, .. judgement.Checks] };
-        }
-
-        LogChecked(definition.Slug, definition.Target, result.Verdict, result.HttpStatus, result.ElapsedMs, result.Error);
-        var write = CheckWrite.From(judgement);
-        if (awaited)
-        {
-            // Whoever asked reads the monitor next: answer once the check is stored, not merely queued.
-            var stored = await writer.AppendAwaitedAsync(write, cancellationToken);
-            recordTurn?.Dispose();
-            await stored.WaitAsync(cancellationToken);
-        }
-        else
-        {
-            await writer.AppendAsync(write, cancellationToken);
-        }
-        if (judgement.State.State.Pending && definition.RetryIntervalSeconds is { } retry)
-        {
-            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, time.GetUtcNow().AddSeconds(retry), cancellationToken);
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, retryAt, cancellationToken);
         }
         // Answered once the next look is scheduled too: what the caller does next (on a test's clock: move it) cannot
         // come before that look is armed, and so cannot move its time.
-        return new CheckNowOutcome(startedAt, result, judgement.State.State);
+        return run.Outcome;
     }
 
-    /// <summary>Quartz may fire a trigger a few milliseconds early; a look that early would find the deadline not yet passed.</summary>
-    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(100);
-
-    private static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt, bool queueWasFull)
+    public static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt, bool queueWasFull)
     {
         // A slot whose previous check ended after it was blocked by that check; otherwise the scheduler itself
         // was late (every probe slot busy, or the process was paused).
@@ -149,13 +94,4 @@ internal sealed partial class ProbeJob(
                 : "missed: the scheduler was late (all check slots busy or the process was paused)";
         return new CheckRecord(slot, CheckOutcome.Missed, null, null, reason) { Category = PublicReasons.Missed };
     }
-
-    [LoggerMessage(LogLevel.Debug, "Checked {Monitor} {Url}: {Verdict} {Status} in {ElapsedMs} ms {Error}")]
-    private partial void LogChecked(string monitor, string url, Verdict verdict, int? status, int elapsedMs, string? error);
-
-    [LoggerMessage(LogLevel.Warning, "The check of {Monitor} was still running when the shutdown grace period ended: cut short, not recorded")]
-    private partial void LogCutShort(string monitor);
-
-    [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
-    private partial void LogMissed(string monitor, int count, string reason);
 }

@@ -12,6 +12,7 @@ internal sealed partial class ScheduleReconciler(
     ISchedulerFactory schedulerFactory,
     MonitorRegistry registry,
     TimeProvider time,
+    SchedulingMode mode,
     ILogger<ScheduleReconciler> logger) : IHostedService
 {
     public const string Group = "monitors";
@@ -42,6 +43,11 @@ internal sealed partial class ScheduleReconciler(
     /// <summary>Makes the scheduler match the registry; returns how many jobs were added, changed and removed.</summary>
     public async Task<(int Added, int Changed, int Removed)> ReconcileAsync(CancellationToken cancellationToken)
     {
+        if (mode.Cluster)
+        {
+            // A cluster has no trigger per monitor: each partition window reads the monitors it covers (PartitionRunner).
+            return (0, 0, 0);
+        }
         var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
         var desired = registry.Active
             .Where(m => m.State.Status != MonitorStatus.Paused)

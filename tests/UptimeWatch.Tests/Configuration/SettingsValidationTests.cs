@@ -45,7 +45,7 @@ public sealed class SettingsValidationTests
         var options = Read("""
             { "UptimeWatch": {
                 "Storage": { "Provider": "sqlite", "ConnectionString": "Data Source=/tmp/x.db;Cache=Shared", "WriteQueueCapacity": 1000, "WriteBatchSize": 10, "WriteWindowMilliseconds": 0 },
-                "Scheduler": { "MaxConcurrency": 10, "ShutdownTimeoutSeconds": 5 },
+                "Scheduler": { "MaxConcurrency": 10, "ShutdownTimeoutSeconds": 5, "ClusterCheckinSeconds": 7, "NodeId": "node-a_1" },
                 "Live": { "HeartbeatSeconds": 5, "RetryMs": 1000, "MaxStreams": 10, "MaxStreamsPerIp": 5, "ClientQueueSize": 16, "MaxPollTimeoutSeconds": 5, "CheckFrameMs": 500 },
                 "StatusPage": { "Title": "T", "Description": "D", "Footer": "F", "LogoUrl": "/logo.png" },
                 "Retention": { "RawDays": 3, "RollupDays": 30 } } }
@@ -54,6 +54,32 @@ public sealed class SettingsValidationTests
         Assert.Empty(options.Errors);
         Assert.Equal("Sqlite", options.Storage.Provider);
         Assert.Equal("Data Source=/tmp/x.db;Cache=Shared", options.Storage.ConnectionString);
+        Assert.Equal(7, options.Scheduler.ClusterCheckinSeconds);
+        Assert.Equal("node-a_1", options.Scheduler.NodeId);
+    }
+
+    [Fact]
+    public void The_node_id_defaults_to_the_machine_and_process_and_the_check_in_to_5_seconds()
+    {
+        var options = Read("""{ "UptimeWatch": { } }""");
+
+        Assert.Empty(options.Errors);
+        Assert.Equal(5, options.Scheduler.ClusterCheckinSeconds);
+        Assert.EndsWith($"-{Environment.ProcessId}", options.Scheduler.NodeId);
+        Assert.Matches("^[A-Za-z0-9_-]{1,64}$", options.Scheduler.NodeId);
+    }
+
+    [Theory]
+    [InlineData("\"ClusterCheckinSeconds\": 0", "Scheduler:ClusterCheckinSeconds \"0\" must be a whole number from 1 to 300")]
+    [InlineData("\"ClusterCheckinSeconds\": \"soon\"", "Scheduler:ClusterCheckinSeconds \"soon\" must be a whole number from 1 to 300")]
+    [InlineData("\"NodeId\": \"node a\"", "Scheduler:NodeId \"node a\" must be 1 to 64 letters, digits, '-' or '_'")]
+    [InlineData("\"NodeId\": \"\"", "Scheduler:NodeId \"\" must be 1 to 64 letters, digits, '-' or '_'")]
+    [InlineData("\"NodeId\": \"nœud\"", "Scheduler:NodeId \"nœud\" must be 1 to 64 letters, digits, '-' or '_'")]
+    public void A_bad_cluster_setting_names_the_field_and_the_value(string setting, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Scheduler": { {{setting}} } } }""");
+
+        Assert.Equal([error], options.Errors);
     }
 
     [Theory]

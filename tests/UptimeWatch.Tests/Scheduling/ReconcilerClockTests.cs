@@ -18,7 +18,8 @@ public sealed class ReconcilerClockTests
     {
         await using var target = await TargetServer.StartAsync();
         var monitors = Enumerable.Range(1, 12).Select(i => UptimeWatchApp.Monitor($"m{i}", target.Url("/health"))).ToList();
-        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), monitors);
+        // One trigger per monitor is the single-node (SQLite) scheduler; a cluster schedules partitions (ClusterSchedulingTests).
+        await using var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), monitors, TestStorage.SqliteOnly());
         var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         await scheduler.DeleteJobs([.. await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(ScheduleReconciler.Group))]);
         // Storing each trigger moves the clock 300 ms on, as if the scheduler were busy with thousands of them.
@@ -26,7 +27,9 @@ public sealed class ReconcilerClockTests
         var stored = new StoredTriggers(clock, TimeSpan.FromMilliseconds(300));
         scheduler.ListenerManager.AddSchedulerListener(stored);
         var reconciler = new ScheduleReconciler(app.Services.GetRequiredService<ISchedulerFactory>(),
-            app.Services.GetRequiredService<MonitorRegistry>(), clock, NullLogger<ScheduleReconciler>.Instance);
+            app.Services.GetRequiredService<MonitorRegistry>(), clock,
+            new SchedulingMode(Cluster: false),
+            NullLogger<ScheduleReconciler>.Instance);
 
         var (added, _, _) = await reconciler.ReconcileAsync(CancellationToken.None);
 

@@ -1,0 +1,435 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UptimeWatch.Configuration;
+using UptimeWatch.Journal;
+using UptimeWatch.Monitoring;
+using UptimeWatch.Storage;
+
+namespace UptimeWatch.Scheduling;
+
+/// <summary>
+/// A cluster node's side of the partitions (PostgreSQL only): given a window of a partition by <see cref="PartitionJob"/>,
+/// it reads in one query what is stored for the partition's monitors, then runs each slot of the window at its time on
+/// this process's clock through the same <see cref="CheckRunner"/> a single node uses. Each check carries its slot, unique
+/// per monitor in the database, so a slot is stored once whichever node runs it. Slots nobody ran (their node was
+/// killed) are stored as missed with the reason <c>node &lt;id&gt; stopped</c>. A node that did not run the partition's
+/// previous window takes each monitor's state (streaks, flap history, pending confirmation) from the database first.
+/// </summary>
+internal sealed partial class PartitionRunner(
+    MonitorRegistry registry,
+    CheckRunner checks,
+    JournalWriter writer,
+    IDbContextFactory<UptimeWatchDbContext> dbFactory,
+    IOptions<UptimeWatchOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<PartitionRunner> logger) : IHostedService
+{
+    private readonly string _node = options.Value.Scheduler.NodeId;
+    private readonly TimeSpan _checkin = TimeSpan.FromSeconds(options.Value.Scheduler.ClusterCheckinSeconds);
+    private readonly SemaphoreSlim _concurrency = new(options.Value.Scheduler.MaxConcurrency);
+
+    // Per partition: the end of the last window this node ran; a window starting elsewhere means another node ran the one before.
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _ranUntil = new();
+    // Per monitor: the last slot this node handed to a check (maybe not stored yet).
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _handedOff = new();
+    // Per monitor: one check at a time in this process.
+    private readonly ConcurrentDictionary<int, SemaphoreSlim> _busy = new();
+    // Per monitor: the one-off look armed (a confirmation re-check or a push deadline).
+    private readonly ConcurrentDictionary<int, ITimer> _lookAgain = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    // Every node whose checks this node has read, with the newest slot it stored: who can have stopped.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seenNodes = new(StringComparer.Ordinal);
+
+    /// <summary>Partitions this node has run, with the windows of each it ran: the share per node, for logs and tests.</summary>
+    public long WindowsRun => Interlocked.Read(ref _windowsRun);
+
+    private long _windowsRun;
+
+    /// <summary>
+    /// Reads the partition's monitors (one query), works out what each must do in [<paramref name="start"/>,
+    /// <paramref name="end"/>), and arms it; returns once everything is handed off, not when the checks are done.
+    /// </summary>
+    public async Task HandOffWindowAsync(int partition, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        // A window already over (a firing recovered after its node died, long after): nothing in it can still run on
+        // time; the next window of the partition finds its slots unstored and records them as missed.
+        if (lifetime.ApplicationStopping.IsCancellationRequested || end <= time.GetUtcNow())
+        {
+            return;
+        }
+        var takeover = !_ranUntil.TryGetValue(partition, out var until) || until != start;
+        _ranUntil[partition] = end;
+        Interlocked.Increment(ref _windowsRun);
+        var monitors = registry.Active.Where(m => Partitions.Of(m.Id) == partition).ToList();
+        if (monitors.Count == 0)
+        {
+            return;
+        }
+        var since = start - Horizon(monitors.Max(m => m.Definition.IntervalSeconds), monitors.Max(m => m.Definition.TimeoutSeconds));
+        var stored = await ReadStoredAsync([.. monitors.Select(m => m.Id)], since, cancellationToken);
+        var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
+        foreach (var monitor in monitors)
+        {
+            if (!stored.TryGetValue(monitor.Id, out var row) || row.Status == MonitorStatus.Paused)
+            {
+                continue;
+            }
+            var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
+            var slots = Partitions.SlotsIn(monitor.Id, interval, start, end);
+            if (slots.Count == 0)
+            {
+                continue;
+            }
+            // Whether this node ran the monitor's slot before the window is decided per monitor: one that checks
+            // less often than every window may have had its last slot in a window another node ran.
+            var mine = _handedOff.TryGetValue(monitor.Id, out var handed) ? handed : (DateTimeOffset?)null;
+            _handedOff[monitor.Id] = slots[^1];
+            plans.Add((slots[0], monitor, new SlotPlan(row, mine)));
+            plans.AddRange(slots.Skip(1).Select(s => (s, monitor, SlotPlan.Regular)));
+        }
+        if (takeover && plans.Count > 0)
+        {
+            LogTakingPartition(partition, start);
+        }
+        plans.Sort((a, b) => a.Slot.CompareTo(b.Slot));
+        Track(RunSlotsAsync(partition, plans));
+    }
+
+    /// <summary>"Check now" on a cluster: here, at once, one at a time with this node's own checks of the monitor; not a slot.</summary>
+    public async Task<CheckNowOutcome?> CheckNowAsync(int monitorId, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(monitorId, out var monitor))
+        {
+            return null;
+        }
+        var gate = _busy.GetOrAdd(monitorId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var run = await checks.RunAsync(monitor, [], true, null, cancellationToken);
+            Arm(monitor, run);
+            return run.Outcome;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task RunSlotsAsync(int partition, List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)> plans)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        foreach (var (slot, monitor, plan) in plans)
+        {
+            var wait = slot - time.GetUtcNow();
+            try
+            {
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, stopping);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            Track(RunSlotAsync(partition, slot, monitor, plan, stopping));
+        }
+    }
+
+    private async Task RunSlotAsync(int partition, DateTimeOffset slot, MonitorRuntime monitor, SlotPlan plan, CancellationToken stopping)
+    {
+        var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
+        var gate = _busy.GetOrAdd(monitor.Id, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(0))
+        {
+            await StoreMissedAsync(monitor, [Missed(slot, "missed: the previous check was still running")], stopping);
+            return;
+        }
+        try
+        {
+            if (plan.First is { } row)
+            {
+                await CatchUpAsync(monitor, slot, interval, plan, row, stopping);
+            }
+            if (monitor.State.Status == MonitorStatus.Paused)
+            {
+                return;
+            }
+            // Later than a single node would let a slot start (the previous owner's results took long to arrive,
+            // every check slot was busy): counted missed rather than crowding the next slot.
+            var threshold = ScheduleReconciler.MisfireThreshold(interval);
+            var late = time.GetUtcNow() - slot;
+            if (late > threshold || !await _concurrency.WaitAsync(threshold - late, stopping))
+            {
+                await StoreMissedAsync(monitor, [ProbeJob.MissedCheck(slot, null, queueWasFull: false) with { Slot = slot, Node = _node }], stopping);
+                return;
+            }
+            try
+            {
+                var run = await checks.RunAsync(monitor, [], false, new SlotStamp(slot, _node), stopping);
+                if (Owns(partition))
+                {
+                    Arm(monitor, run);
+                }
+            }
+            finally
+            {
+                _concurrency.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: the slot is left to whichever node runs the partition next.
+        }
+        catch (Exception ex)
+        {
+            LogSlotFailed(ex, monitor.Definition.Slug, slot);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Before the first slot of a monitor in a window. When another node ran the monitor until now, take its state from the
+    /// database; the slot just before may still be on its way from that node (checked, not committed yet): wait for it,
+    /// at most the check's timeout plus the writer's window. Then store as missed the slots of the recent past that no
+    /// node stored, once they are old enough that no node can still be storing them.
+    /// </summary>
+    private async Task CatchUpAsync(MonitorRuntime monitor, DateTimeOffset slot, TimeSpan interval, SlotPlan plan, StoredMonitor row,
+        CancellationToken stopping)
+    {
+        var previous = slot - interval;
+        var timeout = TimeSpan.FromSeconds(monitor.Definition.TimeoutSeconds);
+        // This node checked the slot before (and so holds the newest state), or it takes the state the database has.
+        if (plan.HandedOff is not { } handed || handed < previous)
+        {
+            var grace = timeout + WriteWindow + TimeSpan.FromMilliseconds(500);
+            while (row.LastSlot is { } last && last < previous && time.GetUtcNow() - previous < grace)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stopping);
+                if ((await ReadStoredAsync([monitor.Id], row.Since, stopping)).GetValueOrDefault(monitor.Id) is not { } fresh)
+                {
+                    return;
+                }
+                row = fresh;
+            }
+            monitor.Restore(row.State, row.StatusSince, row.LastHeartbeatAt);
+            if (row.State.Pending && monitor.Definition.RetryIntervalSeconds is { } retry)
+            {
+                // The other node was confirming a failure: confirm it here, as soon as it would have.
+                ArmLook(monitor, time.GetUtcNow().AddSeconds(retry));
+            }
+        }
+        if (monitor.Definition.Type == MonitorType.Push)
+        {
+            // A push monitor's late look loses nothing: it reads the heartbeat clock, which ran meanwhile.
+            return;
+        }
+
+        // Not before the monitor was created or changed, nor before a resume (its status changed after its last slot
+        // without a check), nor further back than the query looked.
+        var from = new[] { row.Since, row.UpdatedAt }.Max();
+        if (row.StatusSince is { } since && (row.LastSlot is not { } lastSlot || since > lastSlot + interval / 2))
+        {
+            from = since > from ? since : from;
+        }
+        var upTo = time.GetUtcNow() - LostAfter(timeout);
+        var lost = Partitions.SlotsIn(monitor.Id, interval, from, upTo < slot ? upTo : slot)
+            .Where(at => !row.Stored.Contains(at))
+            .Take(MissedSlots.MaxRecorded)
+            .ToList();
+        if (lost.Count > 0)
+        {
+            var reason = await StoppedNodeAsync(lost[0] - interval - LostAfter(timeout), stopping) is { } node
+                ? $"missed: node {node} stopped"
+                : null;
+            await StoreMissedAsync(monitor, [.. lost.Select(at => reason is null
+                ? ProbeJob.MissedCheck(at, null, queueWasFull: false) with { Slot = at, Node = _node }
+                : Missed(at, reason))], stopping);
+        }
+    }
+
+    private TimeSpan WriteWindow => TimeSpan.FromMilliseconds(options.Value.Storage.WriteWindowMilliseconds);
+
+    /// <summary>
+    /// How old an unstored slot must be before it is declared lost: the node that checked it may still be storing it
+    /// (its check's timeout, the writer's window, and room for a busy database).
+    /// </summary>
+    private TimeSpan LostAfter(TimeSpan timeout) => timeout + WriteWindow + TimeSpan.FromSeconds(5);
+
+    /// <summary>How far back a firing looks for lost slots: what a takeover can lose, and the time to declare it.</summary>
+    private TimeSpan Horizon(int intervalSeconds, int timeoutSeconds) =>
+        LostAfter(TimeSpan.FromSeconds(timeoutSeconds)) + 3 * _checkin + 2 * Partitions.Window + TimeSpan.FromSeconds(intervalSeconds);
+
+    /// <summary>
+    /// Which node stopped and lost these slots: of the nodes whose checks this node has read lately (any partition), the
+    /// ones the cluster no longer sees checking in (Quartz's own record of live nodes). Null when every such node is alive:
+    /// then the slots were lost to lateness (a busy machine, a slow database), and no live node is blamed.
+    /// </summary>
+    private async Task<string?> StoppedNodeAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Quartz stores its times as .NET ticks (UTC).
+        var aliveAfter = (time.GetUtcNow() - _checkin - TimeSpan.FromSeconds(1)).UtcTicks;
+        var alive = await db.Database
+            .SqlQuery<string>($"SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state WHERE sched_name = {SchedulingExtensions.ClusterSchedulerName} AND last_checkin_time > {aliveAfter}")
+            .ToListAsync(cancellationToken);
+        var stopped = _seenNodes.Where(n => n.Value >= since).Select(n => n.Key).Except(alive).Order(StringComparer.Ordinal).ToList();
+        return stopped.Count > 0 ? string.Join(", ", stopped) : null;
+    }
+
+    private CheckRecord Missed(DateTimeOffset slot, string reason) =>
+        new(slot, CheckOutcome.Missed, null, null, reason) { Category = PublicReasons.Missed, Slot = slot, Node = _node };
+
+    private async Task StoreMissedAsync(MonitorRuntime monitor, IReadOnlyList<CheckRecord> missed, CancellationToken cancellationToken)
+    {
+        LogMissed(monitor.Definition.Slug, missed.Count, missed[0].Error!);
+        await writer.AppendAsync(new CheckWrite(monitor.Id, monitor.Definition.Slug, missed, null, null), cancellationToken);
+    }
+
+    /// <summary>Whether this node runs the partition's current window (a look armed earlier is for its owner only).</summary>
+    private bool Owns(int partition) => _ranUntil.TryGetValue(partition, out var until) && until > time.GetUtcNow();
+
+    private void Arm(MonitorRuntime monitor, CheckRun run)
+    {
+        if ((run.LookAgainAt ?? run.RetryAt) is { } at)
+        {
+            ArmLook(monitor, at);
+        }
+    }
+
+    /// <summary>A one-off check at <paramref name="at"/> (a confirmation re-check, a push deadline), replacing any armed before.</summary>
+    private void ArmLook(MonitorRuntime monitor, DateTimeOffset at)
+    {
+        var timer = time.CreateTimer(_ => Track(LookAsync(monitor.Id)), null, Max(at - time.GetUtcNow(), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+        if (_lookAgain.TryGetValue(monitor.Id, out var old))
+        {
+            old.Dispose();
+        }
+        _lookAgain[monitor.Id] = timer;
+    }
+
+    private async Task LookAsync(int monitorId)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        // Only the partition's owner looks: another node took it over (and re-arms from the stored state) or it is paused.
+        if (stopping.IsCancellationRequested || !Owns(Partitions.Of(monitorId)) || !registry.TryGet(monitorId, out var monitor)
+            || monitor.State.Status == MonitorStatus.Paused)
+        {
+            return;
+        }
+        var gate = _busy.GetOrAdd(monitorId, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(0))
+        {
+            return;
+        }
+        try
+        {
+            Arm(monitor, await checks.RunAsync(monitor, [], false, null, stopping));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogSlotFailed(ex, monitor.Definition.Slug, time.GetUtcNow());
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// What is stored for these monitors, set-based for the whole partition: their state rows (one query) and their
+    /// slots stored since <paramref name="since"/> with the node of each (one query, answered by the (monitor, slot) index).
+    /// </summary>
+    private async Task<Dictionary<int, StoredMonitor>> ReadStoredAsync(List<int> ids, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Monitors.AsNoTracking()
+            .Where(m => ids.Contains(m.Id) && m.ArchivedAt == null)
+            .Select(m => new
+            {
+                m.Id, m.Status, m.BaseStatus, m.ConsecutiveFailures, m.ConsecutiveSuccesses, m.VerdictHistory, m.IsFlapping,
+                m.StatusSince, m.LastHeartbeatAt, m.UpdatedAt,
+            })
+            .ToListAsync(cancellationToken);
+        var slots = (await db.CheckResults.AsNoTracking()
+            .Where(c => ids.Contains(c.MonitorId) && c.Slot != null && c.Slot >= since)
+            .Select(c => new { c.MonitorId, c.Slot, c.Node })
+            .ToListAsync(cancellationToken))
+            .ToLookup(c => c.MonitorId);
+        foreach (var seen in slots.SelectMany(g => g).Where(c => c.Node is not null))
+        {
+            _seenNodes.AddOrUpdate(seen.Node!, seen.Slot!.Value, (_, before) => before > seen.Slot!.Value ? before : seen.Slot!.Value);
+        }
+        return rows.ToDictionary(r => r.Id, r =>
+        {
+            var stored = slots[r.Id].ToList();
+            var last = stored.MaxBy(c => c.Slot);
+            return new StoredMonitor(
+                MonitorRows.ToState(new MonitorEntity
+                {
+                    Slug = "", Name = "", Type = "", Target = "", Definition = "", Source = "",
+                    Status = r.Status, BaseStatus = r.BaseStatus, ConsecutiveFailures = r.ConsecutiveFailures,
+                    ConsecutiveSuccesses = r.ConsecutiveSuccesses, VerdictHistory = r.VerdictHistory, IsFlapping = r.IsFlapping,
+                }),
+                r.Status, r.StatusSince, r.LastHeartbeatAt, r.UpdatedAt, since,
+                [.. stored.Select(c => c.Slot!.Value)], last?.Slot, last?.Node);
+        });
+    }
+
+    private void Track(Task task)
+    {
+        _running[task] = 0;
+        _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops with the host: no new slot starts; running checks end on their own deadline, bounded by <see cref="CheckCutOff"/>.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var timer in _lookAgain.Values)
+        {
+            timer.Dispose();
+        }
+        try
+        {
+            await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>What a monitor's slot must do first: only the first slot of a monitor in a window catches up.</summary>
+    private sealed record SlotPlan(StoredMonitor? First, DateTimeOffset? HandedOff)
+    {
+        public static readonly SlotPlan Regular = new(null, null);
+    }
+
+    /// <summary>A monitor as the database has it: state, and the newest stored slot and its node.</summary>
+    /// <summary>A monitor as the database has it: state, and the slots stored since <paramref name="Since"/>, the newest with its node.</summary>
+    private sealed record StoredMonitor(MonitorState State, MonitorStatus Status, DateTimeOffset? StatusSince, DateTimeOffset? LastHeartbeatAt,
+        DateTimeOffset UpdatedAt, DateTimeOffset Since, HashSet<DateTimeOffset> Stored, DateTimeOffset? LastSlot, string? LastNode);
+
+    [LoggerMessage(LogLevel.Debug, "Running partition {Partition} from {Start:O} (another node ran it before, or none did)")]
+    private partial void LogTakingPartition(int partition, DateTimeOffset start);
+
+    [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
+    private partial void LogMissed(string monitor, int count, string reason);
+
+    [LoggerMessage(LogLevel.Error, "The check of {Monitor} for the slot {Slot:O} failed")]
+    private partial void LogSlotFailed(Exception ex, string monitor, DateTimeOffset slot);
+}
