@@ -391,7 +391,87 @@ internal sealed partial class PartitionRunner(
         _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Track(CarryOnAsync(lifetime.ApplicationStopping));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// While the database cannot be reached, Quartz fires no partition anywhere (its store is the database). So that checks
+    /// go on and wait in the writer's queue instead of stopping, a node keeps running, from memory, the partitions whose
+    /// window it ran last: once a second it looks for such windows that ended without a next firing here, and if the
+    /// database does not answer, it runs their next window itself. When the database is back, Quartz's firings take
+    /// over again; a slot that two nodes both ran in between is stored once (the unique slot key).
+    /// </summary>
+    private async Task CarryOnAsync(CancellationToken stopping)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await tick.WaitForNextTickAsync(stopping))
+            {
+                var now = time.GetUtcNow();
+                // Ended at least a second ago (the next firing is due at the end), and not longer ago than one window.
+                var lapsed = _ranUntil.Where(p => p.Value <= now - TimeSpan.FromSeconds(1) && p.Value > now - Partitions.Window - TimeSpan.FromSeconds(1))
+                    .ToList();
+                if (lapsed.Count == 0 || await DatabaseAnswersAsync(stopping))
+                {
+                    continue;
+                }
+                foreach (var (partition, until) in lapsed)
+                {
+                    // Unless a firing arrived meanwhile.
+                    if (_ranUntil.TryUpdate(partition, until + Partitions.Window, until))
+                    {
+                        CarryOn(partition, until, until + Partitions.Window);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<bool> DatabaseAnswersAsync(CancellationToken stopping)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        bounded.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(bounded.Token);
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", bounded.Token);
+            return true;
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A window run from this node's memory: the monitors' state as this node has it, no catch-up (nothing can be read).</summary>
+    private void CarryOn(int partition, DateTimeOffset start, DateTimeOffset end)
+    {
+        Interlocked.Increment(ref _windowsRun);
+        var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
+        foreach (var monitor in registry.Active.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
+        {
+            var slots = Partitions.SlotsIn(monitor.Id, TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds), start, end);
+            if (slots.Count == 0)
+            {
+                continue;
+            }
+            _handedOff[monitor.Id] = slots[^1];
+            plans.AddRange(slots.Select(s => (s, monitor, SlotPlan.Regular)));
+        }
+        if (plans.Count > 0)
+        {
+            LogCarryingOn(partition, start);
+            plans.Sort((a, b) => a.Slot.CompareTo(b.Slot));
+            Track(RunSlotsAsync(partition, plans));
+        }
+    }
 
     /// <summary>Stops with the host: no new slot starts; running checks end on their own deadline, bounded by <see cref="CheckCutOff"/>.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -419,13 +499,15 @@ internal sealed partial class PartitionRunner(
         public static readonly SlotPlan Regular = new(null, null);
     }
 
-    /// <summary>A monitor as the database has it: state, and the newest stored slot and its node.</summary>
     /// <summary>A monitor as the database has it: state, and the slots stored since <paramref name="Since"/>, the newest with its node.</summary>
     private sealed record StoredMonitor(MonitorState State, MonitorStatus Status, DateTimeOffset? StatusSince, DateTimeOffset? LastHeartbeatAt,
         DateTimeOffset UpdatedAt, DateTimeOffset Since, HashSet<DateTimeOffset> Stored, DateTimeOffset? LastSlot, string? LastNode);
 
     [LoggerMessage(LogLevel.Debug, "Running partition {Partition} from {Start:O} (another node ran it before, or none did)")]
     private partial void LogTakingPartition(int partition, DateTimeOffset start);
+
+    [LoggerMessage(LogLevel.Warning, "The database does not answer: running partition {Partition} from {Start:O} from memory until it does")]
+    private partial void LogCarryingOn(int partition, DateTimeOffset start);
 
     [LoggerMessage(LogLevel.Warning, "{Monitor} missed {Count} scheduled checks: {Reason}")]
     private partial void LogMissed(string monitor, int count, string reason);

@@ -51,6 +51,9 @@ internal static class SchedulingExtensions
                         // once; the misfire handler looks for such triggers every second, not every threshold.
                         o.MisfireThreshold = TimeSpan.FromSeconds(2);
                         o.MisfireHandlerFrequency = TimeSpan.FromSeconds(1);
+                        // After the database was unreachable, firings resume within a second of its return (default 15 s);
+                        // meanwhile the nodes run their partitions from memory (PartitionRunner.CarryOnAsync).
+                        o.DbRetryInterval = TimeSpan.FromSeconds(1);
                     });
                 });
             }
@@ -72,6 +75,16 @@ internal static class SchedulingExtensions
             hosted.WaitForJobsToComplete = true;
             hosted.AwaitApplicationStarted = true;
         });
+        if (cluster)
+        {
+            // The rollup's job and trigger are stored once per cluster: a node that starts later keeps the stored trigger
+            // instead of replacing it (a replaced trigger would start again from that node's start, one extra run per start).
+            builder.Services.Configure<QuartzOptions>(quartz =>
+            {
+                quartz.Scheduling.OverwriteExistingData = false;
+                quartz.Scheduling.IgnoreDuplicates = true;
+            });
+        }
         builder.Services.AddSingleton(new SchedulingMode(cluster));
         builder.Services.AddSingleton<ScheduleReconciler>();
         builder.Services.AddSingleton<CheckNow>();
