@@ -31,7 +31,7 @@ internal static class PushApi
         return app;
     }
 
-    internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> Heartbeat(
+    internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>, JsonHttpResult<ProblemResponse>>> Heartbeat(
         string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, PushTurns turns, TimeProvider time,
         CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
     {
@@ -82,7 +82,18 @@ internal static class PushApi
         using (await monitor.EnterAsync(cancellationToken))
         {
             // On a cluster the node judging the deadline may be another: take the monitor's turn there too, on the stored state.
-            await using var clusterTurn = await turns.EnterAsync(monitor, cancellationToken);
+            IAsyncDisposable? clusterTurn;
+            try
+            {
+                clusterTurn = await turns.EnterAsync(monitor, cancellationToken);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // Nothing recorded, and the sender is told so: curl -f fails, and --retry sends it again.
+                return TypedResults.Json(new ProblemResponse("The database is unreachable: the heartbeat was not recorded, send it again", null),
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            await using var _ = clusterTurn;
             if (monitor.State.Status == MonitorStatus.Paused)
             {
                 return TypedResults.Conflict(new ProblemResponse(
