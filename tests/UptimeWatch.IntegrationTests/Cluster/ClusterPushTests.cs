@@ -112,6 +112,26 @@ public sealed class ClusterPushTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"taken over by node-{newOwner + 1}");
     }
 
+    [Fact]
+    public async Task A_heartbeat_while_the_database_is_down_gets_a_503_saying_it_was_not_recorded()
+    {
+        await using var cluster = await ClusterNodes.StartAsync(_postgres, 1, Monitor(60, 60));
+        await HeartbeatAsync(cluster[0], CancellationToken.None);
+        await _postgres.StopAsync();
+        try
+        {
+            using var client = cluster[0].NewClient();
+            using var response = await client.GetAsync($"/api/push/{Token}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode} {body}");
+            Assert.Contains("The database is unreachable: the heartbeat was not recorded, send it again", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await _postgres.StartAgainAsync();
+        }
+    }
+
     /// <summary>Heartbeats to these nodes in turn, one every <paramref name="every"/>, for <paramref name="duration"/>.</summary>
     private async Task SendRoundRobinAsync(ClusterNodes cluster, int[] nodes, TimeSpan every, TimeSpan duration, CancellationToken cancellationToken = default)
     {
