@@ -35,7 +35,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     /// <summary>The active push monitor with this slug, for the scheduled no-heartbeat check (the push probe).</summary>
     PushHeartbeats? IPushHeartbeats.Find(string slug) =>
         _push.BySlug.TryGetValue(slug, out var target) && target.Monitor is { } runtime
-            ? new PushHeartbeats(runtime, runtime.LastHeartbeatAt, runtime.ResumedAt, target.ListeningSince)
+            ? new PushHeartbeats(runtime, runtime.LastHeartbeatAt, runtime.ResumedAt, target.ListeningSince) { LastRecordedAt = runtime.LastRecordedAt }
             : null;
 
     /// <summary>Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.</summary>

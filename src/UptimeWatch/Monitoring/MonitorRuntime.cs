@@ -29,6 +29,12 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>Push monitors: when the last heartbeat arrived.</summary>
     public DateTimeOffset? LastHeartbeatAt { get; set; }
 
+    /// <summary>
+    /// Push monitors on a cluster: when the last check any node stored began, read from the database before each judgement;
+    /// a deadline before it was already judged (or a heartbeat came after it). Null on a single node, which remembers itself.
+    /// </summary>
+    public DateTimeOffset? LastRecordedAt { get; set; }
+
     public MonitorState State
     {
         get { lock (_lock) { return _state; } }

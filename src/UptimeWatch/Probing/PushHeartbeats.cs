@@ -16,4 +16,11 @@ internal interface IPushHeartbeats
 /// <param name="LastHeartbeatAt">The last heartbeat received, if any.</param>
 /// <param name="ResumedAt">When the monitor was last resumed from a pause, if ever.</param>
 /// <param name="ListeningSince">Since when this process has accepted heartbeats at the monitor's URL.</param>
-internal sealed record PushHeartbeats(object Monitor, DateTimeOffset? LastHeartbeatAt, DateTimeOffset? ResumedAt, DateTimeOffset ListeningSince);
+internal sealed record PushHeartbeats(object Monitor, DateTimeOffset? LastHeartbeatAt, DateTimeOffset? ResumedAt, DateTimeOffset ListeningSince)
+{
+    /// <summary>
+    /// On a cluster: when the last check stored by any node began. A deadline at or before it was already judged by some
+    /// node, so it is not judged again here (a node's own memory of what it judged does not cover the others').
+    /// </summary>
+    public DateTimeOffset? LastRecordedAt { get; init; }
+}

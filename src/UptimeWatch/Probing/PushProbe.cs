@@ -52,7 +52,7 @@ internal sealed class PushProbe(TimeProvider time, IPushHeartbeats? heartbeats =
         // The latest deadline that has passed: the first, or one a whole number of intervals after it.
         var deadline = due + interval * Math.Floor((now - due) / interval);
         var judged = _judged.GetOrCreateValue(clock.Monitor);
-        if (judged.Value >= deadline)
+        if (judged.Value >= deadline || clock.LastRecordedAt >= deadline)
         {
             return ValueTask.FromResult(ProbeResult.NothingNew(deadline + interval));
         }

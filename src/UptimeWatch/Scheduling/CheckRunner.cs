@@ -15,6 +15,7 @@ internal sealed partial class CheckRunner(
     ProbeRunner probes,
     JournalWriter writer,
     CheckCutOff cutOff,
+    PushTurns pushTurns,
     Telemetry.UptimeWatchMetrics metrics,
     TimeProvider time,
     ILogger<CheckRunner> logger)
@@ -33,6 +34,9 @@ internal sealed partial class CheckRunner(
         var isPush = definition.Type == MonitorType.Push;
         // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
         using var turn = isPush ? await monitor.EnterAsync(cancellationToken) : null;
+        // On a cluster, also with heartbeats that other nodes receive: judged on what the database has, stored before the turn ends.
+        await using var clusterTurn = isPush ? await pushTurns.EnterAsync(monitor, cancellationToken) : null;
+        awaited |= clusterTurn is not null;
         var startedAt = time.GetUtcNow();
         ProbeResult result;
         using (var probeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cutOff.Token))

@@ -31,8 +31,8 @@ internal static class PushApi
         return app;
     }
 
-    internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>>> Heartbeat(
-        string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, TimeProvider time,
+    internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>, JsonHttpResult<ProblemResponse>>> Heartbeat(
+        string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, PushTurns turns, TimeProvider time,
         CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
     {
         // Same answer for a malformed token as for an unknown one: the reply must not help anyone guess.
@@ -81,6 +81,19 @@ internal static class PushApi
         Task<Committed> stored;
         using (await monitor.EnterAsync(cancellationToken))
         {
+            // On a cluster the node judging the deadline may be another: take the monitor's turn there too, on the stored state.
+            IAsyncDisposable? clusterTurn;
+            try
+            {
+                clusterTurn = await turns.EnterAsync(monitor, cancellationToken);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // Nothing recorded, and the sender is told so: curl -f fails, and --retry sends it again.
+                return TypedResults.Json(new ProblemResponse("The database is unreachable: the heartbeat was not recorded, send it again", null),
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            await using var _ = clusterTurn;
             if (monitor.State.Status == MonitorStatus.Paused)
             {
                 return TypedResults.Conflict(new ProblemResponse(
@@ -100,6 +113,11 @@ internal static class PushApi
 
             // The state has moved in memory: it must reach the database even if the caller hangs up now.
             stored = await writer.AppendAwaitedAsync(CheckWrite.From(judgement), CancellationToken.None);
+            if (clusterTurn is not null)
+            {
+                // The next heartbeat or deadline, on any node, reads this one from the database.
+                await stored;
+            }
         }
         // Answered once stored, so whatever the sender reads next (API, status page) already has this heartbeat.
         await stored.WaitAsync(cancellationToken);
