@@ -38,7 +38,10 @@ internal static class SchedulingExtensions
                     store.UsePostgres(settings.Storage.ConnectionString!);
                     store.UseClustering(c =>
                     {
-                        c.CheckinInterval = TimeSpan.FromSeconds(settings.Scheduler.ClusterCheckinSeconds);
+                        // Twice per check-in interval: Quartz finds a dead node only at a live node's own check-in, so with
+                        // one check-in per interval detection alone could take 2 intervals + the threshold, and the takeover
+                        // rule (2 × check-in + one check interval) was missed by about a second on a loaded machine.
+                        c.CheckinInterval = TimeSpan.FromSeconds(settings.Scheduler.ClusterCheckinSeconds) / 2;
                         // How late past its check-in a node is declared dead. Quartz's default (7.5 s) would add more than
                         // another check-in to every takeover; a node declared dead wrongly (a long pause) costs at most a
                         // window run twice, which the unique slot key makes harmless.
