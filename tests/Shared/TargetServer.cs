@@ -53,6 +53,11 @@ internal sealed class TargetServer : IAsyncDisposable
     /// <summary>How many answers <c>/counted/{name}</c> has sent in full.</summary>
     public int Served(string name) => _served.GetValueOrDefault(name);
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Name, DateTimeOffset At)> _servedAt = new();
+
+    /// <summary>When each answer of <c>/counted/{name}</c> was sent in full, oldest first.</summary>
+    public IReadOnlyList<DateTimeOffset> ServedAt(string name) => [.. _servedAt.Where(s => s.Name == name).Select(s => s.At)];
+
     /// <summary>Requests to <c>/counted/…</c> received and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -91,6 +96,7 @@ internal sealed class TargetServer : IAsyncDisposable
                 await context.Response.WriteAsync("counted", CancellationToken.None);
                 await context.Response.CompleteAsync();
                 server._served.AddOrUpdate(name, 1, (_, n) => n + 1);
+                server._servedAt.Enqueue((name, DateTimeOffset.UtcNow));
             }
             catch (OperationCanceledException)
             {

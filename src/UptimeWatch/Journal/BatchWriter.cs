@@ -180,11 +180,12 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
 
     /// <summary>
     /// Cluster only: the (monitor, slot) pairs of this batch already stored, by another node (a slot declared missed
-    /// that then ran after all, a recovered window). They are skipped rather than left to the unique key, whose
-    /// violation would roll back the whole batch. Nothing to read on SQLite: its checks carry no slot.
+    /// that then ran after all, a recovered window, a window two nodes ran while the database was away), with the stored
+    /// row's id when it only says "missed". They are skipped rather than left to the unique key, whose violation would roll
+    /// back the whole batch. Nothing to read on SQLite: its checks carry no slot.
     /// </summary>
-    private static async Task<HashSet<(int, DateTimeOffset)>> StoredSlotsAsync(UptimeWatchDbContext db, IReadOnlyList<JournalWrite> batch,
-        CancellationToken cancellationToken)
+    private static async Task<Dictionary<(int, DateTimeOffset), StoredSlot>> StoredSlotsAsync(UptimeWatchDbContext db,
+        IReadOnlyList<JournalWrite> batch, CancellationToken cancellationToken)
     {
         var slotted = batch.OfType<CheckWrite>().SelectMany(w => w.Checks.Where(c => c.Slot is not null).Select(c => (w.MonitorId, Slot: c.Slot!.Value))).ToList();
         if (slotted.Count == 0)
@@ -195,33 +196,50 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         DateTimeOffset? from = slotted.Min(s => s.Slot), to = slotted.Max(s => s.Slot);
         var stored = await db.CheckResults.AsNoTracking()
             .Where(c => ids.Contains(c.MonitorId) && c.Slot >= from && c.Slot <= to)
-            .Select(c => new { c.MonitorId, c.Slot })
+            .Select(c => new { c.Id, c.MonitorId, c.Slot, c.Outcome })
             .ToListAsync(cancellationToken);
-        return [.. stored.Select(s => (s.MonitorId, s.Slot!.Value))];
+        return stored.ToDictionary(s => (s.MonitorId, s.Slot!.Value), s => new StoredSlot(s.Outcome == CheckOutcome.Missed ? s.Id : null, null));
     }
 
+    /// <summary>A slot already taken: by a stored row (its id when it is only a "missed"), or by a check added earlier in the batch.</summary>
+    private sealed record StoredSlot(long? MissedRowId, CheckResult? Added);
+
     private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState,
-        HashSet<(int, DateTimeOffset)> storedSlots)
+        Dictionary<(int, DateTimeOffset), StoredSlot> storedSlots)
     {
         CheckResult? lastCheck = null;
-        // A slot is stored once: a second one (and a repeat within this batch) is dropped.
-        foreach (var check in write.Checks.Where(c => c.Slot is not { } slot || storedSlots.Add((write.MonitorId, slot))))
+        foreach (var check in write.Checks)
         {
-            db.CheckResults.Add(lastCheck = new CheckResult
+            var row = new CheckResult
             {
                 MonitorId = write.MonitorId, At = check.At, Outcome = check.Outcome,
                 ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error), Category = check.Category,
                 DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
                 FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
                 InMaintenance = check.InMaintenance, Slot = check.Slot, Node = check.Node,
-            });
-        }
-        if (write.State is { } state)
-        {
-            // A pause or resume does not carry a check time: keep the one of a check earlier in the batch.
-            latestState[write.MonitorId] = state.LastCheckedAt is null && latestState.TryGetValue(write.MonitorId, out var earlier)
-                ? state with { LastCheckedAt = earlier.LastCheckedAt, LastResponseMs = earlier.LastResponseMs }
-                : state;
+            };
+            if (check.Slot is { } slot)
+            {
+                // A slot is stored once. A second record of it is dropped, except that a check that ran replaces a slot
+                // recorded only as missed (a node declared it missed while the one that ran it still had it queued).
+                if (storedSlots.TryGetValue((write.MonitorId, slot), out var taken))
+                {
+                    if (check.Outcome == CheckOutcome.Missed || (taken.MissedRowId is null && taken.Added is not { Outcome: CheckOutcome.Missed }))
+                    {
+                        continue;
+                    }
+                    if (taken.Added is { } added)
+                    {
+                        db.CheckResults.Remove(added);
+                    }
+                    else
+                    {
+                        db.CheckResults.Remove(db.CheckResults.Attach(new CheckResult { Id = taken.MissedRowId!.Value, MonitorId = write.MonitorId }).Entity);
+                    }
+                }
+                storedSlots[(write.MonitorId, slot)] = new StoredSlot(null, row);
+            }
+            db.CheckResults.Add(lastCheck = row);
         }
         var shown = lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null;
         if (write.Change is not { } change)

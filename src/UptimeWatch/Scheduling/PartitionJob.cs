@@ -23,6 +23,12 @@ internal sealed class PartitionJob(PartitionRunner runner) : IJob
 
     public static TriggerKey TriggerKeyFor(int partition) => new($"partition-{partition}", Group);
 
+    /// <summary>The partition a trigger name of <see cref="TriggerKeyFor"/> is for, or null for any other name.</summary>
+    public static int? PartitionOf(string triggerName) =>
+        triggerName.StartsWith("partition-", StringComparison.Ordinal) && int.TryParse(triggerName.AsSpan("partition-".Length), out var partition)
+            ? partition
+            : null;
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var partition = context.MergedJobDataMap.GetInt(PartitionKey);

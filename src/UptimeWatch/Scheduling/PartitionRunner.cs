@@ -60,7 +60,8 @@ internal sealed partial class PartitionRunner(
             return;
         }
         var takeover = !_ranUntil.TryGetValue(partition, out var until) || until != start;
-        _ranUntil[partition] = end;
+        // Never back: this node may have run the window from memory already, while the database did not answer.
+        _ranUntil.AddOrUpdate(partition, end, (_, before) => before > end ? before : end);
         Interlocked.Increment(ref _windowsRun);
         var monitors = registry.Active.Where(m => Partitions.Of(m.Id) == partition).ToList();
         if (monitors.Count == 0)
@@ -77,14 +78,16 @@ internal sealed partial class PartitionRunner(
                 continue;
             }
             var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
-            var slots = Partitions.SlotsIn(monitor.Id, interval, start, end);
+            // Whether this node ran the monitor's slot before the window is decided per monitor: one that checks
+            // less often than every window may have had its last slot in a window another node ran.
+            var mine = _handedOff.TryGetValue(monitor.Id, out var handed) ? handed : (DateTimeOffset?)null;
+            // A slot this node handed off already is not run twice here (a window it ran from memory during an outage,
+            // fired by Quartz once the database is back).
+            var slots = Partitions.SlotsIn(monitor.Id, interval, start, end).Where(s => mine is not { } last || s > last).ToList();
             if (slots.Count == 0)
             {
                 continue;
             }
-            // Whether this node ran the monitor's slot before the window is decided per monitor: one that checks
-            // less often than every window may have had its last slot in a window another node ran.
-            var mine = _handedOff.TryGetValue(monitor.Id, out var handed) ? handed : (DateTimeOffset?)null;
             _handedOff[monitor.Id] = slots[^1];
             plans.Add((slots[0], monitor, new SlotPlan(row, mine)));
             plans.AddRange(slots.Skip(1).Select(s => (s, monitor, SlotPlan.Regular)));
@@ -400,26 +403,41 @@ internal sealed partial class PartitionRunner(
     /// <summary>
     /// While the database cannot be reached, Quartz fires no partition anywhere (its store is the database). So that checks
     /// go on and wait in the writer's queue instead of stopping, a node keeps running, from memory, the partitions whose
-    /// window it ran last: once a second it looks for such windows that ended without a next firing here, and if the
-    /// database does not answer, it runs their next window itself. When the database is back, Quartz's firings take
-    /// over again; a slot that two nodes both ran in between is stored once (the unique slot key).
+    /// window it ran last and that nobody fired after it: twice a second it reads the cluster's partition triggers. A
+    /// window of this node's that ended and whose trigger has fired since (on another node: this one would have run it) is
+    /// forgotten: that node has the partition now. One that ended and whose trigger has not fired yet is this node's to
+    /// carry on if the database stops answering; then it runs the next window itself. When the database is back, Quartz's
+    /// firings take over again. Only a firing on another node in the half second before the database went away goes
+    /// unseen; then both nodes run that window, and each slot is still stored once (the unique slot key).
     /// </summary>
     private async Task CarryOnAsync(CancellationToken stopping)
     {
-        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(500), time);
         try
         {
             while (await tick.WaitForNextTickAsync(stopping))
             {
                 var now = time.GetUtcNow();
-                // Ended at least a second ago (the next firing is due at the end), and not longer ago than one window.
-                var lapsed = _ranUntil.Where(p => p.Value <= now - TimeSpan.FromSeconds(1) && p.Value > now - Partitions.Window - TimeSpan.FromSeconds(1))
-                    .ToList();
-                if (lapsed.Count == 0 || await DatabaseAnswersAsync(stopping))
+                var ended = _ranUntil.Where(p => p.Value <= now).ToList();
+                if (ended.Count == 0)
                 {
                     continue;
                 }
-                foreach (var (partition, until) in lapsed)
+                if (await NextFiringsAsync(stopping) is { } next)
+                {
+                    foreach (var window in ended)
+                    {
+                        // Fired after this node's window (elsewhere): forgotten, unless a firing here moved it meanwhile.
+                        if (next.TryGetValue(window.Key, out var at) && at > window.Value)
+                        {
+                            _ranUntil.TryRemove(window);
+                        }
+                    }
+                    continue;
+                }
+                // The database does not answer. Ended at least a second ago (the firing is due at the end), and not longer
+                // ago than one window (older ones were carried on already, or belong to a time the database still answered).
+                foreach (var (partition, until) in ended.Where(p => p.Value <= now - TimeSpan.FromSeconds(1) && p.Value > now - Partitions.Window - TimeSpan.FromSeconds(1)))
                 {
                     // Unless a firing arrived meanwhile.
                     if (_ranUntil.TryUpdate(partition, until + Partitions.Window, until))
@@ -434,21 +452,38 @@ internal sealed partial class PartitionRunner(
         }
     }
 
-    private async Task<bool> DatabaseAnswersAsync(CancellationToken stopping)
+    /// <summary>
+    /// The next fire time of each partition's trigger in the cluster's job store (one query, bounded to 2 s), or null when
+    /// the database does not answer.
+    /// </summary>
+    private async Task<Dictionary<int, DateTimeOffset>?> NextFiringsAsync(CancellationToken stopping)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         bounded.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(bounded.Token);
-            await db.Database.ExecuteSqlRawAsync("SELECT 1", bounded.Token);
-            return true;
+            // Quartz stores its times as .NET ticks (UTC).
+            var rows = await db.Database
+                .SqlQuery<PartitionFiring>($"SELECT trigger_name AS \"Trigger\", next_fire_time AS \"NextFireTicks\" FROM qrtz_triggers WHERE sched_name = {SchedulingExtensions.ClusterSchedulerName} AND trigger_group = {PartitionJob.Group}")
+                .ToListAsync(bounded.Token);
+            var next = new Dictionary<int, DateTimeOffset>();
+            foreach (var row in rows)
+            {
+                if (row.NextFireTicks is { } ticks && PartitionJob.PartitionOf(row.Trigger) is { } partition)
+                {
+                    next[partition] = new DateTimeOffset(ticks, TimeSpan.Zero);
+                }
+            }
+            return next;
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            return false;
+            return null;
         }
     }
+
+    private sealed record PartitionFiring(string Trigger, long? NextFireTicks);
 
     /// <summary>A window run from this node's memory: the monitors' state as this node has it, no catch-up (nothing can be read).</summary>
     private void CarryOn(int partition, DateTimeOffset start, DateTimeOffset end)
@@ -457,7 +492,9 @@ internal sealed partial class PartitionRunner(
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
         foreach (var monitor in registry.Active.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
         {
-            var slots = Partitions.SlotsIn(monitor.Id, TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds), start, end);
+            var slots = Partitions.SlotsIn(monitor.Id, TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds), start, end)
+                .Where(s => !_handedOff.TryGetValue(monitor.Id, out var last) || s > last)
+                .ToList();
             if (slots.Count == 0)
             {
                 continue;

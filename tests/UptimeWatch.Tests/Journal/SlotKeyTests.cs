@@ -73,6 +73,44 @@ public sealed class SlotKeyTests : IAsyncLifetime
             stored.Select(c => (c.Slot, c.Node, c.Outcome)));
     }
 
+    [Fact]
+    public async Task A_check_that_ran_replaces_its_slot_stored_as_missed_and_a_missed_never_replaces_a_check()
+    {
+        var x = Start;
+        var y = Start.AddSeconds(2);
+        var z = Start.AddSeconds(4);
+        await _writer.StartAsync(CancellationToken.None);
+        // Node b declared x and y missed (node a ran them, its results still queued while the database was away) and ran z.
+        await Stored(Check(x, "node-b", CheckOutcome.Missed), Check(y, "node-b", CheckOutcome.Missed), Check(z, "node-b", CheckOutcome.Up));
+        // Node a's results arrive: x and y replace the "missed" rows; z stays node b's check.
+        await Stored(Check(x, "node-a", CheckOutcome.Up), Check(y, "node-a", CheckOutcome.Down), Check(z, "node-a", CheckOutcome.Down));
+        // In one batch too: a missed then the check of the same slot, and a check then a missed.
+        var v = Start.AddSeconds(6);
+        var w = Start.AddSeconds(8);
+        await Stored(Check(v, "node-b", CheckOutcome.Missed), Check(v, "node-a", CheckOutcome.Up),
+            Check(w, "node-a", CheckOutcome.Up), Check(w, "node-b", CheckOutcome.Missed));
+
+        await using var db = await _dbFactory.CreateDbContextAsync();
+        var stored = await db.CheckResults.Where(c => c.MonitorId == _shop).OrderBy(c => c.Slot)
+            .Select(c => new { c.Slot, c.Node, c.Outcome }).ToListAsync();
+        Assert.Equal(
+            [(x, "node-a", CheckOutcome.Up), (y, "node-a", CheckOutcome.Down), (z, "node-b", CheckOutcome.Up),
+                (v, "node-a", CheckOutcome.Up), (w, "node-a", CheckOutcome.Up)],
+            stored.Select(c => ((DateTimeOffset)c.Slot!, c.Node, c.Outcome)));
+    }
+
+    /// <summary>Queues the writes in order and returns once the last is stored (one write, or a few, per batch).</summary>
+    private async Task Stored(params CheckWrite[] writes)
+    {
+        foreach (var write in writes[..^1])
+        {
+            await _writer.AppendAsync(write, CancellationToken.None);
+        }
+        await (await _writer.AppendAwaitedAsync(writes[^1], CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private CheckWrite Check(DateTimeOffset? slot, string? node, CheckOutcome outcome) =>
-        new(_shop, "shop", [new CheckRecord(slot ?? Start, outcome, 12, 200, null) { Slot = slot, Node = node }], null, null);
+        new(_shop, "shop", [outcome == CheckOutcome.Missed
+            ? new CheckRecord(slot ?? Start, outcome, null, null, "missed: node node-a stopped") { Slot = slot, Node = node }
+            : new CheckRecord(slot ?? Start, outcome, 12, 200, null) { Slot = slot, Node = node }], null, null);
 }
