@@ -20,6 +20,11 @@ internal sealed partial class CheckNowRelay(DatabaseSignals signals, PartitionRu
     /// <summary>How long the asker waits for an owner to accept; asked once more halfway (a window may just be changing hands).</summary>
     private static readonly TimeSpan AcceptWait = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan MaxAnswerWait = TimeSpan.FromMinutes(5);
+
+    /// <summary>What an error text may take of a notification's payload (PostgreSQL refuses 8000 bytes and more).</summary>
+    private const int MaxErrorLength = 2000;
+
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -47,7 +52,8 @@ internal sealed partial class CheckNowRelay(DatabaseSignals signals, PartitionRu
                 LogNoOwner(monitorId);
                 return await partitions.CheckNowAsync(monitorId, cancellationToken);
             }
-            var answer = await waiter.Done.Task.WaitAsync(cancellationToken);
+            // The caller gives up at its own deadline; this bound only frees the waiter of an owner that died after accepting.
+            var answer = await waiter.Done.Task.WaitAsync(MaxAnswerWait, cancellationToken);
             return answer.Error is { } error
                 ? throw new InvalidOperationException($"The check of monitor {monitorId} on node {answer.Node} failed: {error}")
                 : answer.Outcome;
@@ -68,7 +74,8 @@ internal sealed partial class CheckNowRelay(DatabaseSignals signals, PartitionRu
             {
                 if (Parse<Request>(payload) is { } request && partitions.RunsWindowOf(request.MonitorId))
                 {
-                    _ = AnswerAsync(request, lifetime.ApplicationStopping);
+                    // Off the listener's thread: it must keep hearing.
+                    _ = Task.Run(() => AnswerAsync(request, lifetime.ApplicationStopping));
                 }
             },
             () => _listening.TrySetResult());
@@ -106,8 +113,12 @@ internal sealed partial class CheckNowRelay(DatabaseSignals signals, PartitionRu
                 answer = outcome is null
                     // Not active there: the asker answers as it does when the monitor is not active on it.
                     ? new Answer(request.Id, "done", partitions.Node, null, null)
-                    // Timings stay on the owner: the asker's answer does not show them, and the payload stays small.
-                    : new Answer(request.Id, "done", partitions.Node, outcome with { Result = outcome.Result with { Timings = null } }, null);
+                    // Only what the asker's answer shows, so the payload stays small: no timings, no verdict history.
+                    : new Answer(request.Id, "done", partitions.Node, outcome with
+                    {
+                        Result = outcome.Result with { Timings = null, Error = outcome.Result.Error is { Length: > MaxErrorLength } e ? e[..MaxErrorLength] : outcome.Result.Error },
+                        State = outcome.State with { History = "" },
+                    }, null);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
