@@ -66,6 +66,10 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             });
         }
 
+        if (_cluster)
+        {
+            await KeepPausesAsync(db, batch, latestState, cancellationToken);
+        }
         foreach (var (monitorId, state) in latestState)
         {
             // Only the runtime columns are marked modified: the definition columns belong to the config sync.
@@ -203,6 +207,27 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
 
     /// <summary>A slot already taken: by a stored row (its id when it is only a "missed"), or by a check added earlier in the batch.</summary>
     private sealed record StoredSlot(long? MissedRowId, CheckResult? Added);
+
+    /// <summary>
+    /// On a cluster, a check judged on a node that had not yet heard of a pause made on another node can commit after
+    /// that pause: its state must not resume the monitor. A stored pause stands until a resume (in this batch or later);
+    /// such a check keeps its row, but leaves the monitor's state as stored. Appends take turns, so the read is current.
+    /// </summary>
+    private static async Task KeepPausesAsync(UptimeWatchDbContext db, IReadOnlyList<JournalWrite> batch, Dictionary<int, StateSnapshot> latestState,
+        CancellationToken cancellationToken)
+    {
+        var resumed = batch.OfType<CheckWrite>().Where(w => w.Change?.From == MonitorStatus.Paused).Select(w => w.MonitorId).ToHashSet();
+        var judged = latestState.Where(s => s.Value.State.Status != MonitorStatus.Paused && !resumed.Contains(s.Key)).Select(s => s.Key).ToList();
+        if (judged.Count == 0)
+        {
+            return;
+        }
+        foreach (var id in await db.Monitors.AsNoTracking().Where(m => judged.Contains(m.Id) && m.Status == MonitorStatus.Paused)
+            .Select(m => m.Id).ToListAsync(cancellationToken))
+        {
+            latestState.Remove(id);
+        }
+    }
 
     private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState,
         Dictionary<(int, DateTimeOffset), StoredSlot> storedSlots)

@@ -11,10 +11,10 @@ namespace UptimeWatch.Scheduling;
 /// an id in the trigger's data and the waiter stays here; the job completes it once, when it ends.
 /// </summary>
 /// <remarks>
-/// On a cluster (PostgreSQL) there is no job per monitor: the check runs on the node that was asked, in the monitor's
-/// turn on that node (<see cref="PartitionRunner.CheckNowAsync"/>), stored without a slot.
+/// On a cluster (PostgreSQL) there is no job per monitor: the check runs on the node that runs the monitor's partition
+/// now, in the monitor's turn there (<see cref="CheckNowRelay"/>), stored without a slot.
 /// </remarks>
-internal sealed class CheckNow(ISchedulerFactory schedulerFactory, PartitionRunner? partitions = null)
+internal sealed class CheckNow(ISchedulerFactory schedulerFactory, CheckNowRelay? relay = null)
 {
     public const string RequestKey = "checkNow";
 
@@ -22,9 +22,9 @@ internal sealed class CheckNow(ISchedulerFactory schedulerFactory, PartitionRunn
 
     public async Task<CheckNowOutcome> RunAsync(int monitorId, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        if (partitions is not null)
+        if (relay is not null)
         {
-            return await partitions.CheckNowAsync(monitorId, cancellationToken).WaitAsync(deadline, cancellationToken)
+            return await relay.RunAsync(monitorId, cancellationToken).WaitAsync(deadline, cancellationToken)
                 ?? throw new TimeoutException($"No monitor {monitorId} is active on this node");
         }
         var request = Guid.NewGuid().ToString("N");

@@ -107,8 +107,8 @@ internal sealed partial class CheckRunner(
     private partial void LogMissed(string monitor, int count, string reason);
 }
 
-/// <summary>On a cluster, the slot a check fills and the node that runs it (stored with the check, unique per monitor and slot).</summary>
-internal readonly record struct SlotStamp(DateTimeOffset Slot, string Node);
+/// <summary>On a cluster, the slot a check fills (none for a check now) and the node that runs it (stored with the check, unique per monitor and slot).</summary>
+internal readonly record struct SlotStamp(DateTimeOffset? Slot, string Node);
 
 /// <summary>
 /// What one check found, and what its scheduler arms next: a look at a push deadline (<paramref name="LookAgainAt"/>, when

@@ -14,7 +14,7 @@ namespace UptimeWatch.Scheduling;
 /// back. On SQLite (one node) nothing is sent and nothing runs.
 /// </summary>
 internal sealed partial class MonitorChangeSignal(DatabaseSignals signals, DefinitionGate gate, MonitorRegistry registry,
-    ScheduleReconciler reconciler, LivePublisher live, ILogger<MonitorChangeSignal> logger) : BackgroundService
+    ScheduleReconciler reconciler, LivePublisher live, ILogger<MonitorChangeSignal> logger, PartitionRunner? partitions = null) : BackgroundService
 {
     public const string Channel = "uw_monitors";
 
@@ -31,6 +31,11 @@ internal sealed partial class MonitorChangeSignal(DatabaseSignals signals, Defin
         if (!signals.Enabled)
         {
             return;
+        }
+        if (monitorId > 0)
+        {
+            // Made here: this node's armed slots follow it too, as the other nodes' do when they hear it.
+            partitions?.Follow(monitorId);
         }
         try
         {
@@ -88,6 +93,11 @@ internal sealed partial class MonitorChangeSignal(DatabaseSignals signals, Defin
             await registry.LoadAsync(cancellationToken);
             await registry.RefreshStateAsync(change.MonitorId > 0 ? change.MonitorId : null, cancellationToken);
             await reconciler.ReconcileAsync(cancellationToken);
+            // Slots this node armed already follow the change too (a paused or deleted monitor's do not run).
+            if (change.MonitorId > 0)
+            {
+                partitions?.Follow(change.MonitorId);
+            }
             LogApplied(change.Slug ?? "every monitor", change.Kind);
             live.PublishAdmin("monitors.changed", new MonitorsChanged(change.Slug, change.Kind));
         }

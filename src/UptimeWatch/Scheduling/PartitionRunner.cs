@@ -34,6 +34,8 @@ internal sealed partial class PartitionRunner(
     private readonly ConcurrentDictionary<int, DateTimeOffset> _ranUntil = new();
     // Per monitor: the last slot this node handed to a check (maybe not stored yet).
     private readonly ConcurrentDictionary<int, DateTimeOffset> _handedOff = new();
+    // Per monitor: the interval of the slots armed in the current window (an edit elsewhere may change it meanwhile).
+    private readonly ConcurrentDictionary<int, TimeSpan> _armedEvery = new();
     // Per monitor: one check at a time in this process.
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _busy = new();
     // Per monitor: the one-off look armed (a confirmation re-check or a push deadline).
@@ -89,6 +91,7 @@ internal sealed partial class PartitionRunner(
                 continue;
             }
             _handedOff[monitor.Id] = slots[^1];
+            _armedEvery[monitor.Id] = interval;
             plans.Add((slots[0], monitor, new SlotPlan(row, mine)));
             plans.AddRange(slots.Skip(1).Select(s => (s, monitor, SlotPlan.Regular)));
         }
@@ -99,6 +102,16 @@ internal sealed partial class PartitionRunner(
         plans.Sort((a, b) => a.Slot.CompareTo(b.Slot));
         Track(RunSlotsAsync(partition, plans));
     }
+
+    /// <summary>This node's id in the cluster (stored with each check it runs).</summary>
+    public string Node => _node;
+
+    /// <summary>
+    /// Whether this node runs the current window of the monitor's partition: handed off and started (a firing a few
+    /// milliseconds early does not make two owners), not yet over. Who runs a check now (<see cref="CheckNowRelay"/>).
+    /// </summary>
+    public bool RunsWindowOf(int monitorId) =>
+        _ranUntil.TryGetValue(Partitions.Of(monitorId), out var until) && until - Partitions.Window <= time.GetUtcNow() && until > time.GetUtcNow();
 
     /// <summary>"Check now" on a cluster: here, at once, one at a time with this node's own checks of the monitor; not a slot.</summary>
     public async Task<CheckNowOutcome?> CheckNowAsync(int monitorId, CancellationToken cancellationToken)
@@ -111,7 +124,7 @@ internal sealed partial class PartitionRunner(
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var run = await checks.RunAsync(monitor, [], true, null, cancellationToken);
+            var run = await checks.RunAsync(monitor, [], true, new SlotStamp(null, _node), cancellationToken);
             Arm(monitor, run);
             return run.Outcome;
         }
@@ -144,6 +157,10 @@ internal sealed partial class PartitionRunner(
 
     private async Task RunSlotAsync(int partition, DateTimeOffset slot, MonitorRuntime monitor, SlotPlan plan, CancellationToken stopping)
     {
+        if (!Follows(monitor, slot))
+        {
+            return;
+        }
         var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
         var gate = _busy.GetOrAdd(monitor.Id, _ => new SemaphoreSlim(1, 1));
         if (!gate.Wait(0))
@@ -194,6 +211,47 @@ internal sealed partial class PartitionRunner(
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Whether a slot armed when its window was handed off still stands after the console changes made since (on any
+    /// node: <see cref="MonitorChangeSignal"/> reloads the monitor here): a deleted or paused monitor's slots do not run,
+    /// and after an interval change only slots on the new interval's grid do (<see cref="Follow"/> arms the others).
+    /// </summary>
+    private bool Follows(MonitorRuntime monitor, DateTimeOffset slot) =>
+        registry.TryGet(monitor.Id, out var current) && current == monitor && current.State.Status != MonitorStatus.Paused
+        && Partitions.SlotAtOrAfter(monitor.Id, TimeSpan.FromSeconds(current.Definition.IntervalSeconds), slot) == slot;
+
+    /// <summary>
+    /// After a console change to <paramref name="monitorId"/> reloaded here: when this node runs the current window of its
+    /// partition and the interval changed, arms the slots of the new interval left in the window (those of the old one
+    /// are dropped as they come up, <see cref="Follows"/>), so the change takes effect from the next slot rather than the
+    /// next window. A pause, resume or delete needs nothing here: a resumed monitor is checked at once by the node that
+    /// resumed it, and from the next window on by its owner.
+    /// </summary>
+    public void Follow(int monitorId)
+    {
+        var partition = Partitions.Of(monitorId);
+        if (!registry.TryGet(monitorId, out var monitor) || monitor.State.Status == MonitorStatus.Paused || !Owns(partition)
+            || !_ranUntil.TryGetValue(partition, out var end) || !_armedEvery.TryGetValue(monitorId, out var armed))
+        {
+            return;
+        }
+        var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
+        if (interval == armed)
+        {
+            return;
+        }
+        _armedEvery[monitorId] = interval;
+        var slots = Partitions.SlotsIn(monitorId, interval, time.GetUtcNow(), end)
+            .Where(s => Partitions.SlotAtOrAfter(monitorId, armed, s) != s)
+            .Select(s => (s, monitor, SlotPlan.Regular))
+            .ToList();
+        if (slots.Count > 0)
+        {
+            _handedOff[monitorId] = slots[^1].s > _handedOff.GetValueOrDefault(monitorId) ? slots[^1].s : _handedOff[monitorId];
+            Track(RunSlotsAsync(partition, slots));
         }
     }
 

@@ -100,6 +100,8 @@ internal static class SchedulingExtensions
             builder.Services.AddSingleton<PartitionRunner>();
             builder.Services.AddHostedService(services => services.GetRequiredService<PartitionRunner>());
             builder.Services.AddHostedService<PartitionScheduler>();
+            builder.Services.AddSingleton<CheckNowRelay>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<CheckNowRelay>());
         }
         else
         {

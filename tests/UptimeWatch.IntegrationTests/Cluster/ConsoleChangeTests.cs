@@ -1,12 +1,17 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Scheduling;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.IntegrationTests.Cluster;
 
 /// <summary>
 /// A console change made on node A takes effect on node B without a restart: B checks a monitor created on A, checks
 /// the URL an edit on A set, and treats a monitor paused on A as paused (a check now on B is not recorded) until A resumes it.
+/// A check now asked of a node that does not run the monitor runs on the one that does; a pause or a delete made on a
+/// node that does not run the monitor stops its checks at once on the one that does.
 /// </summary>
 public sealed class ConsoleChangeTests : IAsyncLifetime
 {
@@ -49,6 +54,139 @@ public sealed class ConsoleChangeTests : IAsyncLifetime
         (await adminA.PostAsync("/api/admin/monitors/api/resume", null)).EnsureSuccessStatusCode();
         await CheckOnBAsync(cluster, adminB, "B checks the monitor resumed on A again", r => r is { Recorded: true });
     }
+
+    [Fact]
+    public async Task A_check_now_asked_of_a_node_that_does_not_run_the_monitor_runs_on_the_one_that_does()
+    {
+        await using var cluster = await ClusterNodes.StartAsync(_postgres, 2, [], environment: AdminEnvironment, nodeEnvironment: Node);
+        using var admin0 = await SignInAsync(cluster[0]);
+        using var admin1 = await SignInAsync(cluster[1]);
+        HttpClient[] admins = [admin0, admin1];
+        (await admin0.PostAsJsonAsync("/api/admin/monitors", new { Name = "Api", Url = _target.Url("/ok").ToString(), IntervalSeconds = 2 }))
+            .EnsureSuccessStatusCode();
+        var id = await MonitorIdAsync(cluster, "api");
+
+        // Three times, each asked of the node that did not run the latest slot: it runs where the window's slots run.
+        for (var round = 0; round < 3; round++)
+        {
+            var owner = await LatestSlotNodeAsync(cluster, id);
+            var asked = owner == "node-1" ? 1 : 0;
+            using var response = await admins[asked].PostAsync("/api/admin/monitors/api/check", null);
+            response.EnsureSuccessStatusCode();
+            var answer = (await response.Content.ReadFromJsonAsync<CheckNowAnswer>(JsonSerializerOptions.Web))!;
+            Assert.True(answer is { Outcome: "up", Recorded: true }, $"the caller gets the check's result: {answer}");
+
+            // The check now is stored (no slot) by the node whose slots of that window are stored beside it (or of the
+            // window before: a window may change hands between the owner accepting the request and its check starting).
+            var (at, ranOn, windowNodes) = await Eventually.Within(Deadline, "the check now and its window's slots stored", async ct =>
+            {
+                while (true)
+                {
+                    await using var db = cluster.OpenDatabase();
+                    // The database keeps microseconds.
+                    var checkNow = await db.CheckResults.AsNoTracking()
+                        .Where(c => c.MonitorId == id && c.Slot == null && c.At > answer.At.AddMilliseconds(-1) && c.At < answer.At.AddMilliseconds(1))
+                        .Select(c => new { c.At, c.Node }).SingleAsync(ct);
+                    var start = Partitions.FirstFire(Partitions.Of(id), checkNow.At - TimeSpan.FromMilliseconds(250) - Partitions.Window);
+                    var end = Partitions.FirstFire(Partitions.Of(id), checkNow.At);
+                    var nodes = await db.CheckResults.AsNoTracking()
+                        .Where(c => c.MonitorId == id && c.Slot >= start && c.Slot < end && c.Outcome != CheckOutcome.Missed)
+                        .Select(c => c.Node!).Distinct().ToListAsync(ct);
+                    if (nodes.Count > 0 && DateTimeOffset.UtcNow > end)
+                    {
+                        return (checkNow.At, checkNow.Node, nodes);
+                    }
+                    await Task.Delay(200, ct);
+                }
+            }, cluster.Output);
+            Assert.True(ranOn is not null && windowNodes.Contains(ranOn),
+                $"the check now at {at:O} asked of node-{asked + 1} ran on {ranOn ?? "(no node)"}; that window's slots ran on {string.Join(", ", windowNodes)}\n{cluster.Output()}");
+        }
+    }
+
+    [Fact]
+    public async Task A_pause_or_a_delete_on_a_node_that_does_not_run_the_monitor_stops_its_checks_at_once()
+    {
+        await using var cluster = await ClusterNodes.StartAsync(_postgres, 2, [], environment: AdminEnvironment, nodeEnvironment: Node);
+        using var admin0 = await SignInAsync(cluster[0]);
+        using var admin1 = await SignInAsync(cluster[1]);
+        HttpClient[] admins = [admin0, admin1];
+        foreach (var name in new[] { "Paused", "Deleted", "Kept" })
+        {
+            (await admin0.PostAsJsonAsync("/api/admin/monitors", new { Name = name, Url = _target.Url("/ok").ToString(), IntervalSeconds = 1 }))
+                .EnsureSuccessStatusCode();
+        }
+        var paused = await MonitorIdAsync(cluster, "paused");
+        var deleted = await MonitorIdAsync(cluster, "deleted");
+        var kept = await MonitorIdAsync(cluster, "kept");
+
+        // Each change is made on the node that did not run the monitor's latest slot.
+        async Task<HttpClient> NotRunningAsync(int id) => admins[await LatestSlotNodeAsync(cluster, id) == "node-1" ? 1 : 0];
+        (await (await NotRunningAsync(paused)).PostAsync("/api/admin/monitors/paused/pause", null)).EnsureSuccessStatusCode();
+        (await (await NotRunningAsync(deleted)).DeleteAsync("/api/admin/monitors/deleted")).EnsureSuccessStatusCode();
+        DateTimeOffset pausedAt, deletedAt;
+        await using (var db = cluster.OpenDatabase())
+        {
+            pausedAt = (await db.Monitors.SingleAsync(m => m.Id == paused)).StatusSince!.Value;
+            deletedAt = (await db.Monitors.SingleAsync(m => m.Id == deleted)).ArchivedAt!.Value;
+        }
+
+        // Long enough for any window armed before the changes to be over: the kept monitor is checked well after them.
+        var after = (pausedAt > deletedAt ? pausedAt : deletedAt) + 2 * Partitions.Window;
+        await Eventually.Within(Deadline, "the kept monitor checked two windows after the changes", async ct =>
+        {
+            while (true)
+            {
+                await using var db = cluster.OpenDatabase();
+                if (await db.CheckResults.AnyAsync(c => c.MonitorId == kept && c.Slot > after, ct))
+                {
+                    return true;
+                }
+                await Task.Delay(200, ct);
+            }
+        }, cluster.Output);
+
+        await using (var db = cluster.OpenDatabase())
+        {
+            var late = TimeSpan.FromSeconds(1.5);
+            var afterPause = await db.CheckResults.AsNoTracking().Where(c => c.MonitorId == paused && c.At > pausedAt + late)
+                .Select(c => new { c.At, c.Slot, c.Node, c.Outcome }).ToListAsync();
+            var afterDelete = await db.CheckResults.AsNoTracking().Where(c => c.MonitorId == deleted && c.At > deletedAt + late)
+                .Select(c => new { c.At, c.Slot, c.Node, c.Outcome }).ToListAsync();
+            Assert.True(afterPause.Count == 0 && afterDelete.Count == 0,
+                $"paused at {pausedAt:O}, checked after: {string.Join("; ", afterPause)}; deleted at {deletedAt:O}, checked after: {string.Join("; ", afterDelete)}");
+        }
+    }
+
+    private static readonly Dictionary<string, string> AdminEnvironment = new() { ["UptimeWatch__Admin__InitialPassword"] = Password };
+
+    /// <summary>Node ids the test can name.</summary>
+    private static IReadOnlyDictionary<string, string> Node(int index) =>
+        new Dictionary<string, string> { ["UptimeWatch__Scheduler__NodeId"] = $"node-{index + 1}" };
+
+    private static async Task<int> MonitorIdAsync(ClusterNodes cluster, string slug)
+    {
+        await using var db = cluster.OpenDatabase();
+        return await db.Monitors.Where(m => m.Slug == slug).Select(m => m.Id).SingleAsync();
+    }
+
+    /// <summary>The node that stored the monitor's newest slot (waiting for one).</summary>
+    private static Task<string> LatestSlotNodeAsync(ClusterNodes cluster, int id) =>
+        Eventually.Within(Deadline, $"a slot of monitor {id} stored", async ct =>
+        {
+            while (true)
+            {
+                await using var db = cluster.OpenDatabase();
+                if (await db.CheckResults.Where(c => c.MonitorId == id && c.Slot != null && c.Outcome != CheckOutcome.Missed)
+                    .OrderByDescending(c => c.Slot).Select(c => c.Node).FirstOrDefaultAsync(ct) is { } node)
+                {
+                    return node;
+                }
+                await Task.Delay(100, ct);
+            }
+        }, cluster.Output);
+
+    private sealed record CheckNowAnswer(DateTimeOffset At, string Outcome, bool Recorded, string Status);
 
     /// <summary>Asks B to check "api" now until the answer is <paramref name="wanted"/>.</summary>
     private static Task CheckOnBAsync(ClusterNodes cluster, HttpClient nodeB, string what, Func<CheckNow, bool> wanted) =>
