@@ -266,6 +266,13 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             }
             db.CheckResults.Add(lastCheck = row);
         }
+        if (write.State is { } state)
+        {
+            // A pause or resume does not carry a check time: keep the one of a check earlier in the batch.
+            latestState[write.MonitorId] = state.LastCheckedAt is null && latestState.TryGetValue(write.MonitorId, out var earlier)
+                ? state with { LastCheckedAt = earlier.LastCheckedAt, LastResponseMs = earlier.LastResponseMs }
+                : state;
+        }
         var shown = lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null;
         if (write.Change is not { } change)
         {
