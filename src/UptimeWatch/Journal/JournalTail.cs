@@ -106,18 +106,29 @@ internal sealed partial class JournalTail(DatabaseSignals signals, JournalReader
         var notices = new List<JournalNotice>();
         while (await _wake.Reader.WaitToReadAsync(cancellationToken))
         {
-            // Everything that arrived meanwhile is handled with one read of the log.
+            // Everything that arrived meanwhile is handled with one read of the log, and only when something may be
+            // there to read: a batch that wrote events newer than the cursor, or a wake-up without a notice (the
+            // safety net, a connection back). Most batches are checks only: their notices need no read.
             notices.Clear();
+            var read = false;
             while (_wake.Reader.TryRead(out var notice))
             {
-                if (notice is not null)
+                if (notice is null)
+                {
+                    read = true;
+                }
+                else
                 {
                     notices.Add(notice);
+                    read |= notice.UpTo > Interlocked.Read(ref _published);
                 }
             }
             try
             {
-                await CatchUpAsync(cancellationToken);
+                if (read)
+                {
+                    await CatchUpAsync(cancellationToken);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
