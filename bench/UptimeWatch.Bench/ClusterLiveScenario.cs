@@ -33,7 +33,12 @@ internal static class ClusterLiveScenario
         var monitors = args.Int("monitors", 10);
         var interval = args.Int("interval", 5);
         var flips = args.Int("flips", 10);
+        if (args.Str("host-dll", "") is { Length: > 0 } other)
+        {
+            HostDllOverride = Path.GetFullPath(other);
+        }
         await using var h = Harness.Create("cluster-live", args);
+        Console.WriteLine($"[bench] host {HostDll}");
 
         var (_, targetPort) = h.StartTarget(monitors, 900);
         await h.WaitForTargetAsync(targetPort, cancellationToken);

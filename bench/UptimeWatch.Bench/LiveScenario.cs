@@ -16,6 +16,10 @@ internal static class LiveScenario
         var monitors = args.Int("monitors", 10);
         var interval = args.Int("interval", 5);
         var flips = args.Int("flips", 10);
+        if (args.Str("host-dll", "") is { Length: > 0 } other)
+        {
+            HostDllOverride = Path.GetFullPath(other);
+        }
         await using var h = Harness.Create("live", args);
 
         var (_, targetPort) = h.StartTarget(monitors, 900);
