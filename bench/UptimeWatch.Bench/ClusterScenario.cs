@@ -31,23 +31,7 @@ internal static class ClusterScenario
         var (_, targetPort) = h.StartTarget(monitors, warmup + duration + 240);
         await h.WaitForTargetAsync(targetPort, cancellationToken);
         var config = h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval));
-        var started = new List<(Child Process, int Port)>();
-        for (var i = 0; i < nodes; i++)
-        {
-            var work = Path.Combine(h.Work, $"node-{i + 1}");
-            Directory.CreateDirectory(work);
-            var port = FreePort();
-            var node = Child.StartDotnet($"node-{i + 1}", HostDll, ["--config", config, "--urls", $"http://127.0.0.1:{port}"], work,
-                Path.Combine(h.Work, $"node-{i + 1}.log"), new Dictionary<string, string>
-                {
-                    ["UptimeWatch__Storage__Provider"] = "PostgreSQL",
-                    ["UptimeWatch__Storage__ConnectionString"] = pg,
-                    ["UptimeWatch__Scheduler__NodeId"] = $"node-{i + 1}",
-                });
-            await h.WaitServingAsync(node, port, TimeSpan.FromSeconds(180), cancellationToken);
-            Console.WriteLine($"[bench] node-{i + 1} pid {node.Pid} serving on {port}");
-            started.Add((node, port));
-        }
+        var started = await StartNodesAsync(h, config, pg, nodes, cancellationToken);
         var postmaster = await PostmasterAsync(pg, cancellationToken);
 
         await Task.Delay(TimeSpan.FromSeconds(warmup), cancellationToken);
@@ -114,6 +98,29 @@ internal static class ClusterScenario
         return 0;
     }
 
+    /// <summary>Starts <c>node-1</c> … <c>node-N</c> on the database, one after the other, each serving before the next starts.</summary>
+    internal static async Task<List<(Child Process, int Port)>> StartNodesAsync(Harness h, string config, string pg, int nodes, CancellationToken cancellationToken)
+    {
+        var started = new List<(Child Process, int Port)>();
+        for (var i = 0; i < nodes; i++)
+        {
+            var work = Path.Combine(h.Work, $"node-{i + 1}");
+            Directory.CreateDirectory(work);
+            var port = FreePort();
+            var node = Child.StartDotnet($"node-{i + 1}", HostDll, ["--config", config, "--urls", $"http://127.0.0.1:{port}"], work,
+                Path.Combine(h.Work, $"node-{i + 1}.log"), new Dictionary<string, string>
+                {
+                    ["UptimeWatch__Storage__Provider"] = "PostgreSQL",
+                    ["UptimeWatch__Storage__ConnectionString"] = pg,
+                    ["UptimeWatch__Scheduler__NodeId"] = $"node-{i + 1}",
+                });
+            await h.WaitServingAsync(node, port, TimeSpan.FromSeconds(180), cancellationToken);
+            Console.WriteLine($"[bench] node-{i + 1} pid {node.Pid} serving on {port}");
+            started.Add((node, port));
+        }
+        return started;
+    }
+
     // CheckOutcome.Missed as stored (an int).
     private const int MissedOutcome = 3;
 
@@ -152,10 +159,10 @@ internal static class ClusterScenario
         return total;
     }
 
-    private static async Task<long> CountAsync(string cs, string sql, CancellationToken cancellationToken) =>
+    internal static async Task<long> CountAsync(string cs, string sql, CancellationToken cancellationToken) =>
         Convert.ToInt64((await ColumnAsync<object>(cs, sql, cancellationToken)).Single(), CultureInfo.InvariantCulture);
 
-    private static async Task<List<T>> ColumnAsync<T>(string cs, string sql, CancellationToken cancellationToken)
+    internal static async Task<List<T>> ColumnAsync<T>(string cs, string sql, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync(cancellationToken);

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.ServerSentEvents;
-using System.Text.Json;
 using static UptimeWatch.Bench.Harness;
 
 namespace UptimeWatch.Bench;
@@ -12,16 +9,6 @@ namespace UptimeWatch.Bench;
 /// </summary>
 internal static class LiveScenario
 {
-    private sealed class Client
-    {
-        public readonly List<long> Ids = [];
-        public readonly List<double> LatencyMs = [];
-        public bool Connected;
-        public string? Error;
-        public long Checks;
-        public long CheckFrames;
-    }
-
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
     {
         var sseCount = args.Int("sse", 10_000);
@@ -29,6 +16,10 @@ internal static class LiveScenario
         var monitors = args.Int("monitors", 10);
         var interval = args.Int("interval", 5);
         var flips = args.Int("flips", 10);
+        if (args.Str("host-dll", "") is { Length: > 0 } other)
+        {
+            HostDllOverride = Path.GetFullPath(other);
+        }
         await using var h = Harness.Create("live", args);
 
         var (_, targetPort) = h.StartTarget(monitors, 900);
@@ -41,83 +32,43 @@ internal static class LiveScenario
         var (host, port) = h.StartUptimeWatch(config);
         await h.WaitServingAsync(host, port, TimeSpan.FromSeconds(120), cancellationToken);
         var baseUrl = $"http://127.0.0.1:{port}";
-        await Until(async () =>
-        {
-            using var doc = JsonDocument.Parse(await h.Http.GetStringAsync($"{baseUrl}/api/status", cancellationToken));
-            return doc.RootElement.GetProperty("monitors").EnumerateArray().All(m => m.GetProperty("status").GetString() == "up");
-        }, TimeSpan.FromSeconds(interval * 3 + 30), "every monitor up", cancellationToken);
+        await LiveClients.WaitAllUpAsync(h.Http, baseUrl, interval, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         var rssBefore = await MedianRssAsync(host.Pid, cancellationToken);
         var load = LoadAverage();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(20),
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            MaxConnectionsPerServer = int.MaxValue,
-        };
-        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        using var client = LiveClients.CreateHttpClient();
 
-        // SSE clients connect a hundred at a time.
-        var sse = Enumerable.Range(0, sseCount).Select(_ => new Client()).ToArray();
-        var sseTasks = new Task[sseCount];
-        using (var connecting = new SemaphoreSlim(100))
-        {
-            for (var i = 0; i < sseCount; i++)
-            {
-                await connecting.WaitAsync(cancellationToken);
-                var c = sse[i];
-                sseTasks[i] = Task.Run(() => StreamAsync(client, $"{baseUrl}/api/live/events", c, connecting, stop.Token), CancellationToken.None);
-            }
-            for (var i = 0; i < 100; i++)
-            {
-                await connecting.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            }
-        }
+        var (sse, sseTasks) = await LiveClients.ConnectSseAsync(client, $"{baseUrl}/api/live/events", sseCount, stop.Token, cancellationToken);
         var sseConnected = sse.Count(c => c.Connected);
         Console.WriteLine($"[bench] {sseConnected:N0} of {sseCount:N0} SSE clients connected");
         await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
         var rssSse = await MedianRssAsync(host.Pid, cancellationToken);
 
-        long cursor0;
-        using (var doc = JsonDocument.Parse(await h.Http.GetStringAsync($"{baseUrl}/api/status/page", cancellationToken)))
-        {
-            cursor0 = doc.RootElement.GetProperty("cursor").GetInt64();
-        }
-        var polls = Enumerable.Range(0, pollCount).Select(_ => new Client()).ToArray();
-        var pollTasks = polls.Select(c => Task.Run(() => PollAsync(client, baseUrl, cursor0, c, stop.Token), CancellationToken.None)).ToArray();
+        var cursor0 = await LiveClients.CursorAsync(h.Http, baseUrl, cancellationToken);
+        var (polls, pollTasks) = LiveClients.StartPolls(client, baseUrl, cursor0, pollCount, stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var rssAll = await MedianRssAsync(host.Pid, cancellationToken);
 
-        // Each flip makes one monitor fail (then, on the next flip, recover): one status event per flip.
         var cpu0 = ProcStat.CpuSeconds(host.Pid);
         var clientCpu0 = ProcStat.CpuSeconds(Environment.ProcessId);
         var t0 = DateTimeOffset.UtcNow;
-        for (var k = 0; k < flips; k++)
-        {
-            var monitor = k / 2 % monitors;
-            await h.Http.PostAsync($"http://127.0.0.1:{targetPort}/ctl/{(k % 2 == 0 ? "fail" : "ok")}/{monitor}", null, cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(interval + 2), cancellationToken);
-        }
+        await LiveClients.FlipAsync(h.Http, targetPort, flips, monitors, interval, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var cpu1 = ProcStat.CpuSeconds(host.Pid);
         var clientCpu1 = ProcStat.CpuSeconds(Environment.ProcessId);
         var wall = (DateTimeOffset.UtcNow - t0).TotalSeconds;
         var peakKb = ProcStat.StatusKb(host.Pid, "VmHWM");
 
-        var expected = new List<long>();
-        using (var doc = JsonDocument.Parse(await h.Http.GetStringAsync($"{baseUrl}/api/events?after={cursor0}&limit=1000", cancellationToken)))
-        {
-            expected.AddRange(doc.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()));
-        }
+        var expected = await LiveClients.EventIdsAfterAsync(h.Http, baseUrl, cursor0, cancellationToken);
         await stop.CancelAsync();
         await Task.WhenAll(sseTasks.Concat(pollTasks)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         await host.StopAsync(TimeSpan.FromSeconds(30));
 
         var table = new Table($"Live fan-out: {sseCount:N0} SSE + {pollCount:N0} long-poll clients, {monitors} monitors every {interval} s, {flips} status changes");
         table.Add("Load average before connecting", load);
-        table.Add("SSE clients connected", $"{sseConnected:N0} / {sseCount:N0}" + Errors(sse), $"{sseCount:N0}", sseConnected == sseCount);
+        table.Add("SSE clients connected", $"{sseConnected:N0} / {sseCount:N0}" + LiveClients.Errors(sse), $"{sseCount:N0}", sseConnected == sseCount);
         table.Add("Status events expected (from /api/events)", $"{expected.Count}");
         Report(table, "SSE", sse, expected);
         Report(table, "long-poll", polls, expected);
@@ -133,21 +84,10 @@ internal static class LiveScenario
         return 0;
     }
 
-    private static string Errors(Client[] clients) =>
-        clients.Where(c => c.Error is not null).GroupBy(c => c.Error).OrderByDescending(g => g.Count()).FirstOrDefault() is { } g
-            ? $" (errors: {clients.Count(c => c.Error is not null)}, most common {g.Count()}× {g.Key})" : "";
-
-    private static void Report(Table table, string name, Client[] clients, List<long> expected)
+    private static void Report(Table table, string name, LiveClient[] clients, List<long> expected)
     {
-        var exact = clients.Count(c => c.Ids.SequenceEqual(expected));
-        var dup = clients.Count(c => c.Ids.Count != c.Ids.Distinct().Count());
-        var missing = clients.Count(c => expected.Except(c.Ids).Any());
-        table.Add($"{name}: clients that got every event exactly once, in order", $"{exact:N0} / {clients.Length:N0} (with duplicates: {dup}, missing some: {missing})" + Errors(clients),
-            "all", exact == clients.Length);
-        var latencies = clients.SelectMany(c => c.LatencyMs).Order().ToList();
-        var p99 = Percentile(latencies, 99);
-        table.Add($"{name}: delivery latency p50 / p99 / max ({latencies.Count:N0} deliveries)",
-            $"{Percentile(latencies, 50):F0} / {p99:F0} / {(latencies.Count > 0 ? latencies[^1] : double.NaN):F0} ms", "p99 ≤ 200 ms", p99 <= 200);
+        LiveClients.ReportExactlyOnce(table, name, clients, expected);
+        LiveClients.ReportLatency(table, $"{name}: delivery latency p50 / p99 / max", clients.SelectMany(c => c.LatencyMs), 200);
     }
 
     private static async Task<long> MedianRssAsync(int pid, CancellationToken cancellationToken)
@@ -160,110 +100,4 @@ internal static class LiveScenario
         }
         return samples.Order().ElementAt(2);
     }
-
-    private static async Task StreamAsync(HttpClient client, string url, Client c, SemaphoreSlim connecting, CancellationToken cancellationToken)
-    {
-        var released = false;
-        try
-        {
-            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                c.Error = $"HTTP {(int)response.StatusCode}";
-                return;
-            }
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            c.Connected = true;
-            connecting.Release();
-            released = true;
-            await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
-            {
-                if (item.EventType == "status")
-                {
-                    var now = DateTimeOffset.UtcNow;
-                    c.Ids.Add(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture));
-                    c.LatencyMs.Add((now - At(item.Data)).TotalMilliseconds);
-                }
-                else if (item.EventType == "checks")
-                {
-                    // One frame with the newest check of each public monitor checked since the last frame.
-                    c.CheckFrames++;
-                    c.Checks += CountChecks(item.Data);
-                }
-                else if (item.EventType == "check")
-                {
-                    // Servers before coalescing sent one frame per check.
-                    c.CheckFrames++;
-                    c.Checks++;
-                }
-            }
-            c.Error ??= "stream ended by the server";
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            c.Error = e.GetType().Name + ": " + e.Message;
-        }
-        finally
-        {
-            if (!released)
-            {
-                connecting.Release();
-            }
-        }
-    }
-
-    private static async Task PollAsync(HttpClient client, string baseUrl, long cursor, Client c, CancellationToken cancellationToken)
-    {
-        c.Connected = true;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                using var response = await client.GetAsync($"{baseUrl}/api/live/poll?after={cursor}&timeout=30", cancellationToken);
-                var now = DateTimeOffset.UtcNow;
-                if (response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    continue;
-                }
-                if (!response.IsSuccessStatusCode)
-                {
-                    c.Error = $"HTTP {(int)response.StatusCode}";
-                    await Task.Delay(1000, cancellationToken);
-                    continue;
-                }
-                using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-                foreach (var e in doc.RootElement.GetProperty("events").EnumerateArray())
-                {
-                    c.Ids.Add(e.GetProperty("id").GetInt64());
-                    c.LatencyMs.Add((now - e.GetProperty("at").GetDateTimeOffset()).TotalMilliseconds);
-                }
-                cursor = doc.RootElement.GetProperty("cursor").GetInt64();
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
-            {
-                c.Error = e.GetType().Name + ": " + e.Message;
-                await Task.Delay(1000, CancellationToken.None);
-            }
-        }
-    }
-
-    private static int CountChecks(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.GetProperty("checks").GetArrayLength();
-    }
-
-    private static DateTimeOffset At(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.GetProperty("at").GetDateTimeOffset();
-    }
-
 }

@@ -36,6 +36,7 @@ try
         "startup" => await StartupScenario.RunAsync(options, cancel.Token),
         "anonymous" => await AnonymousScenario.RunAsync(options, cancel.Token),
         "cluster" => await ClusterScenario.RunAsync(options, cancel.Token),
+        "cluster-live" => await ClusterLiveScenario.RunAsync(options, cancel.Token),
         _ => Help(),
     };
 }
@@ -49,10 +50,11 @@ static int Help()
     Console.WriteLine("""
         UptimeWatch.Bench <scenario> [options]   (see docs/performance.md)
           probe    --monitors 10000 --interval 30 --warmup 45 --duration 120 [--bare fresh|pooled|both|none]
-          live     --sse 10000 --polls 1000 --monitors 10 --interval 5 --flips 10
+          live     --sse 10000 --polls 1000 --monitors 10 --interval 5 --flips 10 [--host-dll <dll>]
           storage  --monitors 100 [--requests 500]
           startup  --monitors 10000
           cluster  --pg <connection string, empty database> --nodes 2 --monitors 10000 --interval 30 --warmup 45 --duration 120 [--kill yes]
+          cluster-live --pg <connection string, empty database> --nodes 2 --sse 2000 --polls 200 --monitors 10 --interval 5 --flips 10 [--viewers-node <n>, default the last] [--host-dll <dll>]
           anonymous --monitors 100 --clients 200 --duration 30 --events 100000 --sse 20 [--host-dll <another build's UptimeWatch.dll>]
         common: --deadline <s> (hard stop, default 900) --keep (keep the work folder)
         """);
