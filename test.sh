@@ -134,9 +134,6 @@ find "$results" \( -name '*.trx' -o -name 'Sequence_*.xml' -o -name '*_hangdump.
 # is the fixture that builds deploy/Dockerfile (about 2.5 min on a quiet machine), so the bound leaves it room on a
 # loaded one.
 hang_timeout="${UPTIMEWATCH_TEST_HANG_TIMEOUT:-8min}"
-# Release, as users run it (and the real-process tests start the build made here): the same tests take about a tenth
-# less CPU than in Debug, which the 15-minute budget of a CI run needs. UPTIMEWATCH_TEST_CONFIGURATION=Debug for a debugger.
-configuration="${UPTIMEWATCH_TEST_CONFIGURATION:-Release}"
 
 # Four runs in two lanes, side by side, each run in its own test host and logging to its own file (the failures of all
 # are printed below). The in-process suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL
@@ -147,7 +144,7 @@ configuration="${UPTIMEWATCH_TEST_CONFIGURATION:-Release}"
 run() {
     local name=$1 project=$2 filter=$3
     shift 3
-    local args=(--no-build --configuration "$configuration"
+    local args=(--no-build
         --logger "trx;LogFilePrefix=$name"
         --logger "console;verbosity=normal"
         --blame-hang-timeout "$hang_timeout"
@@ -159,7 +156,7 @@ run() {
 }
 runs=(UptimeWatch.Tests IntegrationTests.Cluster IntegrationTests UptimeWatch.Tests.PostgreSQL)
 test_status=0
-dotnet build UptimeWatch.sln --configuration "$configuration" </dev/null || test_status=$?
+dotnet build UptimeWatch.sln </dev/null || test_status=$?
 if [ "$test_status" -eq 0 ]; then
     # Each lane goes on after a failed run: every run reports.
     ( s=0
