@@ -28,11 +28,15 @@ internal static class ClusterScenario
         var kill = args.Str("kill", "no") == "yes";
         await using var h = Harness.Create("cluster", args);
 
-        var (_, targetPort) = h.StartTarget(monitors, warmup + duration + 240);
+        // Room for the first rollup too (waited for below), which takes longer on PostgreSQL.
+        var (_, targetPort) = h.StartTarget(monitors, warmup + duration + 240 + 600);
         await h.WaitForTargetAsync(targetPort, cancellationToken);
         var config = h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval));
         var started = await StartNodesAsync(h, config, pg, nodes, cancellationToken);
         var postmaster = await PostmasterAsync(pg, cancellationToken);
+        var rollup = await WaitForFirstRollupAsync([.. Enumerable.Range(1, nodes).Select(i => Path.Combine(h.Work, $"node-{i}.log"))],
+            TimeSpan.FromSeconds(600), cancellationToken);
+        Console.WriteLine($"[bench] first rollup done {rollup.TotalSeconds:F1} s after the last node served; the warm-up starts now");
 
         await Task.Delay(TimeSpan.FromSeconds(warmup), cancellationToken);
         var load = LoadAverage();
@@ -74,6 +78,7 @@ internal static class ClusterScenario
         var missed = await CountAsync(pg, $"SELECT count(*) FROM check_results WHERE {window} AND \"Outcome\" = {MissedOutcome}", cancellationToken);
         var lateness = (await ColumnAsync<long>(pg, $"SELECT \"At\" - \"Slot\" FROM check_results WHERE {window} AND \"Outcome\" <> {MissedOutcome}", cancellationToken))
             .Select(l => (double)l).Order().ToList();
+        var missedWhy = await ColumnAsync<string>(pg, $"SELECT coalesce(\"Error\", '?') || ': ' || count(*) FROM check_results WHERE {window} AND \"Outcome\" = {MissedOutcome} GROUP BY 1 ORDER BY 1", cancellationToken);
         var shares = await ColumnAsync<string>(pg, $"SELECT \"Node\" || ': ' || count(*) FROM check_results WHERE {window} GROUP BY \"Node\" ORDER BY 1", cancellationToken);
 
         var wall = (t1 - t0).TotalSeconds;
@@ -83,6 +88,10 @@ internal static class ClusterScenario
         table.Add("Slots due in window", $"{due:N0}");
         table.Add("Checks done in their slot", $"{done:N0} ({100.0 * done / Math.Max(1, due):F2} %)", "100 %", done == due);
         table.Add("Missed slots (stored as missed)", $"{missed:N0}", "0", missed == 0);
+        if (missedWhy.Count > 0)
+        {
+            table.Add("Why missed (stored reasons)", string.Join("; ", missedWhy));
+        }
         table.Add("Schedule lateness p50 / p99 / max",
             lateness.Count == 0 ? "-" : $"{Percentile(lateness, 50):F0} / {Percentile(lateness, 99):F0} / {lateness[^1]:F0} ms", "p99 ≤ 100 ms",
             lateness.Count > 0 && Percentile(lateness, 99) <= 100);

@@ -145,6 +145,25 @@ internal sealed class Harness : IAsyncDisposable
         return DateTimeOffset.UtcNow;
     }
 
+    /// <summary>
+    /// Waits until one of these logs says the first rollup ran ("Rolled up …": on a cluster one node runs it), and returns
+    /// how long that took from now. The rollup is periodic work per monitor-hour, not per check: a window it falls into
+    /// on one run and not on another measures the rollup, so the window starts after it on every scenario that compares.
+    /// </summary>
+    public static async Task<TimeSpan> WaitForFirstRollupAsync(IReadOnlyList<string> logFiles, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var sw = Stopwatch.StartNew();
+        await Until(() => Task.FromResult(logFiles.Any(f => File.Exists(f) && ReadShared(f).Contains("Rolled up", StringComparison.Ordinal))),
+            timeout, "the first rollup to finish", cancellationToken, TimeSpan.FromMilliseconds(500));
+        return sw.Elapsed;
+
+        static string ReadShared(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd();
+        }
+    }
+
     public static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken, TimeSpan? poll = null)
     {
         var sw = Stopwatch.StartNew();

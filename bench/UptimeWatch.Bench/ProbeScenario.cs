@@ -24,13 +24,16 @@ internal static class ProbeScenario
         await using var h = Harness.Create("probe", args);
 
         var total = warmup + duration + 120;
-        var (target, targetPort) = h.StartTarget(monitors, total + 60);
+        // Room for the first rollup too (waited for below).
+        var (target, targetPort) = h.StartTarget(monitors, total + 60 + 600);
         await h.WaitForTargetAsync(targetPort, cancellationToken);
         var config = h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval));
         var startedAt = DateTimeOffset.UtcNow;
         var (host, port) = h.StartUptimeWatch(config);
         var servingAt = await h.WaitServingAsync(host, port, TimeSpan.FromSeconds(180), cancellationToken);
         Console.WriteLine($"[bench] UptimeWatch serving after {(servingAt - startedAt).TotalSeconds:F1} s; warm-up {warmup} s, window {duration} s");
+        var rollup = await WaitForFirstRollupAsync([Path.Combine(h.Work, "uptimewatch.log")], TimeSpan.FromSeconds(600), cancellationToken);
+        Console.WriteLine($"[bench] first rollup done {rollup.TotalSeconds:F1} s after serving; the warm-up starts now");
 
         // The bare clients run for warm-up + window at the same cadence, against the same target, each in its own process.
         var bares = new List<(string Mode, Child Process, string Log)>();
