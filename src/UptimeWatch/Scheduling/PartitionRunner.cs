@@ -157,10 +157,12 @@ internal sealed partial class PartitionRunner(
 
     private async Task RunSlotAsync(int partition, DateTimeOffset slot, MonitorRuntime monitor, SlotPlan plan, CancellationToken stopping)
     {
-        if (!Follows(monitor, slot))
+        // The monitor as the registry has it now: a reload (a change on any node) replaces the object the slot was armed with.
+        if (Follows(monitor, slot) is not { } current)
         {
             return;
         }
+        monitor = current;
         var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
         var gate = _busy.GetOrAdd(monitor.Id, _ => new SemaphoreSlim(1, 1));
         if (!gate.Wait(0))
@@ -219,9 +221,15 @@ internal sealed partial class PartitionRunner(
     /// node: <see cref="MonitorChangeSignal"/> reloads the monitor here): a deleted or paused monitor's slots do not run,
     /// and after an interval change only slots on the new interval's grid do (<see cref="Follow"/> arms the others).
     /// </summary>
-    private bool Follows(MonitorRuntime monitor, DateTimeOffset slot) =>
-        registry.TryGet(monitor.Id, out var current) && current == monitor && current.State.Status != MonitorStatus.Paused
-        && Partitions.SlotAtOrAfter(monitor.Id, TimeSpan.FromSeconds(current.Definition.IntervalSeconds), slot) == slot;
+    /// <remarks>
+    /// Returns the registry's current object for the monitor, or null when the slot no longer stands. Compared by id, not
+    /// by object: any reload replaces every monitor's object, and a slot armed before it (same interval) must still run.
+    /// </remarks>
+    private MonitorRuntime? Follows(MonitorRuntime monitor, DateTimeOffset slot) =>
+        registry.TryGet(monitor.Id, out var current) && current.State.Status != MonitorStatus.Paused
+        && Partitions.SlotAtOrAfter(monitor.Id, TimeSpan.FromSeconds(current.Definition.IntervalSeconds), slot) == slot
+            ? current
+            : null;
 
     /// <summary>
     /// After a console change to <paramref name="monitorId"/> reloaded here: when this node runs the current window of its
