@@ -85,7 +85,7 @@ internal sealed partial class PartitionRunner(
             var mine = _handedOff.TryGetValue(monitor.Id, out var handed) ? handed : (DateTimeOffset?)null;
             // A slot this node handed off already is not run twice here (a window it ran from memory during an outage,
             // fired by Quartz once the database is back).
-            var slots = Partitions.SlotsIn(monitor.Id, interval, start, end).Where(s => mine is not { } last || s > last).ToList();
+            var slots = NotHandedOff(monitor, start, end);
             if (slots.Count == 0)
             {
                 continue;
@@ -157,7 +157,7 @@ internal sealed partial class PartitionRunner(
 
     private async Task RunSlotAsync(int partition, DateTimeOffset slot, MonitorRuntime monitor, SlotPlan plan, CancellationToken stopping)
     {
-        // The monitor as the registry has it now: a reload (a change on any node) replaces the object the slot was armed with.
+        // The monitor as the registry has it now (a monitor deleted and created again is a new object).
         if (Follows(monitor, slot) is not { } current)
         {
             return;
@@ -223,7 +223,7 @@ internal sealed partial class PartitionRunner(
     /// </summary>
     /// <remarks>
     /// Returns the registry's current object for the monitor, or null when the slot no longer stands. Compared by id, not
-    /// by object: any reload replaces every monitor's object, and a slot armed before it (same interval) must still run.
+    /// by object: a monitor deleted and created again meanwhile is a new object, and its slot on the same grid still runs.
     /// </remarks>
     private MonitorRuntime? Follows(MonitorRuntime monitor, DateTimeOffset slot) =>
         registry.TryGet(monitor.Id, out var current) && current.State.Status != MonitorStatus.Paused
@@ -549,6 +549,11 @@ internal sealed partial class PartitionRunner(
         }
     }
 
+    /// <summary>The monitor's slots in [<paramref name="start"/>, <paramref name="end"/>) that this node has not handed to a check yet.</summary>
+    private List<DateTimeOffset> NotHandedOff(MonitorRuntime monitor, DateTimeOffset start, DateTimeOffset end) =>
+        [.. Partitions.SlotsIn(monitor.Id, TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds), start, end)
+            .Where(s => !_handedOff.TryGetValue(monitor.Id, out var last) || s > last)];
+
     private sealed record PartitionFiring(string Trigger, long? NextFireTicks);
 
     /// <summary>A window run from this node's memory: the monitors' state as this node has it, no catch-up (nothing can be read).</summary>
@@ -558,9 +563,7 @@ internal sealed partial class PartitionRunner(
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
         foreach (var monitor in registry.Active.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
         {
-            var slots = Partitions.SlotsIn(monitor.Id, TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds), start, end)
-                .Where(s => !_handedOff.TryGetValue(monitor.Id, out var last) || s > last)
-                .ToList();
+            var slots = NotHandedOff(monitor, start, end);
             if (slots.Count == 0)
             {
                 continue;
