@@ -138,7 +138,8 @@ hang_timeout="${UPTIMEWATCH_TEST_HANG_TIMEOUT:-8min}"
 # Four runs in two lanes, side by side, each run in its own test host and logging to its own file (the failures of all
 # are printed below). The in-process suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL
 # (UW_TEST_PROVIDER=PostgreSQL, tests/Shared/TestStorage.cs), so every provider-independent test holds on both. The
-# cluster tests (several real nodes on PostgreSQL) run once; so do the tests of the SQLite file itself (trait Storage=SqliteFile). Two lanes measured faster end to end on 2 cores than one
+# cluster tests (several real nodes on PostgreSQL) run once; so do the tests of the SQLite file itself and of the real
+# binary run as a process (trait Storage=SqliteFile). Two lanes measured faster end to end on 2 cores than one
 # after the other (docs/development.md, "The test suite's runs"); the runs are paired so the lanes take about as long.
 #   run NAME PROJECT FILTER [VAR=VALUE...]: one dotnet test run; its log is $logdir/NAME.log, its .trx starts with NAME
 run() {
@@ -154,19 +155,19 @@ run() {
     say "testing $name (log: $logdir/$name.log)"
     env "$@" dotnet test "$project" "${args[@]}" </dev/null >"$logdir/$name.log" 2>&1
 }
-runs=(UptimeWatch.Tests IntegrationTests.Cluster IntegrationTests UptimeWatch.Tests.PostgreSQL)
+runs=(UptimeWatch.Tests UptimeWatch.Tests.PostgreSQL IntegrationTests IntegrationTests.Cluster)
 test_status=0
 dotnet build UptimeWatch.sln </dev/null || test_status=$?
 if [ "$test_status" -eq 0 ]; then
     # Each lane goes on after a failed run: every run reports.
     ( s=0
       run UptimeWatch.Tests tests/UptimeWatch.Tests "" UW_TEST_PROVIDER=Sqlite || s=$?
-      run IntegrationTests.Cluster tests/UptimeWatch.IntegrationTests "FullyQualifiedName~.Cluster." || s=$?
+      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile" UW_TEST_PROVIDER=PostgreSQL || s=$?
       exit "$s" ) &
     lane1=$!
     ( s=0
       run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster." || s=$?
-      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile" UW_TEST_PROVIDER=PostgreSQL || s=$?
+      run IntegrationTests.Cluster tests/UptimeWatch.IntegrationTests "FullyQualifiedName~.Cluster." || s=$?
       exit "$s" ) &
     lane2=$!
     for lane in "$lane1" "$lane2"; do

@@ -48,19 +48,8 @@ internal static class ClusterScenario
         var nodeCpu = started.Select((n, i) => ProcStat.CpuSeconds(n.Process.Pid) - nodeCpu0[i]).ToArray();
         var pgCpu = PostgresCpu(postmaster) - pgCpu0;
 
-        string? takeover = null;
-        if (kill && nodes > 1)
-        {
-            var killedAt = DateTimeOffset.UtcNow;
-            System.Diagnostics.Process.GetProcessById(started[^1].Process.Pid).Kill();
-            // Every monitor checked again (not missed) by a live node for a slot after the kill.
-            await Until(async () => await CountAsync(pg, $"SELECT count(DISTINCT \"MonitorId\") FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}'", cancellationToken) >= monitors,
-                TimeSpan.FromSeconds(120), "every monitor checked by a live node", cancellationToken, TimeSpan.FromMilliseconds(200));
-            // The slot of the last monitor to be checked again: how long its monitors went unchecked.
-            var lastBack = await CountAsync(pg, $"SELECT max(first) FROM (SELECT min(\"Slot\") AS first FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}' GROUP BY \"MonitorId\") AS f", cancellationToken);
-            takeover = $"{(DateTimeOffset.FromUnixTimeMilliseconds(lastBack) - killedAt).TotalSeconds:F1} s (kill to the slot of the last monitor checked again by a live node)";
-        }
-        // The window's last slots may still be in the writers' queues.
+        // The window's last slots may still be in the writers' queues: counted before any kill, which would lose them
+        // (a killed node's unstored slots are stored as missed by the node that takes over: the takeover's cost, below).
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
 
         // Due slots: each monitor's grid (phase + k × interval) in [t0, t1); done = a stored, not missed, check of that slot.
@@ -78,9 +67,23 @@ internal static class ClusterScenario
         var missed = await CountAsync(pg, $"SELECT count(*) FROM check_results WHERE {window} AND \"Outcome\" = {MissedOutcome}", cancellationToken);
         var lateness = (await ColumnAsync<long>(pg, $"SELECT \"At\" - \"Slot\" FROM check_results WHERE {window} AND \"Outcome\" <> {MissedOutcome}", cancellationToken))
             .Select(l => (double)l).Order().ToList();
-        var missedWhy = await ColumnAsync<string>(pg, $"SELECT coalesce(\"Error\", '?') || ': ' || count(*) FROM check_results WHERE {window} AND \"Outcome\" = {MissedOutcome} GROUP BY 1 ORDER BY 1", cancellationToken);
+        var missedWhy = await ColumnAsync<string>(pg, $"SELECT coalesce(\"Error\", '?') || ': ' || count(*) FROM check_results WHERE {window} AND \"Outcome\" = {MissedOutcome} GROUP BY coalesce(\"Error\", '?') ORDER BY 1", cancellationToken);
         var shares = await ColumnAsync<string>(pg, $"SELECT \"Node\" || ': ' || count(*) FROM check_results WHERE {window} GROUP BY \"Node\" ORDER BY 1", cancellationToken);
 
+        string? takeover = null;
+        if (kill && nodes > 1)
+        {
+            var killedAt = DateTimeOffset.UtcNow;
+            System.Diagnostics.Process.GetProcessById(started[^1].Process.Pid).Kill();
+            // Every monitor checked again (not missed) by a live node for a slot after the kill.
+            await Until(async () => await CountAsync(pg, $"SELECT count(DISTINCT \"MonitorId\") FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}'", cancellationToken) >= monitors,
+                TimeSpan.FromSeconds(120), "every monitor checked by a live node", cancellationToken, TimeSpan.FromMilliseconds(200));
+            // The slot of the last monitor to be checked again: how long its monitors went unchecked.
+            var lastBack = await CountAsync(pg, $"SELECT max(first) FROM (SELECT min(\"Slot\") AS first FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}' GROUP BY \"MonitorId\") AS f", cancellationToken);
+            // The killed node's slots it had checked but not stored, and those of its windows until the takeover.
+            var lost = await CountAsync(pg, $"SELECT count(*) FROM check_results WHERE \"Slot\" >= {t1.ToUnixTimeMilliseconds()} AND \"Outcome\" = {MissedOutcome} AND \"Error\" LIKE '%stopped%'", cancellationToken);
+            takeover = $"{(DateTimeOffset.FromUnixTimeMilliseconds(lastBack) - killedAt).TotalSeconds:F1} s (kill to the slot of the last monitor checked again by a live node); {lost:N0} slots stored as missed, \"node stopped\"";
+        }
         var wall = (t1 - t0).TotalSeconds;
         var total = nodeCpu.Sum() + pgCpu;
         var table = new Table($"Cluster: {monitors:N0} HTTP monitors every {interval} s on {nodes} nodes + PostgreSQL");

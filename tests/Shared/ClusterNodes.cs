@@ -48,17 +48,18 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// UptimeWatch section), and starts <paramref name="count"/> nodes on it, one after the other, each waited for until
     /// it serves. <paramref name="nodeEnvironment"/> adds per-node variables (index → variables), e.g. a node id.
     /// <paramref name="atOnce"/> starts them all at the same moment instead (as an orchestrator does), and waits for all;
+    /// The database is a migrated copy (<see cref="PostgresServer.CreateDatabaseAsync"/>) unless <paramref name="emptyDatabase"/>.
     /// <paramref name="pooling"/> gives the nodes a pooling connection string, as a real deployment has (the server's
     /// strings do not pool, so that its databases can be dropped): a load test needs it, or every query forks a backend.
     /// </summary>
     public static async Task<ClusterNodes> StartAsync(PostgresServer server, int count, IEnumerable<object> monitors, object? extra = null,
         IReadOnlyDictionary<string, string>? environment = null, Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null,
-        bool atOnce = false, bool pooling = false)
+        bool atOnce = false, bool pooling = false, bool emptyDatabase = false)
     {
         var root = Path.Combine(Path.GetTempPath(), $"uw-cluster-{Guid.NewGuid():N}"[..20]);
         Directory.CreateDirectory(root);
         var config = WriteConfig(root, monitors, extra);
-        var cluster = new ClusterNodes(count, root, await server.CreateDatabaseAsync(), config, environment ?? new Dictionary<string, string>())
+        var cluster = new ClusterNodes(count, root, await server.CreateDatabaseAsync(migrated: !emptyDatabase), config, environment ?? new Dictionary<string, string>())
         {
             _nodeEnvironment = nodeEnvironment,
             _pooling = pooling,

@@ -33,7 +33,7 @@ internal static class TestStorage
         }
         settings["UptimeWatch:Storage:Provider"] = "PostgreSQL";
         settings["UptimeWatch:Storage:ConnectionString"] = Databases.GetOrAdd(Path.GetFullPath(dataDirectory),
-            _ => new Lazy<string>(() => Server.Value.CreateDatabaseAsync().GetAwaiter().GetResult())).Value;
+            _ => new Lazy<string>(() => Server.Value.CreateDatabaseAsync(migrated: true).GetAwaiter().GetResult())).Value;
     }
 
     /// <summary>
@@ -64,8 +64,10 @@ internal static class TestStorage
     /// </summary>
     /// <summary>
     /// The trait of test classes about the SQLite file itself (its locks, its migrations from old versions, its backup,
-    /// its disk) or that pick their storage themselves: <c>[Trait("Storage", "SqliteFile")]</c>. test.sh leaves them out of
-    /// the PostgreSQL pass, where they would only run the same way a second time.
+    /// its disk) or that pick their storage themselves, among them every test of the real binary run as a process (it
+    /// stores in its own data folder's SQLite file: the cluster tests and the image test run it on PostgreSQL):
+    /// <c>[Trait("Storage", "SqliteFile")]</c>. test.sh leaves them out of the PostgreSQL pass, where they would only run
+    /// the same way a second time.
     /// </summary>
     public const string SqliteFileTrait = "SqliteFile";
 

@@ -54,11 +54,12 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         var steps = new List<CommittedWrite>(batch.Count);
         var latestState = new Dictionary<int, StateSnapshot>();
         var storedSlots = await StoredSlotsAsync(db, batch, cancellationToken);
+        var held = _cluster ? await HeldAsync(db, batch, cancellationToken) : [];
         foreach (var item in batch)
         {
             steps.Add(item switch
             {
-                CheckWrite write => AddCheckWrite(db, write, open, latestState, storedSlots),
+                CheckWrite write => AddCheckWrite(db, Hold(write, held), open, latestState, storedSlots),
                 AlertAcknowledgement ack => await AddAcknowledgementAsync(db, ack, latestState, cancellationToken),
                 MonitorArchived archived => new CommittedWrite(archived.MonitorId, null, null, null,
                     open.Remove(archived.MonitorId, out var closing) ? closing : null, "alert.resolved", $"monitor deleted by {archived.By}", archived.At),
@@ -66,10 +67,6 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             });
         }
 
-        if (_cluster)
-        {
-            await KeepPausesAsync(db, batch, latestState, cancellationToken);
-        }
         foreach (var (monitorId, state) in latestState)
         {
             // Only the runtime columns are marked modified: the definition columns belong to the config sync.
@@ -209,25 +206,49 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
     private sealed record StoredSlot(long? MissedRowId, CheckResult? Added);
 
     /// <summary>
-    /// On a cluster, a check judged on a node that had not yet heard of a pause made on another node can commit after
-    /// that pause: its state must not resume the monitor. A stored pause stands until a resume (in this batch or later);
-    /// such a check keeps its row, but leaves the monitor's state as stored. Appends take turns, so the read is current.
+    /// Cluster only: the monitors of this batch's checks that the database has paused or deleted, with the time of that
+    /// pause or deletion. A node hears of a change made on another node a moment later (a notice, then a reload), and a
+    /// check it started meanwhile, or had in flight, reaches this writer after the change committed. Appends take turns,
+    /// so the read is current. A monitor resumed in this batch is not held: its own writes come after the resume.
     /// </summary>
-    private static async Task KeepPausesAsync(UptimeWatchDbContext db, IReadOnlyList<JournalWrite> batch, Dictionary<int, StateSnapshot> latestState,
+    private static async Task<Dictionary<int, DateTimeOffset>> HeldAsync(UptimeWatchDbContext db, IReadOnlyList<JournalWrite> batch,
         CancellationToken cancellationToken)
     {
-        var resumed = batch.OfType<CheckWrite>().Where(w => w.Change?.From == MonitorStatus.Paused).Select(w => w.MonitorId).ToHashSet();
-        var judged = latestState.Where(s => s.Value.State.Status != MonitorStatus.Paused && !resumed.Contains(s.Key)).Select(s => s.Key).ToList();
-        if (judged.Count == 0)
+        var checks = batch.OfType<CheckWrite>().ToList();
+        var resumed = checks.Where(w => w.Change?.From == MonitorStatus.Paused).Select(w => w.MonitorId).ToHashSet();
+        var ids = checks.Select(w => w.MonitorId).Where(id => !resumed.Contains(id)).Distinct().ToList();
+        if (ids.Count == 0)
         {
-            return;
+            return [];
         }
-        foreach (var id in await db.Monitors.AsNoTracking().Where(m => judged.Contains(m.Id) && m.Status == MonitorStatus.Paused)
-            .Select(m => m.Id).ToListAsync(cancellationToken))
+        var rows = await db.Monitors.AsNoTracking()
+            .Where(m => ids.Contains(m.Id) && (m.Status == MonitorStatus.Paused || m.ArchivedAt != null))
+            .Select(m => new { m.Id, m.Status, m.StatusSince, m.ArchivedAt })
+            .ToListAsync(cancellationToken);
+        var held = new Dictionary<int, DateTimeOffset>();
+        foreach (var row in rows)
         {
-            latestState.Remove(id);
+            DateTimeOffset? paused = row.Status == MonitorStatus.Paused ? row.StatusSince ?? DateTimeOffset.MinValue : null;
+            held[row.Id] = (paused, row.ArchivedAt) switch
+            {
+                ({ } p, { } a) => p < a ? p : a,
+                ({ } p, null) => p,
+                (null, { } a) => a,
+                _ => DateTimeOffset.MinValue,
+            };
         }
+        return held;
     }
+
+    /// <summary>
+    /// A check of a monitor paused or deleted (<see cref="HeldAsync"/>): one started after the change is not stored, one
+    /// started before keeps its row; neither moves the monitor's state, raises or resolves anything, or is shown live as
+    /// its current status. The pause or deletion stands as stored.
+    /// </summary>
+    private static CheckWrite Hold(CheckWrite write, Dictionary<int, DateTimeOffset> held) =>
+        held.TryGetValue(write.MonitorId, out var since)
+            ? write with { Checks = [.. write.Checks.Where(c => c.At < since)], State = null, Change = null, Notify = null }
+            : write;
 
     private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState,
         Dictionary<(int, DateTimeOffset), StoredSlot> storedSlots)
@@ -273,7 +294,8 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
                 ? state with { LastCheckedAt = earlier.LastCheckedAt, LastResponseMs = earlier.LastResponseMs }
                 : state;
         }
-        var shown = lastCheck is { Outcome: not CheckOutcome.Missed } ? lastCheck : null;
+        // A held check (no state) is not the monitor's news: the pause or deletion stands.
+        var shown = lastCheck is { Outcome: not CheckOutcome.Missed } && write.State is not null ? lastCheck : null;
         if (write.Change is not { } change)
         {
             return new CommittedWrite(write.MonitorId, write, shown, null, null, null, null, default);

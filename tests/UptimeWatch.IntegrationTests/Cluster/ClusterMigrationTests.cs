@@ -18,7 +18,7 @@ public sealed class ClusterMigrationTests : IAsyncLifetime
         // With the admin password in the config too, as a deployment's shared environment gives it to every node.
         await using var cluster = await ClusterNodes.StartAsync(_postgres, 3,
             [new { Name = "Shop", Url = "http://127.0.0.1:9/", IntervalSeconds = 60 }],
-            new { Admin = new { InitialPassword = "correct horse battery" } }, atOnce: true);
+            new { Admin = new { InitialPassword = "correct horse battery" } }, atOnce: true, emptyDatabase: true);
 
         await using var db = new UptimeWatchDbContext(new DbContextOptionsBuilder<UptimeWatchDbContext>()
             .UseNpgsql(cluster.ConnectionString, o => o.MigrationsAssembly(StorageExtensions.PostgresMigrationsAssembly)).Options);

@@ -73,6 +73,7 @@ public sealed class AdminConfigTests
             Read("""{ "KeepAliveSecond": 5 }""").Errors);
     }
 
+    [Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
     [Fact]
     public async Task Bad_admin_settings_from_the_environment_stop_start_up_naming_key_and_value()
     {

@@ -75,6 +75,7 @@ public sealed class SetupCodeTests
         Assert.False(File.Exists(Path.Combine(app.DataDirectory, FirstRunSetup.FileName)));
     }
 
+    [Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
     [Fact]
     public async Task The_real_binary_logs_the_code_and_writes_it_to_an_owner_only_file_that_is_removed_once_setup_is_done()
     {

@@ -147,6 +147,7 @@ public sealed class SettingsValidationTests
         Assert.Null(options.Storage.ConnectionString);
     }
 
+    [Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
     [Fact]
     public async Task The_real_binary_refuses_an_unavailable_provider_with_exit_2_a_sentence_no_stack_trace_and_no_secret()
     {
@@ -171,6 +172,7 @@ public sealed class SettingsValidationTests
         Assert.DoesNotContain(Secret, validate.Stdout + validate.Stderr);
     }
 
+    [Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
     [Fact]
     public async Task The_real_binary_refuses_a_connection_string_SQLite_cannot_parse_with_exit_2_naming_the_field_only()
     {

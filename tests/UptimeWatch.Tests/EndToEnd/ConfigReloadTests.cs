@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>Editing the config file of a running UptimeWatch: applied when valid, rejected (and harmless) when not.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ConfigReloadTests
 {
     private static string Config(params (string Name, Uri Url)[] monitors) => $$"""

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>The config file and the console, side by side in the real binary: each keeps its own monitors.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ConsoleAndConfigTests
 {
     private const string Password = "correct horse battery";

@@ -1,6 +1,7 @@
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>The public event stream when the real process is stopped the way systemd and Docker stop it.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class LiveShutdownTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>UptimeWatch as a real process: config file selection, start-up validation, exit codes, SIGTERM.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ProcessTests
 {
     [Fact]

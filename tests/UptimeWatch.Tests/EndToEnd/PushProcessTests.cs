@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace UptimeWatch.Tests.EndToEnd;
 
 /// <summary>A push monitor on the real process: the URL it logs is the one a cron job can call.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class PushProcessTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using UptimeWatch.Tests.Operations;
 namespace UptimeWatch.Tests.Hosting;
 
 /// <summary>The serving process's exit code tells a service manager whether to restart it.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ExitCodeTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using UptimeWatch.Tests.EndToEnd;
 namespace UptimeWatch.Tests.Operations;
 
 /// <summary>The binary's commands as an operator runs them: exit codes and what they print.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class CommandTests
 {
     private const string BadConfig = """

@@ -12,6 +12,7 @@ public sealed class DeployFilesTests
 {
     private static string Deploy(string file) => Path.Combine(TestPaths.RepositoryRoot, "deploy", file);
 
+    [Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
     [Fact]
     public async Task The_systemd_unit_passes_systemd_analyze_verify()
     {

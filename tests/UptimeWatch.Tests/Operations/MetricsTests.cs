@@ -12,6 +12,7 @@ namespace UptimeWatch.Tests.Operations;
 /// <c>GET /metrics</c> as Prometheus scrapes it, from the real binary (one process per test: the instruments of a
 /// process are global, so in-process hosts of parallel tests would add to each other's numbers).
 /// </summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed partial class MetricsTests : IAsyncLifetime
 {
     private TargetServer _target = null!;

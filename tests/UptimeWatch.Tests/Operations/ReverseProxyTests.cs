@@ -14,6 +14,7 @@ namespace UptimeWatch.Tests.Operations;
 /// UptimeWatch binary: where live status pages break in practice (buffered event streams, idle timeouts, lost
 /// upgrades, the wrong Host or client address).
 /// </summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ReverseProxyTests
 {
     private static readonly IPAddress SecondClient = IPAddress.Parse("127.0.0.2");

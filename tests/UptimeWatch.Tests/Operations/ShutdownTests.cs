@@ -3,6 +3,7 @@ using UptimeWatch.Tests.EndToEnd;
 namespace UptimeWatch.Tests.Operations;
 
 /// <summary>SIGTERM, as systemd and Docker send it, while checks are running.</summary>
+[Trait("Storage", TestStorage.SqliteFileTrait)] // the real binary, on its default SQLite file whatever UW_TEST_PROVIDER says
 public sealed class ShutdownTests
 {
     [Fact]
