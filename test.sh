@@ -155,19 +155,19 @@ run() {
     say "testing $name (log: $logdir/$name.log)"
     env "$@" dotnet test "$project" "${args[@]}" </dev/null >"$logdir/$name.log" 2>&1
 }
-runs=(UptimeWatch.Tests UptimeWatch.Tests.PostgreSQL IntegrationTests IntegrationTests.Cluster)
+runs=(UptimeWatch.Tests IntegrationTests IntegrationTests.Cluster UptimeWatch.Tests.PostgreSQL)
 test_status=0
 dotnet build UptimeWatch.sln </dev/null || test_status=$?
 if [ "$test_status" -eq 0 ]; then
     # Each lane goes on after a failed run: every run reports.
     ( s=0
       run UptimeWatch.Tests tests/UptimeWatch.Tests "" UW_TEST_PROVIDER=Sqlite || s=$?
-      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile" UW_TEST_PROVIDER=PostgreSQL || s=$?
+      run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster." || s=$?
       exit "$s" ) &
     lane1=$!
     ( s=0
-      run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster." || s=$?
       run IntegrationTests.Cluster tests/UptimeWatch.IntegrationTests "FullyQualifiedName~.Cluster." || s=$?
+      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile" UW_TEST_PROVIDER=PostgreSQL || s=$?
       exit "$s" ) &
     lane2=$!
     for lane in "$lane1" "$lane2"; do

@@ -165,9 +165,15 @@ internal sealed partial class PartitionRunner(
         monitor = current;
         var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
         var gate = _busy.GetOrAdd(monitor.Id, _ => new SemaphoreSlim(1, 1));
+        // A push monitor's slot only looks at the heartbeat clock, which runs whether or not the slot ran: a slot skipped
+        // or late loses nothing, so it is never a missed check (as on a single node, ProbeJob).
+        var push = monitor.Definition.Type == MonitorType.Push;
         if (!gate.Wait(0))
         {
-            await StoreMissedAsync(monitor, [Missed(slot, "missed: the previous check was still running")], stopping);
+            if (!push)
+            {
+                await StoreMissedAsync(monitor, [Missed(slot, "missed: the previous check was still running")], stopping);
+            }
             return;
         }
         try
@@ -186,7 +192,10 @@ internal sealed partial class PartitionRunner(
             var late = time.GetUtcNow() - slot;
             if (late > threshold || !await _concurrency.WaitAsync(threshold - late, stopping))
             {
-                await StoreMissedAsync(monitor, [ProbeJob.MissedCheck(slot, null, queueWasFull: false) with { Slot = slot, Node = _node }], stopping);
+                if (!push)
+                {
+                    await StoreMissedAsync(monitor, [ProbeJob.MissedCheck(slot, null, queueWasFull: false) with { Slot = slot, Node = _node }], stopping);
+                }
                 return;
             }
             try
