@@ -34,12 +34,7 @@ internal static class AnonymousScenario
         var events = args.Int("events", 100_000);
         var sseClients = args.Int("sse", 20);
         var sseTimeout = TimeSpan.FromSeconds(args.Int("sse-timeout", 60));
-        if (args.Str("host-dll", "") is { Length: > 0 } other)
-        {
-            HostDllOverride = Path.GetFullPath(other);
-        }
         await using var h = Harness.Create("anonymous", args);
-        Console.WriteLine($"[bench] host {HostDll}");
         var (_, targetPort) = h.StartTarget(monitors, 3600);
         await h.WaitForTargetAsync(targetPort, cancellationToken);
         // An hour's interval: the monitors exist and are public, and live checks barely touch the measurement.

@@ -20,10 +20,8 @@ internal static class ClusterLiveScenario
 
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
     {
-        var pg = args.Str("pg", "");
-        if (pg.Length == 0)
+        if (ClusterScenario.Database(args, "cluster-live") is not { } pg)
         {
-            Console.Error.WriteLine("cluster-live needs --pg <connection string of an empty database>");
             return 2;
         }
         var nodes = args.Int("nodes", 2);
@@ -33,20 +31,9 @@ internal static class ClusterLiveScenario
         var monitors = args.Int("monitors", 10);
         var interval = args.Int("interval", 5);
         var flips = args.Int("flips", 10);
-        if (args.Str("host-dll", "") is { Length: > 0 } other)
-        {
-            HostDllOverride = Path.GetFullPath(other);
-        }
         await using var h = Harness.Create("cluster-live", args);
-        Console.WriteLine($"[bench] host {HostDll}");
 
-        var (_, targetPort) = h.StartTarget(monitors, 900);
-        await h.WaitForTargetAsync(targetPort, cancellationToken);
-        var config = h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval, new { FailureThreshold = 1, SuccessThreshold = 1 }),
-            new Dictionary<string, object>
-            {
-                ["Live"] = new { MaxStreams = 50_000, MaxStreamsPerIp = 50_000, MaxPollTimeoutSeconds = 60 },
-            });
+        var (config, targetPort) = await LiveScenario.StartTargetAsync(h, monitors, interval, cancellationToken);
         var started = await ClusterScenario.StartNodesAsync(h, config, pg, nodes, cancellationToken);
         var viewer = $"node-{viewerNode}";
         var baseUrl = $"http://127.0.0.1:{started[viewerNode - 1].Port}";

@@ -12,12 +12,21 @@ namespace UptimeWatch.Bench;
 /// </summary>
 internal static class ClusterScenario
 {
+    /// <summary>The <c>--pg</c> connection string, or null after saying that <paramref name="scenario"/> needs one.</summary>
+    public static string? Database(Args args, string scenario)
+    {
+        if (args.Str("pg", "") is { Length: > 0 } pg)
+        {
+            return pg;
+        }
+        Console.Error.WriteLine($"{scenario} needs --pg <connection string of an empty database>");
+        return null;
+    }
+
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
     {
-        var pg = args.Str("pg", "");
-        if (pg.Length == 0)
+        if (Database(args, "cluster") is not { } pg)
         {
-            Console.Error.WriteLine("cluster needs --pg <connection string of an empty database>");
             return 2;
         }
         var nodes = args.Int("nodes", 2);
@@ -75,11 +84,12 @@ internal static class ClusterScenario
         {
             var killedAt = DateTimeOffset.UtcNow;
             System.Diagnostics.Process.GetProcessById(started[^1].Process.Pid).Kill();
+            var checkedAgain = $"\"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}'";
             // Every monitor checked again (not missed) by a live node for a slot after the kill.
-            await Until(async () => await CountAsync(pg, $"SELECT count(DISTINCT \"MonitorId\") FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}'", cancellationToken) >= monitors,
+            await Until(async () => await CountAsync(pg, $"SELECT count(DISTINCT \"MonitorId\") FROM check_results WHERE {checkedAgain}", cancellationToken) >= monitors,
                 TimeSpan.FromSeconds(120), "every monitor checked by a live node", cancellationToken, TimeSpan.FromMilliseconds(200));
             // The slot of the last monitor to be checked again: how long its monitors went unchecked.
-            var lastBack = await CountAsync(pg, $"SELECT max(first) FROM (SELECT min(\"Slot\") AS first FROM check_results WHERE \"Slot\" > {killedAt.ToUnixTimeMilliseconds()} AND \"Outcome\" <> {MissedOutcome} AND \"Node\" <> 'node-{nodes}' GROUP BY \"MonitorId\") AS f", cancellationToken);
+            var lastBack = await CountAsync(pg, $"SELECT max(first) FROM (SELECT min(\"Slot\") AS first FROM check_results WHERE {checkedAgain} GROUP BY \"MonitorId\") AS f", cancellationToken);
             // The killed node's slots it had checked but not stored, and those of its windows until the takeover.
             var lost = await CountAsync(pg, $"SELECT count(*) FROM check_results WHERE \"Slot\" >= {t1.ToUnixTimeMilliseconds()} AND \"Outcome\" = {MissedOutcome} AND \"Error\" LIKE '%stopped%'", cancellationToken);
             takeover = $"{(DateTimeOffset.FromUnixTimeMilliseconds(lastBack) - killedAt).TotalSeconds:F1} s (kill to the slot of the last monitor checked again by a live node); {lost:N0} slots stored as missed, \"node stopped\"";

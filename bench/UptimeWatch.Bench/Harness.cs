@@ -32,6 +32,11 @@ internal sealed class Harness : IAsyncDisposable
         var work = Path.Combine(root, $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(work);
         Console.WriteLine($"[bench] work folder {work}");
+        if (args.Str("host-dll", "") is { Length: > 0 } other)
+        {
+            HostDllOverride = Path.GetFullPath(other);
+            Console.WriteLine($"[bench] host {HostDll}");
+        }
         // --uw-env NAME=VALUE,NAME=VALUE: runtime settings for the UptimeWatch process only (A/B runs of a runtime knob).
         var env = args.Str("uw-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
@@ -59,7 +64,7 @@ internal sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>Another build of the host to run instead (<c>--host-dll</c>: the build before a change, for before/after).</summary>
-    public static string? HostDllOverride { get; set; }
+    public static string? HostDllOverride { get; private set; }
 
     /// <summary>The Release build of the host (bench/run.sh builds it first).</summary>
     public static string HostDll

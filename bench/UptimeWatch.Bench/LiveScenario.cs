@@ -9,6 +9,22 @@ namespace UptimeWatch.Bench;
 /// </summary>
 internal static class LiveScenario
 {
+    /// <summary>
+    /// Starts the target whose paths the run makes fail and recover, and writes the config: monitors that turn down and up
+    /// at the first failed or passed check, live limits above the viewers a run opens. Returns the config's path and the
+    /// target's port.
+    /// </summary>
+    public static async Task<(string Config, int TargetPort)> StartTargetAsync(Harness h, int monitors, int interval, CancellationToken cancellationToken)
+    {
+        var (_, targetPort) = h.StartTarget(monitors, 900);
+        await h.WaitForTargetAsync(targetPort, cancellationToken);
+        return (h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval, new { FailureThreshold = 1, SuccessThreshold = 1 }),
+            new Dictionary<string, object>
+            {
+                ["Live"] = new { MaxStreams = 50_000, MaxStreamsPerIp = 50_000, MaxPollTimeoutSeconds = 60 },
+            }), targetPort);
+    }
+
     public static async Task<int> RunAsync(Args args, CancellationToken cancellationToken)
     {
         var sseCount = args.Int("sse", 10_000);
@@ -16,19 +32,9 @@ internal static class LiveScenario
         var monitors = args.Int("monitors", 10);
         var interval = args.Int("interval", 5);
         var flips = args.Int("flips", 10);
-        if (args.Str("host-dll", "") is { Length: > 0 } other)
-        {
-            HostDllOverride = Path.GetFullPath(other);
-        }
         await using var h = Harness.Create("live", args);
 
-        var (_, targetPort) = h.StartTarget(monitors, 900);
-        await h.WaitForTargetAsync(targetPort, cancellationToken);
-        var config = h.WriteConfig("config.json", HttpMonitors(monitors, targetPort, interval, new { FailureThreshold = 1, SuccessThreshold = 1 }),
-            new Dictionary<string, object>
-            {
-                ["Live"] = new { MaxStreams = 50_000, MaxStreamsPerIp = 50_000, MaxPollTimeoutSeconds = 60 },
-            });
+        var (config, targetPort) = await StartTargetAsync(h, monitors, interval, cancellationToken);
         var (host, port) = h.StartUptimeWatch(config);
         await h.WaitServingAsync(host, port, TimeSpan.FromSeconds(120), cancellationToken);
         var baseUrl = $"http://127.0.0.1:{port}";

@@ -225,19 +225,12 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             .Where(m => ids.Contains(m.Id) && (m.Status == MonitorStatus.Paused || m.ArchivedAt != null))
             .Select(m => new { m.Id, m.Status, m.StatusSince, m.ArchivedAt })
             .ToListAsync(cancellationToken);
-        var held = new Dictionary<int, DateTimeOffset>();
-        foreach (var row in rows)
+        // The earlier of the pause and the deletion (the query found at least one).
+        return rows.ToDictionary(r => r.Id, r =>
         {
-            DateTimeOffset? paused = row.Status == MonitorStatus.Paused ? row.StatusSince ?? DateTimeOffset.MinValue : null;
-            held[row.Id] = (paused, row.ArchivedAt) switch
-            {
-                ({ } p, { } a) => p < a ? p : a,
-                ({ } p, null) => p,
-                (null, { } a) => a,
-                _ => DateTimeOffset.MinValue,
-            };
-        }
-        return held;
+            var paused = r.Status == MonitorStatus.Paused ? r.StatusSince ?? DateTimeOffset.MinValue : DateTimeOffset.MaxValue;
+            return r.ArchivedAt is { } archived && archived < paused ? archived : paused;
+        });
     }
 
     /// <summary>

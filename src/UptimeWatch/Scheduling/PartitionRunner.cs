@@ -165,15 +165,9 @@ internal sealed partial class PartitionRunner(
         monitor = current;
         var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
         var gate = _busy.GetOrAdd(monitor.Id, _ => new SemaphoreSlim(1, 1));
-        // A push monitor's slot only looks at the heartbeat clock, which runs whether or not the slot ran: a slot skipped
-        // or late loses nothing, so it is never a missed check (as on a single node, ProbeJob).
-        var push = monitor.Definition.Type == MonitorType.Push;
         if (!gate.Wait(0))
         {
-            if (!push)
-            {
-                await StoreMissedAsync(monitor, [Missed(slot, "missed: the previous check was still running")], stopping);
-            }
+            await StoreMissedAsync(monitor, [Missed(slot, "missed: the previous check was still running")], stopping);
             return;
         }
         try
@@ -192,10 +186,7 @@ internal sealed partial class PartitionRunner(
             var late = time.GetUtcNow() - slot;
             if (late > threshold || !await _concurrency.WaitAsync(threshold - late, stopping))
             {
-                if (!push)
-                {
-                    await StoreMissedAsync(monitor, [ProbeJob.MissedCheck(slot, null, queueWasFull: false) with { Slot = slot, Node = _node }], stopping);
-                }
+                await StoreMissedAsync(monitor, [Late(slot)], stopping);
                 return;
             }
             try
@@ -326,9 +317,7 @@ internal sealed partial class PartitionRunner(
             var reason = await StoppedNodeAsync(lost[0] - interval - LostAfter(timeout), stopping) is { } node
                 ? $"missed: node {node} stopped"
                 : null;
-            await StoreMissedAsync(monitor, [.. lost.Select(at => reason is null
-                ? ProbeJob.MissedCheck(at, null, queueWasFull: false) with { Slot = at, Node = _node }
-                : Missed(at, reason))], stopping);
+            await StoreMissedAsync(monitor, [.. lost.Select(at => reason is null ? Late(at) : Missed(at, reason))], stopping);
         }
     }
 
@@ -364,8 +353,19 @@ internal sealed partial class PartitionRunner(
     private CheckRecord Missed(DateTimeOffset slot, string reason) =>
         new(slot, CheckOutcome.Missed, null, null, reason) { Category = PublicReasons.Missed, Slot = slot, Node = _node };
 
+    /// <summary>A slot that started too late to run: the single node's reason ("the scheduler was late …").</summary>
+    private CheckRecord Late(DateTimeOffset slot) => ProbeJob.MissedCheck(slot, null, queueWasFull: false) with { Slot = slot, Node = _node };
+
+    /// <summary>
+    /// Stores slots as missed. Never for a push monitor: its slot only looks at the heartbeat clock, which runs whether or
+    /// not the slot ran, so a slot skipped or late loses nothing (as on a single node, ProbeJob).
+    /// </summary>
     private async Task StoreMissedAsync(MonitorRuntime monitor, IReadOnlyList<CheckRecord> missed, CancellationToken cancellationToken)
     {
+        if (monitor.Definition.Type == MonitorType.Push)
+        {
+            return;
+        }
         LogMissed(monitor.Definition.Slug, missed.Count, missed[0].Error!);
         await writer.AppendAsync(new CheckWrite(monitor.Id, monitor.Definition.Slug, missed, null, null), cancellationToken);
     }
