@@ -20,8 +20,8 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
 
     public MonitorDefinition Definition { get; set; } = definition;
 
-    /// <summary>When the last check of this monitor finished; tells a missed slot's reason.</summary>
-    public DateTimeOffset? LastCheckFinishedAt { get; private set; }
+    /// <summary>When the last check of this monitor started and finished; tells a missed slot's reason.</summary>
+    public (DateTimeOffset StartedAt, DateTimeOffset FinishedAt)? LastCheck { get; private set; }
 
     /// <summary>When this monitor was last resumed in this process, if it was.</summary>
     public DateTimeOffset? ResumedAt { get; private set; }
@@ -67,7 +67,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         {
             var before = _state;
             _state = MonitorStateMachine.Apply(before, result.Verdict, thresholds, inMaintenance);
-            LastCheckFinishedAt = finishedAt;
+            LastCheck = (startedAt, finishedAt);
 
             StatusChange? change = null;
             if (_state.Status != before.Status || _state.Flapping != before.Flapping)

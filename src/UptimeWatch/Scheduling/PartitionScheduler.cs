@@ -67,7 +67,8 @@ internal sealed partial class PartitionScheduler(ISchedulerFactory schedulerFact
             // declared the node dead; whatever was stored meanwhile is skipped.
             .RequestRecovery()
             .Build();
-        var trigger = TriggerBuilder.Create()
+        // On the scheduler's clock, as every trigger (ScheduleReconciler).
+        var trigger = TriggerBuilder.Create(time)
             .WithIdentity(PartitionJob.TriggerKeyFor(partition))
             .ForJob(jobKey)
             .StartAt(Partitions.FirstFire(partition, time.GetUtcNow()))

@@ -17,7 +17,8 @@ internal sealed class ProbeJob(
     MonitorRegistry registry,
     CheckRunner checks,
     CheckNow checkNow,
-    CheckCutOff cutOff) : IJob
+    CheckCutOff cutOff,
+    TimeProvider time) : IJob
 {
     public const string MonitorIdKey = "monitorId";
 
@@ -66,28 +67,29 @@ internal sealed class ProbeJob(
             // A previous check that waited for room in the write queue held this job past the slots in between.
             var queueWasFull = checks.WriteQueueLastFullAt is { } full && full >= context.PreviousFireTimeUtc;
             missed.AddRange(MissedSlots.Between(context.PreviousFireTimeUtc, slot, TimeSpan.FromSeconds(definition.IntervalSeconds))
-                .Select(at => MissedCheck(at, monitor.LastCheckFinishedAt, queueWasFull)));
+                .Select(at => MissedCheck(at, monitor.LastCheck, queueWasFull)));
         }
 
         var run = await checks.RunAsync(monitor, missed, awaited, null, cancellationToken);
         if (run.LookAgainAt is { } lookAt)
         {
-            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, lookAt, cancellationToken);
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, time, monitorId, lookAt, cancellationToken);
         }
         if (run.RetryAt is { } retryAt)
         {
-            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, monitorId, retryAt, cancellationToken);
+            await ScheduleReconciler.ScheduleRetryAsync(context.Scheduler, time, monitorId, retryAt, cancellationToken);
         }
         // Answered once the next look is scheduled too: what the caller does next (on a test's clock: move it) cannot
         // come before that look is armed, and so cannot move its time.
         return run.Outcome;
     }
 
-    public static CheckRecord MissedCheck(DateTimeOffset slot, DateTimeOffset? lastCheckFinishedAt, bool queueWasFull)
+    public static CheckRecord MissedCheck(DateTimeOffset slot, (DateTimeOffset StartedAt, DateTimeOffset FinishedAt)? lastCheck, bool queueWasFull)
     {
-        // A slot whose previous check ended after it was blocked by that check; otherwise the scheduler itself
-        // was late (every probe slot busy, or the process was paused).
-        var reason = lastCheckFinishedAt is { } finished && finished > slot
+        // A slot the previous check was running through was blocked by it; otherwise the scheduler itself was late
+        // (every probe slot busy, or the process paused or the machine asleep: then the check that ran first after
+        // waking ended after the slot too, but started after it, and blocked nothing).
+        var reason = lastCheck is { } last && last.StartedAt <= slot && last.FinishedAt > slot
             ? "missed: the previous check was still running"
             : queueWasFull
                 ? "missed: the write queue was full (the database was not accepting writes)"

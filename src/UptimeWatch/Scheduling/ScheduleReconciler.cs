@@ -30,9 +30,11 @@ internal sealed partial class ScheduleReconciler(
     /// One early re-check to confirm a failure (<c>RetryIntervalSeconds</c>). It replaces any re-check already
     /// waiting, and, the job being non-concurrent, never overlaps a regular check.
     /// </summary>
-    public static async Task ScheduleRetryAsync(IScheduler scheduler, int monitorId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <param name="time">The clock Quartz runs on: a trigger computes its own fire times, on the clock it was built with.</param>
+    public static async Task ScheduleRetryAsync(IScheduler scheduler, TimeProvider time, int monitorId, DateTimeOffset at,
+        CancellationToken cancellationToken)
     {
-        var trigger = TriggerBuilder.Create()
+        var trigger = TriggerBuilder.Create(time)
             .WithIdentity($"monitor-{monitorId}-retry", Group)
             .ForJob(JobKeyFor(monitorId))
             .StartAt(at)
@@ -81,7 +83,9 @@ internal sealed partial class ScheduleReconciler(
                 .WithIdentity(key)
                 .UsingJobData(ProbeJob.MonitorIdKey, monitor.Id)
                 .Build();
-            var trigger = TriggerBuilder.Create()
+            // On the scheduler's clock: a trigger left on the machine's would judge a misfire by one clock and the slot
+            // after it by the other (on a clock far from the machine's, back to its first slot, again and again).
+            var trigger = TriggerBuilder.Create(time)
                 .WithIdentity(TriggerKeyFor(monitor.Id))
                 .ForJob(key)
                 .StartAt(FirstSlot(monitor.Id, interval, now))
@@ -97,7 +101,7 @@ internal sealed partial class ScheduleReconciler(
             if (monitor.State.Pending && monitor.Definition.RetryIntervalSeconds is { } retry)
             {
                 // A failure was being confirmed when the process stopped: confirm it as soon as it would have been.
-                await ScheduleRetryAsync(scheduler, monitor.Id, now.AddSeconds(retry), cancellationToken);
+                await ScheduleRetryAsync(scheduler, time, monitor.Id, now.AddSeconds(retry), cancellationToken);
             }
             if (regular is null)
             {
