@@ -86,6 +86,15 @@ internal static class UptimeWatchConfigReader
             }
         }
 
+        if (probing["SourceAddress"] is { Length: > 0 } source)
+        {
+            if (Probing.ProbeSource.Problem(source.Trim(), out var address) is { } problem)
+            {
+                errors.Add(problem);
+            }
+            options.Probing.SourceAddress = address;
+        }
+
         var live = new TrackedSection(section.GetSection("Live"), "Live");
         options.Live.HeartbeatSeconds = Int(live, "Live", "HeartbeatSeconds", options.Live.HeartbeatSeconds, 1, 300, errors);
         options.Live.RetryMs = Int(live, "Live", "RetryMs", options.Live.RetryMs, 100, 600_000, errors);

@@ -113,6 +113,9 @@ internal sealed class ProbingOptions
 {
     /// <summary>A PEM file of extra CA certificates to trust (an internal PKI), besides the system's.</summary>
     public string? CaCertificatesFile { get; set; }
+
+    /// <summary>The local address probe connections go out from (a multi-homed host); none: the system picks.</summary>
+    public System.Net.IPAddress? SourceAddress { get; set; }
 }
 
 /// <summary><c>UptimeWatch:Live</c>: the public event stream (SSE and long polling).</summary>

@@ -371,6 +371,7 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
             SocketError.ConnectionReset => (FailureKind.ConnectionFailed, $"connection to {endpoint} was reset"),
             SocketError.HostNotFound or SocketError.NoData => (FailureKind.DnsFailure, $"DNS lookup for {url.Host} failed: {socket.Message}"),
             not null => (FailureKind.ConnectionFailed, $"could not connect to {endpoint}: {socket.Message}"),
+            null when FindInner<ProbeSourceException>(ex) is { } source => (FailureKind.ConnectionFailed, source.Message),
             null when FindInner<IOException>(ex) is { } io => (FailureKind.ConnectionFailed, $"the connection to {endpoint} broke: {io.Message}"),
             null => (FailureKind.ConnectionFailed, ex.Message),
         };

@@ -29,7 +29,7 @@ namespace UptimeWatch.Probing;
 /// </summary>
 internal static class HttpProbeHandler
 {
-    public static SocketsHttpHandler Create(bool ignoreTlsErrors, CertificateCheck certificates) => new()
+    public static SocketsHttpHandler Create(bool ignoreTlsErrors, CertificateCheck certificates, ProbeSource source) => new()
     {
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.All,
@@ -37,7 +37,7 @@ internal static class HttpProbeHandler
         // Each check closes its connection, so nothing idles in the pool; these only bound the unexpected.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        ConnectCallback = ConnectAsync,
+        ConnectCallback = (connection, cancellationToken) => ConnectAsync(connection, source, cancellationToken),
         PlaintextStreamFilter = (filterContext, _) =>
         {
             var stream = filterContext.PlaintextStream;
@@ -71,7 +71,8 @@ internal static class HttpProbeHandler
     private static HttpProbeContext? Context(HttpRequestMessage request) =>
         request.Options.TryGetValue(HttpProbeContext.Key, out var context) ? context : null;
 
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connection, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connection, ProbeSource source,
+        CancellationToken cancellationToken)
     {
         var context = Context(connection.InitialRequestMessage);
         var endpoint = connection.DnsEndPoint;
@@ -101,8 +102,12 @@ internal static class HttpProbeHandler
         }
 
         var connectStarted = context?.Time.GetTimestamp() ?? 0;
-        // Dual-mode socket, as SocketsHttpHandler's own: tries the addresses in the order the resolver gave them.
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Dual-mode socket, as SocketsHttpHandler's own: tries the addresses in the order the resolver gave them. From a
+        // source address: a socket of its family, bound to it, for the addresses of that family.
+        addresses = source.Reachable(endpoint.Host.Trim('[', ']'), addresses);
+        var socket = source.Address is { } from
+            ? source.NewSocket(from.AddressFamily)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(addresses, endpoint.Port, token);

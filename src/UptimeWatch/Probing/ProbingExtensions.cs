@@ -19,6 +19,8 @@ internal static class ProbingExtensions
         builder.Services.AddSingleton<IProbe, TlsProbe>();
         builder.Services.AddSingleton<IProbe, PushProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
+        builder.Services.AddSingleton(services =>
+            new ProbeSource(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.SourceAddress));
         builder.Services.AddSingleton(services => new CertificateCheck(
             services.GetRequiredService<TimeProvider>(),
             CaCertificates.Load(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.CaCertificatesFile)));
@@ -34,7 +36,8 @@ internal static class ProbingExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.DefaultRequestHeaders.UserAgent.ParseAdd($"UptimeWatch/{version}");
             })
-            .ConfigurePrimaryHttpMessageHandler(services => HttpProbeHandler.Create(ignoreTlsErrors, services.GetRequiredService<CertificateCheck>()))
+            .ConfigurePrimaryHttpMessageHandler(services => HttpProbeHandler.Create(ignoreTlsErrors,
+                services.GetRequiredService<CertificateCheck>(), services.GetRequiredService<ProbeSource>()))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
     }

@@ -16,7 +16,7 @@ internal static class TcpConnector
     /// open connection to <paramref name="check"/>. A deadline that strikes (while connecting or in the check) and a
     /// connection that cannot be made become a failed result that says which step it was.
     /// </summary>
-    public static async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, TimeProvider time,
+    public static async ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, TimeProvider time, ProbeSource source,
         CancellationToken cancellationToken, Func<TcpCheck, ValueTask<ProbeResult>> check)
     {
         using var deadline = new ProbeDeadline(monitor.TimeoutSeconds, time, cancellationToken);
@@ -25,7 +25,7 @@ internal static class TcpConnector
         var phase = new TcpPhase();
         try
         {
-            var connection = await ConnectAsync(host, url.Port, time, phase, deadline.Token);
+            var connection = await ConnectAsync(host, url.Port, time, source, phase, deadline.Token);
             return await check(new TcpCheck(host, url.Port, connection, phase, deadline));
         }
         catch (OperationCanceledException) when (deadline.Expired)
@@ -36,12 +36,16 @@ internal static class TcpConnector
         {
             return ProbeResult.Failed(ex.Kind, deadline.ElapsedMs, ex.Message);
         }
+        catch (ProbeSourceException ex)
+        {
+            return ProbeResult.Failed(FailureKind.ConnectionFailed, deadline.ElapsedMs, ex.Message);
+        }
     }
 
     /// <summary>Connects, or throws <see cref="TcpConnectException"/> saying why not in words.</summary>
     /// <remarks>Cancellation (the probe's deadline) surfaces as <see cref="OperationCanceledException"/>;
     /// <paramref name="phase"/> then tells which step was still running.</remarks>
-    public static async Task<TcpConnection> ConnectAsync(string host, int port, TimeProvider time, TcpPhase phase,
+    public static async Task<TcpConnection> ConnectAsync(string host, int port, TimeProvider time, ProbeSource source, TcpPhase phase,
         CancellationToken cancellationToken)
     {
         var endpoint = Endpoint(host, port);
@@ -74,9 +78,9 @@ internal static class TcpConnector
         phase.Current = TcpPhase.Step.Connect;
         var connectStarted = time.GetTimestamp();
         SocketException? last = null;
-        foreach (var address in addresses)
+        foreach (var address in source.Reachable(host, addresses))
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = source.NewSocket(address.AddressFamily);
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);

@@ -11,12 +11,12 @@ namespace UptimeWatch.Probing;
 /// certificate with <see cref="CertificateCheck"/> (the same judgement HTTPS monitors get). Nothing is sent after
 /// the handshake. Days until expiry are reported even when the certificate is rejected, so the history shows them.
 /// </summary>
-internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time) : IProbe
+internal sealed class TlsProbe(CertificateCheck certificates, TimeProvider time, ProbeSource source) : IProbe
 {
     public MonitorType Type => MonitorType.Tls;
 
     public ValueTask<ProbeResult> CheckAsync(MonitorDefinition monitor, CancellationToken cancellationToken) =>
-        TcpConnector.CheckAsync(monitor, time, cancellationToken, HandshakeAsync);
+        TcpConnector.CheckAsync(monitor, time, source, cancellationToken, HandshakeAsync);
 
     private async ValueTask<ProbeResult> HandshakeAsync(TcpCheck check)
     {

@@ -105,6 +105,28 @@ public sealed class SettingsValidationTests
         Assert.Equal([error], options.Errors);
     }
 
+    [Theory]
+    [InlineData("eth1", "Probing:SourceAddress \"eth1\" must be an IP address of this machine (for example 192.0.2.10 or 2001:db8::10)")]
+    [InlineData("fe80::1%eth0", "Probing:SourceAddress \"fe80::1%eth0\" must be an IP address of this machine (for example 192.0.2.10 or 2001:db8::10)")]
+    // An address of the documentation range, on no interface here: binding to it is refused, and nothing is sent.
+    [InlineData("192.0.2.10", "Probing:SourceAddress 192.0.2.10 is not an address this machine can send from: ")]
+    public void A_source_address_that_is_not_one_of_this_machines_is_an_error_naming_it(string value, string error)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Probing": { "SourceAddress": "{{value}}" } } }""");
+
+        Assert.StartsWith(error, Assert.Single(options.Errors));
+        Assert.Null(options.Probing.SourceAddress);
+    }
+
+    [Fact]
+    public void A_loopback_source_address_is_taken()
+    {
+        var options = Read("""{ "UptimeWatch": { "Probing": { "SourceAddress": " 127.0.0.2 " } } }""");
+
+        Assert.Empty(options.Errors);
+        Assert.Equal(System.Net.IPAddress.Parse("127.0.0.2"), options.Probing.SourceAddress);
+    }
+
     [Fact]
     public void PostgreSQL_without_a_connection_string_is_an_error_naming_the_field()
     {

@@ -24,13 +24,20 @@ internal sealed class ProbeHost : IDisposable
     /// <summary>The probes with <c>Probing:CaCertificatesFile</c> set, loading the file as the host does.</summary>
     public static ProbeHost WithCaCertificatesFile(string caCertificatesFile) => Build(caCertificatesFile, []);
 
-    private static ProbeHost Build(string? caCertificatesFile, X509Certificate2[] extraRoots)
+    /// <summary>The probes with <c>Probing:SourceAddress</c> set.</summary>
+    public static ProbeHost FromSource(System.Net.IPAddress source) => Build(null, [], source);
+
+    private static ProbeHost Build(string? caCertificatesFile, X509Certificate2[] extraRoots, System.Net.IPAddress? source = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(TimeProvider.System);
         if (caCertificatesFile is not null)
         {
             builder.Services.Configure<UptimeWatchOptions>(o => o.Probing.CaCertificatesFile = caCertificatesFile);
+        }
+        if (source is not null)
+        {
+            builder.Services.Configure<UptimeWatchOptions>(o => o.Probing.SourceAddress = source);
         }
         builder.AddProbing();
         if (extraRoots.Length > 0)
