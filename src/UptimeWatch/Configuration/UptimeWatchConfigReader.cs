@@ -88,7 +88,7 @@ internal static class UptimeWatchConfigReader
 
         if (probing["SourceAddress"] is { Length: > 0 } source)
         {
-            if (Probing.ProbeSource.Problem(source.Trim(), out var address) is { } problem)
+            if (SourceAddressSetting.Problem(source.Trim(), out var address) is { } problem)
             {
                 errors.Add(problem);
             }
