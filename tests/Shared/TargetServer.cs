@@ -61,13 +61,40 @@ internal sealed class TargetServer : IAsyncDisposable
     /// <summary>Requests to <c>/counted/…</c> received and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, bool> _refused = new();
+
+    /// <summary>
+    /// From now on, connections from these addresses are accepted and dropped at once, before any HTTP: what a
+    /// firewall's reject or a broken path looks like from one network, while every other source is served as usual
+    /// (a probe's <c>Probing:SourceAddress</c> picks its loopback address, 127.0.0.0/8 being all this machine's).
+    /// </summary>
+    public void RefuseFrom(params IPAddress[] sources)
+    {
+        foreach (var source in sources)
+        {
+            _refused[source] = true;
+        }
+    }
+
+    /// <summary>Serves every source again.</summary>
+    public void ServeEveryone() => _refused.Clear();
+
     public static async Task<TargetServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        TargetServer? started = null;
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
+        {
+            if (connection.RemoteEndPoint is IPEndPoint peer && started!._refused.ContainsKey(peer.Address))
+            {
+                connection.Abort();
+                return Task.CompletedTask;
+            }
+            return next(connection);
+        })));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new TargetServer(app);
+        var server = started = new TargetServer(app);
 
         app.MapGet("/ok", () => Results.Text("hello from the target"));
         app.MapGet("/health", () =>
