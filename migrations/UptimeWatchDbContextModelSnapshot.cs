@@ -325,6 +325,9 @@ namespace UptimeWatch.Migrations
                     b.Property<bool>("InMaintenance")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("LocationId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MonitorId")
                         .HasColumnType("INTEGER");
 
@@ -348,7 +351,7 @@ namespace UptimeWatch.Migrations
 
                     b.HasIndex("MonitorId", "At");
 
-                    b.HasIndex("MonitorId", "Slot")
+                    b.HasIndex("MonitorId", "LocationId", "Slot")
                         .IsUnique()
                         .HasFilter("\"Slot\" IS NOT NULL");
 

@@ -342,6 +342,9 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.Property<bool>("InMaintenance")
                         .HasColumnType("boolean");
 
+                    b.Property<int>("LocationId")
+                        .HasColumnType("integer");
+
                     b.Property<int>("MonitorId")
                         .HasColumnType("integer");
 
@@ -365,7 +368,7 @@ namespace UptimeWatch.Migrations.PostgreSQL
 
                     b.HasIndex("MonitorId", "At");
 
-                    b.HasIndex("MonitorId", "Slot")
+                    b.HasIndex("MonitorId", "LocationId", "Slot")
                         .IsUnique()
                         .HasFilter("\"Slot\" IS NOT NULL");
 

@@ -40,4 +40,13 @@ public sealed class CheckResult
 
     /// <summary>The cluster node (<c>Scheduler:NodeId</c>) that ran the check, or declared the slot missed; null on SQLite.</summary>
     public string? Node { get; set; }
+
+    /// <summary>
+    /// Where the check was made from: <see cref="ThisServer"/> (the server, any node of a cluster, named by its
+    /// <c>UptimeWatch:Location</c>) for every check so far. A slot is unique per monitor and location.
+    /// </summary>
+    public int LocationId { get; set; }
+
+    /// <summary>The location of the server's own checks; a 0 costs no bytes in a SQLite row.</summary>
+    public const int ThisServer = 0;
 }

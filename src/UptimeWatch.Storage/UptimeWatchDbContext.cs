@@ -64,9 +64,9 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             // Every read and the retention prune go per monitor by time; an index on At alone would cost ~16 bytes
             // per stored check for the prune only.
             c.HasIndex(x => new { x.MonitorId, x.At });
-            // Exactly one check per monitor per slot across a cluster; NULL slots (SQLite, check now) never collide.
-            // Filtered, so the rows without a slot (all of them on SQLite) cost nothing in it.
-            c.HasIndex(x => new { x.MonitorId, x.Slot }).IsUnique().HasFilter("\"Slot\" IS NOT NULL");
+            // Exactly one check per monitor, location and slot across a cluster; NULL slots (SQLite, check now) never
+            // collide. Filtered, so the rows without a slot (all of them on SQLite) cost nothing in it.
+            c.HasIndex(x => new { x.MonitorId, x.LocationId, x.Slot }).IsUnique().HasFilter("\"Slot\" IS NOT NULL");
             c.Property(x => x.Node).HasMaxLength(64);
             c.Property(x => x.Outcome).HasConversion<int>();
             c.Property(x => x.Error).HasMaxLength(1000);

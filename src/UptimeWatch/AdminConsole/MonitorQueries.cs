@@ -14,7 +14,8 @@ internal sealed class MonitorQueries(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     MonitorRegistry registry,
     IConfiguration configuration,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<Configuration.UptimeWatchOptions> options)
 {
     /// <summary>How many recent checks a monitor view carries (for a sparkline).</summary>
     public const int RecentChecks = 30;
@@ -42,7 +43,7 @@ internal sealed class MonitorQueries(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var row = await ActiveRowAsync(db, slug, cancellationToken);
-        return new ChecksResponse(await CheckHistory.RecentAsync(db, row.Id, take, fullText: true, cancellationToken));
+        return new ChecksResponse(await CheckHistory.RecentAsync(db, row.Id, take, fullText: true, options.Value.Location, cancellationToken));
     }
 
     /// <summary><c>{ "UptimeWatch": { "Monitors": [...] } }</c>, ready to paste into appsettings.json.</summary>

@@ -38,6 +38,7 @@ internal static partial class ConfigurationExtensions
             {
                 var read = UptimeWatchConfigReader.Read(configuration);
                 options.DataDirectory = read.DataDirectory;
+                options.Location = read.Location;
                 options.Storage = read.Storage;
                 options.Scheduler = read.Scheduler;
                 options.Probing = read.Probing;

@@ -9,7 +9,7 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Metrics", "ForwardedHeaders", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Location", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Metrics", "ForwardedHeaders", "Monitors"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {
@@ -25,7 +25,8 @@ internal static class UptimeWatchConfigReader
                 errors.Add($"{UptimeWatchOptions.Section}:{child.Key} is not a known setting" +
                            (hint is null ? "" : $" (did you mean {UptimeWatchOptions.Section}:{hint}?)"));
             }
-            else if (!child.Key.Equals("DataDirectory", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(child.Value)
+            else if (!child.Key.Equals("DataDirectory", StringComparison.OrdinalIgnoreCase) && !child.Key.Equals("Location", StringComparison.OrdinalIgnoreCase)
+                     && !string.IsNullOrEmpty(child.Value)
                      && !child.GetChildren().Any())
             {
                 // "Storage": "..." instead of "Storage": { ... }. The value is not repeated: it may be a connection string.
@@ -43,6 +44,19 @@ internal static class UptimeWatchConfigReader
             else
             {
                 options.DataDirectory = dataDirectory;
+            }
+        }
+
+        if (section["Location"] is { } location)
+        {
+            var trimmed = location.Trim();
+            if (trimmed.Length is 0 or > UptimeWatchOptions.LocationMaxLength || !trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                errors.Add($"Location \"{location}\" must be 1 to {UptimeWatchOptions.LocationMaxLength} letters, digits, '-', '_' or '.' (a name such as us-east or office)");
+            }
+            else
+            {
+                options.Location = trimmed;
             }
         }
 

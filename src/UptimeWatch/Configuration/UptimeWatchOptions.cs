@@ -8,6 +8,15 @@ internal sealed class UptimeWatchOptions
     /// <summary>Folder for the SQLite file and the logs; relative paths are taken from the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    public const int LocationMaxLength = 32;
+
+    /// <summary>
+    /// The name of the place this server probes from (<c>UptimeWatch:Location</c>), stored with each of its checks as
+    /// location 0 (CheckResult.ThisServer) and shown in the admin API, the admin protocol and
+    /// the metrics. Every node of a cluster is the same location: give them the same name.
+    /// </summary>
+    public string Location { get; set; } = "local";
+
     public StorageOptions Storage { get; set; } = new();
 
     public SchedulerOptions Scheduler { get; set; } = new();

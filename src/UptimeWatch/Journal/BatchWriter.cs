@@ -196,7 +196,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         var ids = slotted.Select(s => s.MonitorId).Distinct().ToList();
         DateTimeOffset? from = slotted.Min(s => s.Slot), to = slotted.Max(s => s.Slot);
         var stored = await db.CheckResults.AsNoTracking()
-            .Where(c => ids.Contains(c.MonitorId) && c.Slot >= from && c.Slot <= to)
+            .Where(c => ids.Contains(c.MonitorId) && c.LocationId == CheckResult.ThisServer && c.Slot >= from && c.Slot <= to)
             .Select(c => new { c.Id, c.MonitorId, c.Slot, c.Outcome })
             .ToListAsync(cancellationToken);
         return stored.ToDictionary(s => (s.MonitorId, s.Slot!.Value), s => new StoredSlot(s.Outcome == CheckOutcome.Missed ? s.Id : null, null));

@@ -9,10 +9,12 @@ internal static class CheckHistory
 {
     /// <summary>
     /// Newest first: <c>error</c> is the probe's own text when <paramref name="fullText"/> (admin surfaces, or
-    /// <c>StatusPage:ShowErrorDetails</c>), else its category's public text.
+    /// <c>StatusPage:ShowErrorDetails</c>), else its category's public text. <c>location</c> names where each check was
+    /// made from on admin surfaces (<paramref name="serverLocation"/>, this server's name, given); public ones leave
+    /// it out: a location's name can say where a team's networks are.
     /// </summary>
     public static async Task<List<CheckDto>> RecentAsync(UptimeWatchDbContext db, int monitorId, int take, bool fullText,
-        CancellationToken cancellationToken)
+        string? serverLocation, CancellationToken cancellationToken)
     {
         var checks = await db.CheckResults.AsNoTracking()
             .Where(c => c.MonitorId == monitorId)
@@ -23,15 +25,21 @@ internal static class CheckHistory
         {
             var shown = PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft);
             return new CheckDto(c.At, StatusWords.Outcome(c.Outcome), c.HttpStatus, c.ResponseMs, fullText ? c.Error : shown?.Text,
-                c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category);
+                c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category,
+                serverLocation is null ? null : LocationName(c.LocationId, serverLocation));
         })];
     }
+
+    /// <summary>A stored location's name: this server's for its own checks (every check, until probe agents report).</summary>
+    public static string LocationName(int locationId, string serverLocation) =>
+        locationId == CheckResult.ThisServer ? serverLocation : "location " + locationId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A check as the public sees it: <paramref name="Error"/> is the public text of <paramref name="Category"/> (the probe's
 /// own words with <c>StatusPage:ShowErrorDetails</c>); both null for a check that did not fail.</summary>
 internal sealed record CheckDto(DateTimeOffset At, string Outcome, int? Status, int? ResponseMs, string? Error,
-    int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft, string? Category);
+    int? DnsMs, int? ConnectMs, int? TlsMs, int? FirstByteMs, int? CertificateDaysLeft, string? Category,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Location = null);
 
 /// <summary>What <c>/api/monitors/{slug}/checks</c> and the admin API's checks answer.</summary>
 internal sealed record ChecksResponse(IReadOnlyList<CheckDto> Checks);

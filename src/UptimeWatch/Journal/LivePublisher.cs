@@ -60,7 +60,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 }
                 if (c.Check is { } check)
                 {
-                    var dto = new CheckEventDto(definition.Slug, check.At, StatusWords.Outcome(check.Outcome), check.ResponseMs, c.DisplayStatus);
+                    var dto = new CheckEventDto(definition.Slug, check.At, StatusWords.Outcome(check.Outcome), check.ResponseMs, c.DisplayStatus, options.Value.Location);
                     // Each check on its own for the admin socket only; public viewers get it in the next checks frame.
                     if (checkEvents)
                     {
@@ -111,7 +111,7 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                     continue;
                 }
                 var definition = monitor.Definition;
-                var dto = new CheckEventDto(definition.Slug, DateTimeOffset.FromUnixTimeMilliseconds(at), outcome, item.ResponseMs, item.Status);
+                var dto = new CheckEventDto(definition.Slug, DateTimeOffset.FromUnixTimeMilliseconds(at), outcome, item.ResponseMs, item.Status, options.Value.Location);
                 if (checkEvents)
                 {
                     events.Add(_build.Build(null, "check", definition.Public, dto));
@@ -169,4 +169,5 @@ internal sealed record CommittedCheck(int MonitorId, CheckResult? Check, StatusE
 internal sealed record CommittedAlert(string Step, long? Seq, Alert Alert);
 
 /// <summary>The data of a <c>check</c> event: enough to move a chart and a "last checked" time.</summary>
-internal sealed record CheckEventDto(string Monitor, DateTimeOffset At, string Outcome, int? ResponseMs, string Status);
+/// <summary>A check as the admin socket's <c>check</c> event shows it; <paramref name="Location"/> is where it was made from.</summary>
+internal sealed record CheckEventDto(string Monitor, DateTimeOffset At, string Outcome, int? ResponseMs, string Status, string Location);

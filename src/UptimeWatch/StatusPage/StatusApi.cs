@@ -60,7 +60,7 @@ internal static class StatusApi
         }
 
         return TypedResults.Ok(new ChecksResponse(
-            await CheckHistory.RecentAsync(db, monitorId.Value, take, fullText: options.Value.StatusPage.ShowErrorDetails, cancellationToken)));
+            await CheckHistory.RecentAsync(db, monitorId.Value, take, fullText: options.Value.StatusPage.ShowErrorDetails, serverLocation: null, cancellationToken)));
     }
 
     internal static async Task<Results<Ok<EventsResponse>, BadRequest<ProblemResponse>>> GetEvents(

@@ -27,13 +27,17 @@ internal sealed class UptimeWatchMetrics
     private readonly Counter<long> _events;
     private readonly Counter<long> _writeFailures;
 
-    public UptimeWatchMetrics(IMeterFactory meters)
+    /// <summary>The <c>location</c> label of this server's checks (<c>UptimeWatch:Location</c>).</summary>
+    private readonly string _location;
+
+    public UptimeWatchMetrics(IMeterFactory meters, Microsoft.Extensions.Options.IOptions<Configuration.UptimeWatchOptions> options)
     {
+        _location = options.Value.Location;
         Meter = meters.Create(MeterName);
         _checks = Meter.CreateCounter<long>("uptimewatch.checks", "{check}",
-            "Checks stored, by monitor and outcome (up, degraded, down, missed).");
+            "Checks stored, by monitor, outcome (up, degraded, down, missed) and location.");
         _checkDuration = Meter.CreateHistogram<double>("uptimewatch.check.duration", "s",
-            "How long checks took, by monitor type and outcome.",
+            "How long checks took, by monitor type, outcome and location.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _connections = Meter.CreateUpDownCounter<long>("uptimewatch.live.connections", "{connection}",
             "Open live connections, by transport: sse, longpoll, websocket.");
@@ -54,7 +58,8 @@ internal sealed class UptimeWatchMetrics
         }
         foreach (var check in checks)
         {
-            _checks.Add(1, new KeyValuePair<string, object?>("monitor", monitor), new KeyValuePair<string, object?>("outcome", OutcomeName(check.Outcome)));
+            _checks.Add(1, new KeyValuePair<string, object?>("monitor", monitor), new KeyValuePair<string, object?>("outcome", OutcomeName(check.Outcome)),
+                new KeyValuePair<string, object?>("location", _location));
         }
     }
 
@@ -66,7 +71,7 @@ internal sealed class UptimeWatchMetrics
         if (_checkDuration.Enabled)
         {
             _checkDuration.Record(elapsedMs / 1000.0, new KeyValuePair<string, object?>("type", TypeName(type)),
-                new KeyValuePair<string, object?>("outcome", VerdictName(verdict)));
+                new KeyValuePair<string, object?>("outcome", VerdictName(verdict)), new KeyValuePair<string, object?>("location", _location));
         }
     }
 

@@ -82,14 +82,14 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_monitors_checks_on_the_admin_api_carry_the_probes_own_error_which_the_public_sees_only_as_a_category()
+    public async Task A_monitors_checks_on_the_admin_api_carry_the_probes_own_error_and_location_which_the_public_sees_only_as_a_category()
     {
         // A port nothing listens on: the probe's error names it, which the public must not see.
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        await using var app = AdminTesting.NewApp();
+        await using var app = AdminTesting.NewApp(new() { ["UptimeWatch:Location"] = "eu-west" });
         using var script = await ScriptAsync(app);
         using var created = await script.PostAsJsonAsync("/api/admin/monitors", new Dictionary<string, object>
         {
@@ -100,6 +100,8 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         var admin = (await script.GetFromJsonAsync<AdminChecksDto>("/api/admin/monitors/closed/checks?limit=5"))!.Checks;
         var shown = (await app.ChecksAsync("closed", limit: 5));
+        using var anonymous = app.CreateClient();
+        var publicJson = (await anonymous.GetFromJsonAsync<JsonObject>("/api/monitors/closed/checks?limit=5"))!["checks"]!.AsArray();
         using var tooMany = await script.GetAsync("/api/admin/monitors/closed/checks?limit=1001");
         using var unknown = await script.GetAsync("/api/admin/monitors/nope/checks");
 
@@ -107,6 +109,9 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(("down", "connection_refused"), (newest.Outcome, newest.Category));
         Assert.Contains($"127.0.0.1:{closedPort}", newest.Error);
         Assert.All(shown, c => Assert.Equal(("connection refused", "connection_refused"), (c.Error, c.Category)));
+        // Where each check was made from is the team's business: the admin API names it, the public API leaves it out.
+        Assert.All(admin, c => Assert.Equal("eu-west", c.Location));
+        Assert.All(publicJson, c => Assert.False(c!.AsObject().ContainsKey("location")));
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Equal("limit \"1001\" must be from 1 to 1000", (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -567,7 +572,7 @@ internal sealed record MonitorsDto(List<MonitorDto> Monitors);
 internal sealed record MonitorDto(string Slug, string Name, string? Group, string Type, string Target, string Source, string? ConfigFile, string Status, string? PushUrl,
     List<RecentDto> Recent, List<MaintenanceDto> Maintenance, JsonObject Definition);
 internal sealed record AdminChecksDto(List<AdminCheckDto> Checks);
-internal sealed record AdminCheckDto(DateTimeOffset At, string Outcome, int? Status, string? Error, string? Category);
+internal sealed record AdminCheckDto(DateTimeOffset At, string Outcome, int? Status, string? Error, string? Category, string? Location);
 internal sealed record RecentDto(DateTimeOffset At, string Outcome, int? ResponseMs);
 internal sealed record MaintenanceDto(long Id, DateTimeOffset Start, DateTimeOffset End, string? Reason);
 internal sealed record AlertsDto(List<AlertDto> Alerts);

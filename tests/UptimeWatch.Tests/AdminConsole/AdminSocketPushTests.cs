@@ -56,6 +56,7 @@ public sealed class AdminSocketPushTests : IAsyncLifetime
         Assert.True(ok.GetProperty("payload").GetProperty("seq").GetInt64() >= 0);
         Assert.Equal(JsonValueKind.Null, check.GetProperty("seq").ValueKind);
         Assert.Equal("back-office", check.GetProperty("payload").GetProperty("monitor").GetString());
+        Assert.Equal("local", check.GetProperty("payload").GetProperty("location").GetString());
         var seq = down.GetProperty("seq").GetInt64();
         Assert.Equal(seq, down.GetProperty("payload").GetProperty("id").GetInt64());
         Assert.Equal("back-office", down.GetProperty("payload").GetProperty("monitor").GetString());

@@ -118,6 +118,25 @@ public sealed class SettingsValidationTests
         Assert.Null(options.Probing.SourceAddress);
     }
 
+    [Theory]
+    [InlineData("us east")]
+    [InlineData("")]
+    [InlineData("a-location-name-longer-than-32-chars")]
+    public void A_location_name_that_is_not_a_short_label_is_an_error_naming_it(string value)
+    {
+        var options = Read($$"""{ "UptimeWatch": { "Location": "{{value}}" } }""");
+
+        Assert.Equal([$"Location \"{value}\" must be 1 to 32 letters, digits, '-', '_' or '.' (a name such as us-east or office)"], options.Errors);
+        Assert.Equal("local", options.Location);
+    }
+
+    [Fact]
+    public void The_location_is_local_unless_named()
+    {
+        Assert.Equal("local", Read("""{ "UptimeWatch": {} }""").Location);
+        Assert.Equal("us-east.2", Read("""{ "UptimeWatch": { "Location": " us-east.2 " } }""").Location);
+    }
+
     [Fact]
     public void A_loopback_source_address_is_taken()
     {

@@ -56,6 +56,9 @@ public sealed partial class MetricsTests : IAsyncLifetime
         Assert.True(up.Value("uptimewatch_checks_total", ("monitor", "shop"), ("outcome", "up")) >= 1);
         // The status gauge follows the monitor (1 up, 3 down), one series per monitor.
         Assert.Single(down.Samples, s => s.Name == "uptimewatch_monitor_status" && s.Labels["monitor"] == "shop");
+        // Checks and their durations carry where they were made from (UptimeWatch:Location, "local" by default).
+        Assert.All(down.Samples.Where(s => s.Name is "uptimewatch_checks_total" or "uptimewatch_check_duration_seconds_count"),
+            s => Assert.Equal("local", s.Labels["location"]));
         Assert.Equal(2, down.Value("uptimewatch_monitors"));
         Assert.True(down.Value("uptimewatch_check_duration_seconds_count", ("type", "http"), ("outcome", "down")) >= 1);
         Assert.True(down.Value("uptimewatch_check_duration_seconds_bucket", ("type", "http"), ("outcome", "up"), ("le", "+Inf")) >= 1);
