@@ -7,6 +7,9 @@ internal static partial class ConfigurationExtensions
 {
     public const string ConfigEnvironmentVariable = "UPTIMEWATCH_CONFIG";
 
+    private static readonly System.Reflection.PropertyInfo[] WritableProperties =
+        [.. typeof(UptimeWatchOptions).GetProperties().Where(p => p.CanWrite)];
+
     /// <summary>
     /// Picks the config file (<c>--config</c>, else <c>UPTIMEWATCH_CONFIG</c>, else appsettings.json in the working
     /// directory, else the one next to the binary)
@@ -37,20 +40,12 @@ internal static partial class ConfigurationExtensions
             .Configure<IConfiguration>((options, configuration) =>
             {
                 var read = UptimeWatchConfigReader.Read(configuration);
-                options.DataDirectory = read.DataDirectory;
-                options.Location = read.Location;
-                options.Storage = read.Storage;
-                options.Scheduler = read.Scheduler;
-                options.Probing = read.Probing;
-                options.Live = read.Live;
-                options.StatusPage = read.StatusPage;
-                options.Retention = read.Retention;
-                options.Admin = read.Admin;
-                options.Alerting = read.Alerting;
-                options.Metrics = read.Metrics;
-                options.ForwardedHeaders = read.ForwardedHeaders;
-                options.Monitors = read.Monitors;
-                options.Errors = read.Errors;
+                // Every setting the reader produced, including ones added later: copied one by one, a new one was
+                // once left out and silently kept its default.
+                foreach (var property in WritableProperties)
+                {
+                    property.SetValue(options, property.GetValue(read));
+                }
             })
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<UptimeWatchOptions>, UptimeWatchOptionsValidator>();
