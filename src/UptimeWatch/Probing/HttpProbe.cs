@@ -107,8 +107,10 @@ internal sealed class HttpProbe(IHttpClientFactory clientFactory, TimeProvider t
                 };
             }
         }
-        catch (OperationCanceledException) when (deadline.Expired)
+        catch (Exception ex) when (deadline.Expired && ex is OperationCanceledException or HttpRequestException or IOException)
         {
+            // The deadline struck: cancelling it can surface as the step's own failure (a TLS handshake cut short is an
+            // HttpRequestException), but what happened is that the step did not finish in time.
             return Down(context, FailureKind.Timeout, TimeoutMessage(context, url, monitor.TimeoutSeconds));
         }
         catch (HttpRequestException ex)
