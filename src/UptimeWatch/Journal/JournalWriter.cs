@@ -32,6 +32,7 @@ internal sealed partial class JournalWriter : IHostedService, IDisposable
 
     // Written by the writer loop only, read by health checks and the console from any thread.
     private volatile WriteFailure? _failure;
+    private volatile WriteOutage? _lastOutage;
     private bool _announced;
     private long _lastFullAtTicks;
 
@@ -67,6 +68,9 @@ internal sealed partial class JournalWriter : IHostedService, IDisposable
 
     /// <summary>The failure of the commits since the last one that succeeded; null while they succeed.</summary>
     public WriteFailure? CurrentFailure => _failure;
+
+    /// <summary>The last stretch of failing commits that has ended (the database was away, the disk full); null if none has.</summary>
+    public WriteOutage? LastOutage => _lastOutage;
 
     /// <summary>How long commits may fail before storage counts as failing (<c>Storage:UnhealthyAfterSeconds</c>).</summary>
     public TimeSpan UnhealthyAfter => _unhealthyAfter;
@@ -274,6 +278,7 @@ internal sealed partial class JournalWriter : IHostedService, IDisposable
             return;
         }
         _failure = null;
+        _lastOutage = new WriteOutage(failure.Since, _time.GetUtcNow());
         LogWritesResumed(failure.Since, failure.Attempts);
         if (_announced)
         {
@@ -342,6 +347,9 @@ internal sealed partial class JournalWriter : IHostedService, IDisposable
 
 /// <summary>Commits failing since <paramref name="Since"/>, the latest with <paramref name="Error"/>.</summary>
 internal sealed record WriteFailure(DateTimeOffset Since, string Error, int Attempts);
+
+/// <summary>From the first failed commit of a stretch to the first that succeeded after it.</summary>
+internal sealed record WriteOutage(DateTimeOffset Since, DateTimeOffset Until);
 
 /// <summary>The <c>storage</c> push and the <c>storage.status</c> reply: whether writes have been failing too long, since when and why.</summary>
 internal sealed record StorageStatus(bool Failing, DateTimeOffset? Since, string? Error)

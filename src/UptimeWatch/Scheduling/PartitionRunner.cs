@@ -70,8 +70,19 @@ internal sealed partial class PartitionRunner(
         {
             return;
         }
-        var since = start - Horizon(monitors.Max(m => m.Definition.IntervalSeconds), monitors.Max(m => m.Definition.TimeoutSeconds));
-        var stored = await ReadStoredAsync([.. monitors.Select(m => m.Id)], since, cancellationToken);
+        var since = LookBackFrom(start, Horizon(monitors.Max(m => m.Definition.IntervalSeconds), monitors.Max(m => m.Definition.TimeoutSeconds)));
+        Dictionary<int, StoredMonitor> stored;
+        try
+        {
+            stored = await ReadStoredAsync([.. monitors.Select(m => m.Id)], since, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            // The database went away between the firing and this read: the window is this node's all the same (nobody
+            // else fires it while the database is away), so run it from memory rather than leave its slots to nobody.
+            RunFromMemory(partition, start, end);
+            return;
+        }
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
         foreach (var monitor in monitors)
         {
@@ -334,6 +345,21 @@ internal sealed partial class PartitionRunner(
         LostAfter(TimeSpan.FromSeconds(timeoutSeconds)) + 3 * _checkin + 2 * Partitions.Window + TimeSpan.FromSeconds(intervalSeconds);
 
     /// <summary>
+    /// Where the read of a window starting at <paramref name="start"/> begins: <paramref name="horizon"/> back, or further,
+    /// across a database outage that ended within it. A slot nobody stored is declared missed once it is older than
+    /// <see cref="LostAfter"/>, by the catch-up of a later window; while the database is away no window reads anything
+    /// (they run from memory, <see cref="CarryOnAsync"/>). Without this, an outage longer than the horizon would carry
+    /// the slots lost just before it (a slow first start, a node killed) out of every later read, and they would never
+    /// get a row. The outage is this node's view (its writer's failing commits); every node writes, so each sees it.
+    /// </summary>
+    private DateTimeOffset LookBackFrom(DateTimeOffset start, TimeSpan horizon)
+    {
+        var from = start - horizon;
+        var outage = writer.CurrentFailure is { } failing ? new WriteOutage(failing.Since, time.GetUtcNow()) : writer.LastOutage;
+        return outage is { } o && o.Until >= from && o.Since - horizon < from ? o.Since - horizon : from;
+    }
+
+    /// <summary>
     /// Which node stopped and lost these slots: of the nodes whose checks this node has read lately (any partition), the
     /// ones the cluster no longer sees checking in (Quartz's own record of live nodes). Null when every such node is alive:
     /// then the slots were lost to lateness (a busy machine, a slow database), and no live node is blamed.
@@ -565,10 +591,16 @@ internal sealed partial class PartitionRunner(
 
     private sealed record PartitionFiring(string Trigger, long? NextFireTicks);
 
-    /// <summary>A window run from this node's memory: the monitors' state as this node has it, no catch-up (nothing can be read).</summary>
+    /// <summary>A window carried on from this node's memory while the database does not answer (<see cref="CarryOnAsync"/>).</summary>
     private void CarryOn(int partition, DateTimeOffset start, DateTimeOffset end)
     {
         Interlocked.Increment(ref _windowsRun);
+        RunFromMemory(partition, start, end);
+    }
+
+    /// <summary>A window run from this node's memory: the monitors' state as this node has it, no catch-up (nothing can be read).</summary>
+    private void RunFromMemory(int partition, DateTimeOffset start, DateTimeOffset end)
+    {
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
         foreach (var monitor in registry.Active.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
         {
