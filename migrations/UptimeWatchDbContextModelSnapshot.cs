@@ -161,6 +161,44 @@ namespace UptimeWatch.Migrations
                     b.ToTable("admin_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.AgentToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LocationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(13)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("LocationId");
+
+                    b.ToTable("agent_tokens", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.Alert", b =>
                 {
                     b.Property<long>("Id")
@@ -609,6 +647,28 @@ namespace UptimeWatch.Migrations
                     b.ToTable("notifications", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.ProbeLocation", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("locations", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.StatusEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -674,6 +734,15 @@ namespace UptimeWatch.Migrations
                     b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
                         .WithMany()
                         .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("UptimeWatch.Storage.AgentToken", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.ProbeLocation", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

@@ -170,6 +170,46 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.ToTable("admin_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.AgentToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("LocationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(13)
+                        .HasColumnType("character varying(13)");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("LocationId");
+
+                    b.ToTable("agent_tokens", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.Alert", b =>
                 {
                     b.Property<long>("Id")
@@ -634,6 +674,30 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.ToTable("notifications", (string)null);
                 });
 
+            modelBuilder.Entity("UptimeWatch.Storage.ProbeLocation", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("locations", (string)null);
+                });
+
             modelBuilder.Entity("UptimeWatch.Storage.StatusEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -701,6 +765,15 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
                         .WithMany()
                         .HasForeignKey("MonitorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("UptimeWatch.Storage.AgentToken", b =>
+                {
+                    b.HasOne("UptimeWatch.Storage.ProbeLocation", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

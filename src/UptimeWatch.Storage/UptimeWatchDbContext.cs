@@ -15,6 +15,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
     public DbSet<StatusEvent> StatusEvents => Set<StatusEvent>();
     public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ProbeLocation> Locations => Set<ProbeLocation>();
+    public DbSet<AgentToken> AgentTokens => Set<AgentToken>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
     public DbSet<OutboxNotification> Notifications => Set<OutboxNotification>();
@@ -176,6 +178,23 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             t.HasIndex(x => x.Hash).IsUnique();
             t.Property(x => x.Name).HasMaxLength(100);
             t.Property(x => x.Prefix).HasMaxLength(8);
+            t.Property(x => x.Hash).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ProbeLocation>(l =>
+        {
+            l.ToTable("locations");
+            l.HasIndex(x => x.Name).IsUnique();
+            l.Property(x => x.Name).HasMaxLength(32);
+        });
+
+        modelBuilder.Entity<AgentToken>(t =>
+        {
+            t.ToTable("agent_tokens");
+            t.HasIndex(x => x.Hash).IsUnique();
+            t.HasIndex(x => x.LocationId);
+            t.HasOne<ProbeLocation>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
+            t.Property(x => x.Prefix).HasMaxLength(13);
             t.Property(x => x.Hash).HasMaxLength(64);
         });
     }

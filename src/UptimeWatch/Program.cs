@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using UptimeWatch.AdminConsole;
+using UptimeWatch.Agents;
 using UptimeWatch.Alerting;
 using UptimeWatch.Configuration;
 using UptimeWatch.Health;
@@ -40,6 +41,7 @@ try
     builder.AddHealth();
     builder.AddLive();
     builder.AddAdminConsole();
+    builder.AddAgents();
     builder.AddAlerting();
     builder.AddMetrics();
 
@@ -55,6 +57,7 @@ try
     app.MapLive();
     app.MapPushApi();
     app.MapAdminConsole();
+    app.MapAgents();
     app.MapMetrics();
 
     return await app.RunUntilStoppedAsync();

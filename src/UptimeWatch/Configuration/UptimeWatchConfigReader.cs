@@ -49,14 +49,13 @@ internal static class UptimeWatchConfigReader
 
         if (section["Location"] is { } location)
         {
-            var trimmed = location.Trim();
-            if (trimmed.Length is 0 or > UptimeWatchOptions.LocationMaxLength || !trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (LocationName.Normalize(location) is { } name)
             {
-                errors.Add($"Location \"{location}\" must be 1 to {UptimeWatchOptions.LocationMaxLength} letters, digits, '-', '_' or '.' (a name such as us-east or office)");
+                options.Location = name;
             }
             else
             {
-                options.Location = trimmed;
+                errors.Add($"Location \"{location}\" must be {LocationName.Rule}");
             }
         }
 

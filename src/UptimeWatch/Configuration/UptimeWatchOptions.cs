@@ -8,8 +8,6 @@ internal sealed class UptimeWatchOptions
     /// <summary>Folder for the SQLite file and the logs; relative paths are taken from the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    public const int LocationMaxLength = 32;
-
     /// <summary>
     /// The name of the place this server probes from (<c>UptimeWatch:Location</c>), stored with each of its checks as
     /// location 0 (CheckResult.ThisServer) and shown in the admin API, the admin protocol and

@@ -26,6 +26,7 @@ public sealed class LayerTests
         ["Live"] = 7,
         ["StatusPage"] = 7,
         ["AdminConsole"] = 8,
+        ["Agents"] = 9,
         ["Operations"] = 9,
         ["Health"] = 9,
     };

@@ -1,0 +1,18 @@
+namespace UptimeWatch.Agents;
+
+/// <summary>The server's side of probe agents: their tokens, their connections.</summary>
+internal static class AgentsExtensions
+{
+    public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AgentConnections>();
+        builder.Services.AddHostedService<AgentRevocations>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAgents(this IEndpointRouteBuilder app)
+    {
+        app.MapAgentTokenApi();
+        return app;
+    }
+}
