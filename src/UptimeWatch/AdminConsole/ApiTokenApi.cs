@@ -31,12 +31,12 @@ internal static partial class ApiTokenApi
         {
             return AdminProblems.Result(AdminCommandException.BadRequest("name", request.Name ?? "", $"must be 1 to {MaxNameLength} characters"));
         }
-        var secret = ApiTokenSecret.New();
+        var secret = TokenSecret.ApiToken.New();
         var token = new ApiToken
         {
             Name = name,
-            Prefix = secret[..ApiTokenSecret.PrefixLength],
-            Hash = ApiTokenSecret.HashHex(secret),
+            Prefix = secret[..TokenSecret.ApiToken.PrefixLength],
+            Hash = TokenSecret.HashHex(secret),
             CreatedAt = time.GetUtcNow(),
         };
         db.ApiTokens.Add(token);

@@ -28,13 +28,13 @@ internal sealed partial class ApiTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
         var secret = header[Bearer.Length..].Trim();
-        if (!ApiTokenSecret.LooksValid(secret))
+        if (!TokenSecret.ApiToken.LooksValid(secret))
         {
             return AuthenticateResult.Fail("Malformed API token");
         }
 
         var cancellationToken = Context.RequestAborted;
-        var hash = ApiTokenSecret.Hash(secret);
+        var hash = TokenSecret.Hash(secret);
         var hex = Convert.ToHexStringLower(hash);
         var token = await db.ApiTokens.AsNoTracking()
             .Where(t => t.Hash == hex)

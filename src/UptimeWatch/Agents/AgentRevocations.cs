@@ -10,58 +10,24 @@ namespace UptimeWatch.Agents;
 /// An agent is authenticated once, at the upgrade; a revocation on the same node reaches its socket in memory
 /// (<see cref="AgentConnections.Revoke"/>), one on another node only through the database. Does nothing on SQLite.
 /// </summary>
-internal sealed partial class AgentRevocations(
+internal sealed class AgentRevocations(
     AgentConnections connections,
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
     IOptions<UptimeWatchOptions> options,
     TimeProvider time,
-    ILogger<AgentRevocations> logger) : BackgroundService
+    ILogger<AgentRevocations> logger) : ClusterPoll(dbFactory, options, time, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    protected override string Looking => "agent tokens revoked on other nodes";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool HasWork => connections.Sessions.Count > 0;
+
+    protected override async Task PollAsync(UptimeWatchDbContext db, CancellationToken cancellationToken)
     {
-        if (!options.Value.Storage.IsPostgres)
-        {
-            return;
-        }
-        using var timer = new PeriodicTimer(Interval, time);
-        var failing = false;
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                var ids = connections.Sessions.Select(s => s.TokenId).Distinct().ToList();
-                if (ids.Count == 0)
-                {
-                    continue;
-                }
-                try
-                {
-                    await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
-                    var revoked = await db.AgentTokens.AsNoTracking()
-                        .Where(t => ids.Contains(t.Id) && t.RevokedAt != null)
-                        .Select(t => t.Id)
-                        .ToListAsync(stoppingToken);
-                    revoked.ForEach(connections.Revoke);
-                    failing = false;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The database is away: agents stay connected until it is back (their results wait in their buffers).
-                    if (!failing)
-                    {
-                        LogFailed(ex);
-                    }
-                    failing = true;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        var ids = connections.Sessions.Select(s => s.TokenId).Distinct().ToList();
+        var revoked = await db.AgentTokens.AsNoTracking()
+            .Where(t => ids.Contains(t.Id) && t.RevokedAt != null)
+            .Select(t => t.Id)
+            .ToListAsync(cancellationToken);
+        revoked.ForEach(connections.Revoke);
     }
-
-    [LoggerMessage(LogLevel.Warning, "Looking for agent tokens revoked on other nodes failed; trying again every second")]
-    private partial void LogFailed(Exception exception);
 }

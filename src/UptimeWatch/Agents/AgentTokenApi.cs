@@ -39,15 +39,15 @@ internal static partial class AgentTokenApi
             return AdminProblems.Result(AdminCommandException.BadRequest("location", location,
                 "is this server's own location (UptimeWatch:Location); an agent probes from somewhere else, under a name of its own"));
         }
-        var secret = AgentSecret.New();
+        var secret = AgentTokens.Secret.New();
         var now = time.GetUtcNow();
         (var locationId, location) = await LocationAsync(dbFactory, location, now, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var token = new AgentToken
         {
             LocationId = locationId,
-            Prefix = secret[..AgentSecret.PrefixLength],
-            Hash = AgentSecret.HashHex(secret),
+            Prefix = secret[..AgentTokens.Secret.PrefixLength],
+            Hash = TokenSecret.HashHex(secret),
             CreatedAt = now,
         };
         db.AgentTokens.Add(token);
