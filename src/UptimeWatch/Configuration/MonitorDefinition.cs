@@ -46,6 +46,12 @@ internal sealed record MonitorDefinition
     public DnsCheck? Dns { get; init; }
     public PushCheck? Push { get; init; }
 
+    /// <summary>Where the monitor is checked from (<c>Locations</c>); by default this server only.</summary>
+    public LocationSet Locations { get; init; } = LocationSet.Default;
+
+    /// <summary>How many locations must confirm down (<c>Quorum</c>); null for a majority of those the monitor has.</summary>
+    public int? Quorum { get; init; }
+
     /// <summary>The normalised input fields (flattened with ':'), for storage and re-validation.</summary>
     public required IReadOnlyDictionary<string, string?> Fields { get; init; }
 
@@ -81,3 +87,27 @@ internal sealed record DnsCheck(string Name, QueryType RecordType, string? Serve
 
 /// <summary>Heartbeat settings: down when nothing arrived within the interval plus the grace period.</summary>
 internal sealed record PushCheck(int GraceSeconds, string? Token);
+
+/// <summary>
+/// The locations a monitor is checked from: every one there is (<see cref="All"/>), or the ones named. No name and not all
+/// (the default) means this server only, whatever its <c>UptimeWatch:Location</c> is called.
+/// </summary>
+internal sealed record LocationSet(bool All, IReadOnlyList<string> Names)
+{
+    /// <summary>The most locations a monitor can name: more agents than this for one monitor is not a quorum, it is a crowd.</summary>
+    public const int MaxLocations = 32;
+
+    public static readonly LocationSet Default = new(false, []);
+
+    /// <summary>Whether this server checks the monitor itself; <paramref name="server"/> is its <c>UptimeWatch:Location</c>.</summary>
+    public bool IncludesServer(string server) =>
+        All || Names.Count == 0 || Names.Contains(server, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether the agents of <paramref name="location"/> check the monitor.</summary>
+    public bool IncludesAgent(string location) => All || Names.Contains(location, StringComparer.OrdinalIgnoreCase);
+
+    public bool Equals(LocationSet? other) =>
+        other is not null && All == other.All && Names.SequenceEqual(other.Names, StringComparer.OrdinalIgnoreCase);
+
+    public override int GetHashCode() => HashCode.Combine(All, Names.Count);
+}

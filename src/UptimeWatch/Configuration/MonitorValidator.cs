@@ -29,6 +29,7 @@ internal static class MonitorValidator
         "SuccessThreshold", "RetryIntervalSeconds", "MaxResponseMs", "CertificateExpiryWarningDays", "Flapping",
         "Maintenance", "Method", "ExpectedStatus", "Keyword", "KeywordAbsent", "Json", "Headers", "Body",
         "RequiredHeaders", "BasicAuth", "BearerToken", "IgnoreTlsErrors", "MaxRedirects", "AllowInsecureRedirects", "GraceSeconds", "PushToken", "Alerts",
+        "Locations", "Quorum",
     ];
 
     private static readonly string[] HttpOnly =
@@ -139,6 +140,13 @@ internal static class MonitorValidator
             NotFor(f, "PushToken", "push monitors");
         }
 
+        var (locations, quorum) = isPush ? (LocationSet.Default, (int?)null) : Locations(f);
+        if (isPush)
+        {
+            NotUsed(f, "Locations", "is not used by push monitors: they are called, from wherever they run");
+            NotUsed(f, "Quorum", "is not used by push monitors: they are called, from wherever they run");
+        }
+
         // Alert rules: checked here for their form; channel names against the configured channels by the caller.
         AlertingConfigReader.ReadRules(f, "Alerts:", new AlertRulesSettings());
         foreach (var key in f.Unread().Where(k => k.StartsWith("Alerts:", StringComparison.OrdinalIgnoreCase)
@@ -169,6 +177,7 @@ internal static class MonitorValidator
             FailureThreshold = failureThreshold!.Value, SuccessThreshold = successThreshold!.Value, RetryIntervalSeconds = retry,
             MaxResponseMs = maxResponseMs, CertificateExpiryWarningDays = certDays, FlapStartPercent = flapStart, FlapStopPercent = flapStop,
             Maintenance = maintenance, Http = http, Dns = dns, Push = push,
+            Locations = locations, Quorum = quorum,
             Fields = new SortedDictionary<string, string?>(fields.ToDictionary(), StringComparer.OrdinalIgnoreCase),
         };
     }
@@ -405,6 +414,73 @@ internal static class MonitorValidator
 
     /// <summary>A tenth of the interval, at least a minute: a nightly job may run a little late.</summary>
     public static int DefaultGraceSeconds(int interval) => Math.Max(60, interval / 10);
+
+    /// <summary>
+    /// <c>Locations</c>: where the monitor is checked from, as a list of location names, one string of names separated by
+    /// commas, or <c>all</c>; unset, from this server only. <c>Quorum</c>: how many of them must confirm down (default a
+    /// majority). Names follow <see cref="LocationName.Rule"/>; whether an agent exists for each is not the definition's
+    /// concern (one may be set up later: until it reports, it does not vote).
+    /// </summary>
+    private static (LocationSet Set, int? Quorum) Locations(FieldReader f)
+    {
+        var raw = new List<(string Field, string? Value)>();
+        if (f.Text("Locations") is { } single)
+        {
+            raw.AddRange(single.Split(',').Select(name => ("Locations", (string?)name)));
+        }
+        foreach (var index in f.Indexes("Locations"))
+        {
+            raw.Add(($"Locations:{index}", f.Text($"Locations:{index}")));
+        }
+        var names = new List<string>();
+        var all = false;
+        foreach (var (field, value) in raw)
+        {
+            if (value?.Trim() is { } trimmed && trimmed.Equals("all", StringComparison.OrdinalIgnoreCase))
+            {
+                all = true;
+            }
+            else if (LocationName.Normalize(value) is not { } name)
+            {
+                f.Error(field, value, $"must be a location name ({LocationName.Rule}) or all");
+            }
+            else if (names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                f.Error(field, value, "is listed twice");
+            }
+            else
+            {
+                names.Add(name);
+            }
+        }
+        if (all && names.Count > 0)
+        {
+            f.Error("Locations", string.Join(", ", raw.Select(r => r.Value)), "is either all or a list of names, not both");
+        }
+        if (names.Count > LocationSet.MaxLocations)
+        {
+            f.Error("Locations", Invariant(names.Count) + " names", $"names more than {Invariant(LocationSet.MaxLocations)} locations");
+        }
+        if (f.Has("Locations") && raw.Count == 0)
+        {
+            f.Error("Locations", null, "must name at least one location, or be all");
+        }
+
+        int? quorum = null;
+        if (f.Has("Quorum"))
+        {
+            var most = all || names.Count == 0 ? LocationSet.MaxLocations : names.Count;
+            quorum = f.OptionalInt("Quorum", 1, most, all
+                ? "must be a whole number, at least 1"
+                : $"must be a whole number from 1 to the number of Locations ({Invariant(Math.Max(names.Count, 1))})");
+            if (quorum is not null && !all && names.Count == 0)
+            {
+                f.Error("Quorum", f.Text("Quorum"), "needs Locations: a monitor checked from this server only has nobody to agree with");
+                quorum = null;
+            }
+        }
+        return (new LocationSet(all, names), quorum);
+    }
 
     private static IReadOnlyList<MaintenanceWindow> MaintenanceWindows(FieldReader f)
     {

@@ -21,18 +21,25 @@ internal static class CheckHistory
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
             .Take(take)
             .ToListAsync(cancellationToken);
+        // The agents' locations by id (few, and only read for an admin surface that shows them).
+        List<int> agentIds = serverLocation is null ? [] : checks.Select(c => c.LocationId).Where(id => id != CheckResult.ThisServer).Distinct().ToList();
+        var agents = agentIds.Count == 0
+            ? new Dictionary<int, string>()
+            : await db.Locations.AsNoTracking().Where(l => agentIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, l => l.Name, cancellationToken);
         return [.. checks.Select(c =>
         {
             var shown = PublicReasons.OfCheck(c.Category, c.Outcome, c.HttpStatus, c.CertificateDaysLeft);
             return new CheckDto(c.At, StatusWords.Outcome(c.Outcome), c.HttpStatus, c.ResponseMs, fullText ? c.Error : shown?.Text,
                 c.DnsMs, c.ConnectMs, c.TlsMs, c.FirstByteMs, c.CertificateDaysLeft, shown?.Category,
-                serverLocation is null ? null : LocationName(c.LocationId, serverLocation));
+                serverLocation is null ? null : LocationName(c.LocationId, serverLocation, agents));
         })];
     }
 
-    /// <summary>A stored location's name: this server's for its own checks (every check, until probe agents report).</summary>
-    public static string LocationName(int locationId, string serverLocation) =>
-        locationId == CheckResult.ThisServer ? serverLocation : "location " + locationId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A stored location's name: this server's for its own checks, an agent's from the locations table.</summary>
+    public static string LocationName(int locationId, string serverLocation, IReadOnlyDictionary<int, string> agents) =>
+        locationId == CheckResult.ThisServer ? serverLocation
+        : agents.TryGetValue(locationId, out var name) ? name
+        : "location " + locationId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A check as the public sees it: <paramref name="Error"/> is the public text of <paramref name="Category"/> (the probe's

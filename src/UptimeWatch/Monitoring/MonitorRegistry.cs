@@ -25,6 +25,13 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     public IReadOnlyCollection<MonitorRuntime> Active => [.. _monitors.Values];
 
     /// <summary>
+    /// The active monitors this server checks itself: those whose <c>Locations</c> include its own (every monitor
+    /// without <c>Locations</c>). The others are checked by agents only.
+    /// </summary>
+    public IReadOnlyCollection<MonitorRuntime> CheckedHere =>
+        [.. _monitors.Values.Where(m => m.Definition.Locations.IncludesServer(options.Value.Location))];
+
+    /// <summary>
     /// The push monitor whose URL carries <paramref name="token"/>: active, or archived (then with no runtime);
     /// null for a token no monitor has. The index is keyed by the token's SHA-256, so how long a lookup takes
     /// says nothing about how much of a guess matched a real token.

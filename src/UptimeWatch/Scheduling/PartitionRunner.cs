@@ -65,7 +65,7 @@ internal sealed partial class PartitionRunner(
         // Never back: this node may have run the window from memory already, while the database did not answer.
         _ranUntil.AddOrUpdate(partition, end, (_, before) => before > end ? before : end);
         Interlocked.Increment(ref _windowsRun);
-        var monitors = registry.Active.Where(m => Partitions.Of(m.Id) == partition).ToList();
+        var monitors = registry.CheckedHere.Where(m => Partitions.Of(m.Id) == partition).ToList();
         if (monitors.Count == 0)
         {
             return;
@@ -238,6 +238,7 @@ internal sealed partial class PartitionRunner(
     /// </remarks>
     private MonitorRuntime? Follows(MonitorRuntime monitor, DateTimeOffset slot) =>
         registry.TryGet(monitor.Id, out var current) && current.State.Status != MonitorStatus.Paused
+        && current.Definition.Locations.IncludesServer(options.Value.Location)
         && Partitions.SlotAtOrAfter(monitor.Id, TimeSpan.FromSeconds(current.Definition.IntervalSeconds), slot) == slot
             ? current
             : null;
@@ -602,7 +603,7 @@ internal sealed partial class PartitionRunner(
     private void RunFromMemory(int partition, DateTimeOffset start, DateTimeOffset end)
     {
         var plans = new List<(DateTimeOffset Slot, MonitorRuntime Monitor, SlotPlan Plan)>();
-        foreach (var monitor in registry.Active.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
+        foreach (var monitor in registry.CheckedHere.Where(m => Partitions.Of(m.Id) == partition && m.State.Status != MonitorStatus.Paused))
         {
             var slots = NotHandedOff(monitor, start, end);
             if (slots.Count == 0)

@@ -51,7 +51,7 @@ internal sealed partial class ScheduleReconciler(
             return (0, 0, 0);
         }
         var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
-        var desired = registry.Active
+        var desired = registry.CheckedHere
             .Where(m => m.State.Status != MonitorStatus.Paused)
             .ToDictionary(m => JobKeyFor(m.Id));
         int added = 0, changed = 0, removed = 0;
