@@ -67,18 +67,23 @@ public sealed class ConsoleChangeTests : IAsyncLifetime
         var id = await MonitorIdAsync(cluster, "api");
 
         // Three times, each asked of the node that did not run the latest slot: it runs where the window's slots run.
+        // When no owner accepts within a second, the asked node checks it itself and says so in its log (the relay's
+        // documented fallback; CI 49 saw it once at load average 15): such a round proves nothing, but one must relay.
+        var relayed = 0;
         for (var round = 0; round < 3; round++)
         {
             var owner = await LatestSlotNodeAsync(cluster, id);
             var asked = owner == "node-1" ? 1 : 0;
+            var fallbacksBefore = Fallbacks(cluster[asked]);
             using var response = await admins[asked].PostAsync("/api/admin/monitors/api/check", null);
             response.EnsureSuccessStatusCode();
             var answer = (await response.Content.ReadFromJsonAsync<CheckNowAnswer>(JsonSerializerOptions.Web))!;
             Assert.True(answer is { Outcome: "up", Recorded: true }, $"the caller gets the check's result: {answer}");
 
-            // The check now is stored (no slot) by the node whose slots of that window are stored beside it (or of the
-            // window before: a window may change hands between the owner accepting the request and its check starting).
-            var (at, ranOn, windowNodes) = await Eventually.Within(Deadline, "the check now and its window's slots stored", async ct =>
+            // The check now is stored (no slot) by the node that ran the slots beside it: the one just before or the one
+            // just after (a window may change hands between the owner accepting the request and its check starting).
+            // Taken from the stored slots, not from the windows' grid: a window fired late (a busy start) moves the grid.
+            var (at, ranOn, windowNodes) = await Eventually.Within(Deadline, "the check now and the slots beside it stored", async ct =>
             {
                 while (true)
                 {
@@ -87,24 +92,35 @@ public sealed class ConsoleChangeTests : IAsyncLifetime
                     var checkNow = await db.CheckResults.AsNoTracking()
                         .Where(c => c.MonitorId == id && c.Slot == null && c.At > answer.At.AddMilliseconds(-1) && c.At < answer.At.AddMilliseconds(1))
                         .Select(c => new { c.At, c.Node }).SingleAsync(ct);
-                    var start = Partitions.FirstFire(Partitions.Of(id), checkNow.At - TimeSpan.FromMilliseconds(250) - Partitions.Window);
-                    var end = Partitions.FirstFire(Partitions.Of(id), checkNow.At);
                     // Missed ones too: on a busy machine a window's slots may all start too late to run, and the node
                     // running the window stores them as missed (no node stops here, so no other node stores that window).
-                    var nodes = await db.CheckResults.AsNoTracking()
-                        .Where(c => c.MonitorId == id && c.Slot >= start && c.Slot < end)
-                        .Select(c => c.Node!).Distinct().ToListAsync(ct);
-                    if (nodes.Count > 0 && DateTimeOffset.UtcNow > end)
+                    var before = await db.CheckResults.AsNoTracking()
+                        .Where(c => c.MonitorId == id && c.Slot != null && c.Slot <= checkNow.At)
+                        .OrderByDescending(c => c.Slot).Select(c => c.Node).FirstOrDefaultAsync(ct);
+                    var after = await db.CheckResults.AsNoTracking()
+                        .Where(c => c.MonitorId == id && c.Slot != null && c.Slot > checkNow.At)
+                        .OrderBy(c => c.Slot).Select(c => c.Node).FirstOrDefaultAsync(ct);
+                    if (before is not null && after is not null)
                     {
-                        return (checkNow.At, checkNow.Node, nodes);
+                        return (checkNow.At, checkNow.Node, new[] { before, after });
                     }
                     await Task.Delay(200, ct);
                 }
             }, cluster.Output);
+            if (Fallbacks(cluster[asked]) > fallbacksBefore && ranOn == $"node-{asked + 1}")
+            {
+                continue;
+            }
+            relayed++;
             Assert.True(ranOn is not null && windowNodes.Contains(ranOn),
-                $"the check now at {at:O} asked of node-{asked + 1} ran on {ranOn ?? "(no node)"}; that window's slots ran on {string.Join(", ", windowNodes)}\n{cluster.Output()}");
+                $"the check now at {at:O} asked of node-{asked + 1} ran on {ranOn ?? "(no node)"}; the slots before and after it ran on {string.Join(" and ", windowNodes)}\n{cluster.Output()}");
         }
+        Assert.True(relayed > 0, $"every check now fell back to the asked node: no owner accepted in three rounds\n{cluster.Output()}");
     }
+
+    /// <summary>How often the node has checked a "check now" itself because no owner accepted it (CheckNowRelay's log line).</summary>
+    private static int Fallbacks(HostProcess node) =>
+        node.Stdout.Split('\n').Count(line => line.Contains("No node owns monitor", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_pause_or_a_delete_on_a_node_that_does_not_run_the_monitor_stops_its_checks_at_once()
