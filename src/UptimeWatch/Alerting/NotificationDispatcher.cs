@@ -265,21 +265,25 @@ internal sealed partial class NotificationDispatcher(
         var idleLimit = ((long)(TimeSpan.FromSeconds(_alerting.Delivery.AttemptTimeoutSeconds) + ClaimGrace).TotalMilliseconds)
             .ToString(System.Globalization.CultureInfo.InvariantCulture);
         await db.Database.ExecuteSqlAsync($"SELECT set_config('idle_in_transaction_session_timeout', {idleLimit}, true)", cancellationToken);
-        // Only the head: if another node holds it, SKIP LOCKED returns nothing rather than the next row, which would
-        // overtake it. The state is checked again on the row itself, so a head another node has just finished (and
-        // committed while this statement ran) is not taken a second time.
+        // Only the head, found first and then locked by its id: if another node holds it, SKIP LOCKED returns nothing
+        // rather than the next row, which would overtake it. Only a head this node has seen and could not lock is
+        // "held elsewhere": a row committed after the first read is new work, which the writer's signal (or the end
+        // of this channel's task) brings the loop back for at once, not a row to poll for. The state is checked again
+        // on the row itself, so a head another node has just finished is not taken a second time.
         const int pending = (int)NotificationState.Pending;
+        var headId = await db.Notifications.Where(n => n.State == NotificationState.Pending && n.Channel == channel)
+            .OrderBy(n => n.Id).Select(n => (long?)n.Id).FirstOrDefaultAsync(cancellationToken);
+        if (headId is null)
+        {
+            return Claim.NothingDue;
+        }
         var head = (await db.Notifications.FromSql($"""
-                SELECT * FROM notifications
-                WHERE "State" = {pending} AND "Channel" = {channel}
-                  AND "Id" = (SELECT min("Id") FROM notifications WHERE "State" = {pending} AND "Channel" = {channel})
+                SELECT * FROM notifications WHERE "Id" = {headId.Value} AND "State" = {pending}
                 FOR UPDATE SKIP LOCKED
                 """).ToListAsync(cancellationToken)).FirstOrDefault();
         if (head is null)
         {
-            return await db.Notifications.AnyAsync(n => n.State == NotificationState.Pending && n.Channel == channel, cancellationToken)
-                ? Claim.HeldElsewhere
-                : Claim.NothingDue;
+            return Claim.HeldElsewhere;
         }
         if (head.NextAttemptAt > time.GetUtcNow())
         {
