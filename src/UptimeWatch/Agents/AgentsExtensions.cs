@@ -1,11 +1,12 @@
 namespace UptimeWatch.Agents;
 
-/// <summary>The server's side of probe agents: their tokens, their connections.</summary>
+/// <summary>The server's side of probe agents: their tokens, their sockets, what they report.</summary>
 internal static class AgentsExtensions
 {
     public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AgentConnections>();
+        builder.Services.AddSingleton<AgentResultsHandler>();
         builder.Services.AddHostedService<AgentRevocations>();
         return builder;
     }
@@ -13,6 +14,7 @@ internal static class AgentsExtensions
     public static IEndpointRouteBuilder MapAgents(this IEndpointRouteBuilder app)
     {
         app.MapAgentTokenApi();
+        app.MapAgentSocket();
         return app;
     }
 }

@@ -180,26 +180,29 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
     }
 
     /// <summary>
-    /// Cluster only: the (monitor, slot) pairs of this batch already stored, by another node (a slot declared missed
-    /// that then ran after all, a recovered window, a window two nodes ran while the database was away), with the stored
-    /// row's id when it only says "missed". They are skipped rather than left to the unique key, whose violation would roll
-    /// back the whole batch. Nothing to read on SQLite: its checks carry no slot.
+    /// The (monitor, location, slot) keys of this batch already stored: on a cluster by another node (a slot declared
+    /// missed that then ran after all, a recovered window, a window two nodes ran while the database was away), with the
+    /// stored row's id when it only says "missed"; from a probe agent, a message it sent again after a lost ack. They are
+    /// skipped rather than left to the unique key, whose violation would roll back the whole batch. Nothing to read for
+    /// a single node's own checks: they carry no slot.
     /// </summary>
-    private static async Task<Dictionary<(int, DateTimeOffset), StoredSlot>> StoredSlotsAsync(UptimeWatchDbContext db,
+    private static async Task<Dictionary<(int, int, DateTimeOffset), StoredSlot>> StoredSlotsAsync(UptimeWatchDbContext db,
         IReadOnlyList<JournalWrite> batch, CancellationToken cancellationToken)
     {
-        var slotted = batch.OfType<CheckWrite>().SelectMany(w => w.Checks.Where(c => c.Slot is not null).Select(c => (w.MonitorId, Slot: c.Slot!.Value))).ToList();
+        var slotted = batch.OfType<CheckWrite>()
+            .SelectMany(w => w.Checks.Where(c => c.Slot is not null).Select(c => (w.MonitorId, c.LocationId, Slot: c.Slot!.Value))).ToList();
         if (slotted.Count == 0)
         {
             return [];
         }
         var ids = slotted.Select(s => s.MonitorId).Distinct().ToList();
+        var locations = slotted.Select(s => s.LocationId).Distinct().ToList();
         DateTimeOffset? from = slotted.Min(s => s.Slot), to = slotted.Max(s => s.Slot);
         var stored = await db.CheckResults.AsNoTracking()
-            .Where(c => ids.Contains(c.MonitorId) && c.LocationId == CheckResult.ThisServer && c.Slot >= from && c.Slot <= to)
-            .Select(c => new { c.Id, c.MonitorId, c.Slot, c.Outcome })
+            .Where(c => ids.Contains(c.MonitorId) && locations.Contains(c.LocationId) && c.Slot >= from && c.Slot <= to)
+            .Select(c => new { c.Id, c.MonitorId, c.LocationId, c.Slot, c.Outcome })
             .ToListAsync(cancellationToken);
-        return stored.ToDictionary(s => (s.MonitorId, s.Slot!.Value), s => new StoredSlot(s.Outcome == CheckOutcome.Missed ? s.Id : null, null));
+        return stored.ToDictionary(s => (s.MonitorId, s.LocationId, s.Slot!.Value), s => new StoredSlot(s.Outcome == CheckOutcome.Missed ? s.Id : null, null));
     }
 
     /// <summary>A slot already taken: by a stored row (its id when it is only a "missed"), or by a check added earlier in the batch.</summary>
@@ -244,7 +247,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             : write;
 
     private static CommittedWrite AddCheckWrite(UptimeWatchDbContext db, CheckWrite write, Dictionary<int, Alert> open, Dictionary<int, StateSnapshot> latestState,
-        Dictionary<(int, DateTimeOffset), StoredSlot> storedSlots)
+        Dictionary<(int, int, DateTimeOffset), StoredSlot> storedSlots)
     {
         CheckResult? lastCheck = null;
         foreach (var check in write.Checks)
@@ -255,13 +258,13 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
                 ResponseMs = check.ResponseMs, HttpStatus = check.HttpStatus, Error = Truncate(check.Error), Category = check.Category,
                 DnsMs = check.Timings?.DnsMs, ConnectMs = check.Timings?.ConnectMs, TlsMs = check.Timings?.TlsMs,
                 FirstByteMs = check.Timings?.FirstByteMs, CertificateDaysLeft = check.CertificateDaysLeft,
-                InMaintenance = check.InMaintenance, Slot = check.Slot, Node = check.Node,
+                InMaintenance = check.InMaintenance, Slot = check.Slot, Node = check.Node, LocationId = check.LocationId,
             };
             if (check.Slot is { } slot)
             {
                 // A slot is stored once. A second record of it is dropped, except that a check that ran replaces a slot
                 // recorded only as missed (a node declared it missed while the one that ran it still had it queued).
-                if (storedSlots.TryGetValue((write.MonitorId, slot), out var taken))
+                if (storedSlots.TryGetValue((write.MonitorId, check.LocationId, slot), out var taken))
                 {
                     if (check.Outcome == CheckOutcome.Missed || (taken.MissedRowId is null && taken.Added is not { Outcome: CheckOutcome.Missed }))
                     {
@@ -276,7 +279,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
                         db.CheckResults.Remove(db.CheckResults.Attach(new CheckResult { Id = taken.MissedRowId!.Value, MonitorId = write.MonitorId }).Entity);
                     }
                 }
-                storedSlots[(write.MonitorId, slot)] = new StoredSlot(null, row);
+                storedSlots[(write.MonitorId, check.LocationId, slot)] = new StoredSlot(null, row);
             }
             db.CheckResults.Add(lastCheck = row);
         }

@@ -83,19 +83,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
                 };
             }
 
-            var outcome = result.Verdict switch
-            {
-                Verdict.Up => CheckOutcome.Up,
-                Verdict.Degraded => CheckOutcome.Degraded,
-                _ => CheckOutcome.Down,
-            };
-            var check = new CheckRecord(startedAt, outcome, result.ElapsedMs, result.HttpStatus, result.Error)
-            {
-                Timings = result.Timings,
-                CertificateDaysLeft = result.CertificateDaysLeft,
-                Category = result.Failure is { } failure ? PublicReasons.Category(failure) : null,
-                InMaintenance = inMaintenance,
-            };
+            var check = ToRecord(result, startedAt, inMaintenance);
             var snapshot = new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt);
             return new Judgement(Id, definition, [check], snapshot, change)
             {
@@ -104,6 +92,28 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             };
         }
     }
+
+    /// <summary>
+    /// A check made elsewhere (by a probe agent of <paramref name="locationId"/>) as it is stored: the same record as the
+    /// server's own, in maintenance by the same windows. It does not move the monitor's state.
+    /// </summary>
+    public CheckRecord RecordFrom(int locationId, ProbeResult result, DateTimeOffset startedAt, DateTimeOffset slot) =>
+        ToRecord(result, startedAt, Definition.Maintenance.Concat(ExtraMaintenance).Any(w => w.EndOf(startedAt) is not null))
+            with { Slot = slot, LocationId = locationId };
+
+    private static CheckRecord ToRecord(ProbeResult result, DateTimeOffset startedAt, bool inMaintenance) =>
+        new(startedAt, result.Verdict switch
+        {
+            Verdict.Up => CheckOutcome.Up,
+            Verdict.Degraded => CheckOutcome.Degraded,
+            _ => CheckOutcome.Down,
+        }, result.ElapsedMs, result.HttpStatus, result.Error)
+        {
+            Timings = result.Timings,
+            CertificateDaysLeft = result.CertificateDaysLeft,
+            Category = result.Failure is { } failure ? PublicReasons.Category(failure) : null,
+            InMaintenance = inMaintenance,
+        };
 
     /// <summary>
     /// Takes the state as stored (streaks, flap history, pending confirmation), when this process starts running a
@@ -203,6 +213,9 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 
     /// <inheritdoc cref="Slot"/>
     public string? Node { get; init; }
+
+    /// <summary>Where it was made from: <see cref="CheckResult.ThisServer"/>, or a probe agent's location (its slot is then always set).</summary>
+    public int LocationId { get; init; }
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>
