@@ -13,7 +13,8 @@ namespace UptimeWatch.Agents;
 /// <summary>
 /// What an agent may check, and what becomes of the checks it reports (docs/agent-protocol.md): each is refused (with
 /// the field, the value and why), a duplicate of a slot its location already has, or stored through the Journal on its
-/// own slot and location. The answer is given once they are committed.
+/// own slot and location, and judged with the monitor's other locations (docs/locations.md). The answer is given once they are
+/// committed.
 /// </summary>
 internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWriter writer, IDbContextFactory<UptimeWatchDbContext> dbFactory,
     IOptions<UptimeWatchOptions> options, TimeProvider time)
@@ -60,16 +61,18 @@ internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWrite
         var taken = await StoredSlotsAsync(session.LocationId, accepted, cancellationToken);
         var fresh = accepted.Where(a => taken.Add((a.Monitor.Id, a.Check.Slot))).ToList();
         var waits = new List<Task<Committed>>();
-        foreach (var group in fresh.GroupBy(a => a.Monitor))
+        foreach (var (monitor, check) in fresh)
         {
-            var records = group.Select(a => a.Monitor.RecordFrom(session.LocationId,
-                new ProbeResult(a.Check.Verdict, a.Check.ElapsedMs, a.Check.HttpStatus, a.Check.Failure, a.Check.Error)
-                {
-                    Timings = a.Check.Timings,
-                    CertificateDaysLeft = a.Check.CertificateDaysLeft,
-                }, a.Check.At, a.Check.Slot)).ToList();
-            // Stored, not judged: an agent's checks do not move the monitor's state (yet).
-            waits.Add(await writer.AppendAwaitedAsync(new CheckWrite(group.Key.Id, group.Key.Definition.Slug, records, null, null), cancellationToken));
+            var result = new ProbeResult(check.Verdict, check.ElapsedMs, check.HttpStatus, check.Failure, check.Error)
+            {
+                Timings = check.Timings,
+                CertificateDaysLeft = check.CertificateDaysLeft,
+            };
+            // In the monitor's turn, as the server's own checks: each location's checks are judged, and reach the writer,
+            // in the order they were made.
+            using var turn = await monitor.EnterAsync(cancellationToken);
+            var judgement = monitor.RecordAt(session.Location, session.LocationId, result, check.At, check.Slot, time.GetUtcNow());
+            waits.Add(await writer.AppendAwaitedAsync(CheckWrite.From(judgement), cancellationToken));
         }
         await Task.WhenAll(waits).WaitAsync(cancellationToken);
         return new AgentAck(message.Seq, fresh.Count, accepted.Count - fresh.Count, refused);

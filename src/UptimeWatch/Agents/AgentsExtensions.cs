@@ -8,6 +8,7 @@ internal static class AgentsExtensions
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddSingleton<AgentResultsHandler>();
         builder.Services.AddHostedService<AgentRevocations>();
+        builder.Services.AddHostedService<LocationWatch>();
         return builder;
     }
 

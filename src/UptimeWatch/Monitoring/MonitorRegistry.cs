@@ -69,6 +69,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
                 });
             runtime.ExtraMaintenance = [.. windows[row.Id].Select(w => new OneOffMaintenance(w.Start, w.End))];
             runtime.AlertRules = Configuration.AlertPolicy.Resolve(definition, options.Value.Alerting);
+            runtime.ServerLocation = options.Value.Location;
         }
 
         var active = rows.Select(r => r.Id).ToHashSet();

@@ -46,6 +46,23 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>Maintenance windows set in the console, besides the definition's own.</summary>
     public IReadOnlyList<MaintenanceWindow> ExtraMaintenance { get; set; } = [];
 
+    /// <summary>This server's own location (<c>UptimeWatch:Location</c>), set whenever its definition is loaded.</summary>
+    public string ServerLocation { get; set; } = "local";
+
+    /// <summary>
+    /// Whether its status is a quorum of its locations' verdicts (docs/locations.md): its <c>Locations</c> name an agent's
+    /// location, or are <c>all</c>. Otherwise only this server checks it, and its thresholds decide alone.
+    /// </summary>
+    public bool ByQuorum => Definition.Locations is { } l && (l.All || l.Names.Any(n => !n.Equals(ServerLocation, StringComparison.OrdinalIgnoreCase)));
+
+    // What each location's own checks confirmed (the monitor's thresholds, per location) and when it last checked.
+    // In memory: after a restart each location confirms again from its next checks.
+    private readonly Dictionary<string, (MonitorState State, DateTimeOffset LastReportAt)> _votes = new(StringComparer.OrdinalIgnoreCase);
+
+    // When this process first judged it by quorum: until every location has had the time to report, too few voters
+    // leave the status as it was stored rather than turn it unknown at each start.
+    private DateTimeOffset? _firstJudgedAt;
+
     public Thresholds Thresholds => new(Definition.FailureThreshold, Definition.SuccessThreshold, Definition.FlapStartPercent, Definition.FlapStopPercent);
 
     /// <summary>
@@ -59,6 +76,11 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>Applies one check result and says what must be stored: the result, the new state, maybe a status change.</summary>
     public Judgement Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)
     {
+        if (ByQuorum)
+        {
+            LastCheck = (startedAt, finishedAt);
+            return RecordAt(ServerLocation, CheckResult.ThisServer, result, startedAt, null, finishedAt);
+        }
         var definition = Definition;
         var thresholds = Thresholds;
         var maintenanceEnd = definition.Maintenance.Concat(ExtraMaintenance).Select(w => w.EndOf(startedAt)).FirstOrDefault(e => e is not null);
@@ -94,12 +116,101 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     /// <summary>
-    /// A check made elsewhere (by a probe agent of <paramref name="locationId"/>) as it is stored: the same record as the
-    /// server's own, in maintenance by the same windows. It does not move the monitor's state.
+    /// One check of a monitor judged by quorum, made from <paramref name="location"/> (this server's, or a probe agent's,
+    /// <paramref name="locationId"/>): it moves that location's own state with the monitor's thresholds, then the
+    /// monitor's status is the quorum of its locations' states (<see cref="LocationQuorum"/>) at <paramref name="now"/>.
     /// </summary>
-    public CheckRecord RecordFrom(int locationId, ProbeResult result, DateTimeOffset startedAt, DateTimeOffset slot) =>
-        ToRecord(result, startedAt, Definition.Maintenance.Concat(ExtraMaintenance).Any(w => w.EndOf(startedAt) is not null))
-            with { Slot = slot, LocationId = locationId };
+    public Judgement RecordAt(string location, int locationId, ProbeResult result, DateTimeOffset startedAt, DateTimeOffset? slot, DateTimeOffset now)
+    {
+        var definition = Definition;
+        var inMaintenance = InMaintenance(startedAt);
+        var check = ToRecord(result, startedAt, inMaintenance) with { Slot = slot, LocationId = locationId };
+        lock (_lock)
+        {
+            var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue);
+            // A check uploaded late (an agent that was cut off) counts for its location's state, but not as a fresh report.
+            _votes[location] = (MonitorStateMachine.Apply(vote.State, result.Verdict, Thresholds, inMaintenance: false),
+                startedAt > vote.LastReportAt ? startedAt : vote.LastReportAt);
+            var change = JudgeLocked(now, startedAt);
+            return new Judgement(Id, definition, [check], new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt), change)
+            {
+                Rules = AlertRules,
+                CertificateExpiring = result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays,
+            };
+        }
+    }
+
+    /// <summary>
+    /// A monitor judged by quorum, looked at again without a new check: a location that stopped reporting goes offline
+    /// and stops voting. The judgement to store when that changed its status, otherwise null.
+    /// </summary>
+    public Judgement? Rejudge(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (!ByQuorum || _state.Status == MonitorStatus.Paused || JudgeLocked(now, now) is not { } change)
+            {
+                return null;
+            }
+            return new Judgement(Id, Definition, [], new StateSnapshot(_state, _statusSince, null, null, LastHeartbeatAt), change) { Rules = AlertRules };
+        }
+    }
+
+    /// <summary>What each of its locations says now, for the console: the location, its confirmed status, when it last checked, whether it is offline.</summary>
+    public IReadOnlyList<(LocationView View, bool Offline)> Locations(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            var interval = TimeSpan.FromSeconds(Definition.IntervalSeconds);
+            return [.. ViewsLocked().Select(v => (v, LocationQuorum.IsOffline(v, now, interval)))];
+        }
+    }
+
+    private List<LocationView> ViewsLocked()
+    {
+        var locations = Definition.Locations;
+        IEnumerable<string> names = locations.All
+            ? new[] { ServerLocation }.Concat(_votes.Keys.Where(k => !k.Equals(ServerLocation, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase))
+            : locations.Names;
+        return [.. names.Select(n => _votes.TryGetValue(n, out var vote)
+            ? new LocationView(n, vote.State.Base, vote.LastReportAt, CutOff: false)
+            : new LocationView(n, MonitorStatus.Unknown, null, CutOff: false))];
+    }
+
+    /// <summary>Sets the monitor's status from its locations; the change, if any. Under the lock; nothing while paused.</summary>
+    private StatusChange? JudgeLocked(DateTimeOffset now, DateTimeOffset at)
+    {
+        var before = _state;
+        if (before.Status == MonitorStatus.Paused)
+        {
+            return null;
+        }
+        var views = ViewsLocked();
+        var quorum = Definition.Quorum ?? LocationQuorum.Majority(views.Count);
+        var interval = TimeSpan.FromSeconds(Definition.IntervalSeconds);
+        var verdict = LocationQuorum.Judge(views, Math.Min(quorum, Math.Max(views.Count, 1)), interval, now);
+        _firstJudgedAt ??= now;
+        if (verdict.Status == MonitorStatus.Unknown && now - _firstJudgedAt < interval * LocationQuorum.OfflineAfterIntervals)
+        {
+            return null;
+        }
+        var inMaintenance = InMaintenance(at);
+        var status = inMaintenance ? MonitorStatus.Maintenance : verdict.Status;
+        _state = new MonitorState(status, verdict.Status, 0, 0, before.History, Flapping: false);
+        if (status == before.Status && !before.Flapping)
+        {
+            return null;
+        }
+        _statusSince = status != before.Status ? at : _statusSince;
+        return new StatusChange(before.Status, status, at, inMaintenance ? $"in maintenance; {verdict.Reason}" : verdict.Reason)
+        {
+            WasFlapping = before.Flapping,
+            Public = inMaintenance ? PublicReasons.ForStatus(MonitorStatus.Maintenance)
+                : new PublicReason(status.ToString().ToLowerInvariant(), verdict.PublicReason),
+        };
+    }
+
+    private bool InMaintenance(DateTimeOffset at) => Definition.Maintenance.Concat(ExtraMaintenance).Any(w => w.EndOf(at) is not null);
 
     private static CheckRecord ToRecord(ProbeResult result, DateTimeOffset startedAt, bool inMaintenance) =>
         new(startedAt, result.Verdict switch
@@ -145,6 +256,11 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         if (write is not null)
         {
             ResumedAt = at;
+            lock (_lock)
+            {
+                _votes.Clear();
+                _firstJudgedAt = null;
+            }
         }
         return write;
     }

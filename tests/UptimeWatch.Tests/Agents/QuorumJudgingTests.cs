@@ -1,0 +1,208 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using UptimeWatch.Scheduling;
+using UptimeWatch.Storage;
+using UptimeWatch.Tests.AdminConsole;
+
+namespace UptimeWatch.Tests.Agents;
+
+/// <summary>
+/// A monitor checked from three agent locations, judged by quorum (docs/locations.md): each location confirms with the
+/// monitor's thresholds, the monitor is down only when the quorum (a majority, 2 of 3) does, degraded when fewer do, and
+/// a location that stops reporting is offline and does not vote — never counted as down. The agents are hand-driven
+/// sockets on real Kestrel that report the verdict the test sets, one check per slot, every slot.
+/// </summary>
+public sealed class QuorumJudgingTests : IAsyncLifetime
+{
+    private static readonly string[] Locations = ["eu-west", "us-east", "ap-south"];
+    private HookedTarget _hooked = null!;
+
+    public async Task InitializeAsync() => _hooked = await HookedTarget.StartAsync();
+
+    public async Task DisposeAsync() => await _hooked.DisposeAsync();
+
+    private async Task<(UptimeWatchApp App, Dictionary<string, ReportingAgent> Agents)> StartAsync()
+    {
+        var monitor = UptimeWatchApp.Monitor("Shop", new Uri("http://127.0.0.1:9/health"), failureThreshold: 1);
+        monitor["Locations"] = string.Join(", ", Locations);
+        var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [monitor], _hooked.Settings());
+        app.StartKestrel();
+        var console = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = app.BaseUrl };
+        using (var setup = await console.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password)))
+        {
+            setup.EnsureSuccessStatusCode();
+        }
+        var agents = new Dictionary<string, ReportingAgent>();
+        foreach (var location in Locations)
+        {
+            using var created = await console.PostAsJsonAsync("/api/admin/agent-tokens", new { location });
+            var token = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!;
+            agents[location] = await ReportingAgent.StartAsync(app, token, location);
+        }
+        console.Dispose();
+        return (app, agents);
+    }
+
+    private static async Task<JsonObject> StatusAsync(UptimeWatchApp app)
+    {
+        using var client = app.KestrelClient();
+        return (await client.GetFromJsonAsync<JsonObject>("/api/status"))!["monitors"]!.AsArray().Single(m => (string)m!["slug"]! == "shop")!.AsObject();
+    }
+
+    private static Task<JsonObject> WaitForAsync(UptimeWatchApp app, string status) =>
+        Eventually.Until(() => StatusAsync(app), m => (string?)m["status"] == status, TimeSpan.FromSeconds(60), $"shop to be {status}");
+
+    private static async Task<List<JsonObject>> EventsAsync(UptimeWatchApp app)
+    {
+        using var client = app.KestrelClient();
+        return [.. (await client.GetFromJsonAsync<JsonObject>("/api/events?after=0"))!["events"]!.AsArray().Select(e => e!.AsObject())];
+    }
+
+    [Fact]
+    public async Task Down_from_one_location_is_degraded_without_an_alert_from_two_one_down_alert_naming_both_and_back_one_recovery()
+    {
+        var (app, agents) = await StartAsync();
+        await using var _ = app;
+        await using var __ = new AsyncDisposables(agents.Values);
+        await WaitForAsync(app, "up");
+
+        agents["eu-west"].Verdict = "down";
+        await WaitForAsync(app, "degraded");
+        agents["us-east"].Verdict = "down";
+        await WaitForAsync(app, "down");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "down"), "the down alert");
+        agents["us-east"].Verdict = "up";
+        await WaitForAsync(app, "degraded");
+        agents["eu-west"].Verdict = "up";
+        await WaitForAsync(app, "up");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "recovered"), "the recovery");
+
+        // The public log says how many locations, never which.
+        var events = (await EventsAsync(app)).Select(e => ((string)e["from"]!, (string)e["to"]!, (string)e["reason"]!)).ToList();
+        Assert.Equal([("unknown", "up", "up"), ("up", "degraded", "degraded in 1 of 3 locations"), ("degraded", "down", "down in 2 of 3 locations"),
+            ("down", "degraded", "degraded in 1 of 3 locations"), ("degraded", "up", "up")], events);
+        // The team hears once that it is down, from where, and once that it is back.
+        var alerts = _hooked.Receiver.Accepted.Where(d => d.Event is "down" or "degraded" or "recovered" or "up").ToList();
+        Assert.Equal(["down", "recovered"], alerts.Select(a => a.Event));
+        Assert.Equal("down from eu-west, us-east (2 of 3)", (string)alerts[0].Node["reason"]!);
+        Assert.Equal("down from eu-west (1 of 3)", (string)alerts[1].Node["reason"]!);
+    }
+
+    [Fact]
+    public async Task A_location_that_stops_reporting_goes_offline_and_never_counts_as_down_and_too_few_reporting_is_unknown()
+    {
+        var (app, agents) = await StartAsync();
+        await using var _ = app;
+        await using var __ = new AsyncDisposables(agents.Values);
+        await WaitForAsync(app, "up");
+
+        await agents["ap-south"].DisposeAsync();
+        await agents["us-east"].DisposeAsync();
+        var unknown = await WaitForAsync(app, "unknown");
+
+        var events = (await EventsAsync(app)).Select(e => ((string)e["to"]!, (string)e["reason"]!)).ToList();
+        Assert.Equal([("up", "up"), ("unknown", "not enough locations reporting (1 of 3)")], events);
+        // The team's log says which locations are silent.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal("1 of 3 locations report, fewer than the quorum of 2: us-east offline, ap-south offline",
+                await db.StatusEvents.OrderByDescending(e => e.Id).Select(e => e.Reason).FirstAsync());
+        }
+        Assert.DoesNotContain(_hooked.Receiver.Accepted, d => d.Event == "down");
+        Assert.Equal("unknown", (string?)unknown["status"]);
+    }
+
+    private sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var item in items)
+            {
+                await item.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A hand-driven agent that keeps reporting: one check of every monitor it was given per slot (a 1 s grid), with the
+/// verdict the test sets, reading acks as they come. Stops when disposed (the socket closes, as an agent that died).
+/// </summary>
+internal sealed class ReportingAgent : IAsyncDisposable
+{
+    private readonly AgentSocketClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private bool _disposed;
+
+    private ReportingAgent(AgentSocketClient client, IReadOnlyList<(int Id, TimeSpan Interval)> monitors)
+    {
+        _client = client;
+        _loop = Task.Run(() => ReportAsync(monitors, _stop.Token));
+    }
+
+    public volatile string Verdict = "up";
+
+    public static async Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location)
+    {
+        var client = await AgentSocketClient.ConnectAsync(app, token, location);
+        var welcome = await client.NextAsync("welcome");
+        var monitors = welcome["monitors"]!.AsArray()
+            .Select(m => ((int)m!["id"]!, TimeSpan.FromSeconds(int.Parse((string)m["fields"]!["IntervalSeconds"]!)))).ToList();
+        return new ReportingAgent(client, monitors);
+    }
+
+    private async Task ReportAsync(IReadOnlyList<(int Id, TimeSpan Interval)> monitors, CancellationToken stop)
+    {
+        var last = monitors.ToDictionary(m => m.Id, _ => DateTimeOffset.MinValue);
+        var seq = 0L;
+        while (!stop.IsCancellationRequested)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var checks = new List<object>();
+            foreach (var (id, interval) in monitors)
+            {
+                // The latest slot that has come, once.
+                var slot = Partitions.SlotAtOrAfter(id, interval, now - interval);
+                if (slot > now || slot <= last[id])
+                {
+                    continue;
+                }
+                last[id] = slot;
+                var verdict = Verdict;
+                checks.Add(new
+                {
+                    monitor = id, slot, at = slot.AddMilliseconds(3), verdict, elapsedMs = 5, httpStatus = verdict == "down" ? (int?)null : 200,
+                    failure = verdict == "down" ? "connectionRefused" : null, error = verdict == "down" ? "connection refused" : null,
+                    timings = (object?)null, certificateDaysLeft = (int?)null,
+                });
+            }
+            if (checks.Count > 0)
+            {
+                await _client.SendAsync(new { type = "results", seq = ++seq, checks });
+                await _client.NextAsync("ack");
+            }
+            await Task.Delay(200, stop);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        await _stop.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await _client.DisposeAsync();
+    }
+}
