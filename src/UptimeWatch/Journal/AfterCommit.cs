@@ -92,7 +92,10 @@ internal partial class AfterCommit(ILogger<AfterCommit> logger, LivePublisher? l
             committed.Add(new CommittedCheck(s.MonitorId, s.Check,
                 s.Event is { Kind: Storage.EventKind.Status } e ? e : null,
                 s.Write?.State is { } st ? StatusWords.Display(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
-                s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null));
+                s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null)
+            {
+                Location = s.Write?.Checks.LastOrDefault()?.Location,
+            });
         }
         live.PublishCommitted(committed);
     }

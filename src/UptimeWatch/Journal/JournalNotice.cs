@@ -31,7 +31,7 @@ internal sealed record JournalNotice(
             if (step.Check is { } check)
             {
                 items.Add(JsonSerializer.Serialize(new NoticeItem(step.MonitorId, status, check.At.ToUnixTimeMilliseconds(),
-                    StatusWords.Outcome(check.Outcome), check.ResponseMs)));
+                    StatusWords.Outcome(check.Outcome), check.ResponseMs, step.Write?.Checks.LastOrDefault()?.Location)));
             }
             else if (step.Event is { Kind: EventKind.Status })
             {
@@ -87,11 +87,12 @@ internal sealed record JournalNotice(
 
 /// <summary>
 /// One write of a batch for live viewers: the monitor, its displayed status, and its check (time in Unix ms, outcome
-/// word, response time) when it has one. Short names: up to about a hundred fit in one notice.
+/// word, response time, an agent's location) when it has one. Short names: up to about a hundred fit in one notice.
 /// </summary>
 internal sealed record NoticeItem(
     [property: JsonPropertyName("m")] int MonitorId,
     [property: JsonPropertyName("s")] string Status,
     [property: JsonPropertyName("a"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? At = null,
     [property: JsonPropertyName("o"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Outcome = null,
-    [property: JsonPropertyName("r"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ResponseMs = null);
+    [property: JsonPropertyName("r"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ResponseMs = null,
+    [property: JsonPropertyName("l"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Location = null);

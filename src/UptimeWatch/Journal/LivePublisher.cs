@@ -60,7 +60,8 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                 }
                 if (c.Check is { } check)
                 {
-                    var dto = new CheckEventDto(definition.Slug, check.At, StatusWords.Outcome(check.Outcome), check.ResponseMs, c.DisplayStatus, options.Value.Location);
+                    var dto = new CheckEventDto(definition.Slug, check.At, StatusWords.Outcome(check.Outcome), check.ResponseMs, c.DisplayStatus,
+                        c.Location ?? options.Value.Location);
                     // Each check on its own for the admin socket only; public viewers get it in the next checks frame.
                     if (checkEvents)
                     {
@@ -111,7 +112,8 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
                     continue;
                 }
                 var definition = monitor.Definition;
-                var dto = new CheckEventDto(definition.Slug, DateTimeOffset.FromUnixTimeMilliseconds(at), outcome, item.ResponseMs, item.Status, options.Value.Location);
+                var dto = new CheckEventDto(definition.Slug, DateTimeOffset.FromUnixTimeMilliseconds(at), outcome, item.ResponseMs, item.Status,
+                    item.Location ?? options.Value.Location);
                 if (checkEvents)
                 {
                     events.Add(_build.Build(null, "check", definition.Public, dto));
@@ -163,7 +165,11 @@ internal sealed class LivePublisher(EventHub hub, MonitorRegistry registry, IOpt
 }
 
 /// <summary>What one check committed: its newest result, and the status change it caused, if any.</summary>
-internal sealed record CommittedCheck(int MonitorId, CheckResult? Check, StatusEvent? Event, string DisplayStatus, CommittedAlert? Alert = null);
+internal sealed record CommittedCheck(int MonitorId, CheckResult? Check, StatusEvent? Event, string DisplayStatus, CommittedAlert? Alert = null)
+{
+    /// <summary>An agent's location for its <see cref="Check"/>; null for this server's own.</summary>
+    public string? Location { get; init; }
+}
 
 /// <summary>An alert step that committed: <c>alert.raised</c>, <c>alert.acknowledged</c> or <c>alert.resolved</c>, at <paramref name="Seq"/>.</summary>
 internal sealed record CommittedAlert(string Step, long? Seq, Alert Alert);

@@ -124,7 +124,10 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     {
         var definition = Definition;
         var inMaintenance = InMaintenance(startedAt);
-        var check = ToRecord(result, startedAt, inMaintenance) with { Slot = slot, LocationId = locationId };
+        var check = ToRecord(result, startedAt, inMaintenance) with
+        {
+            Slot = slot, LocationId = locationId, Location = locationId == CheckResult.ThisServer ? null : location,
+        };
         lock (_lock)
         {
             var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue);
@@ -332,6 +335,9 @@ internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int?
 
     /// <summary>Where it was made from: <see cref="CheckResult.ThisServer"/>, or a probe agent's location (its slot is then always set).</summary>
     public int LocationId { get; init; }
+
+    /// <summary>The name of <see cref="LocationId"/> for an agent's check, for live viewers and metrics; null for this server's own.</summary>
+    public string? Location { get; init; }
 }
 
 /// <summary>The state to persist on the monitor row after a check.</summary>

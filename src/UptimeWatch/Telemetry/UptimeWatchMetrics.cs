@@ -59,7 +59,7 @@ internal sealed class UptimeWatchMetrics
         foreach (var check in checks)
         {
             _checks.Add(1, new KeyValuePair<string, object?>("monitor", monitor), new KeyValuePair<string, object?>("outcome", OutcomeName(check.Outcome)),
-                new KeyValuePair<string, object?>("location", _location));
+                new KeyValuePair<string, object?>("location", check.Location ?? _location));
         }
     }
 

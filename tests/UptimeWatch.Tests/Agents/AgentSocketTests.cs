@@ -20,7 +20,7 @@ public sealed class AgentSocketTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
-    private sealed record Server(UptimeWatchApp App, HttpClient Console, int TokenId, string Token) : IAsyncDisposable
+    private sealed record Server(UptimeWatchApp App, HttpClient Console, CookieContainer Cookies, int TokenId, string Token) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -55,7 +55,8 @@ public sealed class AgentSocketTests
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(),
             [Monitor("EU shop", "eu-west"), Monitor("Server only", "local"), Monitor("Everywhere", "all")]);
         app.StartKestrel();
-        var console = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = app.BaseUrl };
+        var cookies = new CookieContainer();
+        var console = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = app.BaseUrl };
         using (var setup = await console.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password)))
         {
             setup.EnsureSuccessStatusCode();
@@ -63,7 +64,7 @@ public sealed class AgentSocketTests
         using var created = await console.PostAsJsonAsync("/api/admin/agent-tokens", new { location = "eu-west" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var token = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new Server(app, console, (int)token["id"]!, (string)token["secret"]!);
+        return new Server(app, console, cookies, (int)token["id"]!, (string)token["secret"]!);
     }
 
     private static Dictionary<string, int> Ids(JsonObject welcome) =>
@@ -195,6 +196,24 @@ public sealed class AgentSocketTests
         Assert.Contains("older than the check retention (7 days)", refused[3].Item3);
         Assert.Equal([slot], (await server.AgentChecksAsync(shop)).Select(c => (DateTimeOffset)c.Slot!));
         Assert.Empty(await server.AgentChecksAsync(serverOnly));
+    }
+
+    [Fact]
+    public async Task An_agents_check_reaches_the_console_live_naming_the_agents_location()
+    {
+        await using var server = await StartAsync();
+        await using var console = await AdminSocketClient.ConnectAsync(server.App.BaseUrl, server.Cookies.GetCookieHeader(server.App.BaseUrl));
+        await console.CommandAsync("subscribe");
+        await using var agent = await server.ConnectAsync();
+        var shop = Ids(await agent.NextAsync("welcome"))["eu-shop"];
+
+        await agent.SendAsync(new { type = "results", seq = 1, checks = new[] { Check(shop, PastSlots(shop, 1)[0], "up", 33, 200) } });
+        await agent.NextAsync("ack");
+        var push = await console.NextPushAsync(p => p.GetProperty("type").GetString() == "check"
+            && p.GetProperty("payload").GetProperty("monitor").GetString() == "eu-shop", "eu-shop's check", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(("eu-west", "up", 33), (push.GetProperty("payload").GetProperty("location").GetString(),
+            push.GetProperty("payload").GetProperty("outcome").GetString(), push.GetProperty("payload").GetProperty("responseMs").GetInt32()));
     }
 
     public static TheoryData<string, WebSocketCloseStatus, string> BrokenMessages => new()
