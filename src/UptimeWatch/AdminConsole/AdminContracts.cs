@@ -97,7 +97,19 @@ internal sealed record MonitorView(
 {
     /// <summary>Flapping: a flag beside the status (the console shows "unstable"); repeated notifications are held back meanwhile.</summary>
     public bool Flapping { get; init; }
+
+    /// <summary>
+    /// A monitor judged by quorum (docs/locations.md): one row per location, with what its own checks confirmed and when
+    /// it last checked. Null for a monitor only this server checks.
+    /// </summary>
+    public IReadOnlyList<LocationRow>? Locations { get; init; }
 }
+
+/// <summary>
+/// One location of a monitor: <paramref name="Status"/> is what its checks confirmed with the monitor's thresholds
+/// (<c>unknown</c>, <c>up</c>, <c>degraded</c>, <c>down</c>), or <c>offline</c> when it has not reported for three intervals.
+/// </summary>
+internal sealed record LocationRow(string Name, string Status, DateTimeOffset? LastCheckAt);
 
 internal sealed record RecentCheck(DateTimeOffset At, string Outcome, int? ResponseMs);
 

@@ -102,9 +102,18 @@ internal sealed class MonitorQueries(
                 row.PushToken is { } token ? $"/api/push/{token}" : null,
                 [.. recent.AsEnumerable().Reverse().Select(c => new RecentCheck(c.At, c.Outcome.ToString().ToLowerInvariant(), c.ResponseMs))],
                 [.. windows[row.Id].Select(w => new MaintenanceView(w.Id, row.Slug, w.Start, w.End, w.Reason))],
-                MonitorJson.Nest(definition.Fields, mask: true)) { Flapping = state.Flapping });
+                MonitorJson.Nest(definition.Fields, mask: true))
+            {
+                Flapping = state.Flapping,
+                Locations = runtime is { ByQuorum: true } ? LocationRows(runtime, time.GetUtcNow()) : null,
+            });
         }
         return views;
     }
+
+    /// <summary>What each location of a monitor judged by quorum says now (in memory: what its checks confirmed so far).</summary>
+    private static IReadOnlyList<LocationRow> LocationRows(MonitorRuntime runtime, DateTimeOffset now) =>
+        [.. runtime.Locations(now).Select(l => new LocationRow(l.View.Name,
+            l.Offline ? "offline" : StatusWords.Text(l.View.Status), l.View.LastReportAt))];
 
 }

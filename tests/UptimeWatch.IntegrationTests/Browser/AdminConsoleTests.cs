@@ -557,6 +557,50 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_monitor_checked_from_three_locations_shows_each_locations_state_and_last_check_and_one_that_never_reported_as_offline()
+    {
+        var shop = new Dictionary<string, string?>
+        {
+            ["Name"] = "Shop", ["Url"] = Target.Url("/ok").ToString(), ["IntervalSeconds"] = "1", ["FailureThreshold"] = "1",
+            ["Locations"] = "eu-west, us-east, ap-south",
+        };
+        await using var host = new UptimeWatchApp(TestPaths.NewTempDirectory("uw-browser"), [shop]);
+        host.StartKestrel();
+        var page = await OpenAsync(host);
+        await ChoosePasswordAsync(page, host);
+        // Agent tokens from the console's own session (the page's cookie), as an admin would make them.
+        var cookie = string.Join("; ", (await page.Context.CookiesAsync()).Select(c => $"{c.Name}={c.Value}"));
+        await using var euWest = await ReportingAgent.StartAsync(host, await AgentTokenAsync(host, cookie, "eu-west"), "eu-west");
+        await using var usEast = await ReportingAgent.StartAsync(host, await AgentTokenAsync(host, cookie, "us-east"), "us-east");
+        usEast.Verdict = "down";
+
+        var row = Row(page, "Shop");
+        var locations = row.GetByRole(AriaRole.Table, new() { Name = "Locations" });
+        await Expect(row.Locator(".monitor-head .state-text")).ToHaveTextAsync("Degraded", Soon);
+        await Expect(locations.Locator("tr[data-location='eu-west'] .state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(locations.Locator("tr[data-location='us-east'] .state-text")).ToHaveTextAsync("Down", Soon);
+        await Expect(locations.Locator("tr[data-location='ap-south'] .location-offline")).ToHaveTextAsync("Offline", Soon);
+        await Expect(locations.Locator("tr[data-location='eu-west'] time")).Not.ToBeEmptyAsync();
+        await SaveScreenshotAsync(page, "admin-console-locations-degraded.png");
+
+        usEast.Verdict = "up";
+
+        await Expect(locations.Locator("tr[data-location='us-east'] .state-text")).ToHaveTextAsync("Up", Soon);
+        await Expect(row.Locator(".monitor-head .state-text")).ToHaveTextAsync("Up", Soon);
+        await _pages.AssertCleanAsync(page);
+    }
+
+    private static async Task<string> AgentTokenAsync(UptimeWatchApp host, string cookie, string location)
+    {
+        using var client = host.KestrelClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/agent-tokens") { Content = System.Net.Http.Json.JsonContent.Create(new { location }) };
+        request.Headers.Add("Cookie", cookie);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (string)(await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(response.Content))!["secret"]!;
+    }
+
     private Task<IPage> OpenAsync(UptimeWatchApp host, Func<IPage, Task>? beforeLoad = null) =>
         _pages.OpenAsync(new Uri(host.BaseUrl, "admin"), new() { Width = 1280, Height = 1000 }, beforeLoad: beforeLoad);
 

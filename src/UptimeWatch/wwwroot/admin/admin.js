@@ -270,7 +270,7 @@ async function reloadAll() {
 function onPush({ type, payload }) {
   switch (type) {
     case 'check':
-      monitors.applyCheck(payload);
+      if (monitors.applyCheck(payload) === 'stale') refreshMonitor(payload.monitor);
       log.add(payload);
       break;
     case 'status':

@@ -76,18 +76,26 @@ export class MonitorList {
     const monitor = row.monitor;
     if (check.status) monitor.status = check.status;
     // A missed slot (the check could not start) says nothing about the target.
+    let stale = false;
     if (check.outcome !== 'missed') {
       monitor.lastCheckedAt = check.at;
       monitor.lastResponseMs = check.responseMs ?? null;
       monitor.recent = [...(monitor.recent ?? []), { at: check.at, outcome: check.outcome, responseMs: check.responseMs }].slice(-RECENT);
+      const location = (monitor.locations ?? []).find((l) => l.name.toLowerCase() === (check.location ?? '').toLowerCase());
+      if (location) {
+        location.lastCheckAt = check.at;
+        // What the location confirmed is the server's to say (thresholds): a check that disagrees asks for it again.
+        stale = location.status !== check.outcome;
+      }
     }
     this.fill(row, monitor);
-    return true;
+    return stale ? 'stale' : true;
   }
 
   applyStatus(event) {
     const row = this.rows.get(event.monitor);
-    if (!row) return false;
+    // A monitor judged by quorum: its locations' rows come with it, read again.
+    if (!row || row.monitor.locations) return false;
     // An event that only starts or stops flapping keeps the status, and its time.
     if (row.monitor.status !== event.to) row.monitor.statusSince = event.at;
     row.monitor.status = event.to;
@@ -156,6 +164,12 @@ export class MonitorList {
     const minutes = el('input', { id: minutesId, type: 'number', min: '1', max: '10080', value: '30', inputmode: 'numeric', className: 'minutes' });
     const maintenanceButton = el('button', { type: 'button', text: 'Start maintenance' });
     const windows = el('ul', { className: 'windows' });
+    const locationRows = el('tbody');
+    const locations = el('table', { className: 'locations', hidden: true },
+      el('caption', { text: 'Locations' }),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Location' }), el('th', { scope: 'col', text: 'State' }),
+        el('th', { scope: 'col', text: 'Last check' }))),
+      locationRows);
 
     const root = el('article', { className: 'monitor', 'aria-labelledby': id, 'data-slug': slug },
       el('div', { className: 'monitor-head' }, name, el('span', { className: 'states' }, unstable, state)),
@@ -164,6 +178,7 @@ export class MonitorList {
         el('span', {}, 'Last response ', response),
         el('span', {}, 'Checked ', checked),
         spark),
+      locations,
       el('div', { className: 'actions' }, pauseButton, checkButton, logButton, editButton, deleteButton),
       configNote,
       el('div', { className: 'maintenance' },
@@ -172,7 +187,7 @@ export class MonitorList {
       result);
 
     const row = { root, monitor: null, name, state, unstable, type, target, group, source, visibility, response, checked, spark, result,
-      configNote, pauseButton, checkButton, logButton, editButton, deleteButton, minutes, windows, confirmTimer: 0 };
+      configNote, pauseButton, checkButton, logButton, editButton, deleteButton, minutes, windows, locations, locationRows, confirmTimer: 0 };
 
     const run = async (button, action) => {
       button.disabled = true;
@@ -245,6 +260,7 @@ export class MonitorList {
     this.fillSpark(row, monitor.recent ?? []);
     this.fillControls(row, monitor);
     this.fillWindows(row, monitor);
+    this.fillLocations(row, monitor);
     row.logButton.setAttribute('aria-pressed', String(this.selected === monitor.slug));
     row.root.classList.toggle('selected', this.selected === monitor.slug);
   }
@@ -266,6 +282,20 @@ export class MonitorList {
         button.removeAttribute('title');
       }
     }
+  }
+
+  /** A monitor judged by quorum: a row per location, with what its checks confirmed and when it last checked. */
+  fillLocations(row, monitor) {
+    const locations = monitor.locations ?? [];
+    row.locations.hidden = locations.length === 0;
+    row.locationRows.replaceChildren(...locations.map((location) => {
+      const offline = location.status === 'offline';
+      const state = offline ? el('span', { className: 'location-offline', text: 'Offline' }) : stateBadge(location.status);
+      const checked = el('time', { className: 'ago' });
+      showAgo(checked, location.lastCheckAt);
+      return el('tr', { 'data-location': location.name },
+        el('th', { scope: 'row', text: location.name }), el('td', {}, state), el('td', {}, checked));
+    }));
   }
 
   fillWindows(row, monitor) {

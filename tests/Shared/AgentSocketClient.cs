@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace UptimeWatch.Tests.Agents;
+namespace UptimeWatch.Testing;
 
 /// <summary>
 /// A hand-driven agent: a real <see cref="ClientWebSocket"/> to an app on real Kestrel, speaking docs/agent-protocol.md
