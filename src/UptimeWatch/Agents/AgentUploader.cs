@@ -270,6 +270,7 @@ internal sealed partial class AgentUploader(
                 {
                     if (socket.CloseStatus == WebSocketCloseStatus.PolicyViolation)
                     {
+                        await CloseQuietlyAsync(socket);
                         throw new AgentRefusedException(socket.CloseStatusDescription is { Length: > 0 } reason
                             ? reason : "the server closed the connection with 1008 (policy violation) and no reason");
                     }

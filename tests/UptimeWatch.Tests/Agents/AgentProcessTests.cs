@@ -11,13 +11,24 @@ public sealed class AgentProcessTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await FakeAgentServer.StartAsync();
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for inspection; the agents using it have been stopped.
+        }
+    }
 
     [Fact]
     public async Task Checks_in_the_buffer_survive_kill_9_and_are_uploaded_after_a_restart_with_no_slot_twice()
     {
         await _server.SetMonitorsAsync(_server.HealthMonitor(7));
-        var first = AgentTesting.Start(_server, _data);
+        await using var first = AgentTesting.Start(_server, _data);
         await AgentTesting.WaitForAsync(first, "two checks stored", () => _server.Stored.Count >= 2);
 
         // The server stops answering: the message in flight and every check after it stay in the buffer.
@@ -45,7 +56,7 @@ public sealed class AgentProcessTests : IAsyncLifetime
     public async Task Checks_made_while_the_server_is_unreachable_are_uploaded_on_reconnect_on_their_own_slots_even_across_a_restart()
     {
         await _server.SetMonitorsAsync(_server.HealthMonitor(7), _server.HealthMonitor(8, intervalSeconds: 2));
-        var first = AgentTesting.Start(_server, _data);
+        await using var first = AgentTesting.Start(_server, _data);
         await AgentTesting.WaitForAsync(first, "a check of each monitor stored",
             () => _server.Stored.Select(c => c.Monitor).Distinct().Count() == 2);
 
