@@ -150,6 +150,37 @@ public sealed class AgentBufferTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_full_disk_checks_are_held_in_memory_and_written_once_there_is_room_again()
+    {
+        await using var disk = await Tmpfs.MountAsync();
+        var added = new List<AgentCheck>();
+        using (var buffer = new AgentBuffer(disk.Path, _clock, _log))
+        {
+            await buffer.AddAsync(Check(7, 10_000), default);
+            added.Add(Check(7, 10_000));
+            await disk.FillAsync();
+
+            // Until a write fails for want of room (the WAL may have some left): none of these may throw.
+            for (var i = 1; i < 2_000 && !_log.Lines.Any(l => l.Contains("cannot be written")); i++)
+            {
+                var check = Check(7, 10_000 - i, error: new string('e', AgentBuffer.MaxErrorChars));
+                await buffer.AddAsync(check, default);
+                added.Add(check);
+            }
+            Assert.Contains(_log.Lines, l => l.Contains("cannot be written"));
+            Assert.True(buffer.Count < added.Count);
+
+            disk.Free();
+            await buffer.AddAsync(Check(8, 1), default);
+            added.Add(Check(8, 1));
+
+            var all = (await buffer.PeekAsync(10_000, int.MaxValue, default)).Select(Parse).ToList();
+            Assert.Equal(added.OrderBy(c => c.Slot), all);
+            Assert.Contains(_log.Lines, l => l.Contains("can be written again"));
+        }
+    }
+
+    [Fact]
     public async Task The_file_is_in_WAL_mode()
     {
         using (Open())
