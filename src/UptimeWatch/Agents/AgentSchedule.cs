@@ -168,6 +168,13 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
             return;
         }
         var at = time.GetUtcNow();
+        if (at - slot > ScheduleReconciler.MisfireThreshold(interval))
+        {
+            // Quartz fires a trigger it had already taken however late (the process was paused, the machine asleep):
+            // a slot this late is skipped like one Quartz skips itself, so a wake-up never runs a burst of old slots.
+            LogLate(monitorId, slot, (long)(at - slot).TotalMilliseconds);
+            return;
+        }
         var result = await probes.CheckAsync(definition, cancellationToken);
         if (result.NothingNewUntil is not null)
         {
@@ -178,6 +185,9 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
         // Not the job's token: a check that has been made is kept even when shutdown begins.
         await buffer.AddAsync(check, CancellationToken.None);
     }
+
+    [LoggerMessage(LogLevel.Warning, "Monitor {MonitorId}: slot {Slot} skipped, the scheduler was {LateMs} ms late")]
+    private partial void LogLate(int monitorId, DateTimeOffset slot, long lateMs);
 
     [LoggerMessage(LogLevel.Warning, "Monitor {MonitorId} fired at {Slot}, which is not a slot of its grid: not recorded")]
     private partial void LogOffGrid(int monitorId, DateTimeOffset slot);

@@ -48,10 +48,10 @@ internal sealed partial class AgentUploader(
         var backoff = FirstBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var welcomed = false;
+            _welcomed = false;
             try
             {
-                welcomed = await RunConnectionAsync(stoppingToken);
+                await RunConnectionAsync(stoppingToken);
             }
             catch (AgentRefusedException ex)
             {
@@ -70,8 +70,9 @@ internal sealed partial class AgentUploader(
                 LogDisconnected(settings.SocketUri, Describe(ex));
             }
 
-            if (welcomed)
+            if (_welcomed)
             {
+                // The connection worked (it ends in a drop, a timeout or a close): the next try starts from 1 s again.
                 backoff = FirstBackoff;
             }
             // Full jitter over the upper half: many agents cut off together do not all come back in the same second.
@@ -89,8 +90,11 @@ internal sealed partial class AgentUploader(
         }
     }
 
-    /// <summary>One connection, until it drops; true when the server welcomed the agent (the backoff starts over).</summary>
-    private async Task<bool> RunConnectionAsync(CancellationToken stoppingToken)
+    /// <summary>Whether the current connection got its <c>welcome</c>: then the backoff starts over.</summary>
+    private bool _welcomed;
+
+    /// <summary>One connection, until it drops (it always ends in an exception, or in the agent's stop).</summary>
+    private async Task RunConnectionAsync(CancellationToken stoppingToken)
     {
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Bearer " + settings.Token);
@@ -123,6 +127,7 @@ internal sealed partial class AgentUploader(
         var limits = new AgentLimits(
             Math.Clamp(welcome.Limits?.MaxMessageBytes ?? AgentProtocol.MaxMessageBytes, 1024, AgentProtocol.MaxMessageBytes * 64),
             Math.Clamp(welcome.Limits?.MaxChecksPerMessage ?? AgentProtocol.MaxChecksPerMessage, 1, 100_000));
+        _welcomed = true;
         LogWelcomed(settings.SocketUri, welcome.Location, welcome.Monitors?.Count ?? 0, buffer.Count);
         await ApplyMonitorsAsync(welcome.Monitors ?? [], stoppingToken);
 
@@ -154,7 +159,6 @@ internal sealed partial class AgentUploader(
                 await CloseQuietlyAsync(socket);
             }
         }
-        return true;
     }
 
     private async Task SendAsync(ClientWebSocket socket, AgentLimits limits, System.Threading.Channels.ChannelReader<AgentAck> acks,

@@ -70,4 +70,16 @@ public sealed class AgentSettingsTests
 
         Assert.DoesNotContain(FakeAgentServer.Token, settings!.ToString());
     }
+
+    [Fact]
+    public void The_servers_reader_accepts_an_agent_section_so_that_one_file_serves_both()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(Valid().Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2)))
+            .Build();
+
+        var options = UptimeWatch.Configuration.UptimeWatchConfigReader.Read(configuration);
+
+        Assert.Empty(options.Errors);
+    }
 }
