@@ -56,6 +56,8 @@ public sealed class AgentProcessTests : IAsyncLifetime
     public async Task Checks_made_while_the_server_is_unreachable_are_uploaded_on_reconnect_on_their_own_slots_even_across_a_restart()
     {
         await _server.SetMonitorsAsync(_server.HealthMonitor(7), _server.HealthMonitor(8, intervalSeconds: 2));
+        // Small limits: the backlog goes in several messages, each within them.
+        _server.Limits = new(MaxMessageBytes: 2048, MaxChecksPerMessage: 2);
         await using var first = AgentTesting.Start(_server, _data);
         await AgentTesting.WaitForAsync(first, "a check of each monitor stored",
             () => _server.Stored.Select(c => c.Monitor).Distinct().Count() == 2);
@@ -81,6 +83,8 @@ public sealed class AgentProcessTests : IAsyncLifetime
         Assert.All(buffered, b => Assert.True(AgentTesting.OnGrid(b, b.Monitor == 7 ? 1 : 2), $"slot {b.Slot:O} of {b.Monitor} is off the grid"));
         Assert.Contains(buffered, b => b.Slot > downAt && b.At < restartAt);
         Assert.Empty(_server.Refusals);
+        Assert.All(_server.Messages, m => Assert.True(m is { Checks: > 0 and <= 2, Bytes: <= 2048 }, $"{m.Checks} checks in {m.Bytes} bytes"));
+        Assert.Contains(_server.Messages, m => m.Checks == 2);
     }
 
     [Fact]
@@ -133,6 +137,21 @@ public sealed class AgentProcessTests : IAsyncLifetime
         Assert.All(stored, c => Assert.Equal(c.Slot, DateTimeOffset.FromUnixTimeMilliseconds(c.Slot.ToUnixTimeMilliseconds())));
         Assert.All(stored, c => Assert.Equal(UptimeWatch.Probing.Verdict.Up, c.Verdict));
         Assert.Empty(_server.Refusals);
+    }
+
+    [Fact]
+    public async Task A_token_the_server_refuses_with_401_is_tried_again_with_backoff_and_never_written_out_in_full()
+    {
+        const string unknown = "uw_agent_ZYXWVUTSRQPONMLKJIHGFEDCBA987654";
+        await using var agent = AgentTesting.Start(_server, _data, token: unknown);
+
+        await AgentTesting.WaitForAsync(agent, "two refused attempts logged",
+            () => _server.Unauthorized >= 2 && agent.Stdout.Split("Not connected to").Length > 2);
+
+        Assert.Contains("uw_agent_ZYXW… (401): it is unknown or revoked", agent.Stdout);
+        Assert.Contains("Connecting again in", agent.Stdout);
+        Assert.DoesNotContain(unknown, agent.Stdout + agent.Stderr);
+        Assert.Equal(0, _server.Welcomes);
     }
 
     [Fact]

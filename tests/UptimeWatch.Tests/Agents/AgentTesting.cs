@@ -9,12 +9,13 @@ namespace UptimeWatch.Tests.Agents;
 internal static class AgentTesting
 {
     /// <summary>Starts <c>UptimeWatch agent</c> with its data folder <paramref name="data"/> (also its working directory).</summary>
-    public static HostProcess Start(FakeAgentServer server, string data, string location = FakeAgentServer.Location) =>
+    public static HostProcess Start(FakeAgentServer server, string data, string location = FakeAgentServer.Location,
+        string token = FakeAgentServer.Token) =>
         HostProcess.StartCommand(data,
         [
             "agent",
             $"--UptimeWatch:Agent:Server={server.BaseUrl}",
-            $"--UptimeWatch:Agent:Token={FakeAgentServer.Token}",
+            $"--UptimeWatch:Agent:Token={token}",
             $"--UptimeWatch:Agent:Location={location}",
             $"--UptimeWatch:DataDirectory={data}",
         ]);

@@ -34,6 +34,7 @@ internal sealed class FakeAgentServer : IAsyncDisposable
     private readonly ConcurrentQueue<AgentCheck> _received = new();
     private readonly ConcurrentQueue<AgentCheck> _unacked = new();
     private readonly ConcurrentQueue<string> _refusals = new();
+    private readonly ConcurrentQueue<(int Bytes, int Checks)> _messages = new();
     private int _duplicates;
     private int _welcomes;
     private volatile IReadOnlyList<AgentMonitor> _monitors = [];
@@ -59,6 +60,14 @@ internal sealed class FakeAgentServer : IAsyncDisposable
     public IReadOnlyList<AgentCheck> Unacked => [.. _unacked];
 
     public IReadOnlyList<string> Refusals => [.. _refusals];
+
+    /// <summary>The size and number of checks of every <c>results</c> message received.</summary>
+    public IReadOnlyList<(int Bytes, int Checks)> Messages => [.. _messages];
+
+    /// <summary>Upgrades refused with 401, as for an unknown or revoked token.</summary>
+    public int Unauthorized => Volatile.Read(ref _unauthorized);
+
+    private int _unauthorized;
 
     public int Duplicates => Volatile.Read(ref _duplicates);
 
@@ -143,6 +152,7 @@ internal sealed class FakeAgentServer : IAsyncDisposable
         }
         if (context.Request.Headers.Authorization.ToString() != "Bearer " + Token)
         {
+            Interlocked.Increment(ref _unauthorized);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
@@ -178,6 +188,7 @@ internal sealed class FakeAgentServer : IAsyncDisposable
             while (await ReceiveAsync(socket, aborted) is { } text)
             {
                 var results = JsonSerializer.Deserialize<AgentResults>(text, AgentProtocol.Json)!;
+                _messages.Enqueue((Encoding.UTF8.GetByteCount(text), results.Checks!.Count));
                 if (Encoding.UTF8.GetByteCount(text) > Limits.MaxMessageBytes || results.Checks!.Count > Limits.MaxChecksPerMessage)
                 {
                     await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", aborted);
