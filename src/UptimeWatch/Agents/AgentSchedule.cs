@@ -78,20 +78,7 @@ internal sealed partial class AgentSchedule(ISchedulerFactory schedulerFactory, 
                     .WithIdentity(JobKeyFor(id))
                     .UsingJobData(AgentProbeJob.MonitorIdKey, id)
                     .Build();
-                // The first slot of the server's grid from now on; Quartz then adds whole intervals, so every fire time
-                // is a slot of the grid, in whole milliseconds. On the injected clock, as the server's triggers are.
-                var trigger = TriggerBuilder.Create(time)
-                    .WithIdentity(TriggerKeyFor(id))
-                    .ForJob(JobKeyFor(id))
-                    .StartAt(Partitions.SlotAtOrAfter(id, interval, time.GetUtcNow()))
-                    .WithMisfireThreshold(threshold)
-                    .WithSimpleSchedule(s => s
-                        .WithInterval(interval)
-                        .RepeatForever()
-                        // A slot missed by more than the threshold is skipped, not caught up in a burst.
-                        .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
-                    .Build();
-                await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
+                await scheduler.ScheduleJob(job, Trigger(id, interval), new ScheduleJobOptions { Replace = true }, cancellationToken);
                 if (current is null)
                 {
                     added++;
@@ -108,6 +95,48 @@ internal sealed partial class AgentSchedule(ISchedulerFactory schedulerFactory, 
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Puts a monitor's trigger back on the grid, when a firing shows it is not (see <see cref="Trigger"/>); the
+    /// firing itself is not recorded.
+    /// </summary>
+    public async Task RealignAsync(IScheduler scheduler, int monitorId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_definitions.TryGetValue(monitorId, out var definition))
+            {
+                await scheduler.RescheduleJob(TriggerKeyFor(monitorId), Trigger(monitorId, TimeSpan.FromSeconds(definition.IntervalSeconds)),
+                    cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The monitor's trigger: from a slot of the server's grid, every interval, so that every fire time is a slot of the
+    /// grid in whole milliseconds. On the injected clock, as the server's triggers are. The first slot is taken a moment
+    /// ahead: Quartz 4.7 moves a start already past when the trigger is stored to "now", off the grid.
+    /// </summary>
+    private ITrigger Trigger(int monitorId, TimeSpan interval) =>
+        TriggerBuilder.Create(time)
+            .WithIdentity(TriggerKeyFor(monitorId))
+            .ForJob(JobKeyFor(monitorId))
+            .StartAt(Partitions.SlotAtOrAfter(monitorId, interval, time.GetUtcNow() + StartMargin))
+            .WithMisfireThreshold(ScheduleReconciler.MisfireThreshold(interval))
+            .WithSimpleSchedule(s => s
+                .WithInterval(interval)
+                .RepeatForever()
+                // A slot missed by more than the threshold is skipped, not caught up in a burst.
+                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+            .Build();
+
+    /// <summary>How far ahead of the clock the first slot is looked for: more than storing a trigger ever takes.</summary>
+    public static readonly TimeSpan StartMargin = TimeSpan.FromSeconds(1);
 
     private MonitorDefinition? Validate(AgentMonitor monitor)
     {
@@ -163,8 +192,9 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
         var interval = TimeSpan.FromSeconds(definition.IntervalSeconds);
         if (Partitions.SlotAtOrAfter(monitorId, interval, slot) != slot)
         {
-            // Never sent: the server refuses a slot off its grid. Seen only if an edit raced a firing.
-            LogOffGrid(monitorId, slot);
+            // Never sent (the server refuses a slot off its grid); the trigger is put back on the grid for the next one.
+            LogOffGrid(monitorId, slot.ToString("O"), context.Trigger.StartTimeUtc.ToString("O"));
+            await schedule.RealignAsync(context.Scheduler, monitorId, cancellationToken);
             return;
         }
         var at = time.GetUtcNow();
@@ -189,6 +219,6 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
     [LoggerMessage(LogLevel.Warning, "Monitor {MonitorId}: slot {Slot} skipped, the scheduler was {LateMs} ms late")]
     private partial void LogLate(int monitorId, DateTimeOffset slot, long lateMs);
 
-    [LoggerMessage(LogLevel.Warning, "Monitor {MonitorId} fired at {Slot}, which is not a slot of its grid: not recorded")]
-    private partial void LogOffGrid(int monitorId, DateTimeOffset slot);
+    [LoggerMessage(LogLevel.Warning, "Monitor {MonitorId} fired for {Slot}, which is not a slot of its grid (trigger start {Start}): not recorded, and put back on the grid")]
+    private partial void LogOffGrid(int monitorId, string slot, string start);
 }

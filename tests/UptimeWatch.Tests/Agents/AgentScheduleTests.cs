@@ -54,7 +54,7 @@ public sealed class AgentScheduleTests : IAsyncLifetime
     public async Task Each_check_is_tagged_with_its_slot_of_the_servers_grid_and_a_slot_the_clock_jumps_past_is_skipped()
     {
         var interval = TimeSpan.FromSeconds(10);
-        var first = Partitions.SlotAtOrAfter(7, interval, _clock.GetUtcNow());
+        var first = Partitions.SlotAtOrAfter(7, interval, _clock.GetUtcNow() + AgentSchedule.StartMargin);
         await _host.Services.GetRequiredService<AgentSchedule>().ApplyAsync([_target.HealthMonitor(7, intervalSeconds: 10)], default);
 
         _clock.SetUtcNow(first);
@@ -72,6 +72,27 @@ public sealed class AgentScheduleTests : IAsyncLifetime
         Assert.Equal([first, first + 4 * interval], checks.Select(c => c.Slot));
         Assert.Equal(first + 4 * interval, checks[1].At);
         Assert.All(checks, c => Assert.Equal(c.Slot, Partitions.SlotAtOrAfter(7, interval, c.Slot)));
+    }
+
+    [Fact]
+    public async Task A_trigger_found_off_the_grid_records_nothing_and_is_put_back_on_the_grid()
+    {
+        var interval = TimeSpan.FromSeconds(10);
+        await _host.Services.GetRequiredService<AgentSchedule>().ApplyAsync([_target.HealthMonitor(7, intervalSeconds: 10)], default);
+        var scheduler = await _host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        // What Quartz makes of a start already past when stored: a start at "now", between two slots.
+        var offGrid = Partitions.SlotAtOrAfter(7, interval, _clock.GetUtcNow() + AgentSchedule.StartMargin) + TimeSpan.FromMilliseconds(4_321.5);
+        await scheduler.RescheduleJob(AgentSchedule.TriggerKeyFor(7), TriggerBuilder.Create(_clock)
+            .WithIdentity(AgentSchedule.TriggerKeyFor(7)).ForJob(AgentSchedule.JobKeyFor(7)).StartAt(offGrid)
+            .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()).Build());
+
+        _clock.SetUtcNow(offGrid);
+        var next = await Eventually.Until(async () => (await scheduler.GetTrigger(AgentSchedule.TriggerKeyFor(7)))?.StartTimeUtc,
+            start => start is { } at && Partitions.SlotAtOrAfter(7, interval, at) == at, HostProcess.Deadline, "the trigger back on the grid");
+        _clock.SetUtcNow(next!.Value);
+        var check = Assert.Single(await WaitForChecksAsync(1));
+
+        Assert.Equal((next.Value, next.Value), (check.Slot, check.At));
     }
 
     [Fact]
