@@ -17,6 +17,11 @@ using UptimeWatch.Storage;
 
 try
 {
+    if (args is [AgentHost.Command, ..])
+    {
+        // A probe agent: the same binary, its own host (docs/locations.md).
+        return await AgentHost.RunAsync(args[1..]);
+    }
     if (await Commands.TryRunAsync(args) is { } exitCode)
     {
         return exitCode;

@@ -17,6 +17,30 @@ internal static partial class ConfigurationExtensions
     /// </summary>
     public static IHostApplicationBuilder AddUptimeWatchConfiguration(this IHostApplicationBuilder builder, string[] args)
     {
+        builder.AddUptimeWatchConfigurationSources(args);
+
+        builder.Services.AddOptions<UptimeWatchOptions>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                var read = UptimeWatchConfigReader.Read(configuration);
+                // Every setting the reader produced, including ones added later: copied one by one, a new one was
+                // once left out and silently kept its default.
+                foreach (var property in WritableProperties)
+                {
+                    property.SetValue(options, property.GetValue(read));
+                }
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<UptimeWatchOptions>, UptimeWatchOptionsValidator>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Only where the configuration comes from (the file as <see cref="AddUptimeWatchConfiguration"/> picks it, then
+    /// environment variables and arguments), without the server's options: <c>UptimeWatch agent</c> reads its own.
+    /// </summary>
+    public static IHostApplicationBuilder AddUptimeWatchConfigurationSources(this IHostApplicationBuilder builder, string[] args)
+    {
         var (path, origin) = ConfigFilePath(args);
         var inWorkingDirectory = Path.Combine(Environment.CurrentDirectory, "appsettings.json");
         if (path is null && File.Exists(inWorkingDirectory)
@@ -35,20 +59,6 @@ internal static partial class ConfigurationExtensions
             UseConfigFile(builder.Configuration, fullPath);
         }
         IndexJsonFiles(builder.Configuration);
-
-        builder.Services.AddOptions<UptimeWatchOptions>()
-            .Configure<IConfiguration>((options, configuration) =>
-            {
-                var read = UptimeWatchConfigReader.Read(configuration);
-                // Every setting the reader produced, including ones added later: copied one by one, a new one was
-                // once left out and silently kept its default.
-                foreach (var property in WritableProperties)
-                {
-                    property.SetValue(options, property.GetValue(read));
-                }
-            })
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<UptimeWatchOptions>, UptimeWatchOptionsValidator>();
         return builder;
     }
 

@@ -9,7 +9,9 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal static class UptimeWatchConfigReader
 {
-    private static readonly string[] SectionKeys = ["DataDirectory", "Location", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Metrics", "ForwardedHeaders", "Monitors"];
+    private static readonly string[] SectionKeys = ["DataDirectory", "Location", "Storage", "Scheduler", "Probing", "Live", "StatusPage", "Retention", "Admin", "Alerting", "Metrics", "ForwardedHeaders", "Monitors",
+        // Read by `UptimeWatch agent` (Agents/AgentSettings), not by the server: one file may serve both.
+        "Agent"];
 
     public static UptimeWatchOptions Read(IConfiguration configuration)
     {

@@ -23,6 +23,7 @@ internal static class Commands
           UptimeWatch healthcheck [<url>] [--config <file>] GET /healthz of the local instance; exit 0 when healthy
           UptimeWatch migrate-data --from <sqlite file> --to <connection string> [--overwrite] [--batch-size <rows>]
                                                            copy a SQLite install into PostgreSQL (resumable; see docs/scale-out.md)
+          UptimeWatch agent [--config <file>]              run as a probe agent of a server (docs/locations.md)
           UptimeWatch --version                            print the version
         Without <file>, the config is found as at start-up: --config, else UPTIMEWATCH_CONFIG, else appsettings.json.
         """;
