@@ -58,6 +58,24 @@ internal static partial class AgentSocketEndpoint
             return;
         }
 
+        if (agent.Revoked)
+        {
+            // A token this server made and then revoked: the socket opens only to say so (1008), which tells the agent to
+            // stop rather than try again as it does after a 401.
+            LogRevokedTokenUsed(logger, agent.TokenId, agent.Location, client);
+            using var refused = await http.WebSockets.AcceptWebSocketAsync();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await refused.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, AgentCloseReasons.Revoked, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+            return;
+        }
+
         var session = new AgentSession(agent.TokenId, agent.LocationId, agent.Location, time.GetUtcNow());
         // Added before the upgrade, so a revocation from here on is heard (and one just before it is checked again below).
         using var registered = connections.Add(session);
@@ -83,7 +101,7 @@ internal static partial class AgentSocketEndpoint
         LogClosed(logger, agent.Location, agent.TokenId, client, closed is { } code ? (int)code : null, session.EndReason ?? socket.CloseReason);
     }
 
-    private sealed record Authenticated(int TokenId, int LocationId, string Location);
+    private sealed record Authenticated(int TokenId, int LocationId, string Location, bool Revoked);
 
     private static async Task<Authenticated?> AuthenticateAsync(HttpContext http, IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time,
         CancellationToken cancellationToken)
@@ -106,9 +124,13 @@ internal static partial class AgentSocketEndpoint
             .Join(db.Locations, t => t.LocationId, l => l.Id, (t, l) => new { t.Id, t.Hash, t.RevokedAt, t.LastUsedAt, t.LocationId, l.Name })
             .FirstOrDefaultAsync(cancellationToken);
         // The index lookup already matched; the fixed-time compare keeps the final decision free of early exits.
-        if (token is null || token.RevokedAt is not null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(token.Hash), hash))
+        if (token is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(token.Hash), hash))
         {
             return null;
+        }
+        if (token.RevokedAt is not null)
+        {
+            return new Authenticated(token.Id, token.LocationId, token.Name, Revoked: true);
         }
         var now = time.GetUtcNow();
         if (token.LastUsedAt is null || now - token.LastUsedAt >= LastUsedResolution)
@@ -117,7 +139,7 @@ internal static partial class AgentSocketEndpoint
             await db.AgentTokens.Where(t => t.Id == token.Id && (t.LastUsedAt == null || t.LastUsedAt <= stale))
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
-        return new Authenticated(token.Id, token.LocationId, token.Name);
+        return new Authenticated(token.Id, token.LocationId, token.Name, Revoked: false);
     }
 
     [LoggerMessage(LogLevel.Warning, "Refused an agent WebSocket with an Origin ({Origin}) from {ClientIp}")]
@@ -125,6 +147,9 @@ internal static partial class AgentSocketEndpoint
 
     [LoggerMessage(LogLevel.Warning, "Refused an agent WebSocket from {ClientIp}: no valid agent token")]
     private static partial void LogRefusedToken(ILogger logger, string clientIp);
+
+    [LoggerMessage(LogLevel.Warning, "Refused the agent of {Location} from {ClientIp}: its token {TokenId} was revoked (closed with 1008)")]
+    private static partial void LogRevokedTokenUsed(ILogger logger, int tokenId, string location, string clientIp);
 
     [LoggerMessage(LogLevel.Information, "Agent of {Location} (token {TokenId}) connected from {ClientIp}")]
     private static partial void LogOpened(ILogger logger, string location, int tokenId, string clientIp);
