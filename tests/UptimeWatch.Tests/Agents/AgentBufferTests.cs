@@ -8,6 +8,8 @@ using UptimeWatch.Probing;
 
 namespace UptimeWatch.Tests.Agents;
 
+// The agent has no server database: run once, not once per provider (test.sh).
+[Trait("Storage", "SqliteFile")]
 public sealed class AgentBufferTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2031, 3, 4, 10, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,8 @@ namespace UptimeWatch.Tests.Agents;
 /// <c>UptimeWatch agent</c> as a real process against a protocol-speaking test double of the server's <c>/ws/agent</c>
 /// (<see cref="FakeAgentServer"/>), everything on 127.0.0.1.
 /// </summary>
+// The agent has no server database: run once, not once per provider (test.sh).
+[Trait("Storage", "SqliteFile")]
 public sealed class AgentProcessTests : IAsyncLifetime
 {
     private readonly string _data = TestPaths.NewTempDirectory("uw-agent");
