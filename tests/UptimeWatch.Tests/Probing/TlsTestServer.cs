@@ -38,8 +38,10 @@ internal sealed class TlsTestServer : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_stop.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException
+                                          || (e is InvalidOperationException && _stop.IsCancellationRequested))
             {
+                // Stopped; also when the stop came before this loop reached its first (or next) accept: "Not listening".
                 break;
             }
             connections.Add(ServeAsync(client));
