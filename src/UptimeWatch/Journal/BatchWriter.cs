@@ -61,6 +61,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
             {
                 CheckWrite write => AddCheckWrite(db, Hold(write, held), open, latestState, storedSlots),
                 AlertAcknowledgement ack => await AddAcknowledgementAsync(db, ack, latestState, cancellationToken),
+                SystemAlert alert => AddSystemAlert(db, alert, now),
                 MonitorArchived archived => new CommittedWrite(archived.MonitorId, null, null, null,
                     open.Remove(archived.MonitorId, out var closing) ? closing : null, "alert.resolved", $"monitor deleted by {archived.By}", archived.At),
                 _ => throw new NotSupportedException($"The Journal cannot store a {item.GetType().Name}"),
@@ -129,7 +130,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         }
 
         // Third pass: the outbox, now that alerts have ids, in the same transaction as the changes that call for it.
-        var queued = QueueNotifications(db, steps, open, now);
+        var queued = QueueNotifications(db, steps, open, now) + batch.OfType<SystemAlert>().Sum(a => a.Channels.Count);
         if (queued > 0)
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -141,6 +142,24 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         }
         await transaction.CommitAsync(cancellationToken);
         return new CommittedBatch(steps, queued);
+    }
+
+    /// <summary>A system alert's outbox rows, one per channel; its keys make a second queueing of the same alert a no-op.</summary>
+    private CommittedWrite AddSystemAlert(UptimeWatchDbContext db, SystemAlert alert, DateTimeOffset now)
+    {
+        foreach (var channel in alert.Channels)
+        {
+            var key = $"{alert.Key}:{channel}";
+            var notification = new Notification(0, key, 0, alert.Event, "", alert.Subject, "", alert.Status, null, alert.Reason, alert.At, null,
+                _publicUrl?.ToString());
+            db.Notifications.Add(new OutboxNotification
+            {
+                Key = key, AlertId = null, MonitorId = alert.MonitorId, Channel = channel, Event = alert.Event,
+                Payload = NotificationJson.Serialize(notification), State = NotificationState.Pending,
+                CreatedAt = now, NextAttemptAt = now,
+            });
+        }
+        return new CommittedWrite(alert.MonitorId, null, null, null, null, null, null, alert.At);
     }
 
     private int QueueNotifications(UptimeWatchDbContext db, List<CommittedWrite> steps, Dictionary<int, Alert> open, DateTimeOffset now)

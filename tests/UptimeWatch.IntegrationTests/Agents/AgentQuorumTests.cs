@@ -99,7 +99,7 @@ public sealed class AgentQuorumTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_agent_killed_goes_offline_without_anything_going_down_and_restarted_it_votes_again()
+    public async Task An_agent_killed_goes_offline_with_one_location_alert_and_nothing_going_down_and_restarted_it_votes_again()
     {
         await WaitForAsync("shop up from all three", s => (string?)s["status"] == "up" && Agents.All(a => LocationStatus(s, a.Location) == "up"));
         var (process, data, token) = _agents["us-east"];
@@ -108,11 +108,17 @@ public sealed class AgentQuorumTests : IAsyncLifetime
         var offline = await WaitForAsync("us-east offline", s => LocationStatus(s, "us-east") == "offline");
 
         Assert.Equal("up", (string?)offline["status"]);
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.offline"), "the location.offline alert");
         _agents["us-east"] = (StartAgent(data, token, "us-east", Agents[1].Source), data, token);
         await process.DisposeAsync();
         await WaitForAsync("us-east voting again", s => LocationStatus(s, "us-east") == "up");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.online"), "the location.online alert");
         var events = await _app.EventsAsync();
         Assert.Equal([("unknown", "up")], events.Select(e => (e.From, e.To)));
         Assert.Empty(Alerts());
+        // One alert that the location went silent and one that it is back; nothing per monitor.
+        Assert.Equal([("location.offline", "location us-east"), ("location.online", "location us-east")],
+            _hooked.Receiver.Accepted.Where(d => d.Event.StartsWith("location.", StringComparison.Ordinal))
+                .Select(d => (d.Event, (string)d.Node["monitor"]!["name"]!)));
     }
 }

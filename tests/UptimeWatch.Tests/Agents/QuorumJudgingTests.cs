@@ -112,6 +112,11 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
         }
         Assert.DoesNotContain(_hooked.Receiver.Accepted, d => d.Event == "down");
         Assert.Equal("unknown", (string?)unknown["status"]);
+        // One system alert per silent location, instead of anything per monitor.
+        var offline = await _hooked.Receiver.AcceptedAsync(d => d.Count(x => x.Event == "location.offline") >= 2, "two location.offline alerts");
+        Assert.Equal(["location ap-south", "location us-east"],
+            offline.Where(d => d.Event == "location.offline").Select(d => (string)d.Node["monitor"]!["name"]!).Order());
+        Assert.All(offline.Where(d => d.Event == "location.offline"), d => Assert.Contains("no report from", (string)d.Node["reason"]!));
     }
 
     private sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable

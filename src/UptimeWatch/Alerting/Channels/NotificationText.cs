@@ -33,6 +33,8 @@ internal static class NotificationText
         // Settled down: what matters is that it is down (its down alert went out when it went down).
         "flapping.stopped" => n.Status == "down" ? "DOWN" : "STABLE",
         "test" => "TEST",
+        "location.offline" => "LOCATION OFFLINE",
+        "location.online" => "LOCATION BACK",
         _ => n.Event.ToUpperInvariant(),
     };
 
@@ -53,6 +55,8 @@ internal static class NotificationText
             "flapping.started" => $"{n.MonitorName} is flapping: its status keeps changing (it is {n.Status} now). Repeated down and recovery alerts for it are held back until it settles.",
             "flapping.stopped" => $"{n.MonitorName} has stopped flapping; it is {n.Status} now.",
             "test" => $"Test notification from UptimeWatch for {n.MonitorName}: if you can read this, the channel works.",
+            "location.offline" => $"The probe {n.MonitorName} has stopped reporting: its checks do not count until it is back, and nothing goes down because of it.",
+            "location.online" => $"The probe {n.MonitorName} is reporting again.",
             _ => $"{n.MonitorName}: {n.Event}.",
         };
     }
@@ -103,7 +107,8 @@ internal static class NotificationText
     {
         "down" or "reminder" => NotificationSeverity.Down,
         "recovered" => NotificationSeverity.Ok,
-        "degraded" or "certificate" or "flapping.started" => NotificationSeverity.Warning,
+        "degraded" or "certificate" or "flapping.started" or "location.offline" => NotificationSeverity.Warning,
+        "location.online" => NotificationSeverity.Ok,
         "flapping.stopped" => n.Status == "down" ? NotificationSeverity.Down : NotificationSeverity.Ok,
         _ => NotificationSeverity.Info,
     };
