@@ -24,24 +24,42 @@ public sealed class AgentOutageTests
         // An address of its own on loopback, so the restarted server can take the same port back with no one else after it.
         var server = await HostProcess.StartServingAsync(work, ["--config", config, "--urls", "http://127.0.0.77:0"]);
         var address = server.Address;
-        string token;
-        using (var console = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = address })
-        {
-            using var login = await console.PostAsJsonAsync("/api/admin/login", new { password = Password });
-            login.EnsureSuccessStatusCode();
-            using var created = await console.PostAsJsonAsync("/api/admin/agent-tokens", new { location = "eu-west" });
-            token = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!;
-        }
         var agentData = TestPaths.NewTempDirectory("uw-agent");
-        await using var agent = HostProcess.StartCommand(agentData,
-            ["agent", $"--UptimeWatch:Agent:Server={address}", $"--UptimeWatch:Agent:Token={token}", "--UptimeWatch:Agent:Location=eu-west",
-             $"--UptimeWatch:DataDirectory={agentData}"]);
         var database = Path.Combine(work, "data", "uptimewatch.db");
-        await Eventually.Until(() => Task.FromResult(AgentSlots(database)), s => s.Count >= 3, TimeSpan.FromSeconds(60), "the agent's first checks stored");
+        HostProcess? agent = null;
+        DateTimeOffset stoppedAt;
+        try
+        {
+            string token;
+            using (var console = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = address })
+            {
+                using var login = await console.PostAsJsonAsync("/api/admin/login", new { password = Password });
+                login.EnsureSuccessStatusCode();
+                using var created = await console.PostAsJsonAsync("/api/admin/agent-tokens", new { location = "eu-west" });
+                token = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!;
+            }
+            agent = HostProcess.StartCommand(agentData,
+                ["agent", $"--UptimeWatch:Agent:Server={address}", $"--UptimeWatch:Agent:Token={token}", "--UptimeWatch:Agent:Location=eu-west",
+                 $"--UptimeWatch:DataDirectory={agentData}"]);
+            await Eventually.Until(() => Task.FromResult(AgentSlots(database)), s => s.Count >= 3, TimeSpan.FromSeconds(60), "the agent's first checks stored");
 
-        await server.KillAsync();
-        var stoppedAt = DateTimeOffset.UtcNow;
-        await server.DisposeAsync();
+            await server.KillAsync();
+            stoppedAt = DateTimeOffset.UtcNow;
+        }
+        catch
+        {
+            if (agent is not null)
+            {
+                await agent.DisposeAsync();
+            }
+            throw;
+        }
+        finally
+        {
+            // Killed already, or on a failure before that: no server outlives the test.
+            await server.DisposeAsync();
+        }
+        await using var running = agent!;
         await Task.Delay(TimeSpan.FromSeconds(60));
         var restartedAt = DateTimeOffset.UtcNow;
         await using var restarted = await HostProcess.StartServingAsync(work, ["--config", config, "--urls", $"http://127.0.0.77:{address.Port}"]);
@@ -51,7 +69,7 @@ public sealed class AgentOutageTests
             s => s.Count > 0 && s[^1] > restartedAt.AddSeconds(2), TimeSpan.FromSeconds(90), "the agent's checks after the restart");
         Assert.Equal(slots.Count, slots.Distinct().Count());
         var gaps = slots.Zip(slots.Skip(1)).Where(p => p.Second - p.First != TimeSpan.FromSeconds(1)).ToList();
-        Assert.True(gaps.Count == 0, $"slots missing between: {string.Join(", ", gaps.Select(g => $"{g.First:HH:mm:ss.fff}–{g.Second:HH:mm:ss.fff}"))}\n{agent.Stdout}");
+        Assert.True(gaps.Count == 0, $"slots missing between: {string.Join(", ", gaps.Select(g => $"{g.First:HH:mm:ss.fff}–{g.Second:HH:mm:ss.fff}"))}\n{running.Stdout}");
         Assert.True(slots[0] < stoppedAt && slots.Count(s => s > stoppedAt && s < restartedAt) >= 55,
             $"{slots.Count(s => s > stoppedAt && s < restartedAt)} slots stored from the 60 s outage");
     }
