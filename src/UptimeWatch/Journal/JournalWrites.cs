@@ -25,7 +25,9 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 /// An alert about UptimeWatch itself rather than one monitor (a probe location that stopped reporting, or came back):
 /// queued in the outbox for <paramref name="Channels"/>, once, under <paramref name="Key"/> (one per channel).
 /// </summary>
-/// <param name="Event"><c>location.offline</c> or <c>location.online</c>.</param>
+/// <param name="Event">
+/// <c>location.offline</c>, <c>location.online</c>, <c>location.isolated</c>, <c>location.connected</c>, <c>node.offline</c> or <c>node.online</c>.
+/// </param>
 /// <param name="Subject">What it is about, as people read it: <c>location eu-west</c>.</param>
 /// <param name="MonitorId">
 /// A monitor it concerns (an outbox row belongs to a monitor): for a location, the first of the monitors it checks.
