@@ -211,7 +211,7 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
             return;
         }
         // Is it me? As on the server: what the agent sees while its own canaries fail is held, not counted.
-        var cutOff = await canaries.HoldsAsync(result.Verdict, time.GetUtcNow(), cancellationToken);
+        var cutOff = await canaries.HoldsAsync(result.Verdict, at, time.GetUtcNow(), cancellationToken);
         var check = new AgentCheck(monitorId, slot, at, result.Verdict, result.ElapsedMs, result.HttpStatus, result.Failure,
             result.Error, result.Timings, result.CertificateDaysLeft, cutOff);
         // Not the job's token: a check that has been made is kept even when shutdown begins.

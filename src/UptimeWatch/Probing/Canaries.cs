@@ -14,19 +14,25 @@ internal sealed record CanaryRound(DateTimeOffset StartedAt, bool CutOff, IReadO
 /// "Is it me?" for this location (the server, or an agent): its canaries (<c>Probing:Canaries</c>), a few targets
 /// outside its own network, are checked every <c>Probing:CanaryIntervalSeconds</c>, and again whenever a check fails (or
 /// any check ends while it is cut off) and the last round is older than that. While every canary fails the location is cut off: its checks'
-/// verdicts are held (not counted) instead of turning each of its monitors down. One answer at a time: callers who
-/// need a fresh round while one runs share it, and failing checks start at most one round every <see cref="FreshFor"/>.
+/// verdicts are held (not counted) instead of turning each of its monitors down. One round at a time: callers who need a
+/// fresh one while one runs share the next, and rounds start at most one every <see cref="MinGap"/>.
 /// </summary>
 internal sealed partial class Canaries(ProbeRunner probes, IOptions<UptimeWatchOptions> options, TimeProvider time, ILogger<Canaries> logger)
     : BackgroundService
 {
-    /// <summary>A round that started this little before a failure still tells about it.</summary>
-    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The least time between two rounds: however many checks keep failing (one target down, many monitors on it), the
+    /// canaries are asked at most this often, never hammered.
+    /// </summary>
+    public static readonly TimeSpan MinGap = TimeSpan.FromSeconds(2);
 
     private readonly IReadOnlyList<MonitorDefinition> _canaries = options.Value.Probing.Canaries;
     private readonly SemaphoreSlim _one = new(1, 1);
     private volatile CanaryRound? _last;
     private DateTimeOffset? _cutOffSince;
+
+    // When the last cut-off was found over (the round that found the canaries answering again began).
+    private DateTimeOffset? _reachableAgainAt;
 
     /// <summary>Whether this location has canaries at all; without them every verdict counts.</summary>
     public bool Configured => _canaries.Count > 0;
@@ -46,13 +52,29 @@ internal sealed partial class Canaries(ProbeRunner probes, IOptions<UptimeWatchO
     public event Action<CanaryRound, DateTimeOffset?>? Changed;
 
     /// <summary>
-    /// Whether a check that ended at <paramref name="at"/> with <paramref name="verdict"/> is held: this location was cut
-    /// off. A failure, or any verdict while the last round found it cut off, is decided by a round that started no
-    /// earlier than <see cref="FreshFor"/> before <paramref name="at"/>, run now when there is none: so the first failure
-    /// of an outage already knows, and the first check after it counts again. Never held without canaries.
+    /// Whether a check that ran from <paramref name="startedAt"/> to <paramref name="endedAt"/> with
+    /// <paramref name="verdict"/> is held because this location was cut off. Never without canaries.
+    /// <list type="bullet">
+    /// <item>A failure while the canaries were last found failing, or that began before they were found answering
+    /// again, is held at once: it may well be the outage's doing.</item>
+    /// <item>Any other failure is decided by a round that started at or after <paramref name="endedAt"/> (shared with
+    /// every check that ended before it began): so the first failure of an outage already knows.</item>
+    /// <item>A check that worked while they were last found failing is decided by such a round too: the first check
+    /// after the outage counts again.</item>
+    /// </list>
     /// </summary>
-    public async ValueTask<bool> HoldsAsync(Verdict verdict, DateTimeOffset at, CancellationToken cancellationToken) =>
-        Configured && (verdict == Verdict.Down || CutOff) && (await RoundSinceAsync(at - FreshFor, cancellationToken)).CutOff;
+    public async ValueTask<bool> HoldsAsync(Verdict verdict, DateTimeOffset startedAt, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    {
+        if (!Configured)
+        {
+            return false;
+        }
+        if (verdict == Verdict.Down)
+        {
+            return CutOff || _reachableAgainAt > startedAt || (await RoundSinceAsync(endedAt, cancellationToken)).CutOff;
+        }
+        return CutOff && (await RoundSinceAsync(endedAt, cancellationToken)).CutOff;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,7 +86,7 @@ internal sealed partial class Canaries(ProbeRunner probes, IOptions<UptimeWatchO
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.Probing.CanaryIntervalSeconds), time);
         do
         {
-            await RoundSinceAsync(time.GetUtcNow() - FreshFor, stoppingToken);
+            await RoundSinceAsync(time.GetUtcNow() - MinGap, stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -83,6 +105,10 @@ internal sealed partial class Canaries(ProbeRunner probes, IOptions<UptimeWatchO
             {
                 return meanwhile;
             }
+            if (_last is { } previous && previous.StartedAt + MinGap - time.GetUtcNow() is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest, time, cancellationToken);
+            }
             var startedAt = time.GetUtcNow();
             var results = await Task.WhenAll(_canaries.Select(c => probes.CheckAsync(c, cancellationToken).AsTask()));
             var round = new CanaryRound(startedAt, results.All(r => r.Verdict == Verdict.Down),
@@ -93,6 +119,7 @@ internal sealed partial class Canaries(ProbeRunner probes, IOptions<UptimeWatchO
             {
                 var wasCutOffSince = _cutOffSince;
                 _cutOffSince = round.CutOff ? startedAt : null;
+                _reachableAgainAt = round.CutOff ? _reachableAgainAt : startedAt;
                 if (round.CutOff)
                 {
                     LogCutOff(round.Describe());

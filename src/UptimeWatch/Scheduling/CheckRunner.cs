@@ -61,7 +61,7 @@ internal sealed partial class CheckRunner(
         }
         // Is it me? A failure is held, not counted, when this server's canaries fail too; so is anything else seen while
         // they do: nothing seen from a cut-off network counts.
-        var held = await canaries.HoldsAsync(result.Verdict, time.GetUtcNow(), cancellationToken);
+        var held = await canaries.HoldsAsync(result.Verdict, startedAt, time.GetUtcNow(), cancellationToken);
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
         using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
         var judgement = monitor.Record(result, startedAt, time.GetUtcNow(), held);
