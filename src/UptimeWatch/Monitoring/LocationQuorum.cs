@@ -33,19 +33,28 @@ internal static class LocationQuorum
     /// <summary>The default quorum: a majority of the monitor's locations (1 of 1, 2 of 2 or 3, 3 of 4 or 5).</summary>
     public static int Majority(int locations) => locations / 2 + 1;
 
-    public static bool IsOffline(LocationView location, DateTimeOffset now, TimeSpan interval) =>
-        location.LastReportAt is not { } last || now - last > interval * OfflineAfterIntervals;
+    /// <summary>
+    /// Whether <paramref name="location"/> has been silent for three intervals. <paramref name="listeningSince"/>: when
+    /// whoever judges began to listen (its process started, the monitor was resumed): no silence counts from before
+    /// then, as for a push monitor's heartbeats, so a restart gives every location its three intervals to come back.
+    /// </summary>
+    public static bool IsOffline(LocationView location, DateTimeOffset now, TimeSpan interval, DateTimeOffset? listeningSince = null)
+    {
+        var heardOf = location.LastReportAt is { } last && (listeningSince is null || last > listeningSince) ? last : listeningSince;
+        return heardOf is not { } since || now - since > interval * OfflineAfterIntervals;
+    }
 
-    public static QuorumVerdict Judge(IReadOnlyList<LocationView> locations, int quorum, TimeSpan interval, DateTimeOffset now)
+    public static QuorumVerdict Judge(IReadOnlyList<LocationView> locations, int quorum, TimeSpan interval, DateTimeOffset now,
+        DateTimeOffset? listeningSince = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quorum, 1);
         var voters = locations
-            .Where(l => !l.CutOff && !IsOffline(l, now, interval) && l.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded)
+            .Where(l => !l.CutOff && !IsOffline(l, now, interval, listeningSince) && l.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded)
             .ToList();
         var count = voters.Count;
         if (count < quorum)
         {
-            var silent = locations.Except(voters).Select(l => $"{l.Name} {Silence(l, now, interval)}");
+            var silent = locations.Except(voters).Select(l => $"{l.Name} {Silence(l, now, interval, listeningSince)}");
             return new QuorumVerdict(MonitorStatus.Unknown,
                 $"{Of(count, locations.Count)} locations report, fewer than the quorum of {Invariant(quorum)}: {string.Join(", ", silent)}",
                 $"not enough locations reporting ({Of(count, locations.Count)})", count, []);
@@ -72,9 +81,9 @@ internal static class LocationQuorum
     private static List<string> Names(List<LocationView> voters, MonitorStatus status) =>
         [.. voters.Where(l => l.Status == status).Select(l => l.Name)];
 
-    private static string Silence(LocationView location, DateTimeOffset now, TimeSpan interval) =>
+    private static string Silence(LocationView location, DateTimeOffset now, TimeSpan interval, DateTimeOffset? listeningSince) =>
         location.CutOff ? "cannot reach the internet"
-        : IsOffline(location, now, interval) ? "offline"
+        : IsOffline(location, now, interval, listeningSince) ? "offline"
         : "has no verdict yet";
 
     private static string Of(int part, int whole) => $"{Invariant(part)} of {Invariant(whole)}";

@@ -54,13 +54,20 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         var windows = (await db.MaintenanceEntries.AsNoTracking().Where(w => w.End > now).ToListAsync(cancellationToken))
             .ToLookup(w => w.MonitorId);
 
+        var loaded = new List<MonitorRuntime>();
         foreach (var row in rows)
         {
             var definition = MonitorRows.ToDefinition(row);
             var runtime = _monitors.AddOrUpdate(row.Id,
-                _ => new MonitorRuntime(row.Id, definition, MonitorRows.ToState(row), row.StatusSince)
+                _ =>
                 {
-                    LastHeartbeatAt = row.LastHeartbeatAt,
+                    var created = new MonitorRuntime(row.Id, definition, MonitorRows.ToState(row), row.StatusSince)
+                    {
+                        LastHeartbeatAt = row.LastHeartbeatAt,
+                        ListeningSince = now,
+                    };
+                    loaded.Add(created);
+                    return created;
                 },
                 (_, existing) =>
                 {
@@ -71,6 +78,8 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
             runtime.AlertRules = Configuration.AlertPolicy.Resolve(definition, options.Value.Alerting);
             runtime.ServerLocation = options.Value.Location;
         }
+
+        await RestoreVotesAsync(db, [.. loaded.Where(m => m.ByQuorum)], now, cancellationToken);
 
         var active = rows.Select(r => r.Id).ToHashSet();
         foreach (var id in _monitors.Keys.Where(id => !active.Contains(id)))
@@ -128,6 +137,36 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         }
     }
 
+    /// <summary>How far back a location's stored checks are replayed: enough for any threshold and three intervals of silence.</summary>
+    public const int RestoredIntervals = 20;
+
+    /// <summary>
+    /// The per-location states of monitors judged by quorum, newly loaded, replayed from their stored checks of the last
+    /// <see cref="RestoredIntervals"/> intervals (a held check counts as held, a missed slot not at all).
+    /// </summary>
+    private async Task RestoreVotesAsync(UptimeWatchDbContext db, IReadOnlyList<MonitorRuntime> monitors, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (monitors.Count == 0)
+        {
+            return;
+        }
+        var names = await db.Locations.AsNoTracking().ToDictionaryAsync(l => l.Id, l => l.Name, cancellationToken);
+        foreach (var monitor in monitors)
+        {
+            var since = now - TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds) * RestoredIntervals;
+            var checks = await db.CheckResults.AsNoTracking()
+                .Where(c => c.MonitorId == monitor.Id && c.At >= since && (c.Outcome != CheckOutcome.Missed || c.Category == PublicReasons.Held))
+                .Select(c => new { c.LocationId, c.At, c.Outcome, c.Category })
+                .ToListAsync(cancellationToken);
+            monitor.RestoreVotes(checks.OrderBy(c => c.At)
+                .Where(c => c.LocationId == CheckResult.ThisServer || names.ContainsKey(c.LocationId))
+                .Select(c => new LocationCheck(c.LocationId == CheckResult.ThisServer ? monitor.ServerLocation : names[c.LocationId], c.At,
+                    c.Outcome switch { CheckOutcome.Up => Verdict.Up, CheckOutcome.Degraded => Verdict.Degraded, _ => Verdict.Down },
+                    c.Category == PublicReasons.Held)));
+        }
+    }
+
     private sealed record PushIndex(FrozenDictionary<string, PushTarget> ByTokenHash, FrozenDictionary<string, PushTarget> BySlug)
     {
         public static readonly PushIndex Empty = new(FrozenDictionary<string, PushTarget>.Empty, FrozenDictionary<string, PushTarget>.Empty);
@@ -176,3 +215,4 @@ internal static class MonitorRows
         return changed;
     }
 }
+

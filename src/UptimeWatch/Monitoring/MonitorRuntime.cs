@@ -56,13 +56,15 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     public bool ByQuorum => Definition.Locations is { } l && (l.All || l.Names.Any(n => !n.Equals(ServerLocation, StringComparison.OrdinalIgnoreCase)));
 
     // What each location's own checks confirmed (the monitor's thresholds, per location) and when it last checked.
-    // In memory: after a restart each location confirms again from its next checks.
+    // Rebuilt from the stored checks when the monitor is loaded (RestoreVotes).
     // CutOff: its latest check was made while it could not reach the internet (held, not counted).
     private readonly Dictionary<string, (MonitorState State, DateTimeOffset LastReportAt, bool CutOff)> _votes = new(StringComparer.OrdinalIgnoreCase);
 
-    // When this process first judged it by quorum: until every location has had the time to report, too few voters
-    // leave the status as it was stored rather than turn it unknown at each start.
-    private DateTimeOffset? _firstJudgedAt;
+    /// <summary>
+    /// When this process began to listen for its locations' reports: when it loaded the monitor, or resumed it. No
+    /// location is offline before it has had three intervals from then to report (<see cref="LocationQuorum.IsOffline"/>).
+    /// </summary>
+    public DateTimeOffset ListeningSince { get; set; }
 
     public Thresholds Thresholds => new(Definition.FailureThreshold, Definition.SuccessThreshold, Definition.FlapStartPercent, Definition.FlapStopPercent);
 
@@ -149,17 +151,41 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         }
         lock (_lock)
         {
-            var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue, CutOff: false);
-            // A check uploaded late (an agent that was cut off) counts for its location's state, but not as a fresh report.
-            var latest = startedAt >= vote.LastReportAt;
-            _votes[location] = (held ? vote.State : MonitorStateMachine.Apply(vote.State, result.Verdict, Thresholds, inMaintenance: false),
-                latest ? startedAt : vote.LastReportAt, latest ? held : vote.CutOff);
+            VoteLocked(location, result.Verdict, startedAt, held);
             var change = JudgeLocked(now, startedAt);
             return new Judgement(Id, definition, [check], new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt), change)
             {
                 Rules = AlertRules,
                 CertificateExpiring = result.CertificateDaysLeft is { } days && days < definition.CertificateExpiryWarningDays,
             };
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="location"/>'s own state with one of its checks (none when <paramref name="held"/>). A check
+    /// uploaded late (an agent that was cut off) counts for its location's state, but not as a fresh report.
+    /// </summary>
+    private void VoteLocked(string location, Verdict verdict, DateTimeOffset startedAt, bool held)
+    {
+        var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue, CutOff: false);
+        var latest = startedAt >= vote.LastReportAt;
+        _votes[location] = (held ? vote.State : MonitorStateMachine.Apply(vote.State, verdict, Thresholds, inMaintenance: false),
+            latest ? startedAt : vote.LastReportAt, latest ? held : vote.CutOff);
+    }
+
+    /// <summary>
+    /// Each location's state as its stored checks, oldest first, left it (<see cref="MonitorRegistry"/> reads them when it
+    /// loads a monitor judged by quorum): what the locations confirmed before a restart still stands after it, and the
+    /// status is judged from it at once rather than from nothing.
+    /// </summary>
+    public void RestoreVotes(IEnumerable<LocationCheck> checks)
+    {
+        lock (_lock)
+        {
+            foreach (var check in checks)
+            {
+                VoteLocked(check.Location, check.Verdict, check.At, check.Held);
+            }
         }
     }
 
@@ -185,7 +211,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         lock (_lock)
         {
             var interval = TimeSpan.FromSeconds(Definition.IntervalSeconds);
-            return [.. ViewsLocked().Select(v => (v, LocationQuorum.IsOffline(v, now, interval)))];
+            return [.. ViewsLocked().Select(v => (v, LocationQuorum.IsOffline(v, now, interval, ListeningSince)))];
         }
     }
 
@@ -211,12 +237,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         var views = ViewsLocked();
         var quorum = Definition.Quorum ?? LocationQuorum.Majority(views.Count);
         var interval = TimeSpan.FromSeconds(Definition.IntervalSeconds);
-        var verdict = LocationQuorum.Judge(views, Math.Min(quorum, Math.Max(views.Count, 1)), interval, now);
-        _firstJudgedAt ??= now;
-        if (verdict.Status == MonitorStatus.Unknown && now - _firstJudgedAt < interval * LocationQuorum.OfflineAfterIntervals)
-        {
-            return null;
-        }
+        var verdict = LocationQuorum.Judge(views, Math.Min(quorum, Math.Max(views.Count, 1)), interval, now, ListeningSince);
         var inMaintenance = InMaintenance(at);
         var status = inMaintenance ? MonitorStatus.Maintenance : verdict.Status;
         _state = new MonitorState(status, verdict.Status, 0, 0, before.History, Flapping: false);
@@ -242,7 +263,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     private static CheckRecord Held(CheckRecord check, ProbeResult result, string where) => check with
     {
         Outcome = CheckOutcome.Missed,
-        Category = null,
+        Category = PublicReasons.Held,
         Error = $"not counted: {where} could not reach the internet (every canary failed); the check found: "
             + (result.Error ?? (result.Verdict == Verdict.Up ? "up" : result.Verdict.ToString().ToLowerInvariant())),
     };
@@ -294,7 +315,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             lock (_lock)
             {
                 _votes.Clear();
-                _firstJudgedAt = null;
+                ListeningSince = at;
             }
         }
         return write;
@@ -348,6 +369,9 @@ internal sealed record Judgement(int MonitorId, MonitorDefinition Definition, IR
     /// <summary>Whether the check found the certificate closer to expiry than the monitor's warning.</summary>
     public bool CertificateExpiring { get; init; }
 }
+
+/// <summary>One stored check of a monitor judged by quorum, as <see cref="MonitorRuntime.RestoreVotes"/> replays it.</summary>
+internal readonly record struct LocationCheck(string Location, DateTimeOffset At, Verdict Verdict, bool Held);
 
 /// <summary>One slot's stored form.</summary>
 internal sealed record CheckRecord(DateTimeOffset At, CheckOutcome Outcome, int? ResponseMs, int? HttpStatus, string? Error)

@@ -21,6 +21,12 @@ internal static class PublicReasons
     /// <summary>A slot that could not be checked (the scheduler was late, the previous check still ran).</summary>
     public const string Missed = "missed";
 
+    /// <summary>
+    /// A check made while its location could not reach the internet (its canaries failed): held, saying nothing of the
+    /// target. The public reads it as any slot with no verdict.
+    /// </summary>
+    public const string Held = "held";
+
     /// <summary>A monitor resumed: judged again from scratch.</summary>
     public const string Resumed = "resumed";
 
@@ -55,6 +61,7 @@ internal static class PublicReasons
         ["bad_redirect"] = "redirect refused",
         ["dns_mismatch"] = "unexpected DNS answer",
         [Missed] = "not checked",
+        [Held] = "not checked",
     };
 
     /// <summary>The category of a kind of failure; every <see cref="FailureKind"/> has one (a test says so).</summary>

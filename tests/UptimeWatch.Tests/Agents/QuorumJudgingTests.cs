@@ -18,6 +18,7 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
 {
     private static readonly string[] Locations = ["eu-west", "us-east", "ap-south"];
     private HookedTarget _hooked = null!;
+    private readonly Dictionary<string, string> _tokens = [];
 
     public async Task InitializeAsync() => _hooked = await HookedTarget.StartAsync();
 
@@ -43,6 +44,7 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
         {
             using var created = await console.PostAsJsonAsync("/api/admin/agent-tokens", new { location });
             var token = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["secret"]!;
+            _tokens[location] = token;
             agents[location] = await ReportingAgent.StartAsync(app, token, location);
         }
         console.Dispose();
@@ -160,6 +162,52 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
             .Select(c => c.Error).FirstAsync();
         Assert.Equal("not counted: eu-west could not reach the internet (every canary failed); the check found: connection refused", error);
         Assert.True(held >= 9);
+    }
+
+    [Fact]
+    public async Task After_a_restart_each_location_is_what_its_stored_checks_left_and_the_status_stands_without_a_new_event_or_alert()
+    {
+        var (app, agents) = await StartAsync();
+        var monitor = UptimeWatchApp.Monitor("Shop", new Uri("http://127.0.0.1:9/health"), failureThreshold: 1);
+        monitor["Locations"] = string.Join(", ", Locations);
+        List<string> before;
+        await using (app)
+        {
+            await using var _ = new AsyncDisposables(agents.Values);
+            await WaitForAsync(app, "up");
+            agents["eu-west"].Verdict = "down";
+            agents["us-east"].Verdict = "down";
+            await WaitForAsync(app, "down");
+            await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "down"), "the down alert");
+            before = [.. (await EventsAsync(app)).Select(e => (string)e["to"]!)];
+        }
+
+        // The same data folder, a new process: before any agent is back, the console already shows what each location
+        // had confirmed.
+        await using var again = new UptimeWatchApp(app.DataDirectory, [monitor], _hooked.Settings());
+        again.StartKestrel();
+        using var console = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = again.BaseUrl };
+        (await console.LoginAsync()).EnsureSuccessStatusCode();
+        var restarted = DateTimeOffset.UtcNow;
+        var shop = (await console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/shop"))!;
+        Assert.Equal("down", (string?)shop["status"]);
+        Assert.Equal(["down", "down", "up"], Locations.Select(l => (string?)shop["locations"]!.AsArray().Single(x => (string)x!["name"]! == l)!["status"]));
+
+        // The agents come back and go on saying the same: nothing changes, nothing is told twice.
+        var back = new Dictionary<string, ReportingAgent>();
+        foreach (var location in Locations)
+        {
+            back[location] = await ReportingAgent.StartAsync(again, _tokens[location], location);
+            back[location].Verdict = location == "ap-south" ? "up" : "down";
+        }
+        await using var __ = new AsyncDisposables(back.Values);
+        await Eventually.Until(() => console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/shop")!,
+            s => s!["locations"]!.AsArray().All(l => DateTimeOffset.Parse((string)l!["lastCheckAt"]!) > restarted.AddSeconds(3)),
+            TimeSpan.FromSeconds(30), "every location reporting for three intervals after the restart");
+        Assert.Equal("down", before[^1]);
+        Assert.Equal(before, (await EventsAsync(again)).Select(e => (string)e["to"]!));
+        Assert.Single(_hooked.Receiver.Accepted, d => d.Event == "down");
+        Assert.DoesNotContain(_hooked.Receiver.Accepted, d => d.Event is "recovered" or "degraded");
     }
 
     private static async Task<int> HeldChecksAsync(UptimeWatchApp app)
