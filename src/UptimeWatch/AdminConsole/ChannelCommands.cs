@@ -28,7 +28,7 @@ internal sealed class ChannelCommands(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await (from n in db.Notifications.AsNoTracking()
-                          join m in db.Monitors.AsNoTracking() on n.MonitorId equals m.Id
+                          join m in db.Monitors.AsNoTracking() on n.MonitorId equals (int?)m.Id
                           orderby n.Id descending
                           select new { Notification = n, m.Slug })
             .Take(limit).ToListAsync(cancellationToken);
