@@ -47,7 +47,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
     private List<SystemAlert> LocationAlerts(DateTimeOffset now)
     {
         var server = options.Value.Location;
-        var seen = new Dictionary<string, (bool Reporting, DateTimeOffset LastReportAt, HashSet<string> Channels, int FirstMonitor)>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, (bool Reporting, DateTimeOffset LastReportAt, HashSet<string> Channels)>(StringComparer.OrdinalIgnoreCase);
         foreach (var monitor in registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused).OrderBy(m => m.Id))
         {
             foreach (var (view, offline) in monitor.Locations(now))
@@ -58,26 +58,26 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
                     continue;
                 }
                 var entry = seen.TryGetValue(view.Name, out var e) ? e
-                    : (Reporting: false, LastReportAt: last, Channels: new HashSet<string>(StringComparer.OrdinalIgnoreCase), FirstMonitor: monitor.Id);
-                entry = (entry.Reporting || !offline, last > entry.LastReportAt ? last : entry.LastReportAt, entry.Channels, entry.FirstMonitor);
+                    : (Reporting: false, LastReportAt: last, Channels: new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+                entry = (entry.Reporting || !offline, last > entry.LastReportAt ? last : entry.LastReportAt, entry.Channels);
                 entry.Channels.UnionWith(monitor.AlertRules.Channels ?? []);
                 seen[view.Name] = entry;
             }
         }
         var alerts = new List<SystemAlert>();
-        foreach (var (location, (reporting, lastReportAt, channels, firstMonitor)) in seen)
+        foreach (var (location, (reporting, lastReportAt, channels)) in seen)
         {
             if (!reporting && _offline.Add(location))
             {
                 LogOffline(location, lastReportAt);
                 alerts.Add(new SystemAlert($"location:{location}:offline:{now.ToUnixTimeMilliseconds()}", "location.offline", $"location {location}", "offline",
-                    $"no report from {location} since {lastReportAt:yyyy-MM-dd HH:mm:ss} UTC, three intervals of every monitor it checks", [.. channels], firstMonitor, now));
+                    $"no report from {location} since {lastReportAt:yyyy-MM-dd HH:mm:ss} UTC, three intervals of every monitor it checks", [.. channels], now));
             }
             else if (reporting && _offline.Remove(location))
             {
                 LogOnline(location);
                 alerts.Add(new SystemAlert($"location:{location}:online:{now.ToUnixTimeMilliseconds()}", "location.online", $"location {location}", "reporting",
-                    $"{location} reports again", [.. channels], firstMonitor, now));
+                    $"{location} reports again", [.. channels], now));
             }
         }
         return alerts;
