@@ -23,7 +23,10 @@ public enum CheckOutcome
 {
     Up = 1,
     Down = 2,
-    /// <summary>The slot could not run (previous check still running, scheduler late).</summary>
+    /// <summary>
+    /// The slot has no verdict on the target: it could not run (previous check still running, scheduler late), or it ran
+    /// from a location that could not reach the internet at the time (its canaries failed), so it was held.
+    /// </summary>
     Missed = 3,
     /// <summary>Worked, but slower than allowed or with a certificate about to expire.</summary>
     Degraded = 4,

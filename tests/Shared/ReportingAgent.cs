@@ -21,6 +21,11 @@ internal sealed class ReportingAgent : IAsyncDisposable
 
     public volatile string Verdict = "up";
 
+    /// <summary>Whether its checks say it could not reach the internet (its canaries fail): the server holds them.</summary>
+    public bool CutOff { get => Volatile.Read(ref _cutOff); set => Volatile.Write(ref _cutOff, value); }
+
+    private bool _cutOff;
+
     public static async Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location)
     {
         var client = await AgentSocketClient.ConnectAsync(app, token, location);
@@ -48,11 +53,12 @@ internal sealed class ReportingAgent : IAsyncDisposable
                 }
                 last[id] = slot;
                 var verdict = Verdict;
+                var cutOff = CutOff;
                 checks.Add(new
                 {
                     monitor = id, slot, at = slot.AddMilliseconds(3), verdict, elapsedMs = 5, httpStatus = verdict == "down" ? (int?)null : 200,
                     failure = verdict == "down" ? "connectionRefused" : null, error = verdict == "down" ? "connection refused" : null,
-                    timings = (object?)null, certificateDaysLeft = (int?)null,
+                    timings = (object?)null, certificateDaysLeft = (int?)null, cutOff,
                 });
             }
             if (checks.Count > 0)

@@ -107,7 +107,8 @@ internal sealed record MonitorView(
 
 /// <summary>
 /// One location of a monitor: <paramref name="Status"/> is what its checks confirmed with the monitor's thresholds
-/// (<c>unknown</c>, <c>up</c>, <c>degraded</c>, <c>down</c>), or <c>offline</c> when it has not reported for three intervals.
+/// (<c>unknown</c>, <c>up</c>, <c>degraded</c>, <c>down</c>), <c>offline</c> when it has not reported for three intervals,
+/// or <c>cut-off</c> when its latest check was held because it could not reach the internet (its canaries failed).
 /// </summary>
 internal sealed record LocationRow(string Name, string Status, DateTimeOffset? LastCheckAt);
 

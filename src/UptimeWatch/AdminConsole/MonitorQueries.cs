@@ -114,6 +114,6 @@ internal sealed class MonitorQueries(
     /// <summary>What each location of a monitor judged by quorum says now (in memory: what its checks confirmed so far).</summary>
     private static IReadOnlyList<LocationRow> LocationRows(MonitorRuntime runtime, DateTimeOffset now) =>
         [.. runtime.Locations(now).Select(l => new LocationRow(l.View.Name,
-            l.Offline ? "offline" : StatusWords.Text(l.View.Status), l.View.LastReportAt))];
+            l.Offline ? "offline" : l.View.CutOff ? "cut-off" : StatusWords.Text(l.View.Status), l.View.LastReportAt))];
 
 }

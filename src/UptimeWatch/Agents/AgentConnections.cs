@@ -22,6 +22,10 @@ internal sealed class AgentConnections
 
     public IReadOnlyList<AgentSession> Sessions => [.. _sessions.Values];
 
+    /// <summary>How many sockets each token has open on this node, those the server is ending (revoked) left out.</summary>
+    public IReadOnlyDictionary<int, int> OpenByToken() =>
+        _sessions.Values.Where(s => s.EndReason is null).CountBy(s => s.TokenId).ToDictionary();
+
     /// <summary>Ends every socket of an agent signed in with this token.</summary>
     public void Revoke(int tokenId)
     {

@@ -68,9 +68,12 @@ internal sealed record AgentResults(long Seq, IReadOnlyList<AgentCheck>? Checks)
     public string Type => AgentProtocol.Types.Results;
 }
 
-/// <summary>One check made by an agent, on the slot of the server's grid it fills.</summary>
+/// <summary>
+/// One check made by an agent, on the slot of the server's grid it fills. <paramref name="CutOff"/>: the agent could not
+/// reach the internet when it was made (every one of its canaries failed), so its verdict is held, not counted.
+/// </summary>
 internal sealed record AgentCheck(int Monitor, DateTimeOffset Slot, DateTimeOffset At, Verdict Verdict, int ElapsedMs, int? HttpStatus,
-    FailureKind? Failure, string? Error, ProbeTimings? Timings, int? CertificateDaysLeft);
+    FailureKind? Failure, string? Error, ProbeTimings? Timings, int? CertificateDaysLeft, bool CutOff = false);
 
 /// <summary>Server → agent: what became of one <see cref="AgentResults"/> message, once committed.</summary>
 internal sealed record AgentAck(long Seq, int Stored, int Duplicates, IReadOnlyList<AgentRefusal> Refused)

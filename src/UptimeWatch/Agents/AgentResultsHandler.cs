@@ -71,7 +71,7 @@ internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWrite
             // In the monitor's turn, as the server's own checks: each location's checks are judged, and reach the writer,
             // in the order they were made.
             using var turn = await monitor.EnterAsync(cancellationToken);
-            var judgement = monitor.RecordAt(session.Location, session.LocationId, result, check.At, check.Slot, time.GetUtcNow());
+            var judgement = monitor.RecordAt(session.Location, session.LocationId, result, check.At, check.Slot, time.GetUtcNow(), held: check.CutOff);
             waits.Add(await writer.AppendAwaitedAsync(CheckWrite.From(judgement), cancellationToken));
         }
         await Task.WhenAll(waits).WaitAsync(cancellationToken);

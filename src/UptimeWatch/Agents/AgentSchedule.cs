@@ -175,7 +175,7 @@ internal sealed partial class AgentSchedule(ISchedulerFactory schedulerFactory, 
 /// <c>at</c>, when it started. One check of a monitor at a time.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner probes, AgentBuffer buffer, TimeProvider time,
+internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner probes, Canaries canaries, AgentBuffer buffer, TimeProvider time,
     ILogger<AgentProbeJob> logger) : IJob
 {
     public const string MonitorIdKey = "monitorId";
@@ -210,8 +210,10 @@ internal sealed partial class AgentProbeJob(AgentSchedule schedule, ProbeRunner 
         {
             return;
         }
+        // Is it me? As on the server: what the agent sees while its own canaries fail is held, not counted.
+        var cutOff = await canaries.HoldsAsync(result.Verdict, at, time.GetUtcNow(), cancellationToken);
         var check = new AgentCheck(monitorId, slot, at, result.Verdict, result.ElapsedMs, result.HttpStatus, result.Failure,
-            result.Error, result.Timings, result.CertificateDaysLeft);
+            result.Error, result.Timings, result.CertificateDaysLeft, cutOff);
         // Not the job's token: a check that has been made is kept even when shutdown begins.
         await buffer.AddAsync(check, CancellationToken.None);
     }

@@ -29,6 +29,11 @@ internal sealed record AgentSettings
 
     public string? CaCertificatesFile { get; init; }
 
+    /// <summary><c>UptimeWatch:Probing:Canaries</c>: the agent's own way of telling that its network, not a target, is down.</summary>
+    public IReadOnlyList<MonitorDefinition> Canaries { get; init; } = [];
+
+    public int CanaryIntervalSeconds { get; init; } = CanarySettings.DefaultIntervalSeconds;
+
     /// <summary>Where the socket is: the server's URL with ws(s) for http(s) and the protocol's path below its own.</summary>
     public Uri SocketUri
     {
@@ -112,6 +117,8 @@ internal sealed record AgentSettings
             }
         }
 
+        var (canaries, canaryInterval) = CanarySettings.Read(root.GetSection("Probing"), "UptimeWatch:Probing", errors);
+
         if (errors.Count > before)
         {
             return null;
@@ -120,6 +127,7 @@ internal sealed record AgentSettings
         {
             Server = server!, Token = token!, Location = location!, DataDirectory = Path.GetFullPath(dataDirectory),
             SourceAddress = sourceAddress, CaCertificatesFile = string.IsNullOrEmpty(caFile) ? null : caFile,
+            Canaries = canaries, CanaryIntervalSeconds = canaryInterval,
         };
     }
 
@@ -128,7 +136,10 @@ internal sealed record AgentSettings
     {
         DataDirectory = DataDirectory,
         Location = Location,
-        Probing = new ProbingOptions { SourceAddress = SourceAddress, CaCertificatesFile = CaCertificatesFile },
+        Probing = new ProbingOptions
+        {
+            SourceAddress = SourceAddress, CaCertificatesFile = CaCertificatesFile, Canaries = Canaries, CanaryIntervalSeconds = CanaryIntervalSeconds,
+        },
     };
 
     /// <summary>Never the token: a record's generated ToString would print it into any log that shows the settings.</summary>

@@ -54,7 +54,7 @@ internal static partial class AgentSocketEndpoint
             LogRefusedToken(logger, client);
             http.Response.Headers.WWWAuthenticate = "Bearer";
             await AdminProblems.WriteAsync(http, StatusCodes.Status401Unauthorized,
-                "Send a valid, unrevoked agent token as \"Authorization: Bearer uw_agent_…\" (made in the console under Agents)");
+                "Send a valid, unrevoked agent token as \"Authorization: Bearer uw_agent_…\" (made in the console: Settings, Probe agents)");
             return;
         }
 

@@ -20,7 +20,7 @@ internal static partial class AgentTokenApi
         api.MapPost("/", Create).WithName("CreateAgentToken").RequireAuthorization(AdminClaims.SessionPolicy)
             .WithSummary("Creates an agent token for a location (and the location, the first time). The secret is in this response only.");
         api.MapGet("/", List).WithName("ListAgentTokens").RequireAuthorization(AdminClaims.Policy)
-            .WithSummary("Every agent token, revoked ones included, with its location, without secrets.");
+            .WithSummary("Every agent token, revoked ones included, with its location and the agents connected with it to this node, without secrets.");
         api.MapDelete("/{id:int}", Revoke).WithName("RevokeAgentToken").RequireAuthorization(AdminClaims.Policy)
             .WithSummary("Revokes an agent token at once and disconnects the agent using it. Revoking twice is not an error.");
         return app;
@@ -86,13 +86,17 @@ internal static partial class AgentTokenApi
         }
     }
 
-    internal static async Task<Ok<AgentTokensResponse>> List(UptimeWatchDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Ok<AgentTokensResponse>> List(UptimeWatchDbContext db, AgentConnections connections, CancellationToken cancellationToken)
     {
-        var tokens = await db.AgentTokens.AsNoTracking()
+        var rows = await db.AgentTokens.AsNoTracking()
             .Join(db.Locations, t => t.LocationId, l => l.Id, (t, l) => new { t, l.Name })
             .OrderBy(x => x.t.Id)
-            .Select(x => new AgentTokenDto(x.t.Id, x.Name, x.t.Prefix, x.t.CreatedAt, x.t.LastUsedAt, x.t.RevokedAt))
+            .Select(x => new { x.t.Id, x.Name, x.t.Prefix, x.t.CreatedAt, x.t.LastUsedAt, x.t.RevokedAt })
             .ToListAsync(cancellationToken);
+        // From this node's memory, so free to ask; on a cluster an agent connected to another node is not counted here.
+        var open = connections.OpenByToken();
+        var tokens = rows.Select(r => new AgentTokenDto(r.Id, r.Name, r.Prefix, r.CreatedAt, r.LastUsedAt, r.RevokedAt,
+            open.GetValueOrDefault(r.Id))).ToList();
         return TypedResults.Ok(new AgentTokensResponse(tokens));
     }
 
@@ -131,5 +135,7 @@ internal sealed record CreateAgentTokenRequest(string? Location);
 
 /// <summary>The only response that ever contains <paramref name="Secret"/>.</summary>
 internal sealed record CreatedAgentTokenResponse(int Id, string Location, string Prefix, string Secret, DateTimeOffset CreatedAt);
-internal sealed record AgentTokenDto(int Id, string Location, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+/// <param name="Connections">Agent sockets open with this token on the node that answered, now.</param>
+internal sealed record AgentTokenDto(int Id, string Location, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt,
+    int Connections);
 internal sealed record AgentTokensResponse(IReadOnlyList<AgentTokenDto> Tokens);

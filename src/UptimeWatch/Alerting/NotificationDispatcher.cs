@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.Configuration;
 using UptimeWatch.Monitoring;
+using UptimeWatch.Probing;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
@@ -32,6 +33,7 @@ internal sealed partial class NotificationDispatcher(
     IOptions<UptimeWatchOptions> options,
     MonitorRegistry registry,
     NotificationSignal signal,
+    Canaries canaries,
     LivePublisher live,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -69,14 +71,23 @@ internal sealed partial class NotificationDispatcher(
     /// </summary>
     private readonly Dictionary<string, DateTimeOffset> _heldElsewhere = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Set when this node's canaries find the internet again: everything that failed while it was cut off is retried at
+    /// once rather than at the end of its backoff (up to <c>MaxRetrySeconds</c>), so "this node was offline" and the
+    /// alerts held up with it go out as soon as they can.
+    /// </summary>
+    private int _retryAllNow;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        canaries.Changed += OnCanariesChanged;
         try
         {
             await RunAsync(stoppingToken);
         }
         finally
         {
+            canaries.Changed -= OnCanariesChanged;
             // Each channel's task ends on the stopping token; none may outlive the host's services.
             await Task.WhenAll(_inFlight.Values);
         }
@@ -98,6 +109,10 @@ internal sealed partial class NotificationDispatcher(
             }
             try
             {
+                if (Interlocked.Exchange(ref _retryAllNow, 0) == 1)
+                {
+                    await RetryAllNowAsync(stoppingToken);
+                }
                 var next = await StartDueChannelsAsync(stoppingToken);
                 wait = next is { } at ? Clamp(at - time.GetUtcNow()) : Idle;
             }
@@ -115,6 +130,33 @@ internal sealed partial class NotificationDispatcher(
             using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             await Task.WhenAny([signal.WaitAsync(woken.Token), Task.Delay(wait, time, woken.Token), .. _inFlight.Values]);
             await woken.CancelAsync();
+        }
+    }
+
+    private void OnCanariesChanged(CanaryRound round, DateTimeOffset? cutOffSince)
+    {
+        if (!round.CutOff)
+        {
+            Interlocked.Exchange(ref _retryAllNow, 1);
+            signal.Notify();
+        }
+    }
+
+    private async Task RetryAllNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var count = await db.Notifications.Where(n => n.State == NotificationState.Pending)
+                .ExecuteUpdateAsync(set => set.SetProperty(n => n.NextAttemptAt, now), cancellationToken);
+            LogRetryingAllNow(count);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            // Tried again on the next pass.
+            Interlocked.Exchange(ref _retryAllNow, 1);
+            throw;
         }
     }
 
@@ -520,6 +562,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(LogLevel.Error, "Delivering channel {Channel} failed; it tries again shortly")]
     private partial void LogChannelFailed(Exception exception, string channel);
+
+    [LoggerMessage(LogLevel.Information, "This node reaches the internet again: {Count} pending notification(s) retried now")]
+    private partial void LogRetryingAllNow(int count);
 
     [LoggerMessage(LogLevel.Error, "The notification dispatcher failed; it tries again shortly")]
     private partial void LogLoopFailed(Exception exception);

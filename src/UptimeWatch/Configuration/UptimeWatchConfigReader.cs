@@ -109,6 +109,7 @@ internal static class UptimeWatchConfigReader
             }
             options.Probing.SourceAddress = address;
         }
+        (options.Probing.Canaries, options.Probing.CanaryIntervalSeconds) = CanarySettings.Read(probing, "Probing", errors);
 
         var live = new TrackedSection(section.GetSection("Live"), "Live");
         options.Live.HeartbeatSeconds = Int(live, "Live", "HeartbeatSeconds", options.Live.HeartbeatSeconds, 1, 300, errors);

@@ -123,6 +123,15 @@ internal sealed class ProbingOptions
 
     /// <summary>The local address probe connections go out from (a multi-homed host); none: the system picks.</summary>
     public System.Net.IPAddress? SourceAddress { get; set; }
+
+    /// <summary>
+    /// Targets outside this location's network (<see cref="CanarySettings"/>); while every one of them fails, the location
+    /// cannot reach the internet and its checks' verdicts are held. None by default: every verdict counts.
+    /// </summary>
+    public IReadOnlyList<MonitorDefinition> Canaries { get; set; } = [];
+
+    /// <summary>How often the canaries are checked when nothing fails; a failing check asks them again at once.</summary>
+    public int CanaryIntervalSeconds { get; set; } = CanarySettings.DefaultIntervalSeconds;
 }
 
 /// <summary><c>UptimeWatch:Live</c>: the public event stream (SSE and long polling).</summary>

@@ -26,7 +26,9 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 /// queued in the outbox for <paramref name="Channels"/>, once, under <paramref name="Key"/> (one per channel). Its
 /// outbox rows belong to no monitor: deleting a monitor leaves them alone.
 /// </summary>
-/// <param name="Event"><c>location.offline</c> or <c>location.online</c>.</param>
+/// <param name="Event">
+/// <c>location.offline</c>, <c>location.online</c>, <c>location.isolated</c>, <c>location.connected</c>, <c>node.offline</c> or <c>node.online</c>.
+/// </param>
 /// <param name="Subject">What it is about, as people read it: <c>location eu-west</c>.</param>
 internal sealed record SystemAlert(string Key, string Event, string Subject, string Status, string Reason, IReadOnlyList<string> Channels,
     DateTimeOffset At) : JournalWrite;

@@ -11,8 +11,9 @@ namespace UptimeWatch.Journal;
 /// <param name="IncidentId">The alert (incident) id every step of one down period shares; 0 for a test.</param>
 /// <param name="Event">
 /// <c>down</c>, <c>reminder</c>, <c>recovered</c>, <c>degraded</c>, <c>certificate</c>, <c>flapping.started</c>,
-/// <c>flapping.stopped</c>, <c>test</c>, or for UptimeWatch itself <c>location.offline</c> and <c>location.online</c>
-/// (then <paramref name="Monitor"/> and <paramref name="Target"/> are empty and <paramref name="MonitorName"/> names the location).
+/// <c>flapping.stopped</c>, <c>test</c>, or for UptimeWatch itself <c>location.offline</c>, <c>location.online</c>,
+/// <c>location.isolated</c>, <c>location.connected</c>, <c>node.offline</c> and <c>node.online</c> (then
+/// <paramref name="Monitor"/> and <paramref name="Target"/> are empty and <paramref name="MonitorName"/> names the location or node).
 /// </param>
 /// <param name="Monitor">The monitor's slug.</param>
 /// <param name="MonitorName">The monitor's name, as the user wrote it (escape it for HTML and for chat markup).</param>

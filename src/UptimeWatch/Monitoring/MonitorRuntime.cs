@@ -57,7 +57,8 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
 
     // What each location's own checks confirmed (the monitor's thresholds, per location) and when it last checked.
     // In memory: after a restart each location confirms again from its next checks.
-    private readonly Dictionary<string, (MonitorState State, DateTimeOffset LastReportAt)> _votes = new(StringComparer.OrdinalIgnoreCase);
+    // CutOff: its latest check was made while it could not reach the internet (held, not counted).
+    private readonly Dictionary<string, (MonitorState State, DateTimeOffset LastReportAt, bool CutOff)> _votes = new(StringComparer.OrdinalIgnoreCase);
 
     // When this process first judged it by quorum: until every location has had the time to report, too few voters
     // leave the status as it was stored rather than turn it unknown at each start.
@@ -73,13 +74,17 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// </summary>
     public ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken) => _turn.EnterAsync(cancellationToken);
 
-    /// <summary>Applies one check result and says what must be stored: the result, the new state, maybe a status change.</summary>
-    public Judgement Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    /// <summary>
+    /// Applies one check result and says what must be stored: the result, the new state, maybe a status change.
+    /// <paramref name="held"/>: this server could not reach the internet (its canaries failed) when the check was made, so
+    /// the check is stored as saying nothing of the target and the monitor's state does not move.
+    /// </summary>
+    public Judgement Record(ProbeResult result, DateTimeOffset startedAt, DateTimeOffset finishedAt, bool held = false)
     {
         if (ByQuorum)
         {
             LastCheck = (startedAt, finishedAt);
-            return RecordAt(ServerLocation, CheckResult.ThisServer, result, startedAt, null, finishedAt);
+            return RecordAt(ServerLocation, CheckResult.ThisServer, result, startedAt, null, finishedAt, held);
         }
         var definition = Definition;
         var thresholds = Thresholds;
@@ -87,6 +92,12 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         var inMaintenance = maintenanceEnd is not null;
         lock (_lock)
         {
+            if (held)
+            {
+                LastCheck = (startedAt, finishedAt);
+                return new Judgement(Id, definition, [Held(ToRecord(result, startedAt, inMaintenance), result, "this server")],
+                    new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt), null) { Rules = AlertRules };
+            }
             var before = _state;
             _state = MonitorStateMachine.Apply(before, result.Verdict, thresholds, inMaintenance);
             LastCheck = (startedAt, finishedAt);
@@ -119,8 +130,12 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// One check of a monitor judged by quorum, made from <paramref name="location"/> (this server's, or a probe agent's,
     /// <paramref name="locationId"/>): it moves that location's own state with the monitor's thresholds, then the
     /// monitor's status is the quorum of its locations' states (<see cref="LocationQuorum"/>) at <paramref name="now"/>.
+    /// <paramref name="held"/>: the location could not reach the internet (its canaries failed) when the check was made:
+    /// the check is stored as saying nothing of the target, the location's state does not move, and while its latest
+    /// check is held it does not vote.
     /// </summary>
-    public Judgement RecordAt(string location, int locationId, ProbeResult result, DateTimeOffset startedAt, DateTimeOffset? slot, DateTimeOffset now)
+    public Judgement RecordAt(string location, int locationId, ProbeResult result, DateTimeOffset startedAt, DateTimeOffset? slot, DateTimeOffset now,
+        bool held = false)
     {
         var definition = Definition;
         var inMaintenance = InMaintenance(startedAt);
@@ -128,12 +143,17 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         {
             Slot = slot, LocationId = locationId, Location = locationId == CheckResult.ThisServer ? null : location,
         };
+        if (held)
+        {
+            check = Held(check, result, locationId == CheckResult.ThisServer ? "this server" : location);
+        }
         lock (_lock)
         {
-            var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue);
+            var vote = _votes.TryGetValue(location, out var v) ? v : (State: MonitorState.Initial, LastReportAt: DateTimeOffset.MinValue, CutOff: false);
             // A check uploaded late (an agent that was cut off) counts for its location's state, but not as a fresh report.
-            _votes[location] = (MonitorStateMachine.Apply(vote.State, result.Verdict, Thresholds, inMaintenance: false),
-                startedAt > vote.LastReportAt ? startedAt : vote.LastReportAt);
+            var latest = startedAt >= vote.LastReportAt;
+            _votes[location] = (held ? vote.State : MonitorStateMachine.Apply(vote.State, result.Verdict, Thresholds, inMaintenance: false),
+                latest ? startedAt : vote.LastReportAt, latest ? held : vote.CutOff);
             var change = JudgeLocked(now, startedAt);
             return new Judgement(Id, definition, [check], new StateSnapshot(_state, _statusSince, startedAt, result.ElapsedMs, LastHeartbeatAt), change)
             {
@@ -176,7 +196,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             ? new[] { ServerLocation }.Concat(_votes.Keys.Where(k => !k.Equals(ServerLocation, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase))
             : locations.Names;
         return [.. names.Select(n => _votes.TryGetValue(n, out var vote)
-            ? new LocationView(n, vote.State.Base, vote.LastReportAt, CutOff: false)
+            ? new LocationView(n, vote.State.Base, vote.LastReportAt, vote.CutOff)
             : new LocationView(n, MonitorStatus.Unknown, null, CutOff: false))];
     }
 
@@ -214,6 +234,18 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     private bool InMaintenance(DateTimeOffset at) => Definition.Maintenance.Concat(ExtraMaintenance).Any(w => w.EndOf(at) is not null);
+
+    /// <summary>
+    /// A check made while its location could not reach the internet: stored as a slot with no verdict on the target
+    /// (counted neither up nor down, as a missed one), with what the probe found in its error.
+    /// </summary>
+    private static CheckRecord Held(CheckRecord check, ProbeResult result, string where) => check with
+    {
+        Outcome = CheckOutcome.Missed,
+        Category = null,
+        Error = $"not counted: {where} could not reach the internet (every canary failed); the check found: "
+            + (result.Error ?? (result.Verdict == Verdict.Up ? "up" : result.Verdict.ToString().ToLowerInvariant())),
+    };
 
     private static CheckRecord ToRecord(ProbeResult result, DateTimeOffset startedAt, bool inMaintenance) =>
         new(startedAt, result.Verdict switch

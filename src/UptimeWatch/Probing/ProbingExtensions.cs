@@ -19,6 +19,8 @@ internal static class ProbingExtensions
         builder.Services.AddSingleton<IProbe, TlsProbe>();
         builder.Services.AddSingleton<IProbe, PushProbe>();
         builder.Services.AddSingleton<ProbeRunner>();
+        builder.Services.AddSingleton<Canaries>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Canaries>());
         builder.Services.AddSingleton(services =>
             new ProbeSource(services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value.Probing.SourceAddress));
         builder.Services.AddSingleton(services => new CertificateCheck(

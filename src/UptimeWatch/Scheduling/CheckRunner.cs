@@ -13,6 +13,7 @@ namespace UptimeWatch.Scheduling;
 /// </summary>
 internal sealed partial class CheckRunner(
     ProbeRunner probes,
+    Canaries canaries,
     JournalWriter writer,
     CheckCutOff cutOff,
     PushTurns pushTurns,
@@ -58,9 +59,12 @@ internal sealed partial class CheckRunner(
             // which for a nightly job could be most of a day later; each look moves this one-off check, never adds one.
             return new CheckRun(new CheckNowOutcome(startedAt, result, monitor.State), until + DeadlineMargin, null);
         }
+        // Is it me? A failure is held, not counted, when this server's canaries fail too; so is anything else seen while
+        // they do: nothing seen from a cut-off network counts.
+        var held = await canaries.HoldsAsync(result.Verdict, startedAt, time.GetUtcNow(), cancellationToken);
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
         using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
-        var judgement = monitor.Record(result, startedAt, time.GetUtcNow());
+        var judgement = monitor.Record(result, startedAt, time.GetUtcNow(), held);
         // Only checks that are recorded: a push monitor's look at an on-time heartbeat is not a check.
         metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);
         if (isPush)

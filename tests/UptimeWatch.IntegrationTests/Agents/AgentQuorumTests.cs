@@ -17,12 +17,15 @@ public sealed class AgentQuorumTests : IAsyncLifetime
 
     private readonly Dictionary<string, (HostProcess Process, string Data, string Token)> _agents = [];
     private HookedTarget _hooked = null!;
+    // eu-west's canary: the one thing it checks to know it can reach the world beyond its own network.
+    private HookReceiver _canary = null!;
     private UptimeWatchApp _app = null!;
     private HttpClient _console = null!;
 
     public async Task InitializeAsync()
     {
         _hooked = await HookedTarget.StartAsync();
+        _canary = await HookReceiver.StartAsync();
         var shop = UptimeWatchApp.Monitor("Shop", _hooked.Target.Url("/health"), failureThreshold: 1);
         shop["Locations"] = string.Join(",", Agents.Select(a => a.Location));
         _app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [shop], _hooked.Settings());
@@ -50,6 +53,7 @@ public sealed class AgentQuorumTests : IAsyncLifetime
         _console.Dispose();
         await _app.DisposeAsync();
         await _hooked.DisposeAsync();
+        await _canary.DisposeAsync();
     }
 
     private HostProcess StartAgent(string data, string token, string location, IPAddress source) =>
@@ -61,6 +65,7 @@ public sealed class AgentQuorumTests : IAsyncLifetime
             $"--UptimeWatch:Agent:Location={location}",
             $"--UptimeWatch:DataDirectory={data}",
             $"--UptimeWatch:Probing:SourceAddress={source}",
+            .. location == "eu-west" ? [$"--UptimeWatch:Probing:Canaries:0={_canary.Url("/")}"] : Array.Empty<string>(),
         ]);
 
     private async Task<JsonObject> ShopAsync() => (await _console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/shop"))!;
@@ -120,5 +125,32 @@ public sealed class AgentQuorumTests : IAsyncLifetime
         Assert.Equal([("location.offline", "location us-east"), ("location.online", "location us-east")],
             _hooked.Receiver.Accepted.Where(d => d.Event.StartsWith("location.", StringComparison.Ordinal))
                 .Select(d => (d.Event, (string)d.Node["monitor"]!["name"]!)));
+    }
+
+    [Fact]
+    public async Task An_agent_whose_canary_stops_has_its_verdicts_held_and_one_alert_says_it_cannot_reach_the_internet()
+    {
+        await WaitForAsync("shop up from all three", s => (string?)s["status"] == "up" && Agents.All(a => LocationStatus(s, a.Location) == "up"));
+
+        // eu-west's way out breaks: its canary stops answering, then the target refuses it too.
+        await _canary.StopAsync();
+        _hooked.Target.RefuseFrom(Agents[0].Source);
+        var cutOff = await WaitForAsync("eu-west cut off", s => LocationStatus(s, "eu-west") == "cut-off");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.isolated"), "the location.isolated alert");
+        Assert.Equal("up", (string?)cutOff["status"]);
+
+        _hooked.Target.ServeEveryone();
+        await _canary.RestartAsync();
+        await WaitForAsync("eu-west voting again", s => LocationStatus(s, "eu-west") == "up");
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.connected"), "the location.connected alert");
+
+        // Held, not counted: never degraded ("down from eu-west"), never an alert about the monitor.
+        var events = await _app.EventsAsync();
+        Assert.Equal([("unknown", "up")], events.Select(e => (e.From, e.To)));
+        Assert.Empty(Alerts());
+        Assert.Equal([("location.isolated", "location eu-west cannot reach the internet: every one of its canaries fails"),
+                ("location.connected", "location eu-west reaches the internet again")],
+            _hooked.Receiver.Accepted.Where(d => d.Event.StartsWith("location.", StringComparison.Ordinal))
+                .Select(d => (d.Event, (string)d.Node["reason"]!)));
     }
 }

@@ -538,6 +538,11 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         await Expect(Row(page, "A monitor with a rather long name that has to wrap on a narrow phone").Locator(".state-text")).ToHaveTextAsync("Up", Soon);
         await page.GetByRole(AriaRole.Button, new() { Name = "New monitor" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
+        // A new agent token: its long secret and settings, and its row in the list.
+        await page.GetByLabel("Location", new() { Exact = true }).FillAsync("eu-west");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create agent token" }).ClickAsync();
+        await Expect(page.Locator("#agent-list li")).ToHaveCountAsync(1);
+        await Expect(page.GetByLabel("The agent's settings", new() { Exact = true })).ToHaveValueAsync(new Regex("UptimeWatch__Agent__Token=uw_agent_"));
 
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
         Assert.True(widths[0] <= widths[1], $"The console is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
@@ -605,7 +610,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         _pages.OpenAsync(new Uri(host.BaseUrl, "admin"), new() { Width = 1280, Height = 1000 }, beforeLoad: beforeLoad);
 
     /// <summary>The first-run form: the setup code from the data directory and the password, which signs in; the console connects.</summary>
-    private static async Task ChoosePasswordAsync(IPage page, UptimeWatchApp host)
+    internal static async Task ChoosePasswordAsync(IPage page, UptimeWatchApp host)
     {
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose the admin password" })).ToBeVisibleAsync();
         await page.GetByLabel("Setup code").FillAsync(FirstRunSetup.ReadCode(host.DataDirectory)!);

@@ -272,6 +272,32 @@ public sealed class AgentSocketTests
     }
 
     [Fact]
+    public async Task The_token_list_counts_the_agents_connected_with_it_now_and_none_once_it_is_revoked()
+    {
+        await using var server = await StartAsync();
+        async Task<int> ConnectionsAsync() =>
+            (int)(await server.Console.GetFromJsonAsync<JsonObject>("/api/admin/agent-tokens"))!["tokens"]!.AsArray().Single()!["connections"]!;
+        Assert.Equal(0, await ConnectionsAsync());
+
+        await using var first = await server.ConnectAsync();
+        await first.NextAsync("welcome");
+        Assert.Equal(1, await ConnectionsAsync());
+        await using (var second = await server.ConnectAsync())
+        {
+            await second.NextAsync("welcome");
+            Assert.Equal(2, await ConnectionsAsync());
+        }
+        await Eventually.Until(ConnectionsAsync, n => n == 1, what: "the second agent to be gone from the count");
+
+        using var revoked = await server.Console.DeleteAsync($"/api/admin/agent-tokens/{server.TokenId}");
+        revoked.EnsureSuccessStatusCode();
+
+        // At once: a socket the server is ending counts no more, even before its close handshake is over.
+        Assert.Equal(0, await ConnectionsAsync());
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, (await first.ClosedAsync()).Status);
+    }
+
+    [Fact]
     public async Task A_paused_monitor_leaves_the_agents_list_at_once_and_its_checks_are_refused_from_then_on()
     {
         await using var server = await StartAsync();

@@ -20,8 +20,8 @@ public sealed class AgentTokenTests
         Assert.Matches("^uw_agent_[A-Za-z0-9_-]{32}$", token.Secret);
         Assert.Equal((token.Secret[..13], "eu-west"), (token.Prefix, token.Location));
         var listed = Assert.Single(list.Tokens);
-        Assert.Equal((token.Id, "eu-west", token.Prefix, (DateTimeOffset?)null, (DateTimeOffset?)null),
-            (listed.Id, listed.Location, listed.Prefix, listed.LastUsedAt, listed.RevokedAt));
+        Assert.Equal((token.Id, "eu-west", token.Prefix, (DateTimeOffset?)null, (DateTimeOffset?)null, 0),
+            (listed.Id, listed.Location, listed.Prefix, listed.LastUsedAt, listed.RevokedAt, listed.Connections));
         Assert.DoesNotContain(token.Secret, listJson);
         Assert.DoesNotContain("hash", listJson, StringComparison.OrdinalIgnoreCase);
     }
@@ -128,6 +128,7 @@ public sealed class AgentTokenTests
 
     private sealed record ApiTokenDto(string Secret);
     private sealed record CreatedDto(int Id, string Location, string Prefix, string Secret, DateTimeOffset CreatedAt);
-    private sealed record TokenDto(int Id, string Location, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+    private sealed record TokenDto(int Id, string Location, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt,
+        int Connections);
     private sealed record TokensDto(List<TokenDto> Tokens);
 }

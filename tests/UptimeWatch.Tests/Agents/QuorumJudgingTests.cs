@@ -23,11 +23,15 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _hooked.DisposeAsync();
 
-    private async Task<(UptimeWatchApp App, Dictionary<string, ReportingAgent> Agents)> StartAsync()
+    private async Task<(UptimeWatchApp App, Dictionary<string, ReportingAgent> Agents)> StartAsync(params string[] more)
     {
-        var monitor = UptimeWatchApp.Monitor("Shop", new Uri("http://127.0.0.1:9/health"), failureThreshold: 1);
-        monitor["Locations"] = string.Join(", ", Locations);
-        var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [monitor], _hooked.Settings());
+        var monitors = new[] { "Shop" }.Concat(more).Select(name =>
+        {
+            var monitor = UptimeWatchApp.Monitor(name, new Uri("http://127.0.0.1:9/health"), failureThreshold: 1);
+            monitor["Locations"] = string.Join(", ", Locations);
+            return monitor;
+        }).ToArray();
+        var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), monitors, _hooked.Settings());
         app.StartKestrel();
         var console = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = app.BaseUrl };
         using (var setup = await console.PostAsJsonAsync("/api/admin/setup", FirstRunSetup.Request(app.DataDirectory, AdminTesting.Password)))
@@ -117,6 +121,51 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
         Assert.Equal(["location ap-south", "location us-east"],
             offline.Where(d => d.Event == "location.offline").Select(d => (string)d.Node["monitor"]!["name"]!).Order());
         Assert.All(offline.Where(d => d.Event == "location.offline"), d => Assert.Contains("no report from", (string)d.Node["reason"]!));
+    }
+
+    [Fact]
+    public async Task A_location_that_cannot_reach_the_internet_has_its_verdicts_held_and_one_alert_says_so_not_one_per_monitor()
+    {
+        var (app, agents) = await StartAsync("Cart", "Search");
+        await using var _ = app;
+        await using var __ = new AsyncDisposables(agents.Values);
+        await WaitForAsync(app, "up");
+        using var console = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = app.BaseUrl };
+        (await console.LoginAsync()).EnsureSuccessStatusCode();
+
+        // eu-west's network is cut: every check it makes fails, and so do its canaries.
+        agents["eu-west"].Verdict = "down";
+        agents["eu-west"].CutOff = true;
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.isolated"), "the location.isolated alert");
+        // Three more slots of every monitor held while it stays cut off: none of them counts.
+        var held = await Eventually.Until(() => HeldChecksAsync(app), c => c >= 9, TimeSpan.FromSeconds(30), "nine held checks from eu-west");
+        var shop = (await console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/shop"))!;
+        Assert.Equal("cut-off", (string?)shop["locations"]!.AsArray().Single(l => (string)l!["name"]! == "eu-west")!["status"]);
+
+        agents["eu-west"].CutOff = false;
+        agents["eu-west"].Verdict = "up";
+        await _hooked.Receiver.AcceptedAsync(d => d.Any(x => x.Event == "location.connected"), "the location.connected alert");
+
+        // Nothing went degraded, let alone down: every monitor was up from start to end, as the other two saw it.
+        var events = (await EventsAsync(app)).Select(e => ((string)e["monitor"]!, (string)e["to"]!)).ToList();
+        Assert.Equal([("cart", "up"), ("search", "up"), ("shop", "up")], events.Order());
+        // One alert that the location is cut off and one that it is back, for three monitors; nothing per monitor.
+        Assert.Equal(["location.isolated", "location.connected"], _hooked.Receiver.Accepted.Select(d => d.Event));
+        var isolated = _hooked.Receiver.Accepted[0].Node;
+        Assert.Equal("location eu-west", (string)isolated["monitor"]!["name"]!);
+        Assert.Equal("location eu-west cannot reach the internet: every one of its canaries fails", (string)isolated["reason"]!);
+        // The held checks are stored, as slots with no verdict, saying what they found.
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        var error = await db.CheckResults.Where(c => c.Outcome == CheckOutcome.Missed && c.LocationId != CheckResult.ThisServer)
+            .Select(c => c.Error).FirstAsync();
+        Assert.Equal("not counted: eu-west could not reach the internet (every canary failed); the check found: connection refused", error);
+        Assert.True(held >= 9);
+    }
+
+    private static async Task<int> HeldChecksAsync(UptimeWatchApp app)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync();
+        return await db.CheckResults.CountAsync(c => c.Outcome == CheckOutcome.Missed && c.Error!.StartsWith("not counted: eu-west"));
     }
 
     private sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable

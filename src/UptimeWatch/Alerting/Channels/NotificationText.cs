@@ -35,6 +35,10 @@ internal static class NotificationText
         "test" => "TEST",
         "location.offline" => "LOCATION OFFLINE",
         "location.online" => "LOCATION BACK",
+        "location.isolated" => "LOCATION CUT OFF",
+        "location.connected" => "LOCATION CONNECTED",
+        "node.offline" => "OFFLINE",
+        "node.online" => "ONLINE",
         _ => n.Event.ToUpperInvariant(),
     };
 
@@ -57,6 +61,10 @@ internal static class NotificationText
             "test" => $"Test notification from UptimeWatch for {n.MonitorName}: if you can read this, the channel works.",
             "location.offline" => $"The probe {n.MonitorName} has stopped reporting: its checks do not count until it is back, and nothing goes down because of it.",
             "location.online" => $"The probe {n.MonitorName} is reporting again.",
+            "location.isolated" => $"The probe {n.MonitorName} cannot reach the internet: its checks are held, not counted as down, until its canaries answer again.",
+            "location.connected" => $"The probe {n.MonitorName} reaches the internet again: its checks count again.",
+            "node.offline" => $"This node is offline: {n.MonitorName} cannot reach the internet, so its checks are held, not counted as down, until its canaries answer again.",
+            "node.online" => $"This node is back online: {n.MonitorName} reaches the internet again.",
             _ => $"{n.MonitorName}: {n.Event}.",
         };
     }
@@ -107,8 +115,8 @@ internal static class NotificationText
     {
         "down" or "reminder" => NotificationSeverity.Down,
         "recovered" => NotificationSeverity.Ok,
-        "degraded" or "certificate" or "flapping.started" or "location.offline" => NotificationSeverity.Warning,
-        "location.online" => NotificationSeverity.Ok,
+        "degraded" or "certificate" or "flapping.started" or "location.offline" or "location.isolated" or "node.offline" => NotificationSeverity.Warning,
+        "location.online" or "location.connected" or "node.online" => NotificationSeverity.Ok,
         "flapping.stopped" => n.Status == "down" ? NotificationSeverity.Down : NotificationSeverity.Ok,
         _ => NotificationSeverity.Info,
     };

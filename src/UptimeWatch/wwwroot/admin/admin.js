@@ -7,6 +7,7 @@ import { MonitorList, describeCheck } from './monitors.js';
 import { MonitorForm } from './form.js';
 import { AlertFeed, CheckLog } from './alerts.js';
 import { Settings, showFormErrors, clearFormErrors, copy } from './settings.js';
+import { AgentTokens } from './agents.js';
 
 const MIN_PASSWORD = 12;
 const $ = (id) => document.getElementById(id);
@@ -147,7 +148,10 @@ const alerts = new AlertFeed($('alert-list'), $('alerts-empty'), (id) => request
 const log = new CheckLog($('log-title'), $('check-log'));
 
 let passwordChange = null;
-const settings = new Settings($('settings'), { passwordChanged: (change) => { passwordChange = change; } });
+const settings = new Settings($('settings'), {
+  passwordChanged: (change) => { passwordChange = change; },
+  agents: new AgentTokens($('settings')),
+});
 
 $('new-monitor').addEventListener('click', () => editor.openNew());
 $('settings-toggle').addEventListener('click', (event) => {

@@ -1,4 +1,5 @@
-// The sign-in HTTP API (/api/admin): setup, login, logout, me, password, tokens. Everything else goes over the socket.
+// The sign-in HTTP API (/api/admin): setup, login, logout, me, password, tokens, agent tokens. Everything else goes over
+// the socket.
 
 /** A refused request: the server's own words (`error` of its JSON body), the status, and field → problem. */
 export class ApiError extends Error {
@@ -49,6 +50,9 @@ export const changePassword = (current, next) => api('POST', '/api/admin/passwor
 export const listTokens = () => api('GET', '/api/admin/tokens');
 export const createToken = (name) => api('POST', '/api/admin/tokens', { name });
 export const revokeToken = (id) => api('DELETE', `/api/admin/tokens/${encodeURIComponent(id)}`);
+export const listAgentTokens = () => api('GET', '/api/admin/agent-tokens');
+export const createAgentToken = (location) => api('POST', '/api/admin/agent-tokens', { location });
+export const revokeAgentToken = (id) => api('DELETE', `/api/admin/agent-tokens/${encodeURIComponent(id)}`);
 export const listChannels = () => api('GET', '/api/admin/channels');
 export const testChannel = (name) => api('POST', `/api/admin/channels/${encodeURIComponent(name)}/test`);
 export const listNotifications = (limit) => api('GET', `/api/admin/notifications?limit=${encodeURIComponent(limit)}`);

@@ -289,8 +289,10 @@ export class MonitorList {
     const locations = monitor.locations ?? [];
     row.locations.hidden = locations.length === 0;
     row.locationRows.replaceChildren(...locations.map((location) => {
-      const offline = location.status === 'offline';
-      const state = offline ? el('span', { className: 'location-offline', text: 'Offline' }) : stateBadge(location.status);
+      // Offline: no report for three intervals. Cut off: it reports, but cannot reach the internet (its canaries fail),
+      // so its verdicts are held. Neither votes.
+      const silent = { offline: 'Offline', 'cut-off': 'No internet' }[location.status];
+      const state = silent ? el('span', { className: 'location-offline', text: silent }) : stateBadge(location.status);
       const checked = el('time', { className: 'ago' });
       showAgo(checked, location.lastCheckAt);
       return el('tr', { 'data-location': location.name },

@@ -1,13 +1,15 @@
-// The settings panel: change the password, API tokens (create shows the secret once; list; revoke), notification
-// channels (with a test button) and the latest notifications with their delivery attempts.
+// The settings panel: change the password, API tokens (create shows the secret once; list; revoke), probe agents'
+// tokens (agents.js), notification channels (with a test button) and the latest notifications with their delivery
+// attempts.
 
 import { el, fullTime } from '/status/format.js';
 import * as api from './api.js';
 
 export class Settings {
-  constructor(root, { passwordChanged }) {
+  constructor(root, { passwordChanged, agents }) {
     this.root = root;
     this.passwordChanged = passwordChanged;
+    this.agents = agents;
     this.passwordForm = root.querySelector('#password-form');
     this.tokenForm = root.querySelector('#token-form');
     this.tokenList = root.querySelector('#token-list');
@@ -32,7 +34,7 @@ export class Settings {
     this.root.hidden = false;
     this.created.hidden = true;
     this.secret.value = '';
-    await Promise.all([this.loadTokens(), this.loadChannels(), this.loadNotifications()]);
+    await Promise.all([this.loadTokens(), this.agents.show(), this.loadChannels(), this.loadNotifications()]);
   }
 
   async loadChannels() {
@@ -89,6 +91,7 @@ export class Settings {
     this.root.hidden = true;
     this.created.hidden = true;
     this.secret.value = '';
+    this.agents.hide();
   }
 
   async changePassword() {
