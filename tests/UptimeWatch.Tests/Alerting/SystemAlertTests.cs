@@ -36,7 +36,7 @@ public sealed class SystemAlertTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Signed in, with the console monitor "Shop" checked from eu-west and us-east, both reporting.</summary>
+    /// <summary>Signed in, with the console monitor "Shop" checked from eu-west and us-east, both reporting up.</summary>
     private async Task<Install> StartAsync()
     {
         var app = new UptimeWatchApp(TestPaths.NewTempDirectory(), [], _hooked.Settings());
@@ -65,6 +65,10 @@ public sealed class SystemAlertTests : IAsyncLifetime
         {
             agents[location] = (token, await ReportingAgent.StartAsync(app, token, location));
         }
+        // Both have reported: only a location that reported since the server started can be found silent.
+        await Eventually.Until(async () => (await console.GetFromJsonAsync<JsonObject>("/api/admin/monitors"))!["monitors"]!.AsArray(),
+            m => m.SingleOrDefault()?["locations"]?.AsArray() is { Count: 2 } locations && locations.All(l => (string?)l!["status"] == "up"),
+            TimeSpan.FromSeconds(60), "shop up from eu-west and us-east");
         return new Install(app, console, agents);
     }
 
