@@ -620,7 +620,7 @@ namespace UptimeWatch.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("MonitorId")
+                    b.Property<int?>("MonitorId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("NextAttemptAt")
@@ -788,8 +788,7 @@ namespace UptimeWatch.Migrations
                     b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
                         .WithMany()
                         .HasForeignKey("MonitorId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("UptimeWatch.Storage.StatusEvent", b =>

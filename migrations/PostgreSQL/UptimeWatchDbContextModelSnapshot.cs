@@ -647,7 +647,7 @@ namespace UptimeWatch.Migrations.PostgreSQL
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
-                    b.Property<int>("MonitorId")
+                    b.Property<int?>("MonitorId")
                         .HasColumnType("integer");
 
                     b.Property<long>("NextAttemptAt")
@@ -819,8 +819,7 @@ namespace UptimeWatch.Migrations.PostgreSQL
                     b.HasOne("UptimeWatch.Storage.MonitorEntity", null)
                         .WithMany()
                         .HasForeignKey("MonitorId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("UptimeWatch.Storage.StatusEvent", b =>

@@ -22,7 +22,12 @@ public sealed class OutboxNotification
     public long Id { get; set; }
     public required string Key { get; set; }
     public long? AlertId { get; set; }
-    public int MonitorId { get; set; }
+
+    /// <summary>
+    /// The monitor it is about; null for a system alert, which is about UptimeWatch itself (a probe location that went
+    /// offline), not about any one monitor.
+    /// </summary>
+    public int? MonitorId { get; set; }
     public required string Channel { get; set; }
     public required string Event { get; set; }
 

@@ -142,7 +142,8 @@ public sealed class UptimeWatchDbContext(DbContextOptions<UptimeWatchDbContext> 
             n.Property(x => x.Event).HasMaxLength(32);
             n.Property(x => x.State).HasConversion<int>();
             n.Property(x => x.LastError).HasMaxLength(1000);
-            n.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).OnDelete(DeleteBehavior.Restrict);
+            // Optional: a system alert (a probe location offline) is about UptimeWatch itself and has no monitor.
+            n.HasOne<MonitorEntity>().WithMany().HasForeignKey(x => x.MonitorId).IsRequired(false).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<DataProtectionKey>(k => k.ToTable("data_protection_keys"));

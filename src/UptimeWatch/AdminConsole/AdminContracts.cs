@@ -135,8 +135,12 @@ internal sealed record ChannelView(string Name, string Type, string? Url);
 
 internal sealed record ChannelTestResult(string Channel, bool Delivered, int? StatusCode, string? Error);
 
-/// <summary>One notification in the outbox and what became of it.</summary>
-internal sealed record NotificationView(long Id, string Key, long? AlertId, string Monitor, string Channel, string Event, string State, int Attempts,
+/// <summary>
+/// One notification in the outbox and what became of it. <paramref name="Monitor"/> is the monitor's slug, null for a system alert
+/// (about UptimeWatch itself); <paramref name="Subject"/> is what it is about as people read it: the monitor's name, or
+/// the system alert's subject (<c>location eu-west</c>).
+/// </summary>
+internal sealed record NotificationView(long Id, string Key, long? AlertId, string? Monitor, string Subject, string Channel, string Event, string State, int Attempts,
     DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? DoneAt, string? LastError, IReadOnlyList<AttemptView> AttemptLog);
 
 internal sealed record AttemptView(DateTimeOffset At, bool Delivered, int? StatusCode, string? Error, int DurationMs);

@@ -67,7 +67,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
                     // Never reported since this server started: nothing to say it stopped.
                     continue;
                 }
-                var entry = seen.TryGetValue(view.Name, out var e) ? e : new Seen(false, last, view.CutOff, [], monitor.Id);
+                var entry = seen.TryGetValue(view.Name, out var e) ? e : new Seen(false, last, view.CutOff, []);
                 // Whether it is cut off now is what its latest check says, whichever monitor that was.
                 entry = entry with
                 {
@@ -80,33 +80,33 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
             }
         }
         var alerts = new List<SystemAlert>();
-        foreach (var (location, (reporting, lastReportAt, cutOff, channels, firstMonitor)) in seen)
+        foreach (var (location, (reporting, lastReportAt, cutOff, channels)) in seen)
         {
             var subject = $"location {location}";
             if (!reporting && _offline.Add(location))
             {
                 LogOffline(location, lastReportAt);
                 alerts.Add(new SystemAlert(Key($"location:{location}", "offline", now), "location.offline", subject, "offline",
-                    $"no report from {location} since {Time(lastReportAt)}, three intervals of every monitor it checks", [.. channels], firstMonitor, now));
+                    $"no report from {location} since {Time(lastReportAt)}, three intervals of every monitor it checks", [.. channels], now));
             }
             else if (reporting && _offline.Remove(location))
             {
                 LogOnline(location);
                 alerts.Add(new SystemAlert(Key($"location:{location}", "online", now), "location.online", subject, "reporting",
-                    $"{location} reports again", [.. channels], firstMonitor, now));
+                    $"{location} reports again", [.. channels], now));
             }
             if (reporting && cutOff && _isolated.Add(location))
             {
                 LogIsolated(location);
                 alerts.Add(new SystemAlert(Key($"location:{location}", "isolated", now), "location.isolated", subject, "cannot reach the internet",
                     $"location {location} cannot reach the internet: every one of its canaries fails",
-                    [.. channels], firstMonitor, now));
+                    [.. channels], now));
             }
             else if (reporting && !cutOff && _isolated.Remove(location))
             {
                 LogConnected(location);
                 alerts.Add(new SystemAlert(Key($"location:{location}", "connected", now), "location.connected", subject, "reaches the internet",
-                    $"location {location} reaches the internet again", [.. channels], firstMonitor, now));
+                    $"location {location} reaches the internet again", [.. channels], now));
             }
         }
         return alerts;
@@ -128,7 +128,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
         var subject = NodeSubject();
         if (monitors.Count == 0)
         {
-            // Nothing to file it under (an outbox row belongs to a monitor) and no channel to send it to.
+            // No channel to send it to.
             _nodeOfflineSince = since;
             return [];
         }
@@ -137,13 +137,13 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
             _nodeOfflineSince = from;
             LogNodeOffline(from);
             return [new SystemAlert(Key($"node:{options.Value.Scheduler.NodeId}", "offline", now), "node.offline", subject, "offline",
-                $"every canary fails since {Time(from)}: {canaries.Last?.Describe()}", channels, monitors[0].Id, now)];
+                $"every canary fails since {Time(from)}: {canaries.Last?.Describe()}", channels, now)];
         }
         var began = _nodeOfflineSince!.Value;
         _nodeOfflineSince = null;
         LogNodeOnline(began);
         return [new SystemAlert(Key($"node:{options.Value.Scheduler.NodeId}", "online", now), "node.online", subject, "online",
-            $"offline from {Time(began)} to {Time(now)}: the checks of that time were held, not counted", channels, monitors[0].Id, now)];
+            $"offline from {Time(began)} to {Time(now)}: the checks of that time were held, not counted", channels, now)];
     }
 
     /// <summary>How this node is named in its own alerts: by its location alone, with its node id in a cluster.</summary>
@@ -159,7 +159,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
 
     private static string Time(DateTimeOffset at) => $"{at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC";
 
-    private sealed record Seen(bool Reporting, DateTimeOffset LastReportAt, bool CutOff, HashSet<string> Channels, int FirstMonitor);
+    private sealed record Seen(bool Reporting, DateTimeOffset LastReportAt, bool CutOff, HashSet<string> Channels);
 
     [LoggerMessage(LogLevel.Warning, "The probe location {Location} cannot reach the internet (its canaries fail): its checks are held, not counted")]
     private partial void LogIsolated(string location);

@@ -89,7 +89,12 @@ internal partial class AfterCommit(ILogger<AfterCommit> logger, LivePublisher? l
         var committed = new List<CommittedCheck>(steps.Count);
         foreach (var s in steps)
         {
-            committed.Add(new CommittedCheck(s.MonitorId, s.Check,
+            if (s.MonitorId is not { } monitorId)
+            {
+                // About no monitor (a system alert): nothing for live viewers.
+                continue;
+            }
+            committed.Add(new CommittedCheck(monitorId, s.Check,
                 s.Event is { Kind: Storage.EventKind.Status } e ? e : null,
                 s.Write?.State is { } st ? StatusWords.Display(st.State.Status, st.State.ConsecutiveFailures) : "unknown",
                 s.Alert is { } a && s.AlertStep is { } kind ? new CommittedAlert(kind, kind == "alert.raised" ? a.RaisedEventId : s.Event?.Id, a) : null)

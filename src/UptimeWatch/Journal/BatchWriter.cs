@@ -154,12 +154,13 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
                 _publicUrl?.ToString());
             db.Notifications.Add(new OutboxNotification
             {
-                Key = key, AlertId = null, MonitorId = alert.MonitorId, Channel = channel, Event = alert.Event,
+                Key = key, AlertId = null, MonitorId = null, Channel = channel, Event = alert.Event,
                 Payload = NotificationJson.Serialize(notification), State = NotificationState.Pending,
                 CreatedAt = now, NextAttemptAt = now,
             });
         }
-        return new CommittedWrite(alert.MonitorId, null, null, null, null, null, null, alert.At);
+        // About no monitor: nothing for live viewers (no check, no event-log row), only the outbox to wake.
+        return new CommittedWrite(null, null, null, null, null, null, null, alert.At);
     }
 
     private int QueueNotifications(UptimeWatchDbContext db, List<CommittedWrite> steps, Dictionary<int, Alert> open, DateTimeOffset now)
@@ -346,7 +347,7 @@ internal sealed class BatchWriter(IDbContextFactory<UptimeWatchDbContext> dbFact
         if (alert is null || alert.AcknowledgedAt is not null)
         {
             // Nothing to write: no such alert, or acknowledged before (the first acknowledgement stays).
-            return new CommittedWrite(alert?.MonitorId ?? 0, null, null, null, alert, null, null, ack.At);
+            return new CommittedWrite(alert?.MonitorId, null, null, null, alert, null, null, ack.At);
         }
         var status = latestState.TryGetValue(alert.MonitorId, out var state)
             ? state.State.Status
@@ -370,8 +371,9 @@ internal sealed record CommittedBatch(IReadOnlyList<CommittedWrite> Writes, int 
 /// <summary>
 /// What one write became: the check row to show (null for none, or a missed slot), the event-log row, and the alert
 /// step it took (<c>alert.raised</c>, <c>alert.resolved</c>, <c>alert.acknowledged</c>) with the alert, if any.
+/// <paramref name="MonitorId"/> is null for a write about no monitor (a system alert, an acknowledgement of no such alert).
 /// </summary>
-internal sealed record CommittedWrite(int MonitorId, CheckWrite? Write, CheckResult? Check, StatusEvent? Event, Alert? Alert, string? AlertStep,
+internal sealed record CommittedWrite(int? MonitorId, CheckWrite? Write, CheckResult? Check, StatusEvent? Event, Alert? Alert, string? AlertStep,
     string? Detail, DateTimeOffset At)
 {
     /// <summary>What its waiter, if it has one, is told.</summary>

@@ -27,16 +27,21 @@ internal sealed record JournalNotice(
             {
                 upTo = Math.Max(upTo, e.Id);
             }
+            if (step.MonitorId is not { } monitorId)
+            {
+                // About no monitor (a system alert): nothing for live viewers.
+                continue;
+            }
             var status = step.Write?.State is { } st ? StatusWords.Display(st.State.Status, st.State.ConsecutiveFailures) : "unknown";
             if (step.Check is { } check)
             {
-                items.Add(JsonSerializer.Serialize(new NoticeItem(step.MonitorId, status, check.At.ToUnixTimeMilliseconds(),
+                items.Add(JsonSerializer.Serialize(new NoticeItem(monitorId, status, check.At.ToUnixTimeMilliseconds(),
                     StatusWords.Outcome(check.Outcome), check.ResponseMs, step.Write?.Checks.LastOrDefault()?.Location)));
             }
             else if (step.Event is { Kind: EventKind.Status })
             {
                 // Paused, resumed, maintenance: no check, but a coalesced check waiting for the next frame must not show the old status.
-                items.Add(JsonSerializer.Serialize(new NoticeItem(step.MonitorId, status)));
+                items.Add(JsonSerializer.Serialize(new NoticeItem(monitorId, status)));
             }
         }
         var payloads = new List<string>();

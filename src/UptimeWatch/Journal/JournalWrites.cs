@@ -23,17 +23,15 @@ internal sealed record CheckWrite(int MonitorId, string Slug, IReadOnlyList<Chec
 
 /// <summary>
 /// An alert about UptimeWatch itself rather than one monitor (a probe location that stopped reporting, or came back):
-/// queued in the outbox for <paramref name="Channels"/>, once, under <paramref name="Key"/> (one per channel).
+/// queued in the outbox for <paramref name="Channels"/>, once, under <paramref name="Key"/> (one per channel). Its
+/// outbox rows belong to no monitor: deleting a monitor leaves them alone.
 /// </summary>
 /// <param name="Event">
 /// <c>location.offline</c>, <c>location.online</c>, <c>location.isolated</c>, <c>location.connected</c>, <c>node.offline</c> or <c>node.online</c>.
 /// </param>
 /// <param name="Subject">What it is about, as people read it: <c>location eu-west</c>.</param>
-/// <param name="MonitorId">
-/// A monitor it concerns (an outbox row belongs to a monitor): for a location, the first of the monitors it checks.
-/// </param>
 internal sealed record SystemAlert(string Key, string Event, string Subject, string Status, string Reason, IReadOnlyList<string> Channels,
-    int MonitorId, DateTimeOffset At) : JournalWrite;
+    DateTimeOffset At) : JournalWrite;
 
 /// <summary>Someone acknowledged an alert; <see cref="Committed.Alert"/> is the alert as stored, or null when there is no such alert.</summary>
 internal sealed record AlertAcknowledgement(long AlertId, string By, string? Note, DateTimeOffset At) : JournalWrite;

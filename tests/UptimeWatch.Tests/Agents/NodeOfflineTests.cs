@@ -73,6 +73,13 @@ public sealed class NodeOfflineTests : IAsyncLifetime
         Assert.StartsWith("every canary fails since ", (string)offline["reason"]!);
         Assert.Contains("connection refused", ((string)offline["reason"]!).ToLowerInvariant());
         Assert.StartsWith("offline from ", (string)accepted[1].Node["reason"]!);
+        // About this node, not a monitor: its outbox rows belong to none.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<UptimeWatchDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal([("node.offline", (int?)null), ("node.online", (int?)null)], (await db.Notifications.AsNoTracking()
+                .Where(n => n.Event.StartsWith("node.")).OrderBy(n => n.Id).Select(n => new { n.Event, n.MonitorId }).ToListAsync())
+                .Select(n => (n.Event, n.MonitorId)));
+        }
         using (var client = app.KestrelClient())
         {
             var events = (await client.GetFromJsonAsync<JsonObject>("/api/events?after=0"))!["events"]!.AsArray();

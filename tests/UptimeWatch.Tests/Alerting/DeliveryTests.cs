@@ -56,6 +56,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal([503, 503, 200], attempts.Select(a => a!["statusCode"]!.GetValue<int>()));
         Assert.Equal([false, false, true], attempts.Select(a => a!["delivered"]!.GetValue<bool>()));
         Assert.Equal(down.Key, notification["key"]!.GetValue<string>());
+        // The admin list names the monitor by slug, and what it is about by the monitor's name.
+        Assert.Equal(("checkout", "Checkout"), ((string?)notification["monitor"], (string?)notification["subject"]));
     }
 
     [Fact]

@@ -37,8 +37,12 @@ public sealed class JournalNoticeTests
     }
 
     [Fact]
-    public void A_batch_with_nothing_for_live_viewers_sends_no_notice() =>
+    public void A_batch_with_nothing_for_live_viewers_sends_no_notice()
+    {
+        // A monitor's write with neither a check to show nor a change, and a system alert's, which is about no monitor.
         Assert.Empty(JournalNotice.Payloads([new CommittedWrite(1, null, null, null, null, null, null, At)]));
+        Assert.Empty(JournalNotice.Payloads([new CommittedWrite(null, null, null, null, null, null, null, At)]));
+    }
 
     [Fact]
     public void A_notice_this_version_cannot_read_only_wakes_the_reader() => Assert.Null(JournalNotice.Parse("not json"));

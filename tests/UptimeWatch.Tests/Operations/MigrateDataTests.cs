@@ -84,6 +84,8 @@ public sealed class MigrateDataTests(PostgresServer postgres) : IClassFixture<Po
         {
             Assert.True(sourceCounts[table] > 0, $"the test's install has no rows in {table}");
         }
+        // A system alert's notification, which belongs to no monitor, is copied as it is.
+        Assert.Equal("location.offline", await PostgresServer.ScalarAsync<string>(connectionString, "SELECT \"Event\" FROM notifications WHERE \"MonitorId\" IS NULL"));
 
         // The same binary on the unchanged SQLite file and on the PostgreSQL copy, side by side, read at the same moment.
         await using var onSqlite = await HostProcess.StartServingAsync(work, ["--config", config]);
@@ -309,11 +311,19 @@ public sealed class MigrateDataTests(PostgresServer postgres) : IClassFixture<Po
             State = NotificationState.Sent, Attempts = 2, CreatedAt = outage, NextAttemptAt = outage.AddSeconds(30), DoneAt = outage.AddSeconds(31),
             LastError = "HTTP 502 on the first attempt",
         };
-        db.Notifications.Add(notification);
+        // A system alert's: about a probe location, no monitor.
+        var locationOffline = new OutboxNotification
+        {
+            Key = "location:eu-west:offline:1:ops", MonitorId = null, Channel = "ops", Event = "location.offline",
+            Payload = "{\"text\":\"location eu-west is offline\"}", State = NotificationState.Sent, Attempts = 1, CreatedAt = outage,
+            NextAttemptAt = outage, DoneAt = outage.AddSeconds(1),
+        };
+        db.Notifications.AddRange(notification, locationOffline);
         await db.SaveChangesAsync();
         db.DeliveryAttempts.AddRange(
             new DeliveryAttempt { NotificationId = notification.Id, At = outage.AddSeconds(1), Delivered = false, StatusCode = 502, Error = "bad gateway", DurationMs = 40 },
-            new DeliveryAttempt { NotificationId = notification.Id, At = outage.AddSeconds(31), Delivered = true, StatusCode = 200, DurationMs = 35 });
+            new DeliveryAttempt { NotificationId = notification.Id, At = outage.AddSeconds(31), Delivered = true, StatusCode = 200, DurationMs = 35 },
+            new DeliveryAttempt { NotificationId = locationOffline.Id, At = outage.AddSeconds(1), Delivered = true, StatusCode = 200, DurationMs = 20 });
         db.MaintenanceEntries.Add(new MaintenanceEntry
         {
             MonitorId = monitors.Single(m => m.Slug == "website").Id, Start = today.AddDays(-2).AddHours(2), End = today.AddDays(-2).AddHours(3),

@@ -79,7 +79,7 @@ export class Settings {
         const details = [n.channel, n.state, `${n.attempts} attempt${n.attempts === 1 ? '' : 's'}`, fullTime(n.createdAt)];
         if (n.lastError) details.push(n.lastError);
         return el('li', { className: `token notification-${n.state}` },
-          el('strong', { text: `${n.event}: ${n.monitor}` }), el('span', { className: 'muted', text: details.join(' · ') }));
+          el('strong', { text: `${n.event}: ${n.monitor ?? n.subject}` }), el('span', { className: 'muted', text: details.join(' · ') }));
       }));
       if (notifications.length === 0) this.notificationList.append(el('li', { className: 'muted', text: 'Nothing sent yet.' }));
     } catch (error) {
