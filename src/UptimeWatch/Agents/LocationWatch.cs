@@ -58,7 +58,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
     {
         var server = options.Value.Location;
         var seen = new Dictionary<string, Seen>(StringComparer.OrdinalIgnoreCase);
-        foreach (var monitor in registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused).OrderBy(m => m.Id))
+        foreach (var monitor in registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused))
         {
             foreach (var (view, offline) in monitor.Locations(now))
             {
@@ -123,15 +123,8 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
         {
             return [];
         }
-        var monitors = registry.Active.OrderBy(m => m.Id).ToList();
-        var channels = monitors.SelectMany(m => m.AlertRules.Channels ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var channels = registry.Active.SelectMany(m => m.AlertRules.Channels ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var subject = NodeSubject();
-        if (monitors.Count == 0)
-        {
-            // No channel to send it to.
-            _nodeOfflineSince = since;
-            return [];
-        }
         if (since is { } from)
         {
             _nodeOfflineSince = from;
