@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using UptimeWatch.Hosting;
 
 namespace UptimeWatch.Agents;
 
@@ -16,9 +17,6 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
 {
     /// <summary>How often the location's monitors are compared with what the agent was last sent.</summary>
     private static readonly TimeSpan ListPoll = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long the peer has to answer our close frame before the connection is dropped.</summary>
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private const int ReceiveChunk = 16 * 1024;
 
@@ -38,7 +36,7 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         {
             return await RunCoreAsync(namedLocation, aborted, stopping);
         }
-        catch (Exception ex) when (IsPeerGone(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
+        catch (Exception ex) when (WebSocketPeer.IsGone(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
         {
             return null;
         }
@@ -99,29 +97,22 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         var buffer = new ArrayBufferWriter<byte>(ReceiveChunk);
         while (true)
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult received;
-            do
+            var received = await WebSocketPeer.ReceiveAsync(socket, buffer, ReceiveChunk, AgentProtocol.MaxMessageBytes, aborted);
+            if (received.Type == WebSocketMessageType.Close)
             {
-                received = await socket.ReceiveAsync(buffer.GetMemory(ReceiveChunk), aborted);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    return (null, "");
-                }
-                buffer.Advance(received.Count);
-                if (buffer.WrittenCount > AgentProtocol.MaxMessageBytes)
-                {
-                    return (WebSocketCloseStatus.MessageTooBig,
-                        $"a message may have at most {AgentProtocol.MaxMessageBytes.ToString(CultureInfo.InvariantCulture)} bytes");
-                }
+                return (null, "");
             }
-            while (!received.EndOfMessage);
+            if (received.TooBig)
+            {
+                return (WebSocketCloseStatus.MessageTooBig,
+                    $"a message may have at most {AgentProtocol.MaxMessageBytes.ToString(CultureInfo.InvariantCulture)} bytes");
+            }
             if (_stop.IsCancellationRequested)
             {
                 // Closing: what comes now is not answered.
                 continue;
             }
-            if (received.MessageType != WebSocketMessageType.Text)
+            if (received.Type != WebSocketMessageType.Text)
             {
                 return (WebSocketCloseStatus.InvalidPayloadData, "messages are JSON text frames");
             }
@@ -207,18 +198,8 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         await CloseOutputAsync(status, reason, aborted);
         if (receiving is not null)
         {
-            try
-            {
-                // The agent answers with its own close frame, which ends the receive loop; one that never does is dropped.
-                await receiving.WaitAsync(CloseHandshakeTimeout, CancellationToken.None);
-            }
-            catch (TimeoutException)
-            {
-                socket.Abort();
-            }
-            catch (Exception ex) when (IsPeerGone(ex))
-            {
-            }
+            // The agent answers with its own close frame, which ends the receive loop.
+            await WebSocketPeer.AwaitCloseAsync(socket, receiving);
         }
         return status;
     }
@@ -230,14 +211,11 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
             return;
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(CloseHandshakeTimeout);
+        timeout.CancelAfter(WebSocketPeer.CloseHandshakeTimeout);
         await _send.WaitAsync(timeout.Token);
         try
         {
-            await socket.CloseOutputAsync(status, Shorten(reason, 120), timeout.Token);
-        }
-        catch (Exception ex) when (IsPeerGone(ex))
-        {
+            await WebSocketPeer.SendCloseAsync(socket, status, Shorten(reason, 120), timeout.Token);
         }
         finally
         {
@@ -264,7 +242,7 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         {
             await task;
         }
-        catch (Exception ex) when (ex is OperationCanceledException || IsPeerGone(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || WebSocketPeer.IsGone(ex))
         {
         }
     }
@@ -289,8 +267,6 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         }
         return string.Concat(text.AsSpan(0, end), "…");
     }
-
-    private static bool IsPeerGone(Exception ex) => ex is WebSocketException or IOException or ObjectDisposedException;
 
     [LoggerMessage(LogLevel.Warning, "Closing the agent socket of {Location} with {CloseCode}: {Reason}")]
     private partial void LogClosing(string location, int closeCode, string reason);
