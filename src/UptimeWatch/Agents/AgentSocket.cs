@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using UptimeWatch.Hosting;
+using UptimeWatch.Monitoring;
 
 namespace UptimeWatch.Agents;
 
@@ -13,7 +14,7 @@ namespace UptimeWatch.Agents;
 /// protocol (1007, 1009), its token is revoked (1008) or the server stops (1001).
 /// </summary>
 internal sealed partial class AgentSocket(WebSocket socket, AgentSession session, AgentResultsHandler results,
-    TimeProvider time, ILogger logger)
+    MonitorRegistry registry, TimeProvider time, ILogger logger)
 {
     /// <summary>How often the location's monitors are compared with what the agent was last sent.</summary>
     private static readonly TimeSpan ListPoll = TimeSpan.FromSeconds(1);
@@ -24,6 +25,10 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private byte[] _sentList = [];
+
+    // The list as last looked at, and the registry's version read just before.
+    private IReadOnlyList<AgentMonitor> _seenList = [];
+    private long _seenVersion;
 
     /// <summary>Why the server closed the socket, when it did (the agent leaving says nothing).</summary>
     public string? CloseReason { get; private set; }
@@ -53,9 +58,11 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
             var named = namedLocation.Length == 0 ? $"no {AgentProtocol.LocationHeader}" : $"\"{namedLocation}\"";
             return await CloseAsync(WebSocketCloseStatus.PolicyViolation, $"token is for \"{session.Location}\", agent says {named}", aborted);
         }
-        _sentList = Serialize(results.Assigned(session.Location));
+        _seenVersion = registry.Version;
+        _seenList = results.Assigned(session.Location);
+        _sentList = Serialize(_seenList);
         await SendAsync(Serialize(new AgentWelcome(session.Location, time.GetUtcNow(),
-            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), results.Assigned(session.Location))), aborted);
+            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), _seenList)), aborted);
 
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Ended, _stop.Token);
         var watching = WatchAsync(ending.Token);
@@ -176,7 +183,17 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         while (true)
         {
             await Task.Delay(ListPoll, time, cancellationToken);
+            var version = registry.Version;
             var monitors = results.Assigned(session.Location);
+            // No load since: the definitions are the ones last seen, so only a pause or resume can have changed the list,
+            // and that shows in its ids. Serialising (and comparing) is left for when there may be more to it.
+            var same = version == _seenVersion && monitors.Select(m => m.Id).SequenceEqual(_seenList.Select(m => m.Id));
+            _seenVersion = version;
+            _seenList = monitors;
+            if (same)
+            {
+                continue;
+            }
             var list = Serialize(monitors);
             if (list.AsSpan().SequenceEqual(_sentList))
             {

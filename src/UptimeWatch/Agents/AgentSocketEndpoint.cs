@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using UptimeWatch.AdminConsole;
 using UptimeWatch.Configuration;
 using UptimeWatch.Hosting;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Agents;
@@ -23,7 +24,7 @@ internal static partial class AgentSocketEndpoint
     }
 
     internal static async Task AcceptAsync(HttpContext http, IDbContextFactory<UptimeWatchDbContext> dbFactory, AgentConnections connections,
-        AgentResultsHandler results, Telemetry.UptimeWatchMetrics metrics, IOptions<UptimeWatchOptions> options,
+        AgentResultsHandler results, MonitorRegistry registry, Telemetry.UptimeWatchMetrics metrics, IOptions<UptimeWatchOptions> options,
         TimeProvider time, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AgentSocket).FullName!);
@@ -89,7 +90,7 @@ internal static partial class AgentSocketEndpoint
         });
         using var counted = metrics.Connected("agent");
         LogOpened(logger, agent.Location, agent.TokenId, client);
-        var socket = new AgentSocket(webSocket, session, results, time, logger);
+        var socket = new AgentSocket(webSocket, session, results, registry, time, logger);
         var named = http.Request.Headers[AgentProtocol.LocationHeader].ToString();
         var closed = await socket.RunAsync(named, cancellationToken, lifetime.ApplicationStopping);
         LogClosed(logger, agent.Location, agent.TokenId, client, closed is { } code ? (int)code : null, session.EndReason ?? socket.CloseReason);
