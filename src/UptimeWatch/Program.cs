@@ -15,6 +15,8 @@ using UptimeWatch.Scheduling;
 using UptimeWatch.StatusPage;
 using UptimeWatch.Storage;
 
+const string Name = "UptimeWatch";
+
 try
 {
     if (args is [AgentHost.Command, ..])
@@ -69,33 +71,25 @@ try
 }
 catch (OptionsValidationException ex) when (ex.OptionsType == typeof(UptimeWatchOptions))
 {
-    await Console.Error.WriteLineAsync($"UptimeWatch did not start: the configuration has {ex.Failures.Count()} error(s):");
-    foreach (var failure in ex.Failures)
-    {
-        await Console.Error.WriteLineAsync($"  - {failure}");
-    }
-    return ExitCodes.NotStarted;
+    return await ExitCodes.NotStartedAsync(Name, [.. ex.Failures]);
 }
 catch (DataDirectoryLockedException ex)
 {
-    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
-    return ExitCodes.NotStarted;
+    return await ExitCodes.NotStartedAsync(Name, ex.Message);
 }
 catch (ConfigurationFileException ex)
 {
-    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ex.Message}");
-    return ExitCodes.NotStarted;
+    return await ExitCodes.NotStartedAsync(Name, ex.Message);
 }
 catch (InvalidDataException ex)
 {
-    await Console.Error.WriteLineAsync($"UptimeWatch did not start: {ConfigurationFileException.FromSyntaxError(ex).Message}");
-    return ExitCodes.NotStarted;
+    return await ExitCodes.NotStartedAsync(Name, ConfigurationFileException.FromSyntaxError(ex).Message);
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
     // Anything else (a database that cannot be opened, a port in use): the host has logged the details. Exit 1 rather
     // than the runtime's abort (134) for an unhandled exception: a fault a restart may cure, not a bad setting.
-    await Console.Error.WriteLineAsync($"UptimeWatch stopped: {ex.GetType().Name}: {ex.Message}");
+    await Console.Error.WriteLineAsync($"{Name} stopped: {ex.GetType().Name}: {ex.Message}");
     return ExitCodes.Failed;
 }
 

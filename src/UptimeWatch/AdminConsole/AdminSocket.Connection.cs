@@ -2,15 +2,13 @@ using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using UptimeWatch.Hosting;
 
 namespace UptimeWatch.AdminConsole;
 
 /// <summary>The socket's connection: run until it ends, one send loop, one receive loop, and the one way it ends.</summary>
 internal sealed partial class AdminSocket
 {
-    /// <summary>How long the peer has to answer our close frame before the connection is dropped.</summary>
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
-
     private const int ReceiveChunk = 4096;
 
 
@@ -50,28 +48,21 @@ internal sealed partial class AdminSocket
         // Nothing new starts from here: commands and pushes see the token, the send loop stops taking messages.
         await _stop.CancelAsync();
         await sending;
-        if (ending.Status is { } status && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        if (ending.Status is { } status)
         {
             try
             {
-                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
-                await socket.CloseOutputAsync(status, ending.Description, timeout.Token);
+                using var timeout = new CancellationTokenSource(WebSocketPeer.CloseHandshakeTimeout);
+                await WebSocketPeer.SendCloseAsync(socket, status, ending.Description, timeout.Token);
             }
-            catch (Exception ex) when (IsPeerGone(ex))
+            catch (OperationCanceledException)
             {
-                // The peer left while we were saying goodbye.
+                // The peer did not take our close frame in time.
             }
         }
-        try
-        {
-            // The receive loop ends when the peer's close frame arrives; a peer that never sends one is dropped.
-            await receiving.WaitAsync(CloseHandshakeTimeout, CancellationToken.None);
-        }
-        catch (TimeoutException)
-        {
-            socket.Abort();
-            await receiving;
-        }
+        // The receive loop ends when the peer's close frame arrives (or once a peer that sends none is dropped).
+        await WebSocketPeer.AwaitCloseAsync(socket, receiving);
+        await receiving;
 
         // Every command has finished once all the slots are free again.
         for (var i = 0; i < MaxCommandsInFlight; i++)
@@ -91,8 +82,7 @@ internal sealed partial class AdminSocket
 
     private sealed record Ending(WebSocketCloseStatus? Status, string Description);
 
-    private static bool IsPeerGone(Exception ex) =>
-        ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
+    private static bool IsPeerGone(Exception ex) => WebSocketPeer.IsGone(ex) || ex is OperationCanceledException;
 
     /// <summary>How the send or receive loop ends the socket after <paramref name="ex"/>.</summary>
     private void EndAfter(Exception ex)
@@ -138,8 +128,8 @@ internal sealed partial class AdminSocket
         {
             while (true)
             {
-                var result = await socket.ReceiveAsync(buffer.GetMemory(ReceiveChunk), aborted);
-                if (result.MessageType == WebSocketMessageType.Close)
+                var received = await WebSocketPeer.ReceiveAsync(socket, buffer, ReceiveChunk, maxMessageBytes, aborted);
+                if (received.Type == WebSocketMessageType.Close)
                 {
                     End(WebSocketCloseStatus.NormalClosure, "");
                     return;
@@ -147,27 +137,20 @@ internal sealed partial class AdminSocket
                 if (_ending.Task.IsCompleted)
                 {
                     // Closing: the rest is read only to reach the peer's close frame.
-                    buffer.ResetWrittenCount();
                     continue;
                 }
-                if (result.MessageType == WebSocketMessageType.Binary)
+                if (received.Type == WebSocketMessageType.Binary)
                 {
                     End(WebSocketCloseStatus.InvalidMessageType, "Binary frames are not accepted: send JSON as text");
                     continue;
                 }
-                buffer.Advance(result.Count);
-                if (buffer.WrittenCount > maxMessageBytes)
+                if (received.TooBig)
                 {
                     End(WebSocketCloseStatus.MessageTooBig,
                         $"A message may be at most {maxMessageBytes.ToString(CultureInfo.InvariantCulture)} bytes");
                     continue;
                 }
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
                 var message = buffer.WrittenSpan.ToArray();
-                buffer.ResetWrittenCount();
                 try
                 {
                     await HandleMessageAsync(message);

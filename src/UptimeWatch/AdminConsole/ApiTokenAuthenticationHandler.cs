@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -15,55 +14,30 @@ internal sealed partial class ApiTokenAuthenticationHandler(
     UptimeWatchDbContext db,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
-    private const string Bearer = "Bearer ";
-
-    /// <summary>LastUsedAt is informational; writing it on every call would make each scripted request a write.</summary>
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.NoResult();
-        }
-        var secret = header[Bearer.Length..].Trim();
-        if (!TokenSecret.ApiToken.LooksValid(secret))
-        {
-            return AuthenticateResult.Fail("Malformed API token");
-        }
-
         var cancellationToken = Context.RequestAborted;
-        var hash = TokenSecret.Hash(secret);
-        var hex = Convert.ToHexStringLower(hash);
-        var token = await db.ApiTokens.AsNoTracking()
-            .Where(t => t.Hash == hex)
-            .Select(t => new { t.Id, t.Name, t.Hash, t.RevokedAt, t.LastUsedAt })
-            .FirstOrDefaultAsync(cancellationToken);
-        // The index lookup already matched; the fixed-time compare keeps the final decision free of early exits.
-        if (token is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(token.Hash), hash))
+        var (outcome, token) = await BearerTokens.FindAsync(Request, TokenSecret.ApiToken, db.ApiTokens,
+            tokens => tokens.Select(t => new StoredApiToken(t.Id, t.Name, t.Hash, t.RevokedAt, t.LastUsedAt)), time, cancellationToken);
+        switch (outcome)
         {
-            return AuthenticateResult.Fail("Unknown API token");
-        }
-        if (token.RevokedAt is not null)
-        {
-            LogRevokedTokenUsed(Logger, token.Id, token.Name);
-            return AuthenticateResult.Fail("Revoked API token");
-        }
-
-        var now = time.GetUtcNow();
-        if (token.LastUsedAt is null || now - token.LastUsedAt >= LastUsedResolution)
-        {
-            var stale = now - LastUsedResolution;
-            await db.ApiTokens
-                .Where(t => t.Id == token.Id && (t.LastUsedAt == null || t.LastUsedAt <= stale))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
+            case BearerOutcome.Absent:
+                return AuthenticateResult.NoResult();
+            case BearerOutcome.Malformed:
+                return AuthenticateResult.Fail("Malformed API token");
+            case BearerOutcome.Unknown:
+                return AuthenticateResult.Fail("Unknown API token");
+            case BearerOutcome.Revoked:
+                LogRevokedTokenUsed(Logger, token!.Id, token.Name);
+                return AuthenticateResult.Fail("Revoked API token");
         }
 
         var userName = await db.AdminAccounts.AsNoTracking().OrderBy(a => a.Id).Select(a => a.UserName)
             .FirstOrDefaultAsync(cancellationToken) ?? "admin";
-        return AuthenticateResult.Success(new AuthenticationTicket(AdminClaims.Token(userName, token.Id, token.Name), Scheme.Name));
+        return AuthenticateResult.Success(new AuthenticationTicket(AdminClaims.Token(userName, token!.Id, token.Name), Scheme.Name));
     }
+
+    private sealed record StoredApiToken(int Id, string Name, string Hash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt) : IStoredToken;
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -18,6 +18,8 @@ internal static class AgentHost
 {
     public const string Command = "agent";
 
+    private const string Name = "UptimeWatch agent";
+
     /// <summary>Runs the agent until it is stopped; <paramref name="args"/> are the arguments after <c>agent</c>.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -35,23 +37,16 @@ internal static class AgentHost
             settings = AgentSettings.Read(builder.Configuration, errors);
             if (settings is null)
             {
-                await Console.Error.WriteLineAsync($"UptimeWatch agent did not start: the configuration has {errors.Count} error(s):");
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync($"  - {error}");
-                }
-                return ExitCodes.NotStarted;
+                return await ExitCodes.NotStartedAsync(Name, errors);
             }
         }
         catch (ConfigurationFileException ex)
         {
-            await Console.Error.WriteLineAsync($"UptimeWatch agent did not start: {ex.Message}");
-            return ExitCodes.NotStarted;
+            return await ExitCodes.NotStartedAsync(Name, ex.Message);
         }
         catch (InvalidDataException ex)
         {
-            await Console.Error.WriteLineAsync($"UptimeWatch agent did not start: {ConfigurationFileException.FromSyntaxError(ex).Message}");
-            return ExitCodes.NotStarted;
+            return await ExitCodes.NotStartedAsync(Name, ConfigurationFileException.FromSyntaxError(ex).Message);
         }
 
         builder.AddAgent(settings);
@@ -64,19 +59,17 @@ internal static class AgentHost
         }
         catch (AgentBufferLockedException ex)
         {
-            await Console.Error.WriteLineAsync($"UptimeWatch agent did not start: {ex.Message}");
-            return ExitCodes.NotStarted;
+            return await ExitCodes.NotStartedAsync(Name, ex.Message);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
             await Console.Error.WriteLineAsync(
-                $"UptimeWatch agent did not start: the buffer {Path.Combine(settings.DataDirectory, AgentBuffer.FileName)} cannot be opened: {ex.Message}");
+                $"{Name} did not start: the buffer {Path.Combine(settings.DataDirectory, AgentBuffer.FileName)} cannot be opened: {ex.Message}");
             return ExitCodes.Failed;
         }
         catch (UnauthorizedAccessException ex)
         {
-            await Console.Error.WriteLineAsync($"UptimeWatch agent did not start: the data folder {settings.DataDirectory} cannot be written: {ex.Message}");
-            return ExitCodes.NotStarted;
+            return await ExitCodes.NotStartedAsync(Name, $"the data folder {settings.DataDirectory} cannot be written: {ex.Message}");
         }
 
         await using (host as IAsyncDisposable)
@@ -85,7 +78,7 @@ internal static class AgentHost
             await host.WaitForShutdownAsync();
             if (host.Services.GetRequiredService<AgentExit>().RefusedBecause is { } reason)
             {
-                await Console.Error.WriteLineAsync($"UptimeWatch agent stopped: the server refused it (1008): {reason}");
+                await Console.Error.WriteLineAsync($"{Name} stopped: the server refused it (1008): {reason}");
                 return ExitCodes.NotStarted;
             }
             var failed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>()
@@ -93,7 +86,7 @@ internal static class AgentHost
             foreach (var service in failed)
             {
                 var error = service.ExecuteTask!.Exception?.GetBaseException();
-                await Console.Error.WriteLineAsync($"UptimeWatch agent stopped: {service.GetType().Name} failed: {error?.GetType().Name}: {error?.Message}");
+                await Console.Error.WriteLineAsync($"{Name} stopped: {service.GetType().Name} failed: {error?.GetType().Name}: {error?.Message}");
             }
             return failed.Count == 0 ? ExitCodes.Stopped : ExitCodes.Failed;
         }

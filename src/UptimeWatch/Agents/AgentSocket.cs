@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using UptimeWatch.Hosting;
+using UptimeWatch.Monitoring;
 
 namespace UptimeWatch.Agents;
 
@@ -12,13 +14,10 @@ namespace UptimeWatch.Agents;
 /// protocol (1007, 1009), its token is revoked (1008) or the server stops (1001).
 /// </summary>
 internal sealed partial class AgentSocket(WebSocket socket, AgentSession session, AgentResultsHandler results,
-    TimeProvider time, ILogger logger)
+    MonitorRegistry registry, TimeProvider time, ILogger logger)
 {
     /// <summary>How often the location's monitors are compared with what the agent was last sent.</summary>
     private static readonly TimeSpan ListPoll = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long the peer has to answer our close frame before the connection is dropped.</summary>
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private const int ReceiveChunk = 16 * 1024;
 
@@ -26,6 +25,10 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private byte[] _sentList = [];
+
+    // The list as last looked at, and the registry's version read just before.
+    private IReadOnlyList<AgentMonitor> _seenList = [];
+    private long _seenVersion;
 
     /// <summary>Why the server closed the socket, when it did (the agent leaving says nothing).</summary>
     public string? CloseReason { get; private set; }
@@ -38,7 +41,7 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         {
             return await RunCoreAsync(namedLocation, aborted, stopping);
         }
-        catch (Exception ex) when (IsPeerGone(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
+        catch (Exception ex) when (WebSocketPeer.IsGone(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
         {
             return null;
         }
@@ -55,9 +58,11 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
             var named = namedLocation.Length == 0 ? $"no {AgentProtocol.LocationHeader}" : $"\"{namedLocation}\"";
             return await CloseAsync(WebSocketCloseStatus.PolicyViolation, $"token is for \"{session.Location}\", agent says {named}", aborted);
         }
-        _sentList = Serialize(results.Assigned(session.Location));
+        _seenVersion = registry.Version;
+        _seenList = results.Assigned(session.Location);
+        _sentList = Serialize(_seenList);
         await SendAsync(Serialize(new AgentWelcome(session.Location, time.GetUtcNow(),
-            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), results.Assigned(session.Location))), aborted);
+            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), _seenList)), aborted);
 
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Ended, _stop.Token);
         var watching = WatchAsync(ending.Token);
@@ -99,29 +104,22 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         var buffer = new ArrayBufferWriter<byte>(ReceiveChunk);
         while (true)
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult received;
-            do
+            var received = await WebSocketPeer.ReceiveAsync(socket, buffer, ReceiveChunk, AgentProtocol.MaxMessageBytes, aborted);
+            if (received.Type == WebSocketMessageType.Close)
             {
-                received = await socket.ReceiveAsync(buffer.GetMemory(ReceiveChunk), aborted);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    return (null, "");
-                }
-                buffer.Advance(received.Count);
-                if (buffer.WrittenCount > AgentProtocol.MaxMessageBytes)
-                {
-                    return (WebSocketCloseStatus.MessageTooBig,
-                        $"a message may have at most {AgentProtocol.MaxMessageBytes.ToString(CultureInfo.InvariantCulture)} bytes");
-                }
+                return (null, "");
             }
-            while (!received.EndOfMessage);
+            if (received.TooBig)
+            {
+                return (WebSocketCloseStatus.MessageTooBig,
+                    $"a message may have at most {AgentProtocol.MaxMessageBytes.ToString(CultureInfo.InvariantCulture)} bytes");
+            }
             if (_stop.IsCancellationRequested)
             {
                 // Closing: what comes now is not answered.
                 continue;
             }
-            if (received.MessageType != WebSocketMessageType.Text)
+            if (received.Type != WebSocketMessageType.Text)
             {
                 return (WebSocketCloseStatus.InvalidPayloadData, "messages are JSON text frames");
             }
@@ -185,7 +183,17 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         while (true)
         {
             await Task.Delay(ListPoll, time, cancellationToken);
+            var version = registry.Version;
             var monitors = results.Assigned(session.Location);
+            // No load since: the definitions are the ones last seen, so only a pause or resume can have changed the list,
+            // and that shows in its ids. Serialising (and comparing) is left for when there may be more to it.
+            var same = version == _seenVersion && monitors.Select(m => m.Id).SequenceEqual(_seenList.Select(m => m.Id));
+            _seenVersion = version;
+            _seenList = monitors;
+            if (same)
+            {
+                continue;
+            }
             var list = Serialize(monitors);
             if (list.AsSpan().SequenceEqual(_sentList))
             {
@@ -207,18 +215,8 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         await CloseOutputAsync(status, reason, aborted);
         if (receiving is not null)
         {
-            try
-            {
-                // The agent answers with its own close frame, which ends the receive loop; one that never does is dropped.
-                await receiving.WaitAsync(CloseHandshakeTimeout, CancellationToken.None);
-            }
-            catch (TimeoutException)
-            {
-                socket.Abort();
-            }
-            catch (Exception ex) when (IsPeerGone(ex))
-            {
-            }
+            // The agent answers with its own close frame, which ends the receive loop.
+            await WebSocketPeer.AwaitCloseAsync(socket, receiving);
         }
         return status;
     }
@@ -230,14 +228,11 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
             return;
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(CloseHandshakeTimeout);
+        timeout.CancelAfter(WebSocketPeer.CloseHandshakeTimeout);
         await _send.WaitAsync(timeout.Token);
         try
         {
-            await socket.CloseOutputAsync(status, Shorten(reason, 120), timeout.Token);
-        }
-        catch (Exception ex) when (IsPeerGone(ex))
-        {
+            await WebSocketPeer.SendCloseAsync(socket, status, Shorten(reason, 120), timeout.Token);
         }
         finally
         {
@@ -264,7 +259,7 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         {
             await task;
         }
-        catch (Exception ex) when (ex is OperationCanceledException || IsPeerGone(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || WebSocketPeer.IsGone(ex))
         {
         }
     }
@@ -289,8 +284,6 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         }
         return string.Concat(text.AsSpan(0, end), "…");
     }
-
-    private static bool IsPeerGone(Exception ex) => ex is WebSocketException or IOException or ObjectDisposedException;
 
     [LoggerMessage(LogLevel.Warning, "Closing the agent socket of {Location} with {CloseCode}: {Reason}")]
     private partial void LogClosing(string location, int closeCode, string reason);

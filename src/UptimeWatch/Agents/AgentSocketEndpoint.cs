@@ -1,10 +1,10 @@
 using System.Net.WebSockets;
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UptimeWatch.AdminConsole;
 using UptimeWatch.Configuration;
 using UptimeWatch.Hosting;
+using UptimeWatch.Monitoring;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Agents;
@@ -15,11 +15,6 @@ namespace UptimeWatch.Agents;
 /// </summary>
 internal static partial class AgentSocketEndpoint
 {
-    private const string Bearer = "Bearer ";
-
-    /// <summary>LastUsedAt is informational: an agent that reconnects in a loop does not write it each time.</summary>
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-
     public static IEndpointRouteBuilder MapAgentSocket(this IEndpointRouteBuilder app)
     {
         app.MapMethods(AgentProtocol.Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync).WithName("AgentSocket").WithTags("Agents")
@@ -29,7 +24,7 @@ internal static partial class AgentSocketEndpoint
     }
 
     internal static async Task AcceptAsync(HttpContext http, IDbContextFactory<UptimeWatchDbContext> dbFactory, AgentConnections connections,
-        AgentResultsHandler results, Telemetry.UptimeWatchMetrics metrics, IOptions<UptimeWatchOptions> options,
+        AgentResultsHandler results, MonitorRegistry registry, Telemetry.UptimeWatchMetrics metrics, IOptions<UptimeWatchOptions> options,
         TimeProvider time, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AgentSocket).FullName!);
@@ -95,7 +90,7 @@ internal static partial class AgentSocketEndpoint
         });
         using var counted = metrics.Connected("agent");
         LogOpened(logger, agent.Location, agent.TokenId, client);
-        var socket = new AgentSocket(webSocket, session, results, time, logger);
+        var socket = new AgentSocket(webSocket, session, results, registry, time, logger);
         var named = http.Request.Headers[AgentProtocol.LocationHeader].ToString();
         var closed = await socket.RunAsync(named, cancellationToken, lifetime.ApplicationStopping);
         LogClosed(logger, agent.Location, agent.TokenId, client, closed is { } code ? (int)code : null, session.EndReason ?? socket.CloseReason);
@@ -103,43 +98,20 @@ internal static partial class AgentSocketEndpoint
 
     private sealed record Authenticated(int TokenId, int LocationId, string Location, bool Revoked);
 
+    private sealed record StoredAgentToken(int Id, string Hash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, int LocationId,
+        string Location) : IStoredToken;
+
     private static async Task<Authenticated?> AuthenticateAsync(HttpContext http, IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        string? header = http.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-        var secret = header[Bearer.Length..].Trim();
-        if (!AgentTokens.Secret.LooksValid(secret))
-        {
-            return null;
-        }
-        var hash = TokenSecret.Hash(secret);
-        var hex = Convert.ToHexStringLower(hash);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var token = await db.AgentTokens.AsNoTracking()
-            .Where(t => t.Hash == hex)
-            .Join(db.Locations, t => t.LocationId, l => l.Id, (t, l) => new { t.Id, t.Hash, t.RevokedAt, t.LastUsedAt, t.LocationId, l.Name })
-            .FirstOrDefaultAsync(cancellationToken);
-        // The index lookup already matched; the fixed-time compare keeps the final decision free of early exits.
-        if (token is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(token.Hash), hash))
-        {
-            return null;
-        }
-        if (token.RevokedAt is not null)
-        {
-            return new Authenticated(token.Id, token.LocationId, token.Name, Revoked: true);
-        }
-        var now = time.GetUtcNow();
-        if (token.LastUsedAt is null || now - token.LastUsedAt >= LastUsedResolution)
-        {
-            var stale = now - LastUsedResolution;
-            await db.AgentTokens.Where(t => t.Id == token.Id && (t.LastUsedAt == null || t.LastUsedAt <= stale))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
-        }
-        return new Authenticated(token.Id, token.LocationId, token.Name, Revoked: false);
+        var (outcome, token) = await BearerTokens.FindAsync(http.Request, AgentTokens.Secret, db.AgentTokens,
+            tokens => tokens.Join(db.Locations, t => t.LocationId, l => l.Id,
+                (t, l) => new StoredAgentToken(t.Id, t.Hash, t.RevokedAt, t.LastUsedAt, t.LocationId, l.Name)),
+            time, cancellationToken);
+        return outcome is BearerOutcome.Valid or BearerOutcome.Revoked
+            ? new Authenticated(token!.Id, token.LocationId, token.Location, Revoked: outcome == BearerOutcome.Revoked)
+            : null;
     }
 
     [LoggerMessage(LogLevel.Warning, "Refused an agent WebSocket with an Origin ({Origin}) from {ClientIp}")]

@@ -51,6 +51,27 @@ internal static partial class ExitCodes
         return Failed;
     }
 
+    /// <summary>
+    /// Says on standard error that <paramref name="program"/> ("UptimeWatch", "UptimeWatch agent") did not start, with
+    /// every configuration error on a line of its own; returns <see cref="NotStarted"/>.
+    /// </summary>
+    public static async Task<int> NotStartedAsync(string program, IReadOnlyCollection<string> errors)
+    {
+        await Console.Error.WriteLineAsync($"{program} did not start: the configuration has {errors.Count} error(s):");
+        foreach (var error in errors)
+        {
+            await Console.Error.WriteLineAsync($"  - {error}");
+        }
+        return NotStarted;
+    }
+
+    /// <summary>Says on standard error that <paramref name="program"/> did not start, and why; returns <see cref="NotStarted"/>.</summary>
+    public static async Task<int> NotStartedAsync(string program, string reason)
+    {
+        await Console.Error.WriteLineAsync($"{program} did not start: {reason}");
+        return NotStarted;
+    }
+
     [LoggerMessage(LogLevel.Critical,
         "UptimeWatch stopped because its background service {Service} failed ({ErrorType}: {Error}); exiting with code {ExitCode} so that the service manager restarts it")]
     private static partial void LogServiceFailed(ILogger logger, string service, string errorType, string error, int exitCode);

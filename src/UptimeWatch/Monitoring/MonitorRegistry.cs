@@ -20,9 +20,18 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     // Replaced whole on every load, so a heartbeat never sees an index half rebuilt.
     private volatile PushIndex _push = PushIndex.Empty;
 
+    private long _version;
+
     public bool TryGet(int id, [NotNullWhen(true)] out MonitorRuntime? monitor) => _monitors.TryGetValue(id, out monitor);
 
     public IReadOnlyCollection<MonitorRuntime> Active => [.. _monitors.Values];
+
+    /// <summary>
+    /// Moves at the end of every <see cref="LoadAsync"/>, even one that failed. While it has not moved, the same monitors
+    /// are active, each with the same <see cref="MonitorRuntime.Definition"/>; runtime state (paused or not, the verdicts)
+    /// is not counted. Read it before reading the monitors: a load still under way then shows as a move at the next read.
+    /// </summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>
     /// The active monitors this server checks itself: those whose <c>Locations</c> include its own (every monitor
@@ -47,6 +56,19 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
 
     /// <summary>Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadAsync(cancellationToken);
+        }
+        finally
+        {
+            // Even after a failure part way: some definitions may have been replaced already.
+            Interlocked.Increment(ref _version);
+        }
+    }
+
+    private async Task ReadAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Monitors.AsNoTracking().Where(m => m.ArchivedAt == null).ToListAsync(cancellationToken);

@@ -166,6 +166,7 @@ public sealed class AgentProcessTests : IAsyncLifetime
         ]);
 
         Assert.Equal(2, exited.ExitCode);
+        Assert.Contains("UptimeWatch agent did not start: the configuration has 2 error(s):", exited.Stderr);
         Assert.Contains("UptimeWatch:Agent:Server \"ftp://status.example.com\" must be", exited.Stderr);
         Assert.Contains("UptimeWatch:Agent:Location \"eu west\" must be", exited.Stderr);
         Assert.DoesNotContain("   at ", exited.Stderr);

@@ -314,4 +314,38 @@ public sealed class AgentSocketTests
         Assert.Equal("checks[0].monitor", (string?)ack["refused"]![0]!["field"]);
         Assert.Empty(await server.AgentChecksAsync(shop));
     }
+
+    [Fact]
+    public async Task An_edited_monitor_is_sent_again_with_its_new_fields_and_a_change_that_leaves_the_list_as_it_was_sends_nothing()
+    {
+        await using var server = await StartAsync();
+        await using var agent = await server.ConnectAsync();
+        await agent.NextAsync("welcome");
+        var shop = Monitor("Console shop", "eu-west");
+
+        using (var created = await server.Console.PostAsJsonAsync("/api/admin/monitors", shop))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+        var added = await agent.NextAsync("monitors");
+        shop["Url"] = "http://127.0.0.1:9/other";
+        using (var edited = await server.Console.PutAsJsonAsync("/api/admin/monitors/console-shop", shop))
+        {
+            edited.EnsureSuccessStatusCode();
+        }
+        var changed = await agent.NextAsync("monitors");
+        using (var elsewhere = await server.Console.PostAsJsonAsync("/api/admin/monitors", Monitor("Server shop", "local")))
+        {
+            elsewhere.EnsureSuccessStatusCode();
+        }
+        // A few of the socket's looks at the list (one a second); then the ack must be the next message.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await agent.SendAsync(new { type = "results", seq = 1, checks = Array.Empty<object>() });
+        var next = await agent.NextAsync();
+
+        Assert.Equal(["eu-shop", "everywhere", "console-shop"], added["monitors"]!.AsArray().Select(m => (string)m!["slug"]!));
+        Assert.Equal("http://127.0.0.1:9/other",
+            (string?)changed["monitors"]!.AsArray().Single(m => (string)m!["slug"]! == "console-shop")!["fields"]!["Url"]);
+        Assert.Equal("ack", (string?)next?["type"]);
+    }
 }
