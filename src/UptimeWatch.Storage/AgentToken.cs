@@ -5,7 +5,7 @@ namespace UptimeWatch.Storage;
 /// (shown once, when created). Revoked tokens are kept so the console can say when; an agent connected with one is
 /// disconnected at once.
 /// </summary>
-public sealed class AgentToken
+public sealed class AgentToken : ISecretTokenRow
 {
     public int Id { get; set; }
     public int LocationId { get; set; }

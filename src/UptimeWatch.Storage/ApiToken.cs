@@ -4,7 +4,7 @@ namespace UptimeWatch.Storage;
 /// A bearer token for scripts. Only a SHA-256 hash of the secret is stored: the secret is shown once, when created.
 /// Revoked tokens are kept (not deleted) so the console can show when and which one was revoked.
 /// </summary>
-public sealed class ApiToken
+public sealed class ApiToken : ISecretTokenRow
 {
     public int Id { get; set; }
     public required string Name { get; set; }

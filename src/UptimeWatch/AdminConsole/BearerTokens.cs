@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using UptimeWatch.Storage;
 
 namespace UptimeWatch.AdminConsole;
 
@@ -42,18 +43,13 @@ internal static class BearerTokens
     /// </summary>
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    // Both token tables name these columns alike (ApiToken, AgentToken).
-    private const string IdColumn = "Id";
-    private const string HashColumn = "Hash";
-    private const string LastUsedColumn = "LastUsedAt";
-
     /// <summary>
     /// Finds the token of <paramref name="kind"/> whose secret the request sends, in <paramref name="tokens"/> projected by
     /// <paramref name="select"/>; for a valid one, LastUsedAt is written (at most once per <see cref="LastUsedResolution"/>).
     /// </summary>
     public static async Task<(BearerOutcome Outcome, T? Token)> FindAsync<TEntity, T>(HttpRequest request, TokenSecret kind,
         DbSet<TEntity> tokens, Func<IQueryable<TEntity>, IQueryable<T>> select, TimeProvider time, CancellationToken cancellationToken)
-        where TEntity : class
+        where TEntity : class, ISecretTokenRow
         where T : class, IStoredToken
     {
         string? header = request.Headers.Authorization;
@@ -69,7 +65,7 @@ internal static class BearerTokens
 
         var hash = TokenSecret.Hash(secret);
         var hex = Convert.ToHexStringLower(hash);
-        var token = await select(tokens.AsNoTracking().Where(t => EF.Property<string>(t, HashColumn) == hex))
+        var token = await select(tokens.AsNoTracking().Where(t => t.Hash == hex))
             .FirstOrDefaultAsync(cancellationToken);
         // The index lookup already matched; the fixed-time compare keeps the final decision free of early exits.
         if (token is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(token.Hash), hash))
@@ -86,9 +82,8 @@ internal static class BearerTokens
         {
             var stale = now - LastUsedResolution;
             await tokens
-                .Where(t => EF.Property<int>(t, IdColumn) == token.Id
-                    && (EF.Property<DateTimeOffset?>(t, LastUsedColumn) == null || EF.Property<DateTimeOffset?>(t, LastUsedColumn) <= stale))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => EF.Property<DateTimeOffset?>(t, LastUsedColumn), now), cancellationToken);
+                .Where(t => t.Id == token.Id && (t.LastUsedAt == null || t.LastUsedAt <= stale))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
         return (BearerOutcome.Valid, token);
     }
