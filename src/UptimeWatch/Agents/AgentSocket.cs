@@ -26,8 +26,7 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
     private readonly CancellationTokenSource _stop = new();
     private byte[] _sentList = [];
 
-    // The list as last looked at, and the registry's version read just before.
-    private IReadOnlyList<AgentMonitor> _seenList = [];
+    // The registry's version when the list was last looked at.
     private long _seenVersion;
 
     /// <summary>Why the server closed the socket, when it did (the agent leaving says nothing).</summary>
@@ -59,10 +58,10 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
             return await CloseAsync(WebSocketCloseStatus.PolicyViolation, $"token is for \"{session.Location}\", agent says {named}", aborted);
         }
         _seenVersion = registry.Version;
-        _seenList = results.Assigned(session.Location);
-        _sentList = Serialize(_seenList);
+        var monitors = results.Assigned(session.Location);
+        _sentList = Serialize(monitors);
         await SendAsync(Serialize(new AgentWelcome(session.Location, time.GetUtcNow(),
-            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), _seenList)), aborted);
+            new AgentLimits(AgentProtocol.MaxMessageBytes, AgentProtocol.MaxChecksPerMessage), monitors)), aborted);
 
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Ended, _stop.Token);
         var watching = WatchAsync(ending.Token);
@@ -184,16 +183,13 @@ internal sealed partial class AgentSocket(WebSocket socket, AgentSession session
         {
             await Task.Delay(ListPoll, time, cancellationToken);
             var version = registry.Version;
-            var monitors = results.Assigned(session.Location);
-            // No load since: the definitions are the ones last seen, so only a pause or resume can have changed the list,
-            // and that shows in its ids. Serialising (and comparing) is left for when there may be more to it.
-            var same = version == _seenVersion && monitors.Select(m => m.Id).SequenceEqual(_seenList.Select(m => m.Id));
-            _seenVersion = version;
-            _seenList = monitors;
-            if (same)
+            if (version == _seenVersion)
             {
+                // No load, pause or resume since: the list is the one last looked at.
                 continue;
             }
+            _seenVersion = version;
+            var monitors = results.Assigned(session.Location);
             var list = Serialize(monitors);
             if (list.AsSpan().SequenceEqual(_sentList))
             {

@@ -27,9 +27,10 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     public IReadOnlyCollection<MonitorRuntime> Active => [.. _monitors.Values];
 
     /// <summary>
-    /// Moves at the end of every <see cref="LoadAsync"/>, even one that failed. While it has not moved, the same monitors
-    /// are active, each with the same <see cref="MonitorRuntime.Definition"/>; runtime state (paused or not, the verdicts)
-    /// is not counted. Read it before reading the monitors: a load still under way then shows as a move at the next read.
+    /// Moves at the end of every <see cref="LoadAsync"/>, even one that failed, and whenever a monitor is paused or
+    /// resumed (here or, on a cluster, as read from the database). While it has not moved, the same monitors are active,
+    /// each with the same <see cref="MonitorRuntime.Definition"/> and paused or not as before; verdicts are not counted.
+    /// Read it before reading the monitors: a change still under way then shows as a move at the next read.
     /// </summary>
     public long Version => Interlocked.Read(ref _version);
 
@@ -87,6 +88,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
                     {
                         LastHeartbeatAt = row.LastHeartbeatAt,
                         ListeningSince = now,
+                        PausedChanged = () => Interlocked.Increment(ref _version),
                     };
                     loaded.Add(created);
                     return created;

@@ -26,6 +26,9 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// <summary>When this monitor was last resumed in this process, if it was.</summary>
     public DateTimeOffset? ResumedAt { get; private set; }
 
+    /// <summary>Called after it is paused or resumed (<see cref="MonitorRegistry.Version"/> moves with it).</summary>
+    public Action? PausedChanged { get; init; }
+
     /// <summary>Push monitors: when the last heartbeat arrived.</summary>
     public DateTimeOffset? LastHeartbeatAt { get; set; }
 
@@ -327,19 +330,26 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     /// </summary>
     public void Restore(MonitorState state, DateTimeOffset? statusSince, DateTimeOffset now)
     {
+        bool flipped;
         lock (_lock)
         {
             if (_state.Status == MonitorStatus.Paused && state.Status != MonitorStatus.Paused)
             {
                 ResumedAt = now;
             }
+            flipped = (_state.Status == MonitorStatus.Paused) != (state.Status == MonitorStatus.Paused);
             _state = state;
             _statusSince = statusSince;
+        }
+        if (flipped)
+        {
+            PausedChanged?.Invoke();
         }
     }
 
     private Judgement? SetStatus(DateTimeOffset at, Func<MonitorState, (MonitorState State, string Reason, PublicReason Public)?> change)
     {
+        Judgement judgement;
         lock (_lock)
         {
             var before = _state;
@@ -350,9 +360,11 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             _state = next.State;
             _statusSince = at;
             // No rules: a pause or resume is someone's choice, told to no one.
-            return new Judgement(Id, Definition, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
+            judgement = new Judgement(Id, Definition, [], new StateSnapshot(_state, at, null, null, LastHeartbeatAt),
                 new StatusChange(before.Status, _state.Status, at, next.Reason) { WasFlapping = before.Flapping, Flapping = _state.Flapping, Public = next.Public });
         }
+        PausedChanged?.Invoke();
+        return judgement;
     }
 }
 
