@@ -43,13 +43,18 @@ internal sealed class AgentSocketClient : IAsyncDisposable
         return socket;
     }
 
-    public static Uri SocketUrl(UptimeWatchApp app) => new(app.BaseUrl.ToString().Replace("http://", "ws://") + "ws/agent");
+    public static Uri SocketUrl(UptimeWatchApp app) => SocketUrl(app.BaseUrl);
 
-    public static async Task<AgentSocketClient> ConnectAsync(UptimeWatchApp app, string token, string? location)
+    /// <summary>The agent socket below a server's base address (<c>http://127.0.0.1:port/</c>).</summary>
+    public static Uri SocketUrl(Uri server) => new(server.ToString().TrimEnd('/').Replace("http://", "ws://") + "/ws/agent");
+
+    public static Task<AgentSocketClient> ConnectAsync(UptimeWatchApp app, string token, string? location) => ConnectAsync(app.BaseUrl, token, location);
+
+    public static async Task<AgentSocketClient> ConnectAsync(Uri server, string token, string? location)
     {
         var socket = NewSocket(token, location);
         using var timeout = new CancellationTokenSource(Wait);
-        await socket.ConnectAsync(SocketUrl(app), timeout.Token);
+        await socket.ConnectAsync(SocketUrl(server), timeout.Token);
         return new AgentSocketClient(socket);
     }
 

@@ -26,9 +26,12 @@ internal sealed class ReportingAgent : IAsyncDisposable
 
     private bool _cutOff;
 
-    public static async Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location)
+    public static Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location) => StartAsync(app.BaseUrl, token, location);
+
+    /// <summary>An agent of <paramref name="location"/> connected to the server at <paramref name="server"/> (a node of a cluster, say).</summary>
+    public static async Task<ReportingAgent> StartAsync(Uri server, string token, string location)
     {
-        var client = await AgentSocketClient.ConnectAsync(app, token, location);
+        var client = await AgentSocketClient.ConnectAsync(server, token, location);
         var welcome = await client.NextAsync("welcome");
         var monitors = welcome["monitors"]!.AsArray()
             .Select(m => ((int)m!["id"]!, TimeSpan.FromSeconds(int.Parse((string)m["fields"]!["IntervalSeconds"]!)))).ToList();

@@ -16,8 +16,8 @@ namespace UptimeWatch.Agents;
 /// own slot and location, and judged with the monitor's other locations (docs/locations.md). The answer is given once they are
 /// committed.
 /// </summary>
-internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWriter writer, IDbContextFactory<UptimeWatchDbContext> dbFactory,
-    IOptions<UptimeWatchOptions> options, TimeProvider time)
+internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWriter writer, ClusterTurns turns,
+    IDbContextFactory<UptimeWatchDbContext> dbFactory, IOptions<UptimeWatchOptions> options, TimeProvider time)
 {
     /// <summary>How long after its slot a check may start: an agent's scheduler may run late, never by more than this or an interval.</summary>
     private static readonly TimeSpan MinLateness = TimeSpan.FromSeconds(60);
@@ -61,18 +61,30 @@ internal sealed class AgentResultsHandler(MonitorRegistry registry, JournalWrite
         var taken = await StoredSlotsAsync(session.LocationId, accepted, cancellationToken);
         var fresh = accepted.Where(a => taken.Add((a.Monitor.Id, a.Check.Slot))).ToList();
         var waits = new List<Task<Committed>>();
-        foreach (var (monitor, check) in fresh)
+        foreach (var checksOf in fresh.GroupBy(f => f.Monitor, f => f.Check))
         {
-            var result = new ProbeResult(check.Verdict, check.ElapsedMs, check.HttpStatus, check.Failure, check.Error)
-            {
-                Timings = check.Timings,
-                CertificateDaysLeft = check.CertificateDaysLeft,
-            };
+            var monitor = checksOf.Key;
             // In the monitor's turn, as the server's own checks: each location's checks are judged, and reach the writer,
-            // in the order they were made.
+            // in the order they were made. On a cluster, in its cluster turn too, with the votes every node stored, and
+            // committed before the turn ends.
             using var turn = await monitor.EnterAsync(cancellationToken);
-            var judgement = monitor.RecordAt(session.Location, session.LocationId, result, check.At, check.Slot, time.GetUtcNow(), held: check.CutOff);
-            waits.Add(await writer.AppendAwaitedAsync(CheckWrite.From(judgement), cancellationToken));
+            await using var clusterTurn = await turns.EnterAsync(monitor, cancellationToken);
+            var mine = new List<Task<Committed>>();
+            foreach (var check in checksOf)
+            {
+                var result = new ProbeResult(check.Verdict, check.ElapsedMs, check.HttpStatus, check.Failure, check.Error)
+                {
+                    Timings = check.Timings,
+                    CertificateDaysLeft = check.CertificateDaysLeft,
+                };
+                var judgement = monitor.RecordAt(session.Location, session.LocationId, result, check.At, check.Slot, time.GetUtcNow(), held: check.CutOff);
+                mine.Add(await writer.AppendAwaitedAsync(CheckWrite.From(judgement), cancellationToken));
+            }
+            if (clusterTurn is not null)
+            {
+                await Task.WhenAll(mine).WaitAsync(cancellationToken);
+            }
+            waits.AddRange(mine);
         }
         await Task.WhenAll(waits).WaitAsync(cancellationToken);
         return new AgentAck(message.Seq, fresh.Count, accepted.Count - fresh.Count, refused);

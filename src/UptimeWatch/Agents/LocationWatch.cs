@@ -3,6 +3,7 @@ using UptimeWatch.Configuration;
 using UptimeWatch.Journal;
 using UptimeWatch.Monitoring;
 using UptimeWatch.Probing;
+using UptimeWatch.Scheduling;
 using UptimeWatch.Storage;
 
 namespace UptimeWatch.Agents;
@@ -18,9 +19,12 @@ namespace UptimeWatch.Agents;
 /// own canaries failing is one <c>node.offline</c> alert to the channels of every monitor (delivered once the network is
 /// back if nothing can be sent meanwhile), and <c>node.online</c> when they answer again.
 /// </summary>
-internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWriter writer, Canaries canaries, IOptions<UptimeWatchOptions> options,
-    TimeProvider time, ILogger<LocationWatch> logger) : BackgroundService
+internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWriter writer, Canaries canaries, ClusterTurns turns,
+    IServiceProvider services, IOptions<UptimeWatchOptions> options, TimeProvider time, ILogger<LocationWatch> logger) : BackgroundService
 {
+    // On a cluster: who runs which partition, so that one node looks again at each monitor. Null on a single node.
+    private readonly PartitionRunner? _partitions = services.GetService<PartitionRunner>();
+
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
 
     // Locations found offline and told so; touched only by the loop.
@@ -39,35 +43,108 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
         {
             foreach (var monitor in registry.Active.Where(m => m.ByQuorum))
             {
-                using var turn = await monitor.EnterAsync(stoppingToken);
-                if (monitor.Rejudge(time.GetUtcNow()) is { } judgement)
-                {
-                    LogRejudged(monitor.Definition.Slug, judgement.Change!.To, judgement.Change.Reason);
-                    await writer.AppendAsync(CheckWrite.From(judgement), stoppingToken);
-                }
+                await RejudgeAsync(monitor, stoppingToken);
             }
-            foreach (var alert in LocationAlerts(time.GetUtcNow()).Concat(NodeAlerts(time.GetUtcNow())))
+            var watched = registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused).ToList();
+            var witnesses = _partitions is null ? null : await WitnessesAsync(watched, stoppingToken);
+            foreach (var alert in LocationAlerts(watched, witnesses, time.GetUtcNow()).Concat(NodeAlerts(time.GetUtcNow())))
             {
                 await writer.AppendAsync(alert, stoppingToken);
             }
         }
     }
 
-    /// <summary>The agent locations that went offline or came back, or lost or found the internet, since the last look, as system alerts.</summary>
-    private List<SystemAlert> LocationAlerts(DateTimeOffset now)
+    /// <summary>
+    /// Looks again at a monitor judged by quorum. On a cluster only the node running its partition does, and only when
+    /// what it holds in memory says a change is due: then in the monitor's cluster turn, on every location's stored
+    /// checks (another node may have heard from the location it thinks silent), the change committed before the turn ends.
+    /// </summary>
+    private async Task RejudgeAsync(MonitorRuntime monitor, CancellationToken cancellationToken)
+    {
+        if (_partitions is not null && !_partitions.RunsWindowOf(monitor.Id))
+        {
+            return;
+        }
+        using var turn = await monitor.EnterAsync(cancellationToken);
+        if (_partitions is not null && !monitor.RejudgeDue(time.GetUtcNow()))
+        {
+            return;
+        }
+        await using var clusterTurn = await turns.EnterAsync(monitor, cancellationToken);
+        if (monitor.Rejudge(time.GetUtcNow()) is not { } judgement)
+        {
+            return;
+        }
+        LogRejudged(monitor.Definition.Slug, judgement.Change!.To, judgement.Change.Reason);
+        if (clusterTurn is null)
+        {
+            await writer.AppendAsync(CheckWrite.From(judgement), cancellationToken);
+            return;
+        }
+        await (await writer.AppendAwaitedAsync(CheckWrite.From(judgement), cancellationToken)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// On a cluster, each agent location is watched by one node: the one running the partition of its witness, the
+    /// monitor of lowest id that it checks (every node knows the same monitors, so every node names the same witness).
+    /// Another node may have heard from the location since this one's memory did: when that memory says something is to
+    /// be told (silent, back, cut off, connected), the witness's votes are read again from the database in its cluster
+    /// turn first. The witnesses this node runs, by location.
+    /// </summary>
+    private async Task<Dictionary<string, MonitorRuntime>> WitnessesAsync(List<MonitorRuntime> watched, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var witnesses = new Dictionary<string, MonitorRuntime>(StringComparer.OrdinalIgnoreCase);
+        foreach (var monitor in watched.OrderBy(m => m.Id))
+        {
+            foreach (var (view, _) in monitor.Locations(now))
+            {
+                witnesses.TryAdd(view.Name, monitor);
+            }
+        }
+        foreach (var (location, witness) in witnesses.Where(w => !_partitions!.RunsWindowOf(w.Value.Id)).ToList())
+        {
+            witnesses.Remove(location);
+        }
+        foreach (var (location, witness) in witnesses)
+        {
+            if (witness.Locations(now).FirstOrDefault(l => l.View.Name.Equals(location, StringComparison.OrdinalIgnoreCase)) is not { View.LastReportAt: not null } seen
+                || (seen.Offline == _offline.Contains(location) && (seen.Offline || seen.View.CutOff == _isolated.Contains(location))))
+            {
+                continue;
+            }
+            using var turn = await witness.EnterAsync(cancellationToken);
+            await using var clusterTurn = await turns.EnterAsync(witness, cancellationToken);
+        }
+        return witnesses;
+    }
+
+    /// <summary>
+    /// The agent locations that went offline or came back, or lost or found the internet, since the last look, as system
+    /// alerts. From every monitor each location checks on a single node; on a cluster from the witnesses this node runs.
+    /// </summary>
+    private List<SystemAlert> LocationAlerts(List<MonitorRuntime> watched, Dictionary<string, MonitorRuntime>? witnesses, DateTimeOffset now)
     {
         var server = options.Value.Location;
         var seen = new Dictionary<string, Seen>(StringComparer.OrdinalIgnoreCase);
-        foreach (var monitor in registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused))
+        var channelsOf = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var monitor in watched)
         {
             foreach (var (view, offline) in monitor.Locations(now))
             {
-                if (view.LastReportAt is not { } last || view.Name.Equals(server, StringComparison.OrdinalIgnoreCase))
+                if (!channelsOf.TryGetValue(view.Name, out var channels))
                 {
-                    // Never reported since this server started: nothing to say it stopped.
+                    channelsOf[view.Name] = channels = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                }
+                channels.UnionWith(monitor.AlertRules.Channels ?? []);
+                if (view.LastReportAt is not { } last || view.Name.Equals(server, StringComparison.OrdinalIgnoreCase)
+                    || (witnesses is not null && (!witnesses.TryGetValue(view.Name, out var witness) || witness != monitor)))
+                {
+                    // Never reported since this server started: nothing to say it stopped. Or, on a cluster, another
+                    // monitor (or another node) speaks for the location.
                     continue;
                 }
-                var entry = seen.TryGetValue(view.Name, out var e) ? e : new Seen(false, last, view.CutOff, []);
+                var entry = seen.TryGetValue(view.Name, out var e) ? e : new Seen(false, last, view.CutOff, channels);
                 // Whether it is cut off now is what its latest check says, whichever monitor that was.
                 entry = entry with
                 {
@@ -75,7 +152,6 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
                     LastReportAt = last > entry.LastReportAt ? last : entry.LastReportAt,
                     CutOff = last > entry.LastReportAt ? view.CutOff : entry.CutOff,
                 };
-                entry.Channels.UnionWith(monitor.AlertRules.Channels ?? []);
                 seen[view.Name] = entry;
             }
         }

@@ -165,10 +165,11 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
     public const int RestoredIntervals = 20;
 
     /// <summary>
-    /// The per-location states of monitors judged by quorum, newly loaded, replayed from their stored checks of the last
-    /// <see cref="RestoredIntervals"/> intervals (a held check counts as held, a missed slot not at all).
+    /// The per-location states of monitors judged by quorum (newly loaded, or judged in a cluster turn), replayed from
+    /// their stored checks of the last <see cref="RestoredIntervals"/> intervals (a held check counts as held, a missed
+    /// slot not at all), in place of what memory had.
     /// </summary>
-    private async Task RestoreVotesAsync(UptimeWatchDbContext db, IReadOnlyList<MonitorRuntime> monitors, DateTimeOffset now,
+    internal static async Task RestoreVotesAsync(UptimeWatchDbContext db, IReadOnlyList<MonitorRuntime> monitors, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         if (monitors.Count == 0)

@@ -177,14 +177,15 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
     }
 
     /// <summary>
-    /// Each location's state as its stored checks, oldest first, left it (<see cref="MonitorRegistry"/> reads them when it
-    /// loads a monitor judged by quorum): what the locations confirmed before a restart still stands after it, and the
-    /// status is judged from it at once rather than from nothing.
+    /// Each location's state as its stored checks, oldest first, left it, in place of what memory had
+    /// (<see cref="MonitorRegistry"/> reads them when it loads a monitor judged by quorum, and a cluster turn before each
+    /// judgement): what the locations confirmed before a restart, or told another node, stands here too.
     /// </summary>
     public void RestoreVotes(IEnumerable<LocationCheck> checks)
     {
         lock (_lock)
         {
+            _votes.Clear();
             foreach (var check in checks)
             {
                 VoteLocked(check.Location, check.Verdict, check.At, check.Held);
@@ -205,6 +206,20 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
                 return null;
             }
             return new Judgement(Id, Definition, [], new StateSnapshot(_state, _statusSince, null, null, LastHeartbeatAt), change) { Rules = AlertRules };
+        }
+    }
+
+    /// <summary>Whether <see cref="Rejudge"/> at <paramref name="now"/> would change its status (nothing is changed).</summary>
+    public bool RejudgeDue(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (!ByQuorum || _state.Status == MonitorStatus.Paused)
+            {
+                return false;
+            }
+            var status = InMaintenance(now) ? MonitorStatus.Maintenance : VerdictLocked(now).Status;
+            return status != _state.Status || _state.Flapping;
         }
     }
 
@@ -237,10 +252,7 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
         {
             return null;
         }
-        var views = ViewsLocked();
-        var quorum = Definition.Quorum ?? LocationQuorum.Majority(views.Count);
-        var interval = TimeSpan.FromSeconds(Definition.IntervalSeconds);
-        var verdict = LocationQuorum.Judge(views, Math.Min(quorum, Math.Max(views.Count, 1)), interval, now, ListeningSince);
+        var verdict = VerdictLocked(now);
         var inMaintenance = InMaintenance(at);
         var status = inMaintenance ? MonitorStatus.Maintenance : verdict.Status;
         _state = new MonitorState(status, verdict.Status, 0, 0, before.History, Flapping: false);
@@ -255,6 +267,14 @@ internal sealed class MonitorRuntime(int id, MonitorDefinition definition, Monit
             Public = inMaintenance ? PublicReasons.ForStatus(MonitorStatus.Maintenance)
                 : new PublicReason(status.ToString().ToLowerInvariant(), verdict.PublicReason),
         };
+    }
+
+    private QuorumVerdict VerdictLocked(DateTimeOffset now)
+    {
+        var views = ViewsLocked();
+        var quorum = Definition.Quorum ?? LocationQuorum.Majority(views.Count);
+        return LocationQuorum.Judge(views, Math.Min(quorum, Math.Max(views.Count, 1)), TimeSpan.FromSeconds(Definition.IntervalSeconds), now,
+            ListeningSince);
     }
 
     private bool InMaintenance(DateTimeOffset at) => Definition.Maintenance.Concat(ExtraMaintenance).Any(w => w.EndOf(at) is not null);

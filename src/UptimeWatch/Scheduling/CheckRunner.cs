@@ -16,7 +16,7 @@ internal sealed partial class CheckRunner(
     Canaries canaries,
     JournalWriter writer,
     CheckCutOff cutOff,
-    PushTurns pushTurns,
+    ClusterTurns clusterTurns,
     Telemetry.UptimeWatchMetrics metrics,
     TimeProvider time,
     ILogger<CheckRunner> logger)
@@ -36,7 +36,7 @@ internal sealed partial class CheckRunner(
         // A heartbeat arriving now must not be overtaken by a "no heartbeat" decided a moment before it.
         using var turn = isPush ? await monitor.EnterAsync(cancellationToken) : null;
         // On a cluster, also with heartbeats that other nodes receive: judged on what the database has, stored before the turn ends.
-        await using var clusterTurn = isPush ? await pushTurns.EnterAsync(monitor, cancellationToken) : null;
+        await using var clusterTurn = isPush ? await clusterTurns.EnterAsync(monitor, cancellationToken) : null;
         awaited |= clusterTurn is not null;
         var startedAt = time.GetUtcNow();
         ProbeResult result;
@@ -64,6 +64,9 @@ internal sealed partial class CheckRunner(
         var held = await canaries.HoldsAsync(result.Verdict, startedAt, time.GetUtcNow(), cancellationToken);
         // Record and queue in the monitor's turn, so a pause or resume is never stored before a check recorded ahead of it.
         using var recordTurn = isPush ? null : await monitor.EnterAsync(cancellationToken);
+        // On a cluster, a monitor judged by quorum is judged with every location's votes, whichever node they reached.
+        await using var quorumTurn = !isPush && monitor.ByQuorum ? await clusterTurns.EnterAsync(monitor, cancellationToken) : null;
+        awaited |= quorumTurn is not null;
         var judgement = monitor.Record(result, startedAt, time.GetUtcNow(), held);
         // Only checks that are recorded: a push monitor's look at an on-time heartbeat is not a check.
         metrics.CheckFinished(definition.Type, result.Verdict, result.ElapsedMs);

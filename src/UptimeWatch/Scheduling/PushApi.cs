@@ -32,7 +32,7 @@ internal static class PushApi
     }
 
     internal static async Task<Results<Ok<PushResponse>, NotFound<ProblemResponse>, BadRequest<ProblemResponse>, Conflict<ProblemResponse>, JsonHttpResult<ProblemResponse>>> Heartbeat(
-        string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, PushTurns turns, TimeProvider time,
+        string token, HttpRequest request, MonitorRegistry registry, JournalWriter writer, ClusterTurns turns, TimeProvider time,
         CancellationToken cancellationToken, string? status = null, string? msg = null, string? ms = null)
     {
         // Same answer for a malformed token as for an unknown one: the reply must not help anyone guess.

@@ -92,7 +92,7 @@ internal static class SchedulingExtensions
         builder.Services.AddSingleton<ScheduleReconciler>();
         builder.Services.AddSingleton<CheckNow>();
         builder.Services.AddSingleton<CheckCutOff>();
-        builder.Services.AddSingleton<PushTurns>();
+        builder.Services.AddSingleton<ClusterTurns>();
         builder.Services.AddSingleton<CheckRunner>();
         if (cluster)
         {

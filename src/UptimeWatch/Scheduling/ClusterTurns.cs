@@ -5,19 +5,25 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Scheduling;
 
 /// <summary>
-/// A push monitor on a cluster (PostgreSQL): a heartbeat lands on whichever node the load balancer picked, while the node
-/// running the monitor's partition judges its deadline. So each heartbeat and each look at the deadline takes the
-/// monitor's turn across the cluster (a transaction-scoped advisory lock), first takes the monitor's state, heartbeat
-/// clock and last recorded check from the database (what any node stored before), and leaves the turn only once its own
-/// result is committed. The deadline is therefore judged against every heartbeat, a deadline already recorded by another
-/// node is not recorded again, and a status change is decided once. On SQLite there is one node: no turn, nothing read.
+/// One monitor judged by one node at a time across a cluster (PostgreSQL), on what the database has. Two kinds of
+/// monitor are judged on more than one node:
+/// <list type="bullet">
+/// <item>A push monitor: a heartbeat lands on whichever node the load balancer picked, while the node running the
+/// monitor's partition judges its deadline.</item>
+/// <item>A monitor judged by quorum: each probe agent reports to the node it is connected to, while the node running the
+/// partition makes this server's own checks of it and looks for locations gone silent.</item>
+/// </list>
+/// So each judgement takes the monitor's turn across the cluster (a transaction-scoped advisory lock), first takes the
+/// monitor's state (and its heartbeat clock and last recorded check, or each location's state rebuilt from its stored
+/// checks) from the database, what any node stored before, and leaves the turn only once its own result is committed.
+/// A status change is therefore decided once, on every vote or heartbeat. On SQLite there is one node: no turn, nothing read.
 /// </summary>
-internal sealed class PushTurns(SchedulingMode mode, IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time)
+internal sealed class ClusterTurns(SchedulingMode mode, IDbContextFactory<UptimeWatchDbContext> dbFactory, TimeProvider time)
 {
     /// <summary>The first key of the two-key advisory locks ("UWpu"); the second is the monitor's id.</summary>
     private const int LockSpace = 0x5557_7075;
 
-    /// <summary>Whether a heartbeat or a look must wait for its result to be committed before leaving its turn.</summary>
+    /// <summary>Whether a judgement must wait for its result to be committed before leaving its turn.</summary>
     public bool Enabled => mode.Cluster;
 
     /// <summary>
@@ -41,6 +47,10 @@ internal sealed class PushTurns(SchedulingMode mode, IDbContextFactory<UptimeWat
                 monitor.Restore(MonitorRows.ToState(row), row.StatusSince, time.GetUtcNow());
                 monitor.LastHeartbeatAt = row.LastHeartbeatAt ?? monitor.LastHeartbeatAt;
                 monitor.LastRecordedAt = row.LastCheckedAt;
+            }
+            if (monitor.ByQuorum)
+            {
+                await MonitorRegistry.RestoreVotesAsync(db, [monitor], time.GetUtcNow(), cancellationToken);
             }
             return new Turn(db, transaction);
         }
