@@ -34,14 +34,19 @@ internal static class LocationQuorum
     public static int Majority(int locations) => locations / 2 + 1;
 
     /// <summary>
-    /// Whether <paramref name="location"/> has been silent for three intervals. <paramref name="listeningSince"/>: when
-    /// whoever judges began to listen (its process started, the monitor was resumed): no silence counts from before
-    /// then, as for a push monitor's heartbeats, so a restart gives every location its three intervals to come back.
+    /// Whether <paramref name="location"/> has been silent for three intervals, or never reported at all.
+    /// <paramref name="listeningSince"/>: when whoever judges began to listen (its process started, the monitor was
+    /// resumed): no silence counts from before then, as for a push monitor's heartbeats, so a restart gives every location
+    /// that had reported its three intervals to come back.
     /// </summary>
     public static bool IsOffline(LocationView location, DateTimeOffset now, TimeSpan interval, DateTimeOffset? listeningSince = null)
     {
-        var heardOf = location.LastReportAt is { } last && (listeningSince is null || last > listeningSince) ? last : listeningSince;
-        return heardOf is not { } since || now - since > interval * OfflineAfterIntervals;
+        if (location.LastReportAt is not { } last)
+        {
+            return true;
+        }
+        var since = listeningSince is { } listening && listening > last ? listening : last;
+        return now - since > interval * OfflineAfterIntervals;
     }
 
     public static QuorumVerdict Judge(IReadOnlyList<LocationView> locations, int quorum, TimeSpan interval, DateTimeOffset now,

@@ -115,4 +115,18 @@ public sealed class LocationQuorumTests
     [InlineData(5, 3)]
     public void The_default_quorum_is_a_majority(int locations, int quorum) =>
         Assert.Equal(quorum, LocationQuorum.Majority(locations));
+
+    [Fact]
+    public void After_a_restart_a_location_that_had_reported_has_three_intervals_from_the_start_and_one_that_never_did_is_offline_at_once()
+    {
+        var started = Now.AddSeconds(-60);
+        // Last heard 5 minutes ago, before the restart a minute ago: not yet three intervals (90 s) of listening.
+        var before = At("eu-west", MonitorStatus.Up, secondsAgo: 300);
+        var never = new LocationView("ap-south", MonitorStatus.Unknown, null, false);
+
+        Assert.False(LocationQuorum.IsOffline(before, Now, Interval, started));
+        Assert.True(LocationQuorum.IsOffline(before, Now.AddSeconds(31), Interval, started));
+        Assert.True(LocationQuorum.IsOffline(never, Now, Interval, started));
+        Assert.Equal(MonitorStatus.Up, LocationQuorum.Judge([before, At("us-east", MonitorStatus.Up), never], 2, Interval, Now, started).Status);
+    }
 }
