@@ -41,11 +41,13 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
         using var timer = new PeriodicTimer(Every, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var monitor in registry.Active.Where(m => m.ByQuorum))
+            // One copy of the registry per look, not one per use.
+            var quorum = registry.Active.Where(m => m.ByQuorum).ToList();
+            foreach (var monitor in quorum)
             {
                 await RejudgeAsync(monitor, stoppingToken);
             }
-            var watched = registry.Active.Where(m => m.ByQuorum && m.State.Status != MonitorStatus.Paused).ToList();
+            var watched = quorum.Where(m => m.State.Status != MonitorStatus.Paused).ToList();
             var witnesses = _partitions is null ? null : await WitnessesAsync(watched, stoppingToken);
             foreach (var alert in LocationAlerts(watched, witnesses, time.GetUtcNow()).Concat(NodeAlerts(time.GetUtcNow())))
             {
