@@ -59,10 +59,6 @@ internal static class TestStorage
     }
 
     /// <summary>
-    /// The settings that keep an app on its SQLite file whatever <c>UW_TEST_PROVIDER</c> says, for tests of what only
-    /// SQLite has (a database file on a full disk, a file written by an old version): they are run, never skipped.
-    /// </summary>
-    /// <summary>
     /// The trait of test classes about the SQLite file itself (its locks, its migrations from old versions, its backup,
     /// its disk) or that pick their storage themselves, among them every test of the real binary run as a process (it
     /// stores in its own data folder's SQLite file: the cluster tests and the image test run it on PostgreSQL):
@@ -71,6 +67,17 @@ internal static class TestStorage
     /// </summary>
     public const string SqliteFileTrait = "SqliteFile";
 
+    /// <summary>
+    /// The trait of test classes that store nothing (the probes against real servers, config reading, the state
+    /// machine on its own): <c>[Trait("Storage", TestStorage.NoStorageTrait)]</c>. They do not depend on the provider,
+    /// so test.sh runs them in the SQLite pass only. A class that starts an app or opens a database must not carry it.
+    /// </summary>
+    public const string NoStorageTrait = "None";
+
+    /// <summary>
+    /// The settings that keep an app on its SQLite file whatever <c>UW_TEST_PROVIDER</c> says, for tests of what only
+    /// SQLite has (a database file on a full disk, a file written by an old version): they are run, never skipped.
+    /// </summary>
     public static Dictionary<string, string?> SqliteOnly(Dictionary<string, string?>? settings = null) =>
         new(settings ?? []) { ["UptimeWatch:Storage:Provider"] = "Sqlite" };
 }

@@ -3,6 +3,7 @@ using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Tests.Configuration;
 
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class AlertingConfigTests
 {
     private static UptimeWatchOptions Read(string alerting, string monitors = "") =>

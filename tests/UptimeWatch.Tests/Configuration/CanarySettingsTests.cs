@@ -6,6 +6,7 @@ using UptimeWatch.Tests.Agents;
 namespace UptimeWatch.Tests.Configuration;
 
 /// <summary><c>Probing:Canaries</c>: the targets a location checks to tell "the internet is gone" from "a target is down".</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class CanarySettingsTests
 {
     private static UptimeWatchOptions Read(string json) =>

@@ -4,6 +4,7 @@ using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Tests.Configuration;
 
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class ChannelConfigReaderTests
 {
     private const string Root = "UptimeWatch:Alerting:Channels";

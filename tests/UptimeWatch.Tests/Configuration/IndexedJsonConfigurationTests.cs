@@ -5,6 +5,7 @@ using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Tests.Configuration;
 
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class IndexedJsonConfigurationTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("uw-indexed-").FullName;

@@ -3,6 +3,7 @@ using UptimeWatch.Configuration;
 namespace UptimeWatch.Tests.Configuration;
 
 /// <summary>A monitor's <c>Locations</c> and <c>Quorum</c>: where it is checked from, and how many must agree.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class LocationsConfigTests
 {
     private static (MonitorDefinition? Monitor, List<string> Errors) Validate(params (string Field, string Value)[] fields)

@@ -3,6 +3,7 @@ using UptimeWatch.Configuration;
 namespace UptimeWatch.Tests.Configuration;
 
 /// <summary>The rules for monitor types, assertions, confirmation, flapping and maintenance settings.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class MonitorTypesConfigTests
 {
     private static (MonitorDefinition? Monitor, List<string> Errors) Validate(params (string Field, string Value)[] fields)

@@ -2,6 +2,7 @@ using UptimeWatch.Configuration;
 
 namespace UptimeWatch.Tests.Configuration;
 
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class StatusCodeSetAndSlugTests
 {
     [Theory]

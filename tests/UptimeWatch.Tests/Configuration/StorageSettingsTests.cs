@@ -4,6 +4,7 @@ using UptimeWatch.Configuration;
 namespace UptimeWatch.Tests.Configuration;
 
 /// <summary><c>UptimeWatch:Storage:UnhealthyAfterSeconds</c>: how long failing writes are tolerated before /healthz says so.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class StorageSettingsTests
 {
     private static UptimeWatchOptions Read(string storage) => UptimeWatchConfigReader.Read(new ConfigurationBuilder()

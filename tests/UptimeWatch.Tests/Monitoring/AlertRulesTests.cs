@@ -9,6 +9,7 @@ namespace UptimeWatch.Tests.Monitoring;
 /// The documented rule: going down raises an alert at once, flapping or not; flapping holds back only the repeats
 /// (no resolve while it flaps, so the flips share one alert), as Nagios does.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class AlertRulesTests
 {
     private static readonly AlertRulesSettings Rules = new() { Channels = ["hook"], OnDegraded = true };

@@ -4,6 +4,7 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Tests.Monitoring;
 
 /// <summary>The quorum over a monitor's probe locations: down only when enough of them agree.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class LocationQuorumTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using UptimeWatch.Storage;
 
 namespace UptimeWatch.Tests.Monitoring;
 
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class MonitorStateMachineTests
 {
     /// <summary>Feeds verdicts ('+' up, '~' degraded, '-' down) and returns each resulting state.</summary>

@@ -5,6 +5,7 @@ using UptimeWatch.Storage;
 namespace UptimeWatch.Tests.Monitoring;
 
 /// <summary>The public vocabulary: every failure a probe can report has a category and a short text.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class PublicReasonsTests
 {
     // By name: FailureKind is internal, and xunit's theory methods are public.

@@ -7,6 +7,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>The real DNS probe, wired as the host wires it, asking a hand-built DNS server on 127.0.0.1.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class DnsProbeTests : IAsyncLifetime
 {
     private FakeDnsServer _dns = null!;

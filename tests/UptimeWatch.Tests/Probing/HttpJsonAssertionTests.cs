@@ -6,6 +6,7 @@ namespace UptimeWatch.Tests.Probing;
 /// <see cref="JsonAssertion"/> on its own: the JSON checks of HTTP monitors, with the exact words a user sees.
 /// (Beside the probe tests because it exists for them.)
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpJsonAssertionTests
 {
     private static string? Check(string assertion, string body)

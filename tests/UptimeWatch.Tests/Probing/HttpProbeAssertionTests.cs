@@ -3,6 +3,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>What the probe checks in an answer besides the status: forbidden text, JSON, response headers.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeAssertionTests : IAsyncLifetime
 {
     private const string Health = """{"status":"UP","queue":{"depth":5},"tags":["db","cache"],"version":"2.1.0"}""";

@@ -17,6 +17,7 @@ public sealed class HostileTargetsCollection
 /// Targets that misbehave on purpose, each served by a socket-level server on 127.0.0.1: every one must get a
 /// correct, explained verdict within the monitor's deadline, reading no more than the body cap.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 [Collection(HostileTargetsCollection.Name)]
 public sealed class HttpProbeHostileTests : IDisposable
 {

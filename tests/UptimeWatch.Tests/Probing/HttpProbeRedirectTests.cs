@@ -8,6 +8,7 @@ namespace UptimeWatch.Tests.Probing;
 /// Where secrets go when a target redirects: two sites on 127.0.0.1 with different ports are different origins, so
 /// the second one records what a foreign host would receive.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeRedirectTests : IAsyncLifetime
 {
     private TargetServer _first = null!;

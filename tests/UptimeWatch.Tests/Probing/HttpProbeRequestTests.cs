@@ -4,6 +4,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>What the probe sends: headers, body and credentials, as the target receives them.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeRequestTests : IAsyncLifetime
 {
     private ProbedSite _site = null!;

@@ -5,6 +5,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>The real probe, wired as the host wires it, against a real Kestrel site on 127.0.0.1.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeTests : IAsyncLifetime
 {
     private TargetServer _target = null!;

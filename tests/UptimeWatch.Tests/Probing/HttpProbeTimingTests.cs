@@ -7,6 +7,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>The phase breakdown of every HTTP(S) check: DNS, connect, TLS, first byte; the total is ElapsedMs.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeTimingTests : IAsyncLifetime
 {
     private ProbedSite _site = null!;

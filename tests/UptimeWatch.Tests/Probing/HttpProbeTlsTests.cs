@@ -8,6 +8,7 @@ namespace UptimeWatch.Tests.Probing;
 /// HTTPS targets on 127.0.0.1 (Kestrel) with good and broken certificates from <see cref="TestCertificates"/>.
 /// The probe trusts the test CA as <c>Probing:CaCertificatesFile</c> would make it, unless a test says otherwise.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class HttpProbeTlsTests : IDisposable
 {
     private readonly ProbeHost _probe = ProbeHost.TrustingTestCa();

@@ -9,6 +9,7 @@ namespace UptimeWatch.Tests.Probing;
 /// <c>Probing:SourceAddress</c>: a multi-homed host picks the network its probes go out on. All of 127.0.0.0/8 is this
 /// machine's on Linux, so a target on 127.0.0.1 sees which loopback address each probe came from.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class ProbeSourceTests
 {
     private static readonly IPAddress Second = IPAddress.Parse("127.0.0.2");

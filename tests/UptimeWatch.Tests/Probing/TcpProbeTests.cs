@@ -7,6 +7,7 @@ using UptimeWatch.Probing;
 namespace UptimeWatch.Tests.Probing;
 
 /// <summary>The real TCP probe, wired as the host wires it, against sockets on 127.0.0.1.</summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class TcpProbeTests : IDisposable
 {
     private readonly ProbeHost _host;

@@ -13,6 +13,7 @@ namespace UptimeWatch.Tests.Probing;
 /// The real TLS probe, wired as the host wires it, with the test CA trusted through
 /// <c>Probing:CaCertificatesFile</c> as a user with an internal PKI would, against TLS servers on 127.0.0.1.
 /// </summary>
+[Trait("Storage", TestStorage.NoStorageTrait)]
 public sealed class TlsProbeTests : IDisposable
 {
     private readonly string _caFolder;
