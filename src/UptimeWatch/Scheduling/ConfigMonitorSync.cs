@@ -50,7 +50,9 @@ internal sealed partial class ConfigMonitorSync(
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var file = new ConfigFile(ClusterConfig.HashOf(configuration), Configuration.ConfigurationExtensions.MonitorsFile(configuration), definitions.Count);
+        // The hash is the cluster's (one node has nothing to compare it with): 0.5 s of a 10,000-monitor start on SQLite.
+        var hash = Cluster.Enabled ? ClusterConfig.HashOf(configuration) : "";
+        var file = new ConfigFile(hash, Configuration.ConfigurationExtensions.MonitorsFile(configuration), definitions.Count);
         // In a cluster: under a lock held to the commit, so nodes starting together apply one file once, one after another.
         if (!await Cluster.ShouldApplyAsync(db, file, change, cancellationToken))
         {

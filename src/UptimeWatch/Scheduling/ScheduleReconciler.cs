@@ -65,6 +65,8 @@ internal sealed partial class ScheduleReconciler(
             }
         }
 
+        // Which monitors have a trigger already: one query, not one per monitor (a start has none; a reload most).
+        var existing = (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(Group), cancellationToken)).ToHashSet();
         foreach (var (key, monitor) in desired)
         {
             // Read for each monitor: scheduling 10,000 jobs takes a second or two, and a first slot computed from a
@@ -72,9 +74,10 @@ internal sealed partial class ScheduleReconciler(
             var now = time.GetUtcNow();
             var interval = TimeSpan.FromSeconds(monitor.Definition.IntervalSeconds);
             var threshold = MisfireThreshold(interval);
-            var triggers = await scheduler.GetTriggersOfJob(key, cancellationToken);
-            var regular = triggers.FirstOrDefault(t => t.Key.Equals(TriggerKeyFor(monitor.Id)));
-            if (regular is ISimpleTrigger current && current.RepeatInterval == interval && current.MisfireThreshold == threshold)
+            var triggerKey = TriggerKeyFor(monitor.Id);
+            var hadTrigger = existing.Contains(triggerKey);
+            if (hadTrigger && await scheduler.GetTrigger(triggerKey, cancellationToken) is ISimpleTrigger current
+                && current.RepeatInterval == interval && current.MisfireThreshold == threshold)
             {
                 continue;
             }
@@ -86,7 +89,7 @@ internal sealed partial class ScheduleReconciler(
             // On the scheduler's clock: a trigger left on the machine's would judge a misfire by one clock and the slot
             // after it by the other (on a clock far from the machine's, back to its first slot, again and again).
             var trigger = TriggerBuilder.Create(time)
-                .WithIdentity(TriggerKeyFor(monitor.Id))
+                .WithIdentity(triggerKey)
                 .ForJob(key)
                 .StartAt(FirstSlot(monitor.Id, interval, now))
                 .WithMisfireThreshold(threshold)
@@ -103,13 +106,13 @@ internal sealed partial class ScheduleReconciler(
                 // A failure was being confirmed when the process stopped: confirm it as soon as it would have been.
                 await ScheduleRetryAsync(scheduler, time, monitor.Id, now.AddSeconds(retry), cancellationToken);
             }
-            if (regular is null)
+            if (hadTrigger)
             {
-                added++;
+                changed++;
             }
             else
             {
-                changed++;
+                added++;
             }
         }
 
