@@ -104,7 +104,7 @@ internal sealed partial class LocationWatch(MonitorRegistry registry, JournalWri
                 witnesses.TryAdd(view.Name, monitor);
             }
         }
-        foreach (var (location, witness) in witnesses.Where(w => !_partitions!.RunsWindowOf(w.Value.Id)).ToList())
+        foreach (var location in witnesses.Where(w => !_partitions!.RunsWindowOf(w.Value.Id)).Select(w => w.Key).ToList())
         {
             witnesses.Remove(location);
         }

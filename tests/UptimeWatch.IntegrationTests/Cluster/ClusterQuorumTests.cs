@@ -40,22 +40,9 @@ public sealed class ClusterQuorumTests : IAsyncLifetime
         // The starting point: every location's checks stored (each node then judges on all three), and the monitor up.
         // Before that, a node may judge before another node's first stored checks of a location are in (CI 60: up, then
         // unknown for a moment, at the start): that is the start, not what this test is about.
-        await Eventually.Within(TimeSpan.FromSeconds(60), "checks stored from all three locations", async ct =>
-        {
-            while (true)
-            {
-                await using (var db = cluster.OpenDatabase())
-                {
-                    var reporting = await db.CheckResults.Where(c => c.MonitorId == id && c.LocationId != CheckResult.ThisServer)
-                        .Select(c => c.LocationId).Distinct().CountAsync(ct);
-                    if (reporting == Locations.Length)
-                    {
-                        return true;
-                    }
-                }
-                await Task.Delay(250, ct);
-            }
-        }, cluster.Output);
+        await UntilAsync(cluster, "checks stored from all three locations", async (db, ct) =>
+            await db.CheckResults.Where(c => c.MonitorId == id && c.LocationId != CheckResult.ThisServer)
+                .Select(c => c.LocationId).Distinct().CountAsync(ct) == Locations.Length);
         await UntilAsync(cluster, id, "up", "the monitor up from its three locations");
         await Task.Delay(TimeSpan.FromSeconds(3));
         await UntilAsync(cluster, id, "up", "the monitor up from its three locations");
@@ -116,14 +103,18 @@ public sealed class ClusterQuorumTests : IAsyncLifetime
     }
 
     private static Task UntilAsync(ClusterNodes cluster, int id, string status, string what) =>
+        UntilAsync(cluster, what, async (db, ct) =>
+            (await db.Monitors.Where(m => m.Id == id).Select(m => m.Status).SingleAsync(ct)).ToString().Equals(status, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reads the shared database every 250 ms until <paramref name="done"/> holds (60 s at most).</summary>
+    private static Task UntilAsync(ClusterNodes cluster, string what, Func<UptimeWatchDbContext, CancellationToken, Task<bool>> done) =>
         Eventually.Within(TimeSpan.FromSeconds(60), what, async ct =>
         {
             while (true)
             {
                 await using (var db = cluster.OpenDatabase())
                 {
-                    var now = await db.Monitors.Where(m => m.Id == id).Select(m => m.Status).SingleAsync(ct);
-                    if (now.ToString().Equals(status, StringComparison.OrdinalIgnoreCase))
+                    if (await done(db, ct))
                     {
                         return true;
                     }
