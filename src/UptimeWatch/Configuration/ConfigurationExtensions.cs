@@ -31,6 +31,11 @@ internal static partial class ConfigurationExtensions
                 }
             })
             .ValidateOnStart();
+        // One read for both: the start-up check reads the options through IOptionsMonitor, every service through IOptions,
+        // and each keeps its own copy, so reading the file twice (a second of a 10,000-monitor start). The options do
+        // not change while running (a reload applies the monitors itself, ConfigReloader), so the monitor's copy is it.
+        builder.Services.AddSingleton<IOptions<UptimeWatchOptions>>(services =>
+            new OptionsWrapper<UptimeWatchOptions>(services.GetRequiredService<IOptionsMonitor<UptimeWatchOptions>>().CurrentValue));
         builder.Services.AddSingleton<IValidateOptions<UptimeWatchOptions>, UptimeWatchOptionsValidator>();
         return builder;
     }

@@ -163,7 +163,7 @@ internal static class UptimeWatchConfigReader
         options.Metrics = ReadMetrics(section.GetSection("Metrics"), errors);
         options.ForwardedHeaders = ReadForwardedHeaders(section.GetSection("ForwardedHeaders"), errors);
         options.Alerting = AlertingConfigReader.Read(section.GetSection("Alerting"), errors);
-        options.Monitors = monitors ? ReadMonitors(section.GetSection("Monitors"), errors) : [];
+        options.Monitors = monitors ? ReadMonitors(configuration, errors) : [];
         foreach (var monitor in options.Monitors)
         {
             foreach (var problem in AlertPolicy.UnknownChannels(monitor, options.Alerting))
@@ -318,20 +318,18 @@ internal static class UptimeWatchConfigReader
         return uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
     }
 
-    private static List<MonitorDefinition> ReadMonitors(IConfigurationSection monitors, List<string> errors)
+    private static List<MonitorDefinition> ReadMonitors(IConfiguration configuration, List<string> errors)
     {
         var result = new List<MonitorDefinition>();
         var bySlug = new Dictionary<string, (string Label, string Name)>(StringComparer.Ordinal);
         var byPushToken = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        // Configuration sorts array indexes as numbers, so this is file order.
-        foreach (var monitor in monitors.GetChildren())
+        foreach (var (index, fields) in MonitorFields(configuration))
         {
-            var fields = Flatten(monitor);
             var fieldErrors = new List<FieldError>();
 
             var name = fields.GetValueOrDefault("Name")?.Trim();
-            var label = string.IsNullOrEmpty(name) ? $"Monitors[{monitor.Key}]" : $"Monitors[{monitor.Key}] \"{name}\"";
+            var label = string.IsNullOrEmpty(name) ? $"Monitors[{index}]" : $"Monitors[{index}] \"{name}\"";
             var definition = MonitorValidator.Validate(fields, fieldErrors);
             errors.AddRange(fieldErrors.Select(e => $"{label}: {e}"));
             if (definition is null)
@@ -353,9 +351,9 @@ internal static class UptimeWatchConfigReader
                     errors.Add($"{label}: PushToken \"***\" is already used by {owner}: each push monitor needs its own");
                     continue;
                 }
-                byPushToken[token] = $"Monitors[{monitor.Key}] \"{definition.Name}\"";
+                byPushToken[token] = $"Monitors[{index}] \"{definition.Name}\"";
             }
-            bySlug[definition.Slug] = ($"Monitors[{monitor.Key}]", definition.Name);
+            bySlug[definition.Slug] = ($"Monitors[{index}]", definition.Name);
             result.Add(definition);
         }
 
@@ -364,20 +362,35 @@ internal static class UptimeWatchConfigReader
 
     private static readonly string[] GroupFields = ["Headers", "RequiredHeaders", "BasicAuth", "Flapping", "Maintenance"];
 
-    /// <summary>Every value under one monitor, keyed by its path inside the monitor ("Headers:Accept").</summary>
-    private static Dictionary<string, string?> Flatten(IConfigurationSection monitor)
+    /// <summary>
+    /// Each monitor's index in the list and every value under it, keyed by its path inside the monitor
+    /// ("Headers:Accept"), in file order: indexes sort as numbers, as the configuration sorts them.
+    /// </summary>
+    private static IEnumerable<(string Index, Dictionary<string, string?> Fields)> MonitorFields(IConfiguration configuration)
     {
-        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in monitor.AsEnumerable(makePathsRelative: true))
+        var monitors = new Dictionary<string, Dictionary<string, string?>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (path, value) in ConfigurationValues.Under(configuration, $"{UptimeWatchOptions.Section}:Monitors"))
         {
-            // Sections have no value of their own; an empty {} or [] arrives as "" and means "none".
+            var colon = path.IndexOf(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            var index = colon < 0 ? path : path[..colon];
+            if (!monitors.TryGetValue(index, out var fields))
+            {
+                // A monitor given as a single value ("Monitors": ["x"]) or as {} has no fields: validated as empty.
+                monitors[index] = fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            }
+            if (colon < 0)
+            {
+                continue;
+            }
+            var key = path[(colon + 1)..];
+            // An empty {} or [] arrives as "" and means "none".
             if (value is null || (value.Length == 0 && GroupFields.Contains(key, StringComparer.OrdinalIgnoreCase)))
             {
                 continue;
             }
             fields[key] = value;
         }
-        return fields;
+        return monitors.OrderBy(m => m.Key, ConfigurationKeyComparer.Instance).Select(m => (m.Key, m.Value));
     }
 
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; the fallback when absent or invalid (then with an error).</summary>

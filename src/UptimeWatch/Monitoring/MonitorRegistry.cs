@@ -227,9 +227,7 @@ internal static class MonitorRows
     {
         var json = JsonSerializer.Serialize(definition.Fields);
         var type = definition.Type.ToString().ToLowerInvariant();
-        var changed = row.Name != definition.Name || row.Group != definition.Group || row.Type != type
-            || row.Target != definition.Target || row.IntervalSeconds != definition.IntervalSeconds
-            || row.IsPublic != definition.Public || row.Definition != json;
+        var changed = Differs(definition, row, type, json);
         row.Name = definition.Name;
         row.Group = definition.Group;
         row.Type = type;
@@ -239,5 +237,14 @@ internal static class MonitorRows
         row.Definition = json;
         return changed;
     }
+
+    /// <summary>Whether <see cref="Apply"/> would change the row (it is left as it is).</summary>
+    public static bool Differs(MonitorDefinition definition, MonitorEntity row) =>
+        Differs(definition, row, definition.Type.ToString().ToLowerInvariant(), JsonSerializer.Serialize(definition.Fields));
+
+    private static bool Differs(MonitorDefinition definition, MonitorEntity row, string type, string json) =>
+        row.Name != definition.Name || row.Group != definition.Group || row.Type != type
+        || row.Target != definition.Target || row.IntervalSeconds != definition.IntervalSeconds
+        || row.IsPublic != definition.Public || row.Definition != json;
 }
 

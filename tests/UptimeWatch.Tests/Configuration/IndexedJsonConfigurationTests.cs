@@ -56,6 +56,34 @@ public sealed class IndexedJsonConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Monitors_from_several_sources_are_merged_as_the_configuration_merges_them()
+    {
+        // The file, then what environment variables or arguments add (a memory source here): a later source wins a
+        // field, adds fields and whole monitors, and the list stays in number order (10 after 2, not after 1).
+        var file = Path.Combine(_dir, "config.json");
+        File.WriteAllText(file, Json);
+        var source = new IndexedJsonConfigurationSource { Path = file };
+        source.ResolveFileProvider();
+        var configuration = new ConfigurationBuilder().Add(source).AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["UPTIMEWATCH:MONITORS:0:URL"] = "https://a2.example/",
+            ["UptimeWatch:Monitors:1:Maintenance:0:DurationMinutes"] = "45",
+            ["UptimeWatch:Monitors:2:Headers:X-Added"] = "yes",
+            ["UptimeWatch:Monitors:10:Name"] = "Ten",
+            ["UptimeWatch:Monitors:10:Url"] = "https://ten.example/",
+        }).Build();
+
+        var options = UptimeWatchConfigReader.Read(configuration);
+
+        Assert.DoesNotContain(options.Errors, e => e.StartsWith("Monitors", StringComparison.Ordinal));
+        Assert.Equal(["A", "B", "C", "Ten"], options.Monitors.Select(m => m.Name));
+        Assert.Equal("https://a2.example/", options.Monitors[0].Url!.ToString());
+        Assert.Equal("text/html", options.Monitors[0].Http!.Headers["Accept"]);
+        Assert.Equal(TimeSpan.FromMinutes(45), Assert.IsType<RecurringMaintenance>(options.Monitors[1].Maintenance.Single()).Duration);
+        Assert.Equal("yes", options.Monitors[2].Http!.Headers["X-Added"]);
+    }
+
+    [Fact]
     public void A_reloaded_or_changed_file_is_listed_as_it_is_now()
     {
         var file = Path.Combine(_dir, "config.json");
