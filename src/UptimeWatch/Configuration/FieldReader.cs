@@ -9,7 +9,9 @@ namespace UptimeWatch.Configuration;
 /// </summary>
 internal sealed class FieldReader(IReadOnlyDictionary<string, string?> fields, List<FieldError> errors)
 {
-    private readonly Dictionary<string, string?> _fields = new(fields, StringComparer.OrdinalIgnoreCase);
+    // In key order, whatever order they came in (a file, a stored row, an API call): the same fields give the same
+    // definition, headers in the same order included, so a definition read from the file is the one its stored row gives.
+    private readonly Dictionary<string, string?> _fields = new(fields.OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
 
     public List<FieldError> Errors => errors;

@@ -55,12 +55,16 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
             ? new PushHeartbeats(runtime, runtime.LastHeartbeatAt, runtime.ResumedAt, target.ListeningSince) { LastRecordedAt = runtime.LastRecordedAt }
             : null;
 
-    /// <summary>Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.</summary>
-    public async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-reads the active monitors. Runtime state of monitors already loaded is kept as it is in memory.
+    /// <paramref name="known"/>: definitions the caller validated already, by their stored form
+    /// (<see cref="MonitorRows.Json"/>), taken for rows that store exactly that instead of validating the row again.
+    /// </summary>
+    public async Task LoadAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, MonitorDefinition>? known = null)
     {
         try
         {
-            await ReadAsync(cancellationToken);
+            await ReadAsync(known, cancellationToken);
         }
         finally
         {
@@ -69,7 +73,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         }
     }
 
-    private async Task ReadAsync(CancellationToken cancellationToken)
+    private async Task ReadAsync(IReadOnlyDictionary<string, MonitorDefinition>? known, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Monitors.AsNoTracking().Where(m => m.ArchivedAt == null).ToListAsync(cancellationToken);
@@ -80,7 +84,7 @@ internal sealed class MonitorRegistry(IDbContextFactory<UptimeWatchDbContext> db
         var loaded = new List<MonitorRuntime>();
         foreach (var row in rows)
         {
-            var definition = MonitorRows.ToDefinition(row);
+            var definition = known?.GetValueOrDefault(row.Definition) ?? MonitorRows.ToDefinition(row);
             var runtime = _monitors.AddOrUpdate(row.Id,
                 _ =>
                 {
@@ -223,9 +227,12 @@ internal static class MonitorRows
             row.VerdictHistory, row.IsFlapping || row.Status == MonitorStatus.Flapping);
 
     /// <summary>Copies a definition onto a row; returns whether anything changed.</summary>
+    /// <summary>The definition as a row stores it: its fields, from which <see cref="ToDefinition"/> builds it again.</summary>
+    public static string Json(MonitorDefinition definition) => JsonSerializer.Serialize(definition.Fields);
+
     public static bool Apply(MonitorDefinition definition, MonitorEntity row)
     {
-        var json = JsonSerializer.Serialize(definition.Fields);
+        var json = Json(definition);
         var type = definition.Type.ToString().ToLowerInvariant();
         var changed = Differs(definition, row, type, json);
         row.Name = definition.Name;
@@ -239,8 +246,8 @@ internal static class MonitorRows
     }
 
     /// <summary>Whether <see cref="Apply"/> would change the row (it is left as it is).</summary>
-    public static bool Differs(MonitorDefinition definition, MonitorEntity row) =>
-        Differs(definition, row, definition.Type.ToString().ToLowerInvariant(), JsonSerializer.Serialize(definition.Fields));
+    public static bool Differs(MonitorDefinition definition, MonitorEntity row, string json) =>
+        Differs(definition, row, definition.Type.ToString().ToLowerInvariant(), json);
 
     private static bool Differs(MonitorDefinition definition, MonitorEntity row, string type, string json) =>
         row.Name != definition.Name || row.Group != definition.Group || row.Type != type
