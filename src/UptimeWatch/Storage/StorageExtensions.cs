@@ -19,11 +19,13 @@ internal static class StorageExtensions
             var options = services.GetRequiredService<IOptions<UptimeWatchOptions>>().Value;
             if (options.Storage.IsPostgres)
             {
-                db.UseNpgsql(ConnectionString(options), npgsql => npgsql.MigrationsAssembly(PostgresMigrationsAssembly));
+                db.UseNpgsql(ConnectionString(options), npgsql => npgsql.MigrationsAssembly(PostgresMigrationsAssembly))
+                  .UseModel(Migrations.PostgreSQL.CompiledModel.UptimeWatchDbContextModel.Instance);
             }
             else
             {
                 db.UseSqlite(ConnectionString(options), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
+                  .UseModel(Migrations.CompiledModel.UptimeWatchDbContextModel.Instance)
                   .AddInterceptors(SqlitePragmas.Instance);
             }
         });
