@@ -20,7 +20,7 @@ internal static class PageFiles
         var serveIndex = app.UsePageFiles(folder, requestPath, contentSecurityPolicy);
         for (var i = 0; i < routes.Length; i++)
         {
-            var route = app.MapGet(routes[i], serveIndex);
+            var route = app.MapGet(routes[i], (HttpContext context) => serveIndex(context));
             if (i == 0)
             {
                 route.WithName(name).WithSummary(summary);
