@@ -226,10 +226,10 @@ internal static class MonitorRows
         new(row.Status == MonitorStatus.Flapping ? row.BaseStatus : row.Status, row.BaseStatus, row.ConsecutiveFailures, row.ConsecutiveSuccesses,
             row.VerdictHistory, row.IsFlapping || row.Status == MonitorStatus.Flapping);
 
-    /// <summary>Copies a definition onto a row; returns whether anything changed.</summary>
     /// <summary>The definition as a row stores it: its fields, from which <see cref="ToDefinition"/> builds it again.</summary>
     public static string Json(MonitorDefinition definition) => JsonSerializer.Serialize(definition.Fields);
 
+    /// <summary>Copies a definition onto a row; returns whether anything changed.</summary>
     public static bool Apply(MonitorDefinition definition, MonitorEntity row)
     {
         var json = Json(definition);

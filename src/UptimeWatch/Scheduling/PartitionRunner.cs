@@ -32,6 +32,10 @@ internal sealed partial class PartitionRunner(
 
     // Per partition: the end of the last window this node ran; a window starting elsewhere means another node ran the one before.
     private readonly ConcurrentDictionary<int, DateTimeOffset> _ranUntil = new();
+    // Per partition: the start of the run of back-to-back windows this node holds, ending at _ranUntil. A window is taken up
+    // to half a second before it starts (Quartz's batch acquisition): the node that ran the one before still runs the
+    // partition until then, and so does this one if that was itself.
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _ranFrom = new();
     // Per monitor: the last slot this node handed to a check (maybe not stored yet).
     private readonly ConcurrentDictionary<int, DateTimeOffset> _handedOff = new();
     // Per monitor: the interval of the slots armed in the current window (an edit elsewhere may change it meanwhile).
@@ -62,6 +66,14 @@ internal sealed partial class PartitionRunner(
             return;
         }
         var takeover = !_ranUntil.TryGetValue(partition, out var until) || until != start;
+        if (takeover)
+        {
+            _ranFrom[partition] = start;
+        }
+        else
+        {
+            _ranFrom.TryAdd(partition, start);
+        }
         // Never back: this node may have run the window from memory already, while the database did not answer.
         _ranUntil.AddOrUpdate(partition, end, (_, before) => before > end ? before : end);
         Interlocked.Increment(ref _windowsRun);
@@ -118,11 +130,13 @@ internal sealed partial class PartitionRunner(
     public string Node => _node;
 
     /// <summary>
-    /// Whether this node runs the current window of the monitor's partition: handed off and started (a firing a few
-    /// milliseconds early does not make two owners), not yet over. Who runs a check now (<see cref="CheckNowRelay"/>).
+    /// Whether this node runs the current window of the monitor's partition: handed off and started, not yet over. A window
+    /// taken before it starts does not make two owners: until it starts, the node that ran the one before runs the
+    /// partition (this one too, when that was itself). Who runs a check now (<see cref="CheckNowRelay"/>).
     /// </summary>
     public bool RunsWindowOf(int monitorId) =>
-        _ranUntil.TryGetValue(Partitions.Of(monitorId), out var until) && until - Partitions.Window <= time.GetUtcNow() && until > time.GetUtcNow();
+        _ranFrom.TryGetValue(Partitions.Of(monitorId), out var from) && _ranUntil.TryGetValue(Partitions.Of(monitorId), out var until)
+        && from <= time.GetUtcNow() && until > time.GetUtcNow();
 
     /// <summary>"Check now" on a cluster: here, at once, one at a time with this node's own checks of the monitor; not a slot.</summary>
     public async Task<CheckNowOutcome?> CheckNowAsync(int monitorId, CancellationToken cancellationToken)
