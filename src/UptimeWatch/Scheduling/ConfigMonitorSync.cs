@@ -32,14 +32,10 @@ internal sealed partial class ConfigMonitorSync(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SyncAsync(options.Value.Monitors, ConfigChange.Start, cancellationToken);
         // The file's monitors were validated when it was read: a row that stores one of them as it is needs no second
-        // validation (1 s of a 10,000-monitor start, docs/performance.md).
+        // validation (1 s of a 10,000-monitor start, docs/performance.md). The sync notes each one's stored form.
         var known = new Dictionary<string, MonitorDefinition>(StringComparer.Ordinal);
-        foreach (var definition in options.Value.Monitors)
-        {
-            known.TryAdd(MonitorRows.Json(definition), definition);
-        }
+        await SyncAsync(options.Value.Monitors, ConfigChange.Start, cancellationToken, known);
         await registry.LoadAsync(cancellationToken, known);
     }
 
@@ -52,7 +48,9 @@ internal sealed partial class ConfigMonitorSync(
     public Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, CancellationToken cancellationToken) =>
         SyncAsync(definitions, ConfigChange.Reload, cancellationToken);
 
-    private async Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, ConfigChange change, CancellationToken cancellationToken)
+    /// <param name="stored">When given: each applied definition by the form its row stores (<see cref="MonitorRows.Json"/>).</param>
+    private async Task<bool> SyncAsync(IReadOnlyList<MonitorDefinition> definitions, ConfigChange change, CancellationToken cancellationToken,
+        Dictionary<string, MonitorDefinition>? stored = null)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -101,6 +99,7 @@ internal sealed partial class ConfigMonitorSync(
                 if (row.ArchivedAt is null && row.Source == ConfigSource && definition.Push is null && row.PushToken is null
                     && !MonitorRows.Differs(definition, row, MonitorRows.Json(definition)))
                 {
+                    stored?.TryAdd(row.Definition, definition);
                     continue;
                 }
                 Track(row);
@@ -116,6 +115,7 @@ internal sealed partial class ConfigMonitorSync(
                     row.UpdatedAt = now;
                     updated++;
                 }
+                stored?.TryAdd(row.Definition, definition);
                 continue;
             }
 
@@ -128,6 +128,7 @@ internal sealed partial class ConfigMonitorSync(
             MonitorRows.Apply(definition, entity);
             AssignPushToken(definition, entity);
             db.Monitors.Add(entity);
+            stored?.TryAdd(entity.Definition, definition);
             added++;
         }
 
