@@ -17,7 +17,8 @@ namespace UptimeWatch.StatusPage;
 /// Looking back only minutes, not hours, means a finished day is re-read from raw (for its exact p95) by one or
 /// two runs after midnight, not by every run of the next hour. Hours whose raw checks are already pruned are never
 /// recomputed, so an archived monitor's history is left as it is.
-/// Writes go per monitor-day in one short transaction: SQLite has one writer and the check writer must not wait long.
+/// Monitors that start from the same hour are recomputed together, <see cref="MonitorsPerTransaction"/> per day in one
+/// short transaction: SQLite has one writer and the check writer must not wait long.
 /// </remarks>
 internal sealed partial class RollupService(
     IDbContextFactory<UptimeWatchDbContext> dbFactory,
@@ -28,6 +29,14 @@ internal sealed partial class RollupService(
 {
     /// <summary>Rows per delete statement: small transactions, so check writes are never held up for long.</summary>
     public const int DeleteBatchSize = 5_000;
+
+    /// <summary>
+    /// Monitors whose day is recomputed in one transaction (and read in one query per kind of row): a transaction per
+    /// monitor-day was 10,000 commits per run at 10,000 monitors, 3 minutes of a first run on PostgreSQL, where every
+    /// commit waits for its flush. A full day of 64 monitors checked every 30 s is ~184,000 raw rows read and ~1,600
+    /// rows written: still a short hold on SQLite's one writer.
+    /// </summary>
+    public const int MonitorsPerTransaction = 64;
 
     /// <summary>
     /// How late a check may be written and still be counted: two job intervals. The writer commits within
@@ -71,85 +80,97 @@ internal sealed partial class RollupService(
             .Select(g => new { MonitorId = g.Key, Start = g.Max(r => r.Start) })
             .ToDictionaryAsync(x => x.MonitorId, x => x.Start, cancellationToken);
 
-        var hours = 0;
+        // Each monitor's first hour to recompute; monitors that share it (every checked monitor, in a steady run; every
+        // monitor started together, in a first one) are rolled up together, a chunk at a time.
+        var starts = new List<(int MonitorId, DateTimeOffset From)>(monitorIds.Count);
         foreach (var monitorId in monitorIds)
         {
-            DateTimeOffset from;
             if (newest.TryGetValue(monitorId, out var latest))
             {
-                from = Max(Min(latest, RollupMath.HourOf(now - LateWriteAllowance)), rawCutoff);
+                starts.Add((monitorId, Max(Min(latest, RollupMath.HourOf(now - LateWriteAllowance)), rawCutoff)));
+                continue;
             }
-            else
+            var first = await db.CheckResults.AsNoTracking()
+                .Where(c => c.MonitorId == monitorId)
+                .OrderBy(c => c.At)
+                .Select(c => new { c.At })
+                .FirstOrDefaultAsync(cancellationToken);
+            if (first is not null)
             {
-                var first = await db.CheckResults.AsNoTracking()
-                    .Where(c => c.MonitorId == monitorId)
-                    .OrderBy(c => c.At)
-                    .Select(c => new { c.At })
-                    .FirstOrDefaultAsync(cancellationToken);
-                if (first is null)
-                {
-                    continue;
-                }
-                from = RollupMath.HourOf(first.At);
+                starts.Add((monitorId, RollupMath.HourOf(first.At)));
             }
+        }
 
-            var end = RollupMath.HourOf(now).AddHours(1);
-            for (var day = RollupMath.DayOf(from); day < end; day = day.AddDays(1))
+        var hours = 0;
+        var end = RollupMath.HourOf(now).AddHours(1);
+        foreach (var group in starts.GroupBy(s => s.From))
+        {
+            var from = group.Key;
+            foreach (var chunk in group.Select(s => s.MonitorId).Chunk(MonitorsPerTransaction))
             {
-                hours += await RollUpDayAsync(monitorId, day, Max(from, day), Min(day.AddDays(1), end), now, rawCutoff, cancellationToken);
+                for (var day = RollupMath.DayOf(from); day < end; day = day.AddDays(1))
+                {
+                    hours += await RollUpDayAsync(chunk, day, Max(from, day), Min(day.AddDays(1), end), now, rawCutoff, cancellationToken);
+                }
             }
         }
         return hours;
     }
 
-    /// <summary>Recomputes the hours in [from, to) of one day from raw checks, then the day from its hours.</summary>
-    private async Task<int> RollUpDayAsync(int monitorId, DateTimeOffset day, DateTimeOffset from, DateTimeOffset to,
+    /// <summary>Recomputes the hours in [from, to) of one day from raw checks, then the day from its hours, for each of <paramref name="monitorIds"/>.</summary>
+    private async Task<int> RollUpDayAsync(int[] monitorIds, DateTimeOffset day, DateTimeOffset from, DateTimeOffset to,
         DateTimeOffset now, DateTimeOffset rawCutoff, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var checks = await db.CheckResults.AsNoTracking()
-            .Where(c => c.MonitorId == monitorId && c.At >= from && c.At < to)
-            .Select(c => new RawCheck(c.At, c.Outcome, c.ResponseMs, c.InMaintenance))
+            .Where(c => monitorIds.Contains(c.MonitorId) && c.At >= from && c.At < to)
+            .Select(c => new { c.MonitorId, Check = new RawCheck(c.At, c.Outcome, c.ResponseMs, c.InMaintenance) })
             .ToListAsync(cancellationToken);
         var downs = await db.StatusEvents.AsNoTracking()
-            .Where(e => e.MonitorId == monitorId && e.Kind == EventKind.Status && e.To == MonitorStatus.Down && e.From != MonitorStatus.Down && e.At >= from && e.At < to)
-            .Select(e => e.At)
+            .Where(e => monitorIds.Contains(e.MonitorId) && e.Kind == EventKind.Status && e.To == MonitorStatus.Down && e.From != MonitorStatus.Down && e.At >= from && e.At < to)
+            .Select(e => new { e.MonitorId, e.At })
             .ToListAsync(cancellationToken);
-        var incidentsByHour = downs.GroupBy(RollupMath.HourOf).ToDictionary(g => g.Key, g => g.Count());
-        var hourly = checks.GroupBy(c => RollupMath.HourOf(c.At))
-            .Select(g => RollupMath.Aggregate(monitorId, g.Key, g, incidentsByHour.GetValueOrDefault(g.Key)))
+        var incidentsByHour = downs.GroupBy(d => (d.MonitorId, Hour: RollupMath.HourOf(d.At))).ToDictionary(g => g.Key, g => g.Count());
+        var hourly = checks.GroupBy(c => (c.MonitorId, Hour: RollupMath.HourOf(c.Check.At)))
+            .Select(g => RollupMath.Aggregate(g.Key.MonitorId, g.Key.Hour, g.Select(c => c.Check), incidentsByHour.GetValueOrDefault(g.Key)))
             .ToList();
         // A change to down in an hour without any stored check (rare) is still an incident of that hour.
-        hourly.AddRange(incidentsByHour.Where(i => hourly.All(h => h.Start != i.Key))
-            .Select(i => RollupMath.Aggregate(monitorId, i.Key, [], i.Value)));
+        var withChecks = hourly.Select(h => (h.MonitorId, h.Start)).ToHashSet();
+        hourly.AddRange(incidentsByHour.Where(i => !withChecks.Contains(i.Key))
+            .Select(i => RollupMath.Aggregate(i.Key.MonitorId, i.Key.Hour, [], i.Value)));
 
         // A finished day whose raw checks are all still kept gets its exact p95; the current day, or one partly
         // pruned, gets the largest hourly p95 (see RollupMath.Combine).
-        int? dayP95 = null;
+        ILookup<int, int>? dayTimes = null;
         var dayEnd = day.AddDays(1);
         if (dayEnd <= now && day >= rawCutoff)
         {
-            var times = await db.CheckResults.AsNoTracking()
-                .Where(c => c.MonitorId == monitorId && c.At >= day && c.At < dayEnd && c.ResponseMs != null
+            dayTimes = (await db.CheckResults.AsNoTracking()
+                .Where(c => monitorIds.Contains(c.MonitorId) && c.At >= day && c.At < dayEnd && c.ResponseMs != null
                     && (c.Outcome == CheckOutcome.Up || c.Outcome == CheckOutcome.Degraded))
-                .Select(c => c.ResponseMs!.Value)
-                .ToListAsync(cancellationToken);
-            dayP95 = RollupMath.Percentile95(times);
+                .Select(c => new { c.MonitorId, Ms = c.ResponseMs!.Value })
+                .ToListAsync(cancellationToken))
+                .ToLookup(t => t.MonitorId, t => t.Ms);
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.HourlyRollups.Where(r => r.MonitorId == monitorId && r.Start >= from && r.Start < to).ExecuteDeleteAsync(cancellationToken);
+        await db.HourlyRollups.Where(r => monitorIds.Contains(r.MonitorId) && r.Start >= from && r.Start < to).ExecuteDeleteAsync(cancellationToken);
         db.HourlyRollups.AddRange(hourly);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
 
-        var dayHours = await db.HourlyRollups.AsNoTracking()
-            .Where(r => r.MonitorId == monitorId && r.Start >= day && r.Start < dayEnd)
-            .ToListAsync(cancellationToken);
-        await db.DailyRollups.Where(r => r.MonitorId == monitorId && r.Start == day).ExecuteDeleteAsync(cancellationToken);
+        var dayHours = (await db.HourlyRollups.AsNoTracking()
+            .Where(r => monitorIds.Contains(r.MonitorId) && r.Start >= day && r.Start < dayEnd)
+            .ToListAsync(cancellationToken))
+            .ToLookup(r => r.MonitorId);
+        await db.DailyRollups.Where(r => monitorIds.Contains(r.MonitorId) && r.Start == day).ExecuteDeleteAsync(cancellationToken);
         if (dayHours.Count > 0)
         {
-            db.DailyRollups.Add(RollupMath.Combine(monitorId, day, dayHours, dayP95));
+            foreach (var hoursOfMonitor in dayHours)
+            {
+                var p95 = dayTimes is null ? null : RollupMath.Percentile95(dayTimes[hoursOfMonitor.Key].ToList());
+                db.DailyRollups.Add(RollupMath.Combine(hoursOfMonitor.Key, day, hoursOfMonitor.ToList(), p95));
+            }
             await db.SaveChangesAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

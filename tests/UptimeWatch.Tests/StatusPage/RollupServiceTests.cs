@@ -56,6 +56,47 @@ public sealed class RollupServiceTests
     }
 
     [Fact]
+    public async Task Monitors_rolled_up_together_each_get_their_own_hours_days_and_incidents()
+    {
+        // More monitors than one transaction takes, plus one that starts later (another first hour, rolled up apart).
+        await using var app = HistoryApp.Start();
+        var yesterday = Today.AddDays(-1);
+        var monitors = new List<MonitorEntity>();
+        for (var i = 0; i < RollupService.MonitorsPerTransaction + 6; i++)
+        {
+            var monitor = await app.AddMonitorAsync($"m{i}");
+            monitors.Add(monitor);
+            await app.AddChecksAsync(monitor.Id,
+                (yesterday.AddHours(10).AddMinutes(1), CheckOutcome.Up, i + 1, false),
+                (yesterday.AddHours(11).AddMinutes(2), i % 2 == 0 ? CheckOutcome.Up : CheckOutcome.Down, i % 2 == 0 ? 1000 + i : null, false));
+            if (i % 2 == 1)
+            {
+                await app.AddEventAsync(monitor.Id, MonitorStatus.Up, MonitorStatus.Down, yesterday.AddHours(11).AddMinutes(2));
+            }
+        }
+        var late = await app.AddMonitorAsync("late");
+        await app.AddChecksAsync(late.Id, (Hour13.AddMinutes(5), CheckOutcome.Degraded, 7, false));
+
+        await app.Rollups.RunAsync(CancellationToken.None);
+
+        await using var db = app.Db();
+        foreach (var (monitor, i) in monitors.Select((m, i) => (m, i)))
+        {
+            var hours = await db.HourlyRollups.Where(r => r.MonitorId == monitor.Id).OrderBy(r => r.Start).ToListAsync();
+            var down = i % 2 == 1;
+            Assert.Equal([(yesterday.AddHours(10), 1, 0, 0), (yesterday.AddHours(11), 1, down ? 1 : 0, down ? 1 : 0)],
+                hours.Select(h => (h.Start, h.Checks, h.Failures, h.Incidents)));
+            var day = await db.DailyRollups.SingleAsync(r => r.MonitorId == monitor.Id);
+            // The finished day's exact p95 is from this monitor's own raw times only.
+            Assert.Equal((yesterday, 2, down ? 1 : 0, i + 1, down ? i + 1 : 1000 + i), (day.Start, day.Checks, day.Incidents, day.MinMs, day.P95Ms));
+        }
+        var lateHour = await db.HourlyRollups.SingleAsync(r => r.MonitorId == late.Id);
+        Assert.Equal((Hour13, 1, 1, 7), (lateHour.Start, lateHour.Checks, lateHour.Degraded, lateHour.MaxMs));
+        var lateDay = await db.DailyRollups.SingleAsync(r => r.MonitorId == late.Id);
+        Assert.Equal((Today, 1), (lateDay.Start, lateDay.Checks));
+    }
+
+    [Fact]
     public async Task Running_again_changes_nothing()
     {
         await using var app = HistoryApp.Start();
