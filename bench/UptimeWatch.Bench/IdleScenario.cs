@@ -32,8 +32,11 @@ internal static class IdleScenario
         // The bench is built by the web SDK, whose default is the server GC; UptimeWatch runs the workstation GC.
         var floor = Child.StartDotnet("floor", Harness.BenchDll, ["floor", "--port", Harness.Inv(floorPort)], h.Work,
             Path.Combine(h.Work, "floor.log"), new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" });
-        await Harness.Until(async () => (await h.Http.GetAsync($"http://127.0.0.1:{floorPort}/healthz", cancellationToken)).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(30), "the empty app", cancellationToken, TimeSpan.FromMilliseconds(50));
+        await Harness.Until(async () =>
+        {
+            using var response = await h.Http.GetAsync($"http://127.0.0.1:{floorPort}/healthz", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), "the empty app", cancellationToken, TimeSpan.FromMilliseconds(50));
         await TouchAsync(h, floorPort, ["/healthz", "/healthz"], cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
         var bare = Memory.Read(floor.Pid);

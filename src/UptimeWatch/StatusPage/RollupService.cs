@@ -179,9 +179,8 @@ internal sealed partial class RollupService(
         {
             foreach (var hoursOfMonitor in dayHours)
             {
-                // A finished day with no timed check has no p95 (null), as before; an unfinished one takes the hours'.
-                var exact = dayEnd <= now && day >= rawCutoff ? dayP95.GetValueOrDefault(hoursOfMonitor.Key) : null;
-                db.DailyRollups.Add(RollupMath.Combine(hoursOfMonitor.Key, day, hoursOfMonitor.ToList(), exact));
+                // Null (the hours' p95 is taken) unless the day was read whole above.
+                db.DailyRollups.Add(RollupMath.Combine(hoursOfMonitor.Key, day, hoursOfMonitor.ToList(), dayP95.GetValueOrDefault(hoursOfMonitor.Key)));
             }
             await db.SaveChangesAsync(cancellationToken);
         }
