@@ -37,11 +37,19 @@ internal sealed partial class HostProcess : IAsyncDisposable
         ? _listening.Task.Result
         : throw new InvalidOperationException("UptimeWatch has not reported where it listens yet: await WaitUntilServingAsync first");
 
-    /// <summary>The host built next to this test run (same configuration: Debug or Release).</summary>
+    /// <summary>
+    /// The binary the tests run: the publish that test.sh makes (<c>UW_TEST_HOST_DLL</c>: Release, precompiled with
+    /// ReadyToRun, as a release is built), else the host built next to this test run (same configuration: Debug or
+    /// Release).
+    /// </summary>
     public static string HostDll
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("UW_TEST_HOST_DLL") is { Length: > 0 } published)
+            {
+                return published;
+            }
             // The test output is tests/UptimeWatch.Tests/bin/<Configuration>/net10.0/.
             var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
             return Path.Combine(TestPaths.RepositoryRoot, "src", "UptimeWatch", "bin", configuration, "net10.0", "UptimeWatch.dll");
@@ -179,7 +187,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
     {
         if (!File.Exists(HostDll))
         {
-            throw new FileNotFoundException($"The UptimeWatch host is not built at {HostDll}");
+            throw new FileNotFoundException($"The UptimeWatch host is not built at {HostDll} (UW_TEST_HOST_DLL names a published one)");
         }
         var info = new ProcessStartInfo("dotnet")
         {
