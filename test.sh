@@ -139,8 +139,10 @@ hang_timeout="${UPTIMEWATCH_TEST_HANG_TIMEOUT:-8min}"
 # all are printed below). The in-process suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL
 # (UW_TEST_PROVIDER=PostgreSQL, tests/Shared/TestStorage.cs), so every provider-independent test holds on both. The
 # cluster tests (several real nodes on PostgreSQL) run once; so do the tests of the SQLite file itself and of the real
-# binary run as a process (trait Storage=SqliteFile), and the classes that store nothing (Storage=None). Two lanes measured faster end to end on 2 cores than one
-# after the other (docs/development.md, "The test suite's runs"); the runs are paired so the lanes take about as long.
+# binary run as a process (trait Storage=SqliteFile), and the classes that store nothing (Storage=None). Lanes side by
+# side measured faster end to end on 2 cores than one after the other (docs/development.md, "The test suite's runs");
+# the runs are paired so the two long lanes take about as long: the in-process suite on SQLite then on PostgreSQL, the
+# cluster tests then the Docker and browser tests (by then the stand-in images are made).
 #   run NAME PROJECT FILTER [VAR=VALUE...]: one dotnet test run; its log is $logdir/NAME.log, its .trx starts with NAME
 run() {
     local name=$1 project=$2 filter=$3
@@ -162,27 +164,41 @@ run() {
 export DOTNET_TieredPGO=0
 runs=(UptimeWatch.Tests IntegrationTests IntegrationTests.Cluster UptimeWatch.Tests.PostgreSQL IntegrationTests.Agents)
 test_status=0
-dotnet build UptimeWatch.sln </dev/null || test_status=$?
 # The binary the tests start as a process (cluster nodes, agents, kill -9, migrate-data, ...) is published as a release
 # is: Release, precompiled with ReadyToRun. Each of the ~140 starts of a run then costs about half the CPU of the Debug
-# build's (docs/development.md, "The test suite's runs"); the in-process tests use the build above.
-if [ "$test_status" -eq 0 ]; then
-    rm -rf "$results/app"
-    dotnet publish src/UptimeWatch/UptimeWatch.csproj -c Release -r linux-x64 --self-contained false \
-        -p:PublishReadyToRun=true -o "$results/app" </dev/null >"$logdir/publish.log" 2>&1 \
-        || { echo "publishing the binary for the tests failed; last lines of $logdir/publish.log:" >&2; tail -n 20 "$logdir/publish.log" >&2; test_status=1; }
-    export UW_TEST_HOST_DLL="$results/app/UptimeWatch.dll"
-fi
+# build's (docs/development.md, "The test suite's runs"); the in-process tests use the solution's build.
+# It is published beside the build and the first tests, not before them: a test that needs it waits for "<dll>.ready",
+# or fails with "<dll>.failed" (tests/Shared/HostProcess.cs). It publishes from a copy of the sources (obj/ and bin/
+# left out), so its restore for linux-x64 never touches the obj/ files the build writes and the tests read.
+rm -rf "$results/app" "$results/app-src"
+mkdir -p "$results/app-src"
+tar -C "$root" --exclude=bin --exclude=obj -cf - Directory.Build.props Directory.Packages.props appsettings.json src migrations \
+    | tar -C "$results/app-src" -xf -
+for f in global.json NuGet.config nuget.config .editorconfig; do
+    if [ -f "$root/$f" ]; then cp "$root/$f" "$results/app-src/"; fi
+done
+export UW_TEST_HOST_DLL="$results/app/UptimeWatch.dll"
+say "publishing the binary the tests start (Release, ReadyToRun; log: $logdir/publish.log)"
+( if dotnet publish "$results/app-src/src/UptimeWatch/UptimeWatch.csproj" -c Release -r linux-x64 --self-contained false \
+        -p:PublishReadyToRun=true -o "$results/app" </dev/null >"$logdir/publish.log" 2>&1; then
+      touch "$UW_TEST_HOST_DLL.ready"
+  else
+      mkdir -p "$results/app"
+      tail -n 20 "$logdir/publish.log" >"$UW_TEST_HOST_DLL.failed"
+      exit 1
+  fi ) &
+publish_pid=$!
+dotnet build UptimeWatch.sln </dev/null || test_status=$?
 if [ "$test_status" -eq 0 ]; then
     # Each lane goes on after a failed run: every run reports.
     ( s=0
       run UptimeWatch.Tests tests/UptimeWatch.Tests "" UW_TEST_PROVIDER=Sqlite || s=$?
-      run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster.&FullyQualifiedName!~.Agents." || s=$?
+      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile&Storage!=None" UW_TEST_PROVIDER=PostgreSQL || s=$?
       exit "$s" ) &
     lane1=$!
     ( s=0
       run IntegrationTests.Cluster tests/UptimeWatch.IntegrationTests "FullyQualifiedName~.Cluster." || s=$?
-      run UptimeWatch.Tests.PostgreSQL tests/UptimeWatch.Tests "Storage!=SqliteFile&Storage!=None" UW_TEST_PROVIDER=PostgreSQL || s=$?
+      run IntegrationTests tests/UptimeWatch.IntegrationTests "FullyQualifiedName!~.Cluster.&FullyQualifiedName!~.Agents." || s=$?
       exit "$s" ) &
     lane2=$!
     # The agent tests mostly wait (a server stopped for 60 s, agents reconnecting): a short third lane beside the others
@@ -202,6 +218,14 @@ if [ "$test_status" -eq 0 ]; then
         printf '%s: ' "$name" >&2
         grep -E '^(Passed|Failed)!' "$log" >&2 || { echo >&2; tail -n 20 "$log" >&2; }
     done
+fi
+
+publish_status=0
+wait "$publish_pid" || publish_status=$?
+if [ "$publish_status" -ne 0 ]; then
+    echo "publishing the binary for the tests failed (exit $publish_status); last lines of $logdir/publish.log:" >&2
+    tail -n 20 "$logdir/publish.log" >&2 || true
+    if [ "$test_status" -eq 0 ]; then test_status=1; fi
 fi
 
 standins_status=0

@@ -13,9 +13,10 @@ internal sealed class ReportingAgent : IAsyncDisposable
     private readonly Task _loop;
     private bool _disposed;
 
-    private ReportingAgent(AgentSocketClient client, IReadOnlyList<(int Id, TimeSpan Interval)> monitors)
+    private ReportingAgent(AgentSocketClient client, IReadOnlyList<(int Id, TimeSpan Interval)> monitors, string verdict)
     {
         _client = client;
+        Verdict = verdict;
         _loop = Task.Run(() => ReportAsync(monitors, _stop.Token));
     }
 
@@ -26,16 +27,21 @@ internal sealed class ReportingAgent : IAsyncDisposable
 
     private bool _cutOff;
 
-    public static Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location) => StartAsync(app.BaseUrl, token, location);
+    public static Task<ReportingAgent> StartAsync(UptimeWatchApp app, string token, string location, string verdict = "up") =>
+        StartAsync(app.BaseUrl, token, location, verdict);
 
-    /// <summary>An agent of <paramref name="location"/> connected to the server at <paramref name="server"/> (a node of a cluster, say).</summary>
-    public static async Task<ReportingAgent> StartAsync(Uri server, string token, string location)
+    /// <summary>
+    /// An agent of <paramref name="location"/> connected to the server at <paramref name="server"/> (a node of a cluster,
+    /// say), reporting <paramref name="verdict"/> from its first check on (it reports as soon as it is welcomed: a
+    /// verdict set after this returns may come after a first report of "up").
+    /// </summary>
+    public static async Task<ReportingAgent> StartAsync(Uri server, string token, string location, string verdict = "up")
     {
         var client = await AgentSocketClient.ConnectAsync(server, token, location);
         var welcome = await client.NextAsync("welcome");
         var monitors = welcome["monitors"]!.AsArray()
             .Select(m => ((int)m!["id"]!, TimeSpan.FromSeconds(int.Parse((string)m["fields"]!["IntervalSeconds"]!)))).ToList();
-        return new ReportingAgent(client, monitors);
+        return new ReportingAgent(client, monitors, verdict);
     }
 
     private async Task ReportAsync(IReadOnlyList<(int Id, TimeSpan Interval)> monitors, CancellationToken stop)

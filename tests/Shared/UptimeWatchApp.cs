@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using UptimeWatch.Storage;
 using UptimeWatch.Journal;
 
@@ -65,6 +66,18 @@ internal sealed class UptimeWatchApp : WebApplicationFactory<Program>
         ["Keyword"] = keyword,
         ["Public"] = isPublic ? "true" : "false",
     };
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        // A fresh data folder on SQLite gets the migrated file (SqliteTemplate); anything else starts as the test made it.
+        var provider = _settings.GetValueOrDefault("UptimeWatch:Storage:Provider");
+        if (ConfigFile is null && !_settings.ContainsKey("UptimeWatch:Storage:ConnectionString")
+            && (provider is null || provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase)))
+        {
+            SqliteTemplate.CopyInto(DataDirectory);
+        }
+        return base.CreateHost(builder);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

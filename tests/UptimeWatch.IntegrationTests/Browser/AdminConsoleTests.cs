@@ -577,8 +577,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium) : IAsyncLifetime
         // Agent tokens from the console's own session (the page's cookie), as an admin would make them.
         var cookie = string.Join("; ", (await page.Context.CookiesAsync()).Select(c => $"{c.Name}={c.Value}"));
         await using var euWest = await ReportingAgent.StartAsync(host, await AgentTokenAsync(host, cookie, "eu-west"), "eu-west");
-        await using var usEast = await ReportingAgent.StartAsync(host, await AgentTokenAsync(host, cookie, "us-east"), "us-east");
-        usEast.Verdict = "down";
+        await using var usEast = await ReportingAgent.StartAsync(host, await AgentTokenAsync(host, cookie, "us-east"), "us-east", verdict: "down");
 
         var row = Row(page, "Shop");
         var locations = row.GetByRole(AriaRole.Table, new() { Name = "Locations" });

@@ -197,8 +197,7 @@ public sealed class QuorumJudgingTests : IAsyncLifetime
         var back = new Dictionary<string, ReportingAgent>();
         foreach (var location in Locations)
         {
-            back[location] = await ReportingAgent.StartAsync(again, _tokens[location], location);
-            back[location].Verdict = location == "ap-south" ? "up" : "down";
+            back[location] = await ReportingAgent.StartAsync(again, _tokens[location], location, verdict: location == "ap-south" ? "up" : "down");
         }
         await using var __ = new AsyncDisposables(back.Values);
         await Eventually.Until(() => console.GetFromJsonAsync<JsonObject>("/api/admin/monitors/shop")!,
