@@ -40,34 +40,21 @@ internal sealed partial class HostProcess : IAsyncDisposable
     /// <summary>
     /// The binary the tests run: the publish that test.sh makes (<c>UW_TEST_HOST_DLL</c>: Release, precompiled with
     /// ReadyToRun, as a release is built), else the host built next to this test run (same configuration: Debug or
-    /// Release). test.sh publishes while the first tests run; the first test that needs the binary waits for it.
+    /// Release), as a developer's <c>dotnet test</c> finds it.
     /// </summary>
-    public static string HostDll => Host.Value;
-
-    private static readonly Lazy<string> Host = new(() =>
+    public static string HostDll
     {
-        if (Environment.GetEnvironmentVariable("UW_TEST_HOST_DLL") is not { Length: > 0 } published)
+        get
         {
+            if (Environment.GetEnvironmentVariable("UW_TEST_HOST_DLL") is { Length: > 0 } published)
+            {
+                return published;
+            }
             // The test output is tests/UptimeWatch.Tests/bin/<Configuration>/net10.0/.
             var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
             return Path.Combine(TestPaths.RepositoryRoot, "src", "UptimeWatch", "bin", configuration, "net10.0", "UptimeWatch.dll");
         }
-        // test.sh writes <dll>.ready once the publish is complete, or <dll>.failed with what went wrong.
-        var deadline = Stopwatch.StartNew();
-        while (!File.Exists(published + ".ready"))
-        {
-            if (File.Exists(published + ".failed"))
-            {
-                throw new InvalidOperationException($"Publishing {published} for the tests failed:\n{File.ReadAllText(published + ".failed")}");
-            }
-            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
-            {
-                throw new TimeoutException($"{published} was not published within 10 min (no {published}.ready)");
-            }
-            Thread.Sleep(200);
-        }
-        return published;
-    });
+    }
 
     /// <summary>
     /// Starts the binary to serve and returns at once (for tests that watch it start, or fail to). Unless the arguments
